@@ -1,0 +1,17 @@
+# tacit_add_test(NAME name SOURCES a_test.cc ... [LIBS ...] [LABELS unit ...])
+# One helper for every gtest binary: links gtest_main, registers each TEST with
+# ctest through gtest_discover_tests, and applies labels (unit, integration, e2e, slow).
+include(GoogleTest)
+function(tacit_add_test)
+  if(NOT TACIT_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main tacit::warnings)
+  target_compile_definitions(${T_NAME} PRIVATE TACIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
