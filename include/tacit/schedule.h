@@ -1,0 +1,115 @@
+// The schedule: for each entitlement and month, payable, suspended or terminated,
+// with the amount due, the rule and the evidence behind it.
+//
+// A schedule is a pure function of (entitlement terms, the person's facts with
+// the dates they were learned, the policy, the months asked for, the as-of date).
+// Nothing is edited in place: when new facts arrive the schedule is derived again
+// and the ledger compares it with what was paid (DESIGN.md §3). Facts learned
+// after `as_of` do not exist for the derivation, so a run can be replayed exactly.
+//
+//   PersonFacts facts{.baseline_certified = d, .facts = {...}};
+//   CertificationState c = DeriveCertification(policy, facts, as_of);
+//   std::vector<MonthDecision> months =
+//       DeriveSchedule(policy, terms, facts, Month::Of(2026, 1), Month::Of(2026, 12), as_of);
+#ifndef TACIT_SCHEDULE_H_
+#define TACIT_SCHEDULE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tacit/civil.h"
+#include "tacit/policy.h"
+
+namespace tacit {
+
+// 企业职工基本养老保险 / 机关事业单位养老保险 / 城乡居民基本养老保险
+enum class Scheme { kEnterprise = 1, kPublic = 2, kResident = 3 };
+std::string_view SchemeName(Scheme s);    // "enterprise"
+std::string_view SchemeNameZh(Scheme s);  // "企业职工基本养老保险"
+Result<Scheme> ParseScheme(std::string_view s);
+
+// The monthly amount from a month on (the yearly rise is a new step).
+struct AmountStep {
+  Month from;
+  Fen monthly = 0;
+  Fen basic = 0;  // the basic-pension part of monthly
+};
+
+struct EntitlementTerms {
+  int64_t id = 0;
+  Scheme scheme = Scheme::kEnterprise;
+  std::string paying_region;  // 6-digit county code
+  Month start;
+  std::vector<AmountStep> amounts;  // ordered by from, at least one
+
+  // The amount in force in month m (0 before the first step).
+  Fen AmountIn(Month m) const;
+};
+
+// One piece of evidence as the derivation sees it.
+struct Fact {
+  int64_t evidence_id = 0;
+  std::string kind;
+  std::string source;
+  Date occurred_on;
+  Date received_on;
+};
+
+struct PersonFacts {
+  // The last certification under the previous system (or the import date, as the
+  // policy says); nullopt when there is none.
+  std::optional<Date> baseline_certified;
+  std::vector<Fact> facts;  // any order
+};
+
+// One certification: "alive and entitled as of `on`".
+struct Certification {
+  Date on;
+  std::string method;  // "data", "face", ..., "legacy" for the baseline
+  int64_t evidence_id = 0;  // 0 for the baseline
+  std::string kind;         // the evidence kind that completed it
+  std::string source;
+};
+
+enum class CertStatus { kCertified, kDue, kLapsed, kDeceased, kNone };
+std::string_view CertStatusName(CertStatus s);    // "certified", "due", "lapsed", "deceased", "none"
+std::string_view CertStatusNameZh(CertStatus s);  // 已认证, 即将到期, 认证过期, 已死亡, 未认证
+
+struct CertificationState {
+  CertStatus status = CertStatus::kNone;
+  std::optional<Certification> last;  // the latest known certification
+  std::optional<Month> valid_through;  // last month covered by `last`
+  std::optional<Date> death_date;
+  int64_t death_evidence_id = 0;
+  std::string death_kind;
+};
+
+// Every certification known on `as_of`, oldest first: the baseline, then each
+// date on which trusted alive signals reached the policy's weight.
+std::vector<Certification> DeriveCertifications(const Policy& policy, const PersonFacts& facts,
+                                                Date as_of);
+CertificationState DeriveCertification(const Policy& policy, const PersonFacts& facts, Date as_of);
+
+enum class MonthStatus { kPayable, kSuspended, kTerminated };
+std::string_view MonthStatusName(MonthStatus s);  // "payable", "suspended", "terminated"
+
+struct MonthDecision {
+  Month month;
+  MonthStatus status = MonthStatus::kPayable;
+  Fen due = 0;            // what the fund owes for this month as of as_of
+  std::string rule;       // "pay.certified", "pay.back_pay", "suspend.certification_lapsed", "terminate.death"
+  int64_t evidence_id = 0;  // the evidence behind the rule (0: the registry baseline)
+  std::string explanation;  // one sentence in Chinese for staff and the person
+};
+
+// Derives months [from, through] (clipped to the entitlement's start).
+std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const EntitlementTerms& terms,
+                                          const PersonFacts& facts, Month from, Month through,
+                                          Date as_of);
+
+}  // namespace tacit
+
+#endif  // TACIT_SCHEDULE_H_
