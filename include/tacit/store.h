@@ -1,0 +1,256 @@
+// The store: where tacit keeps the registry, evidence, batches, decisions and
+// the ledger. One interface; SQLite is the embedded default (store_sqlite.h),
+// PostgreSQL the production backend (a later issue). The same conformance tests
+// run on every backend.
+//
+// Every method that changes data is one transaction: it is applied whole or not
+// at all, whatever crashes when. Methods are not thread-safe: use one Store per
+// thread. Identity numbers are held as PersonKey; names, phones and identity
+// numbers are stored for the registry only, and never appear in errors.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore("tacit.db"));
+//   RETURN_IF_ERROR(store->Migrate());
+//   ASSIGN_OR_RETURN(Policy policy, store->LoadPolicy());
+#ifndef TACIT_STORE_H_
+#define TACIT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tacit/civil.h"
+#include "tacit/id_number.h"
+#include "tacit/policy.h"
+#include "tacit/regions.h"
+#include "tacit/result.h"
+#include "tacit/schedule.h"
+
+namespace tacit {
+
+// The schema version this build writes; Migrate() brings older stores up to it.
+inline constexpr int kSchemaVersion = 2;
+
+struct PersonRecord {
+  PersonKey key = 0;
+  std::string id_number;  // 18 characters, normalised
+  std::string name;
+  Sex sex = Sex::kUnknown;
+  Date birth_date;
+  std::string phone;
+  std::string region_code;  // 12-digit residence code
+  bool special_care = false;  // limited mobility (特殊人员: 行动不便)
+  std::optional<Date> baseline_certified;  // last certification under the previous system
+};
+
+struct EntitlementRecord {
+  PersonKey person = 0;
+  EntitlementTerms terms;  // terms.id is the store's entitlement id
+};
+
+// One registry row (one entitlement of one person).
+struct RegistryRow {
+  PersonRecord person;
+  Scheme scheme = Scheme::kEnterprise;
+  std::string paying_region;
+  Month start;
+  Fen monthly = 0;
+  Fen basic = 0;
+  // For a new person whose row gives no last certification: the baseline the
+  // policy prescribes (the import date by default). An existing person keeps
+  // the baseline already stored, so re-importing never certifies anyone.
+  std::optional<Date> default_baseline;
+};
+
+struct RegistryImportCounts {
+  int64_t persons_added = 0;
+  int64_t persons_updated = 0;
+  int64_t entitlements_added = 0;
+  int64_t entitlements_updated = 0;
+  int64_t unchanged = 0;
+};
+
+// How a record was linked to a person.
+inline constexpr std::string_view kLinkExact = "exact";
+inline constexpr std::string_view kLinkNone = "";
+
+struct EvidenceRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string source;
+  std::string ref;
+  std::string kind;
+  PersonKey person = 0;  // 0: not linked
+  Date occurred_on;
+  Date received_on;
+  int64_t batch_id = 0;
+  std::string link_method;  // "exact", or empty when unlinked
+  double link_score = 0;
+  std::string detail;  // JSON object text or empty
+  // Kept for unlinked records only, for the probabilistic linker (data
+  // minimisation: linked records keep the link, not the partner's copy).
+  std::string id_text;     // the number as sent, normalised where possible
+  std::string id_problem;  // why it could not be linked exactly
+  std::string name;
+  std::string sex;
+  std::optional<Date> birth_date;
+  std::string region_code;
+};
+
+struct BatchRecord {
+  int64_t id = 0;
+  std::string sha256;
+  std::string file_name;
+  std::string source;
+  std::string mapping;
+  Date received_on;
+  std::string ingested_at;  // ISO 8601 UTC
+  int64_t rows = 0;
+  int64_t accepted = 0;
+  int64_t linked = 0;
+  int64_t unlinked = 0;
+  int64_t dropped = 0;     // about people outside the registry: counted, not kept
+  int64_t rejected = 0;
+  int64_t duplicates = 0;  // (source, ref) already stored
+  std::string quarantine_path;
+};
+
+// What a monthly run decided for one entitlement.
+struct DecisionRecord {
+  int64_t entitlement_id = 0;
+  MonthStatus status = MonthStatus::kPayable;
+  Fen due = 0;
+  std::string rule;
+  int64_t evidence_id = 0;
+};
+
+// Money the run pays: the month itself (kind "regular") or earlier months now
+// due (kind "back_pay").
+struct PaymentRecord {
+  int64_t entitlement_id = 0;
+  Month month;
+  Fen amount = 0;
+  std::string kind;
+  Month run_month;
+};
+
+// Money paid that was not due (多发待遇): to be recovered.
+struct ReceivableRecord {
+  int64_t id = 0;
+  int64_t entitlement_id = 0;
+  Month month;
+  Fen amount = 0;
+  Month run_month;
+  std::string reason;  // the rule, e.g. "terminate.death"
+  int64_t evidence_id = 0;
+  Fen recovered = 0;
+};
+
+struct CycleRunRecord {
+  Month month;
+  Date as_of;
+  std::string started_at;
+  std::string finished_at;
+  std::string policy_version;
+  int64_t entitlements = 0;
+  int64_t paid = 0;
+  int64_t suspended = 0;
+  int64_t terminated = 0;
+  Fen paid_amount = 0;
+  Fen back_pay_amount = 0;
+  Fen overpaid_amount = 0;
+  std::string payroll_path;
+};
+
+// One person with everything a derivation needs, for streaming over the registry.
+struct PersonBundle {
+  PersonRecord person;
+  std::vector<EntitlementRecord> entitlements;
+  std::vector<Fact> facts;
+};
+
+// The ledger of one entitlement for months at or after a given month.
+struct EntitlementLedger {
+  std::vector<PaymentRecord> payments;
+  std::vector<ReceivableRecord> receivables;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates the schema or migrates an older one, keeping its data. Idempotent.
+  // Errors: kFailedPrecondition when the store is newer than this build.
+  virtual Status Migrate() = 0;
+  virtual Result<int> SchemaVersion() = 0;
+
+  // The active policy. SavePolicy makes `policy` active (a new version row when
+  // its text differs from the active one; nothing when it is the same).
+  virtual Status SavePolicy(const Policy& policy) = 0;
+  // Errors: kFailedPrecondition when no policy was loaded (run `tacit init`).
+  virtual Result<Policy> LoadPolicy() = 0;
+
+  // Meta values (first cycle month, import dates...).
+  virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+
+  virtual Result<int64_t> UpsertRegions(const std::vector<Region>& regions) = 0;
+  virtual Result<std::optional<Region>> FindRegion(const std::string& code) = 0;
+  // Regions directly below `code` (for a province: its cities). Empty code: provinces.
+  virtual Result<std::vector<Region>> ChildRegions(const std::string& code) = 0;
+
+  // Adds or updates persons and entitlements, never duplicating: a person is
+  // keyed by identity number, an entitlement by (person, scheme, paying region).
+  // A changed monthly amount becomes a new amount step from `effective`, so the
+  // months already derived keep the amount that was in force for them.
+  virtual Result<RegistryImportCounts> ImportRegistry(const std::vector<RegistryRow>& rows,
+                                                      Month effective) = 0;
+  // Every registry person's key, ascending.
+  virtual Result<std::vector<PersonKey>> AllPersonKeys() = 0;
+
+  // Batches are identified by the SHA-256 of the file.
+  virtual Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256) = 0;
+  // Records the batch and its evidence in one transaction. Evidence whose
+  // (source, ref) is stored already is skipped and counted in batch.duplicates.
+  // Returns the batch as stored (with id and duplicates).
+  // The policy classifies kinds for the per-person summary (last alive signal,
+  // earliest death). On return evidence[i].id is the stored id, or 0 for a duplicate.
+  virtual Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence,
+                                         const Policy& policy) = 0;
+  virtual Result<std::vector<BatchRecord>> ListBatches() = 0;
+
+  virtual Result<std::optional<PersonRecord>> FindPerson(PersonKey key) = 0;
+  virtual Result<std::vector<EntitlementRecord>> EntitlementsOf(PersonKey key) = 0;
+  // Linked evidence of a person, oldest first.
+  virtual Result<std::vector<EvidenceRecord>> EvidenceOf(PersonKey key) = 0;
+  // Every stored evidence record (linked or not), in id order.
+  virtual Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) = 0;
+
+  // Streams every person whose residence code starts with `region_prefix` (empty:
+  // all), in key order, with entitlements and linked facts.
+  virtual Status ForEachPerson(const std::string& region_prefix,
+                               const std::function<Status(const PersonBundle&)>& fn) = 0;
+
+  virtual Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) = 0;
+  virtual Result<std::vector<CycleRunRecord>> ListCycleRuns() = 0;
+  // Payments and receivables of all entitlements for months >= from, keyed by
+  // entitlement id (the caller merges them with ForEachPerson).
+  virtual Status ForEachLedger(Month from,
+                               const std::function<Status(int64_t, const EntitlementLedger&)>& fn) = 0;
+  virtual Result<EntitlementLedger> LedgerOf(int64_t entitlement_id) = 0;
+  // Decisions of a run, for one entitlement (nullopt when the run did not include it).
+  virtual Result<std::optional<DecisionRecord>> DecisionOf(Month month, int64_t entitlement_id) = 0;
+  // Records a whole monthly run in one transaction.
+  // Errors: kAlreadyExists when the month was run already.
+  virtual Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
+                              const std::vector<PaymentRecord>& payments,
+                              const std::vector<ReceivableRecord>& receivables) = 0;
+  virtual Result<std::vector<DecisionRecord>> DecisionsOf(Month month) = 0;
+};
+
+// Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+}  // namespace tacit
+
+#endif  // TACIT_STORE_H_

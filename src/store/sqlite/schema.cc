@@ -1,0 +1,165 @@
+#include "store/sqlite/schema.h"
+
+#include <array>
+
+namespace tacit::sqlite {
+namespace {
+
+// Dates are stored as days since 1970-01-01, months as year*12 + month-1, money
+// as integer fen: the same values the library computes with.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE policy (
+  id        INTEGER PRIMARY KEY,
+  name      TEXT NOT NULL,
+  version   TEXT NOT NULL,
+  text      TEXT NOT NULL,
+  loaded_at TEXT NOT NULL,
+  active    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE region (
+  code   TEXT PRIMARY KEY,
+  name   TEXT NOT NULL,
+  parent TEXT,
+  level  INTEGER NOT NULL
+);
+CREATE INDEX region_parent ON region(parent);
+CREATE TABLE person (
+  person_key         INTEGER PRIMARY KEY,
+  id_number          TEXT NOT NULL UNIQUE,
+  name               TEXT NOT NULL,
+  sex                INTEGER NOT NULL,
+  birth_date         INTEGER NOT NULL,
+  phone              TEXT,
+  region_code        TEXT NOT NULL,
+  special_care       INTEGER NOT NULL DEFAULT 0,
+  baseline_certified INTEGER,
+  updated_at         TEXT NOT NULL
+);
+CREATE INDEX person_region ON person(region_code);
+CREATE TABLE entitlement (
+  id            INTEGER PRIMARY KEY,
+  person_key    INTEGER NOT NULL REFERENCES person(person_key),
+  scheme        INTEGER NOT NULL,
+  paying_region TEXT NOT NULL,
+  start_month   INTEGER NOT NULL,
+  UNIQUE (person_key, scheme, paying_region)
+);
+CREATE TABLE entitlement_amount (
+  entitlement_id INTEGER NOT NULL REFERENCES entitlement(id),
+  from_month     INTEGER NOT NULL,
+  monthly_fen    INTEGER NOT NULL,
+  basic_fen      INTEGER NOT NULL,
+  PRIMARY KEY (entitlement_id, from_month)
+) WITHOUT ROWID;
+CREATE TABLE source (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE batch (
+  id              INTEGER PRIMARY KEY,
+  sha256          TEXT NOT NULL UNIQUE,
+  file_name       TEXT NOT NULL,
+  source          TEXT NOT NULL,
+  mapping         TEXT NOT NULL,
+  received_on     INTEGER NOT NULL,
+  ingested_at     TEXT NOT NULL,
+  rows            INTEGER NOT NULL,
+  accepted        INTEGER NOT NULL,
+  linked          INTEGER NOT NULL,
+  unlinked        INTEGER NOT NULL,
+  dropped         INTEGER NOT NULL,
+  rejected        INTEGER NOT NULL,
+  duplicates      INTEGER NOT NULL,
+  quarantine_path TEXT NOT NULL
+);
+CREATE TABLE evidence (
+  id          INTEGER PRIMARY KEY,
+  source_id   INTEGER NOT NULL REFERENCES source(id),
+  ref         TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  person_key  INTEGER,
+  occurred_on INTEGER NOT NULL,
+  received_on INTEGER NOT NULL,
+  batch_id    INTEGER NOT NULL REFERENCES batch(id),
+  link_method TEXT NOT NULL,
+  link_score  REAL NOT NULL,
+  detail      TEXT,
+  UNIQUE (source_id, ref)
+);
+CREATE INDEX evidence_person ON evidence(person_key) WHERE person_key IS NOT NULL;
+-- The partner's identifying fields, kept for unlinked records only.
+CREATE TABLE unlinked (
+  evidence_id INTEGER PRIMARY KEY REFERENCES evidence(id),
+  id_text     TEXT,
+  id_problem  TEXT NOT NULL,
+  name        TEXT,
+  sex         TEXT,
+  birth_date  INTEGER,
+  region_code TEXT
+);
+-- The latest alive-signal date and earliest death date seen per person: an index
+-- derived from evidence at ingest, recomputable, never the source of truth.
+CREATE TABLE person_summary (
+  person_key    INTEGER PRIMARY KEY,
+  last_alive_on INTEGER,
+  death_on      INTEGER
+);
+)sql";
+
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE cycle_run (
+  month           INTEGER PRIMARY KEY,
+  as_of           INTEGER NOT NULL,
+  started_at      TEXT NOT NULL,
+  finished_at     TEXT NOT NULL,
+  policy_version  TEXT NOT NULL,
+  entitlements    INTEGER NOT NULL,
+  paid            INTEGER NOT NULL,
+  suspended       INTEGER NOT NULL,
+  terminated      INTEGER NOT NULL,
+  paid_amount     INTEGER NOT NULL,
+  back_pay_amount INTEGER NOT NULL,
+  overpaid_amount INTEGER NOT NULL,
+  payroll_path    TEXT NOT NULL
+);
+CREATE TABLE decision (
+  run_month      INTEGER NOT NULL,
+  entitlement_id INTEGER NOT NULL,
+  status         INTEGER NOT NULL,
+  due_fen        INTEGER NOT NULL,
+  rule           TEXT NOT NULL,
+  evidence_id    INTEGER NOT NULL,
+  PRIMARY KEY (run_month, entitlement_id)
+) WITHOUT ROWID;
+CREATE TABLE payment (
+  entitlement_id INTEGER NOT NULL,
+  month          INTEGER NOT NULL,
+  run_month      INTEGER NOT NULL,
+  kind           TEXT NOT NULL,
+  amount_fen     INTEGER NOT NULL,
+  PRIMARY KEY (entitlement_id, month, run_month, kind)
+) WITHOUT ROWID;
+CREATE TABLE receivable (
+  id             INTEGER PRIMARY KEY,
+  entitlement_id INTEGER NOT NULL,
+  month          INTEGER NOT NULL,
+  amount_fen     INTEGER NOT NULL,
+  run_month      INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  evidence_id    INTEGER NOT NULL,
+  recovered_fen  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX receivable_entitlement ON receivable(entitlement_id, month);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+
+}  // namespace tacit::sqlite

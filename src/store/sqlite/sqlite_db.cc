@@ -1,0 +1,141 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+namespace tacit::sqlite {
+
+Result<Db> Db::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Unavailable(fmt::format("cannot open the store {}: {}", path, why));
+  }
+  sqlite3_busy_timeout(db, 30000);
+  sqlite3_extended_result_codes(db, 1);
+  return Db(db, path);
+}
+
+Db::~Db() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+tl::unexpected<Error> Db::LastError(std::string_view what) const {
+  const int rc = sqlite3_errcode(db_);
+  const int primary = rc & 0xff;
+  ErrorCode code = ErrorCode::kInternal;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+      primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PROTOCOL) {
+    code = ErrorCode::kUnavailable;
+  } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    code = ErrorCode::kDataLoss;
+  } else if (primary == SQLITE_CONSTRAINT) {
+    code = ErrorCode::kAlreadyExists;
+  }
+  return MakeError(code, fmt::format("store {}: {} ({})", path_, what, sqlite3_errmsg(db_)));
+}
+
+Status Db::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    sqlite3_free(err);
+    return LastError("executing SQL");
+  }
+  return {};
+}
+
+Result<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+      SQLITE_OK) {
+    return LastError("preparing a statement");
+  }
+  return Stmt(this, s);
+}
+
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
+int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, double v) {
+  sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+Result<bool> Stmt::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return db_->LastError("running a statement");
+}
+
+Status Stmt::Run() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    auto err = db_->LastError("running a statement");
+    sqlite3_reset(stmt_);
+    return err;
+  }
+  sqlite3_reset(stmt_);
+  return {};
+}
+
+Stmt& Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  return *this;
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Stmt::Double(int col) const { return sqlite3_column_double(stmt_, col); }
+std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
+std::string_view Stmt::TextView(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<Transaction> Transaction::Begin(Db& db) {
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  return Transaction(db);
+}
+
+Transaction::~Transaction() {
+  if (!done_) (void)db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  done_ = true;
+  return {};
+}
+
+}  // namespace tacit::sqlite

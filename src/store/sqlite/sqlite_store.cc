@@ -1,0 +1,774 @@
+// The SQLite backend of the Store interface.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <unordered_map>
+
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_store_internal.h"
+#include "tacit/store.h"
+
+namespace tacit {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
+
+std::string NowUtc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string PrefixUpperBound(const std::string& prefix) {
+  // Region codes are ASCII digits; ':' sorts right after '9'.
+  return prefix + ":";
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(Db db) : db_(std::move(db)) {}
+
+  Status Configure() {
+    RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL"));
+    // FULL: a committed batch survives a power cut, not only a process crash.
+    RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous=FULL"));
+    RETURN_IF_ERROR(db_.Exec("PRAGMA cache_size=-262144"));
+    RETURN_IF_ERROR(db_.Exec("PRAGMA temp_store=MEMORY"));
+    RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=1073741824"));
+    return {};
+  }
+
+  Status MigrateTo(int target) {
+    ASSIGN_OR_RETURN(int version, SchemaVersion());
+    const auto migrations = sqlite::Migrations();
+    if (version > static_cast<int>(migrations.size())) {
+      return FailedPrecondition(fmt::format(
+          "the store has schema version {}, newer than this build of tacit knows ({}): use a newer tacit", version,
+          migrations.size()));
+    }
+    for (int v = version; v < target; ++v) {
+      ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+      RETURN_IF_ERROR(db_.Exec(migrations[static_cast<size_t>(v)]));
+      RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA user_version={}", v + 1)));
+      RETURN_IF_ERROR(tx.Commit());
+    }
+    return {};
+  }
+
+  Status Migrate() override { return MigrateTo(static_cast<int>(sqlite::Migrations().size())); }
+
+  Result<int> SchemaVersion() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("PRAGMA user_version"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? static_cast<int>(s.Int(0)) : 0;
+  }
+
+  Status SavePolicy(const Policy& policy) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt cur, db_.Prepare("SELECT text FROM policy WHERE active = 1"));
+    ASSIGN_OR_RETURN(bool has, cur.Step());
+    if (has && cur.TextView(0) == policy.text) return tx.Commit();
+    RETURN_IF_ERROR(db_.Exec("UPDATE policy SET active = 0 WHERE active = 1"));
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT INTO policy(name, version, text, loaded_at, active) VALUES(?,?,?,?,1)"));
+    RETURN_IF_ERROR(ins.Bind(1, policy.name).Bind(2, policy.version).Bind(3, policy.text).Bind(4, NowUtc()).Run());
+    return tx.Commit();
+  }
+
+  Result<Policy> LoadPolicy() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT text, id FROM policy WHERE active = 1"));
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return FailedPrecondition("no policy is loaded in the store: run `tacit init` first");
+    return ParsePolicy(s.TextView(0), fmt::format("stored policy #{}", s.Int(1)));
+  }
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT value FROM meta WHERE key = ?"));
+    s.Bind(1, key);
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<std::string>();
+    return std::optional<std::string>(s.Text(0));
+  }
+
+  Result<int64_t> UpsertRegions(const std::vector<Region>& regions) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "INSERT INTO region(code, name, parent, level) VALUES(?,?,?,?) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, level = excluded.level "
+        "WHERE name IS NOT excluded.name OR parent IS NOT excluded.parent OR level IS NOT excluded.level"));
+    int64_t changed = 0;
+    for (const Region& r : regions) {
+      s.Bind(1, r.code).Bind(2, r.name).BindTextOrNull(3, r.parent).Bind(4, static_cast<int>(r.level));
+      RETURN_IF_ERROR(s.Run());
+      changed += db_.Changes();
+    }
+    RETURN_IF_ERROR(tx.Commit());
+    return changed;
+  }
+
+  static Region ReadRegion(const Stmt& s) {
+    return Region{s.Text(0), s.Text(1), s.Text(2), static_cast<RegionLevel>(s.Int(3))};
+  }
+
+  Result<std::optional<Region>> FindRegion(const std::string& code) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code, name, parent, level FROM region WHERE code = ?"));
+    s.Bind(1, code);
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<Region>();
+    return std::optional<Region>(ReadRegion(s));
+  }
+
+  Result<std::vector<Region>> ChildRegions(const std::string& code) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(code.empty()
+        ? "SELECT code, name, parent, level FROM region WHERE level = 1 ORDER BY code"
+        : "SELECT code, name, parent, level FROM region WHERE parent = ? ORDER BY code"));
+    if (!code.empty()) s.Bind(1, code);
+    std::vector<Region> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadRegion(s));
+    }
+    return out;
+  }
+
+  Result<RegistryImportCounts> ImportRegistry(const std::vector<RegistryRow>& rows, Month effective) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt find_person, db_.Prepare(
+        "SELECT name, sex, birth_date, phone, region_code, special_care, baseline_certified FROM person "
+        "WHERE person_key = ?"));
+    ASSIGN_OR_RETURN(Stmt insert_person, db_.Prepare(
+        "INSERT INTO person(person_key, id_number, name, sex, birth_date, phone, region_code, special_care, "
+        "baseline_certified, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(Stmt update_person, db_.Prepare(
+        "UPDATE person SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, region_code = ?6, special_care = ?7, "
+        "baseline_certified = ?8, updated_at = ?9 WHERE person_key = ?1"));
+    ASSIGN_OR_RETURN(Stmt find_ent, db_.Prepare(
+        "SELECT id, start_month FROM entitlement WHERE person_key = ? AND scheme = ? AND paying_region = ?"));
+    ASSIGN_OR_RETURN(Stmt insert_ent, db_.Prepare(
+        "INSERT INTO entitlement(person_key, scheme, paying_region, start_month) VALUES(?,?,?,?)"));
+    ASSIGN_OR_RETURN(Stmt update_ent, db_.Prepare("UPDATE entitlement SET start_month = ? WHERE id = ?"));
+    ASSIGN_OR_RETURN(Stmt last_amount, db_.Prepare(
+        "SELECT monthly_fen, basic_fen, from_month FROM entitlement_amount WHERE entitlement_id = ? "
+        "ORDER BY from_month DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(Stmt upsert_amount, db_.Prepare(
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
+        "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
+        "basic_fen = excluded.basic_fen"));
+    const std::string now = NowUtc();
+    RegistryImportCounts counts;
+    std::unordered_map<PersonKey, bool> seen_person;  // persons touched by this file: counted once
+    for (const RegistryRow& row : rows) {
+      const PersonRecord& p = row.person;
+      find_person.Reset().Bind(1, static_cast<int64_t>(p.key));
+      ASSIGN_OR_RETURN(bool exists, find_person.Step());
+      bool person_changed = false;
+      if (!exists) {
+        std::optional<Date> baseline = p.baseline_certified ? p.baseline_certified : row.default_baseline;
+        insert_person.Bind(1, static_cast<int64_t>(p.key)).Bind(2, p.id_number).Bind(3, p.name)
+            .Bind(4, static_cast<int>(p.sex)).Bind(5, static_cast<int64_t>(p.birth_date.days()))
+            .BindTextOrNull(6, p.phone).Bind(7, p.region_code).Bind(8, p.special_care ? 1 : 0)
+            .BindOptional(9, baseline ? std::optional<int64_t>(baseline->days()) : std::nullopt).Bind(10, now);
+        RETURN_IF_ERROR(insert_person.Run());
+        ++counts.persons_added;
+        seen_person[p.key] = true;
+      } else {
+        const std::optional<int64_t> stored_baseline =
+            find_person.IsNull(6) ? std::nullopt : std::optional<int64_t>(find_person.Int(6));
+        const std::optional<int64_t> baseline =
+            p.baseline_certified ? std::optional<int64_t>(p.baseline_certified->days()) : stored_baseline;
+        person_changed = find_person.TextView(0) != p.name || find_person.Int(1) != static_cast<int>(p.sex) ||
+                         find_person.Int(2) != p.birth_date.days() || find_person.TextView(3) != p.phone ||
+                         find_person.TextView(4) != p.region_code || find_person.Int(5) != (p.special_care ? 1 : 0) ||
+                         baseline != stored_baseline;
+        find_person.Reset();
+        if (person_changed) {
+          update_person.Bind(1, static_cast<int64_t>(p.key)).Bind(2, p.name).Bind(3, static_cast<int>(p.sex))
+              .Bind(4, static_cast<int64_t>(p.birth_date.days())).BindTextOrNull(5, p.phone).Bind(6, p.region_code)
+              .Bind(7, p.special_care ? 1 : 0).BindOptional(8, baseline).Bind(9, now);
+          RETURN_IF_ERROR(update_person.Run());
+          if (!seen_person.count(p.key)) ++counts.persons_updated;
+          seen_person[p.key] = true;
+        }
+      }
+      find_person.Reset();
+
+      find_ent.Reset().Bind(1, static_cast<int64_t>(p.key)).Bind(2, static_cast<int>(row.scheme))
+          .Bind(3, row.paying_region);
+      ASSIGN_OR_RETURN(bool ent_exists, find_ent.Step());
+      if (!ent_exists) {
+        find_ent.Reset();
+        insert_ent.Bind(1, static_cast<int64_t>(p.key)).Bind(2, static_cast<int>(row.scheme))
+            .Bind(3, row.paying_region).Bind(4, row.start.index());
+        RETURN_IF_ERROR(insert_ent.Run());
+        const int64_t id = db_.LastInsertId();
+        upsert_amount.Bind(1, id).Bind(2, row.start.index()).Bind(3, row.monthly).Bind(4, row.basic);
+        RETURN_IF_ERROR(upsert_amount.Run());
+        ++counts.entitlements_added;
+        continue;
+      }
+      const int64_t id = find_ent.Int(0);
+      const int64_t stored_start = find_ent.Int(1);
+      find_ent.Reset();
+      bool ent_changed = false;
+      if (stored_start != row.start.index()) {
+        update_ent.Bind(1, row.start.index()).Bind(2, id);
+        RETURN_IF_ERROR(update_ent.Run());
+        ent_changed = true;
+      }
+      last_amount.Reset().Bind(1, id);
+      ASSIGN_OR_RETURN(bool has_amount, last_amount.Step());
+      const bool amount_differs = !has_amount || last_amount.Int(0) != row.monthly || last_amount.Int(1) != row.basic;
+      const int64_t last_from = has_amount ? last_amount.Int(2) : row.start.index();
+      last_amount.Reset();
+      if (amount_differs) {
+        const int64_t from = std::max<int64_t>(std::max<int64_t>(effective.index(), row.start.index()), last_from);
+        upsert_amount.Bind(1, id).Bind(2, from).Bind(3, row.monthly).Bind(4, row.basic);
+        RETURN_IF_ERROR(upsert_amount.Run());
+        ent_changed = true;
+      }
+      if (ent_changed) {
+        ++counts.entitlements_updated;
+      } else if (!person_changed) {
+        ++counts.unchanged;
+      }
+    }
+    RETURN_IF_ERROR(tx.Commit());
+    return counts;
+  }
+
+  Result<std::vector<PersonKey>> AllPersonKeys() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key FROM person ORDER BY person_key"));
+    std::vector<PersonKey> keys;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      keys.push_back(static_cast<PersonKey>(s.Int(0)));
+    }
+    return keys;
+  }
+
+  static constexpr std::string_view kBatchColumns =
+      "id, sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, unlinked, "
+      "dropped, rejected, duplicates, quarantine_path";
+
+  static BatchRecord ReadBatch(const Stmt& s) {
+    BatchRecord b;
+    b.id = s.Int(0);
+    b.sha256 = s.Text(1);
+    b.file_name = s.Text(2);
+    b.source = s.Text(3);
+    b.mapping = s.Text(4);
+    b.received_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
+    b.ingested_at = s.Text(6);
+    b.rows = s.Int(7);
+    b.accepted = s.Int(8);
+    b.linked = s.Int(9);
+    b.unlinked = s.Int(10);
+    b.dropped = s.Int(11);
+    b.rejected = s.Int(12);
+    b.duplicates = s.Int(13);
+    b.quarantine_path = s.Text(14);
+    return b;
+  }
+
+  Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch WHERE sha256 = ?", kBatchColumns)));
+    s.Bind(1, sha256);
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<BatchRecord>();
+    return std::optional<BatchRecord>(ReadBatch(s));
+  }
+
+  Result<std::vector<BatchRecord>> ListBatches() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch ORDER BY id", kBatchColumns)));
+    std::vector<BatchRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadBatch(s));
+    }
+    return out;
+  }
+
+  Result<int64_t> SourceId(const std::string& name) {
+    auto it = source_ids_.find(name);
+    if (it != source_ids_.end()) return it->second;
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT OR IGNORE INTO source(name) VALUES(?)"));
+    RETURN_IF_ERROR(ins.Bind(1, name).Run());
+    ASSIGN_OR_RETURN(Stmt sel, db_.Prepare("SELECT id FROM source WHERE name = ?"));
+    sel.Bind(1, name);
+    ASSIGN_OR_RETURN(bool has, sel.Step());
+    if (!has) return Internal("source id missing after insert");
+    // Cached only after the transaction commits (see ApplyBatch).
+    return sel.Int(0);
+  }
+
+  Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence,
+                                 const Policy& policy) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    batch.ingested_at = NowUtc();
+    ASSIGN_OR_RETURN(Stmt ins_batch, db_.Prepare(
+        "INSERT INTO batch(sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, "
+        "unlinked, dropped, rejected, duplicates, quarantine_path) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    ins_batch.Bind(1, batch.sha256).Bind(2, batch.file_name).Bind(3, batch.source).Bind(4, batch.mapping)
+        .Bind(5, static_cast<int64_t>(batch.received_on.days())).Bind(6, batch.ingested_at).Bind(7, batch.rows)
+        .Bind(8, batch.accepted).Bind(9, batch.linked).Bind(10, batch.unlinked).Bind(11, batch.dropped)
+        .Bind(12, batch.rejected).Bind(13, int64_t{0}).Bind(14, batch.quarantine_path);
+    RETURN_IF_ERROR(ins_batch.Run());
+    batch.id = db_.LastInsertId();
+
+    ASSIGN_OR_RETURN(Stmt ins_ev, db_.Prepare(
+        "INSERT OR IGNORE INTO evidence(source_id, ref, kind, person_key, occurred_on, received_on, batch_id, "
+        "link_method, link_score, detail) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(Stmt ins_unlinked, db_.Prepare(
+        "INSERT INTO unlinked(evidence_id, id_text, id_problem, name, sex, birth_date, region_code) "
+        "VALUES(?,?,?,?,?,?,?)"));
+    struct Summary {
+      int32_t last_alive = INT32_MIN;
+      int32_t death = INT32_MAX;
+    };
+    std::unordered_map<PersonKey, Summary> summary;
+    std::unordered_map<std::string, int64_t> new_sources;
+    int64_t duplicates = 0, linked = 0, unlinked = 0;
+    for (EvidenceRecord& e : evidence) {
+      int64_t source_id = 0;
+      if (auto it = source_ids_.find(e.source); it != source_ids_.end()) {
+        source_id = it->second;
+      } else if (auto jt = new_sources.find(e.source); jt != new_sources.end()) {
+        source_id = jt->second;
+      } else {
+        ASSIGN_OR_RETURN(source_id, SourceId(e.source));
+        new_sources[e.source] = source_id;
+      }
+      ins_ev.Bind(1, source_id).Bind(2, e.ref).Bind(3, e.kind);
+      if (e.person != 0) ins_ev.Bind(4, static_cast<int64_t>(e.person)); else ins_ev.BindNull(4);
+      ins_ev.Bind(5, static_cast<int64_t>(e.occurred_on.days())).Bind(6, static_cast<int64_t>(e.received_on.days()))
+          .Bind(7, batch.id).Bind(8, e.link_method).Bind(9, e.link_score).BindTextOrNull(10, e.detail);
+      RETURN_IF_ERROR(ins_ev.Run());
+      if (db_.Changes() == 0) {
+        e.id = 0;
+        ++duplicates;
+        continue;
+      }
+      e.id = db_.LastInsertId();
+      e.batch_id = batch.id;
+      if (e.person == 0) {
+        ++unlinked;
+        ins_unlinked.Bind(1, e.id).BindTextOrNull(2, e.id_text).Bind(3, e.id_problem).BindTextOrNull(4, e.name)
+            .BindTextOrNull(5, e.sex)
+            .BindOptional(6, e.birth_date ? std::optional<int64_t>(e.birth_date->days()) : std::nullopt)
+            .BindTextOrNull(7, e.region_code);
+        RETURN_IF_ERROR(ins_unlinked.Run());
+        continue;
+      }
+      ++linked;
+      const EvidenceKindSpec* spec = policy.FindKind(e.kind);
+      if (spec == nullptr) continue;
+      if (spec->cls == EvidenceClass::kAlive) {
+        Summary& s = summary[e.person];
+        s.last_alive = std::max(s.last_alive, e.occurred_on.days());
+      } else if (spec->cls == EvidenceClass::kDeath) {
+        Summary& s = summary[e.person];
+        s.death = std::min(s.death, e.occurred_on.days());
+      }
+    }
+    ASSIGN_OR_RETURN(Stmt upsert_summary, db_.Prepare(
+        "INSERT INTO person_summary(person_key, last_alive_on, death_on) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(person_key) DO UPDATE SET "
+        "last_alive_on = CASE WHEN excluded.last_alive_on IS NULL THEN last_alive_on "
+        "  WHEN last_alive_on IS NULL OR excluded.last_alive_on > last_alive_on THEN excluded.last_alive_on "
+        "  ELSE last_alive_on END, "
+        "death_on = CASE WHEN excluded.death_on IS NULL THEN death_on "
+        "  WHEN death_on IS NULL OR excluded.death_on < death_on THEN excluded.death_on ELSE death_on END"));
+    for (const auto& [key, s] : summary) {
+      upsert_summary.Bind(1, static_cast<int64_t>(key));
+      if (s.last_alive != INT32_MIN) upsert_summary.Bind(2, static_cast<int64_t>(s.last_alive)); else upsert_summary.BindNull(2);
+      if (s.death != INT32_MAX) upsert_summary.Bind(3, static_cast<int64_t>(s.death)); else upsert_summary.BindNull(3);
+      RETURN_IF_ERROR(upsert_summary.Run());
+    }
+    // The batch's counts as stored: rows that were duplicates are neither linked nor unlinked.
+    batch.duplicates = duplicates;
+    batch.linked = linked;
+    batch.unlinked = unlinked;
+    ASSIGN_OR_RETURN(Stmt upd, db_.Prepare("UPDATE batch SET duplicates = ?, linked = ?, unlinked = ? WHERE id = ?"));
+    RETURN_IF_ERROR(upd.Bind(1, duplicates).Bind(2, linked).Bind(3, unlinked).Bind(4, batch.id).Run());
+    RETURN_IF_ERROR(tx.Commit());
+    for (auto& [name, id] : new_sources) source_ids_[name] = id;
+    return batch;
+  }
+
+  static PersonRecord ReadPerson(const Stmt& s) {
+    PersonRecord p;
+    p.key = static_cast<PersonKey>(s.Int(0));
+    p.id_number = s.Text(1);
+    p.name = s.Text(2);
+    p.sex = static_cast<Sex>(s.Int(3));
+    p.birth_date = Date::FromDays(static_cast<int32_t>(s.Int(4)));
+    p.phone = s.Text(5);
+    p.region_code = s.Text(6);
+    p.special_care = s.Int(7) != 0;
+    if (!s.IsNull(8)) p.baseline_certified = Date::FromDays(static_cast<int32_t>(s.Int(8)));
+    return p;
+  }
+  static constexpr std::string_view kPersonColumns =
+      "person_key, id_number, name, sex, birth_date, phone, region_code, special_care, baseline_certified";
+
+  Result<std::optional<PersonRecord>> FindPerson(PersonKey key) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM person WHERE person_key = ?", kPersonColumns)));
+    s.Bind(1, static_cast<int64_t>(key));
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<PersonRecord>();
+    return std::optional<PersonRecord>(ReadPerson(s));
+  }
+
+  static constexpr std::string_view kEntitlementQuery =
+      "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen "
+      "FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
+
+  // Appends the row to `out`, merging amount steps of the same entitlement.
+  static void AddEntitlementRow(const Stmt& s, std::vector<EntitlementRecord>& out) {
+    const int64_t id = s.Int(1);
+    if (out.empty() || out.back().terms.id != id) {
+      EntitlementRecord e;
+      e.person = static_cast<PersonKey>(s.Int(0));
+      e.terms.id = id;
+      e.terms.scheme = static_cast<Scheme>(s.Int(2));
+      e.terms.paying_region = s.Text(3);
+      e.terms.start = Month::FromIndex(static_cast<int32_t>(s.Int(4)));
+      out.push_back(std::move(e));
+    }
+    out.back().terms.amounts.push_back(
+        AmountStep{Month::FromIndex(static_cast<int32_t>(s.Int(5))), s.Int(6), s.Int(7)});
+  }
+
+  Result<std::vector<EntitlementRecord>> EntitlementsOf(PersonKey key) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.id, a.from_month",
+                                                     kEntitlementQuery)));
+    s.Bind(1, static_cast<int64_t>(key));
+    std::vector<EntitlementRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      AddEntitlementRow(s, out);
+    }
+    return out;
+  }
+
+  static constexpr std::string_view kEvidenceQuery =
+      "SELECT e.id, s.name, e.ref, e.kind, e.person_key, e.occurred_on, e.received_on, e.batch_id, e.link_method, "
+      "e.link_score, e.detail, u.id_text, u.id_problem, u.name, u.sex, u.birth_date, u.region_code "
+      "FROM evidence e JOIN source s ON s.id = e.source_id LEFT JOIN unlinked u ON u.evidence_id = e.id ";
+
+  static EvidenceRecord ReadEvidence(const Stmt& s) {
+    EvidenceRecord e;
+    e.id = s.Int(0);
+    e.source = s.Text(1);
+    e.ref = s.Text(2);
+    e.kind = s.Text(3);
+    e.person = s.IsNull(4) ? 0 : static_cast<PersonKey>(s.Int(4));
+    e.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
+    e.received_on = Date::FromDays(static_cast<int32_t>(s.Int(6)));
+    e.batch_id = s.Int(7);
+    e.link_method = s.Text(8);
+    e.link_score = s.Double(9);
+    e.detail = s.Text(10);
+    e.id_text = s.Text(11);
+    e.id_problem = s.Text(12);
+    e.name = s.Text(13);
+    e.sex = s.Text(14);
+    if (!s.IsNull(15)) e.birth_date = Date::FromDays(static_cast<int32_t>(s.Int(15)));
+    e.region_code = s.Text(16);
+    return e;
+  }
+
+  Result<std::vector<EvidenceRecord>> EvidenceOf(PersonKey key) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.occurred_on, e.id",
+                                                     kEvidenceQuery)));
+    s.Bind(1, static_cast<int64_t>(key));
+    std::vector<EvidenceRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadEvidence(s));
+    }
+    return out;
+  }
+
+  Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} ORDER BY e.id", kEvidenceQuery)));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      RETURN_IF_ERROR(fn(ReadEvidence(s)));
+    }
+    return {};
+  }
+
+  Status ForEachPerson(const std::string& region_prefix,
+                       const std::function<Status(const PersonBundle&)>& fn) override {
+    std::unordered_map<int64_t, std::string> sources;
+    {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, name FROM source"));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        sources[s.Int(0)] = s.Text(1);
+      }
+    }
+    ASSIGN_OR_RETURN(Stmt persons, db_.Prepare(fmt::format(
+        "SELECT {} FROM person WHERE region_code >= ?1 AND region_code < ?2 ORDER BY person_key", kPersonColumns)));
+    persons.Bind(1, region_prefix).Bind(2, PrefixUpperBound(region_prefix));
+    ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format("{} ORDER BY e.person_key, e.id, a.from_month",
+                                                        kEntitlementQuery)));
+    ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(
+        "SELECT person_key, id, kind, source_id, occurred_on, received_on FROM evidence "
+        "WHERE person_key IS NOT NULL ORDER BY person_key, id"));
+    ASSIGN_OR_RETURN(bool ent_row, ents.Step());
+    ASSIGN_OR_RETURN(bool fact_row, facts.Step());
+    PersonBundle bundle;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, persons.Step());
+      if (!row) break;
+      bundle.person = ReadPerson(persons);
+      bundle.entitlements.clear();
+      bundle.facts.clear();
+      const int64_t key = static_cast<int64_t>(bundle.person.key);
+      while (ent_row && ents.Int(0) < key) {
+        ASSIGN_OR_RETURN(ent_row, ents.Step());
+      }
+      while (ent_row && ents.Int(0) == key) {
+        AddEntitlementRow(ents, bundle.entitlements);
+        ASSIGN_OR_RETURN(ent_row, ents.Step());
+      }
+      while (fact_row && facts.Int(0) < key) {
+        ASSIGN_OR_RETURN(fact_row, facts.Step());
+      }
+      while (fact_row && facts.Int(0) == key) {
+        Fact f;
+        f.evidence_id = facts.Int(1);
+        f.kind = facts.Text(2);
+        f.source = sources[facts.Int(3)];
+        f.occurred_on = Date::FromDays(static_cast<int32_t>(facts.Int(4)));
+        f.received_on = Date::FromDays(static_cast<int32_t>(facts.Int(5)));
+        bundle.facts.push_back(std::move(f));
+        ASSIGN_OR_RETURN(fact_row, facts.Step());
+      }
+      RETURN_IF_ERROR(fn(bundle));
+    }
+    return {};
+  }
+
+  static constexpr std::string_view kRunColumns =
+      "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
+      "paid_amount, back_pay_amount, overpaid_amount, payroll_path";
+
+  static CycleRunRecord ReadRun(const Stmt& s) {
+    CycleRunRecord r;
+    r.month = Month::FromIndex(static_cast<int32_t>(s.Int(0)));
+    r.as_of = Date::FromDays(static_cast<int32_t>(s.Int(1)));
+    r.started_at = s.Text(2);
+    r.finished_at = s.Text(3);
+    r.policy_version = s.Text(4);
+    r.entitlements = s.Int(5);
+    r.paid = s.Int(6);
+    r.suspended = s.Int(7);
+    r.terminated = s.Int(8);
+    r.paid_amount = s.Int(9);
+    r.back_pay_amount = s.Int(10);
+    r.overpaid_amount = s.Int(11);
+    r.payroll_path = s.Text(12);
+    return r;
+  }
+
+  Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run WHERE month = ?", kRunColumns)));
+    s.Bind(1, month.index());
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<CycleRunRecord>();
+    return std::optional<CycleRunRecord>(ReadRun(s));
+  }
+
+  Result<std::vector<CycleRunRecord>> ListCycleRuns() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run ORDER BY month", kRunColumns)));
+    std::vector<CycleRunRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadRun(s));
+    }
+    return out;
+  }
+
+  static PaymentRecord ReadPayment(const Stmt& s) {
+    return PaymentRecord{s.Int(0), Month::FromIndex(static_cast<int32_t>(s.Int(1))), s.Int(4), s.Text(3),
+                         Month::FromIndex(static_cast<int32_t>(s.Int(2)))};
+  }
+  static ReceivableRecord ReadReceivable(const Stmt& s) {
+    ReceivableRecord r;
+    r.id = s.Int(0);
+    r.entitlement_id = s.Int(1);
+    r.month = Month::FromIndex(static_cast<int32_t>(s.Int(2)));
+    r.amount = s.Int(3);
+    r.run_month = Month::FromIndex(static_cast<int32_t>(s.Int(4)));
+    r.reason = s.Text(5);
+    r.evidence_id = s.Int(6);
+    r.recovered = s.Int(7);
+    return r;
+  }
+  static constexpr std::string_view kPaymentColumns = "entitlement_id, month, run_month, kind, amount_fen";
+  static constexpr std::string_view kReceivableColumns =
+      "id, entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen";
+
+  Status ForEachLedger(Month from, const std::function<Status(int64_t, const EntitlementLedger&)>& fn) override {
+    ASSIGN_OR_RETURN(Stmt pay, db_.Prepare(fmt::format(
+        "SELECT {} FROM payment WHERE month >= ? ORDER BY entitlement_id, month, run_month", kPaymentColumns)));
+    ASSIGN_OR_RETURN(Stmt rec, db_.Prepare(fmt::format(
+        "SELECT {} FROM receivable WHERE month >= ? ORDER BY entitlement_id, month, id", kReceivableColumns)));
+    pay.Bind(1, from.index());
+    rec.Bind(1, from.index());
+    ASSIGN_OR_RETURN(bool pay_row, pay.Step());
+    ASSIGN_OR_RETURN(bool rec_row, rec.Step());
+    EntitlementLedger ledger;
+    while (pay_row || rec_row) {
+      const int64_t id = !rec_row ? pay.Int(0) : !pay_row ? rec.Int(1) : std::min(pay.Int(0), rec.Int(1));
+      ledger.payments.clear();
+      ledger.receivables.clear();
+      while (pay_row && pay.Int(0) == id) {
+        ledger.payments.push_back(ReadPayment(pay));
+        ASSIGN_OR_RETURN(pay_row, pay.Step());
+      }
+      while (rec_row && rec.Int(1) == id) {
+        ledger.receivables.push_back(ReadReceivable(rec));
+        ASSIGN_OR_RETURN(rec_row, rec.Step());
+      }
+      RETURN_IF_ERROR(fn(id, ledger));
+    }
+    return {};
+  }
+
+  Result<EntitlementLedger> LedgerOf(int64_t entitlement_id) override {
+    EntitlementLedger ledger;
+    ASSIGN_OR_RETURN(Stmt pay, db_.Prepare(fmt::format(
+        "SELECT {} FROM payment WHERE entitlement_id = ? ORDER BY month, run_month", kPaymentColumns)));
+    pay.Bind(1, entitlement_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, pay.Step());
+      if (!row) break;
+      ledger.payments.push_back(ReadPayment(pay));
+    }
+    ASSIGN_OR_RETURN(Stmt rec, db_.Prepare(fmt::format(
+        "SELECT {} FROM receivable WHERE entitlement_id = ? ORDER BY month, id", kReceivableColumns)));
+    rec.Bind(1, entitlement_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, rec.Step());
+      if (!row) break;
+      ledger.receivables.push_back(ReadReceivable(rec));
+    }
+    return ledger;
+  }
+
+  static DecisionRecord ReadDecision(const Stmt& s) {
+    return DecisionRecord{s.Int(0), static_cast<MonthStatus>(s.Int(1)), s.Int(2), s.Text(3), s.Int(4)};
+  }
+
+  Result<std::optional<DecisionRecord>> DecisionOf(Month month, int64_t entitlement_id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? AND "
+        "entitlement_id = ?"));
+    s.Bind(1, month.index()).Bind(2, entitlement_id);
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<DecisionRecord>();
+    return std::optional<DecisionRecord>(ReadDecision(s));
+  }
+
+  Result<std::vector<DecisionRecord>> DecisionsOf(Month month) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? "
+        "ORDER BY entitlement_id"));
+    s.Bind(1, month.index());
+    std::vector<DecisionRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadDecision(s));
+    }
+    return out;
+  }
+
+  Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
+                      const std::vector<PaymentRecord>& payments,
+                      const std::vector<ReceivableRecord>& receivables) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt exists, db_.Prepare("SELECT 1 FROM cycle_run WHERE month = ?"));
+    exists.Bind(1, run.month.index());
+    ASSIGN_OR_RETURN(bool already, exists.Step());
+    if (already) {
+      return MakeError(ErrorCode::kAlreadyExists, fmt::format("the monthly run for {} is recorded already",
+                                                              run.month.ToString()));
+    }
+    ASSIGN_OR_RETURN(Stmt ins_run, db_.Prepare(fmt::format(
+        "INSERT INTO cycle_run({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", kRunColumns)));
+    ins_run.Bind(1, run.month.index()).Bind(2, static_cast<int64_t>(run.as_of.days())).Bind(3, run.started_at)
+        .Bind(4, run.finished_at).Bind(5, run.policy_version).Bind(6, run.entitlements).Bind(7, run.paid)
+        .Bind(8, run.suspended).Bind(9, run.terminated).Bind(10, run.paid_amount).Bind(11, run.back_pay_amount)
+        .Bind(12, run.overpaid_amount).Bind(13, run.payroll_path);
+    RETURN_IF_ERROR(ins_run.Run());
+    ASSIGN_OR_RETURN(Stmt ins_dec, db_.Prepare(
+        "INSERT INTO decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) VALUES(?,?,?,?,?,?)"));
+    for (const DecisionRecord& d : decisions) {
+      ins_dec.Bind(1, run.month.index()).Bind(2, d.entitlement_id).Bind(3, static_cast<int>(d.status))
+          .Bind(4, d.due).Bind(5, d.rule).Bind(6, d.evidence_id);
+      RETURN_IF_ERROR(ins_dec.Run());
+    }
+    ASSIGN_OR_RETURN(Stmt ins_pay, db_.Prepare(fmt::format("INSERT INTO payment({}) VALUES(?,?,?,?,?)",
+                                                           kPaymentColumns)));
+    for (const PaymentRecord& p : payments) {
+      ins_pay.Bind(1, p.entitlement_id).Bind(2, p.month.index()).Bind(3, run.month.index()).Bind(4, p.kind)
+          .Bind(5, p.amount);
+      RETURN_IF_ERROR(ins_pay.Run());
+    }
+    ASSIGN_OR_RETURN(Stmt ins_rec, db_.Prepare(
+        "INSERT INTO receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen) "
+        "VALUES(?,?,?,?,?,?,0)"));
+    for (const ReceivableRecord& r : receivables) {
+      ins_rec.Bind(1, r.entitlement_id).Bind(2, r.month.index()).Bind(3, r.amount).Bind(4, run.month.index())
+          .Bind(5, r.reason).Bind(6, r.evidence_id);
+      RETURN_IF_ERROR(ins_rec.Run());
+    }
+    ASSIGN_OR_RETURN(Stmt meta, db_.Prepare("INSERT OR IGNORE INTO meta(key, value) VALUES('first_cycle_month', ?)"));
+    RETURN_IF_ERROR(meta.Bind(1, run.month.ToString()).Run());
+    return tx.Commit();
+  }
+
+ private:
+  Db db_;
+  std::unordered_map<std::string, int64_t> source_ids_;
+};
+
+Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path) {
+  ASSIGN_OR_RETURN(Db db, Db::Open(path));
+  auto store = std::make_unique<SqliteStore>(std::move(db));
+  RETURN_IF_ERROR(store->Configure());
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Status MigrateSqliteStoreToVersionForTest(const std::string& path, int version) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path));
+  return store->MigrateTo(version);
+}
+
+}  // namespace tacit
