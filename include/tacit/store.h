@@ -176,9 +176,22 @@ struct EntitlementLedger {
   std::vector<ReceivableRecord> receivables;
 };
 
+// A unit of work spanning several Store calls (e.g. every file of one `tacit
+// ingest` command): the calls inside it become savepoints of one transaction,
+// so a crash leaves the store as before the command or as after it. Rolled back
+// on destruction unless committed.
+class StoreTransaction {
+ public:
+  virtual ~StoreTransaction() = default;
+  virtual Status Commit() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Opens a unit of work; one at a time per Store.
+  virtual Result<std::unique_ptr<StoreTransaction>> Begin() = 0;
 
   // Creates the schema or migrates an older one, keeping its data. Idempotent.
   // Errors: kFailedPrecondition when the store is newer than this build.
@@ -198,6 +211,8 @@ class Store {
   virtual Result<std::optional<Region>> FindRegion(const std::string& code) = 0;
   // Regions directly below `code` (for a province: its cities). Empty code: provinces.
   virtual Result<std::vector<Region>> ChildRegions(const std::string& code) = 0;
+  // Every stored region code (all levels), ascending.
+  virtual Result<std::vector<std::string>> RegionCodes() = 0;
 
   // Adds or updates persons and entitlements, never duplicating: a person is
   // keyed by identity number, an entitlement by (person, scheme, paying region).
@@ -246,6 +261,8 @@ class Store {
                               const std::vector<PaymentRecord>& payments,
                               const std::vector<ReceivableRecord>& receivables) = 0;
   virtual Result<std::vector<DecisionRecord>> DecisionsOf(Month month) = 0;
+  // Payments made by the run of `run_month`, ordered by entitlement and month.
+  virtual Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) = 0;
 };
 
 // Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.

@@ -124,16 +124,26 @@ std::string_view Stmt::TextView(int col) const {
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Result<Transaction> Transaction::Begin(Db& db) {
-  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  return Transaction(db);
+  // Inside an open transaction (a unit of work), nest as a savepoint.
+  const bool nested = sqlite3_get_autocommit(db.raw()) == 0;
+  RETURN_IF_ERROR(db.Exec(nested ? "SAVEPOINT tacit_nested" : "BEGIN IMMEDIATE"));
+  Transaction tx(db);
+  tx.nested_ = nested;
+  return tx;
 }
 
 Transaction::~Transaction() {
-  if (!done_) (void)db_->Exec("ROLLBACK");
+  if (done_) return;
+  if (nested_) {
+    (void)db_->Exec("ROLLBACK TO tacit_nested");
+    (void)db_->Exec("RELEASE tacit_nested");
+  } else {
+    (void)db_->Exec("ROLLBACK");
+  }
 }
 
 Status Transaction::Commit() {
-  RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  RETURN_IF_ERROR(db_->Exec(nested_ ? "RELEASE tacit_nested" : "COMMIT"));
   done_ = true;
   return {};
 }

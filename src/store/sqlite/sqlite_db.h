@@ -78,11 +78,12 @@ class Stmt {
   sqlite3_stmt* stmt_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() ran.
+// BEGIN IMMEDIATE (or a SAVEPOINT when a transaction is open already);
+// rolled back on destruction unless Commit() ran.
 class Transaction {
  public:
   static Result<Transaction> Begin(Db& db);
-  Transaction(Transaction&& o) noexcept : db_(o.db_), done_(o.done_) { o.done_ = true; }
+  Transaction(Transaction&& o) noexcept : db_(o.db_), done_(o.done_), nested_(o.nested_) { o.done_ = true; }
   Transaction(const Transaction&) = delete;
   ~Transaction();
   Status Commit();
@@ -91,6 +92,7 @@ class Transaction {
   explicit Transaction(Db& db) : db_(&db) {}
   Db* db_;
   bool done_ = false;
+  bool nested_ = false;  // a savepoint inside an open transaction
 };
 
 }  // namespace tacit::sqlite

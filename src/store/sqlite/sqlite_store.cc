@@ -62,6 +62,20 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  class SqliteUnit final : public StoreTransaction {
+   public:
+    explicit SqliteUnit(Transaction tx) : tx_(std::move(tx)) {}
+    Status Commit() override { return tx_.Commit(); }
+
+   private:
+    Transaction tx_;
+  };
+
+  Result<std::unique_ptr<StoreTransaction>> Begin() override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    return std::unique_ptr<StoreTransaction>(new SqliteUnit(std::move(tx)));
+  }
+
   Status Migrate() override { return MigrateTo(static_cast<int>(sqlite::Migrations().size())); }
 
   Result<int> SchemaVersion() override {
@@ -134,6 +148,17 @@ class SqliteStore final : public Store {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
       out.push_back(ReadRegion(s));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> RegionCodes() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code FROM region ORDER BY code"));
+    std::vector<std::string> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(s.Text(0));
     }
     return out;
   }
@@ -297,16 +322,15 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // The id of a partner source, creating it. Not cached across calls: a rolled
+  // back unit of work would leave a cached id pointing nowhere.
   Result<int64_t> SourceId(const std::string& name) {
-    auto it = source_ids_.find(name);
-    if (it != source_ids_.end()) return it->second;
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT OR IGNORE INTO source(name) VALUES(?)"));
     RETURN_IF_ERROR(ins.Bind(1, name).Run());
     ASSIGN_OR_RETURN(Stmt sel, db_.Prepare("SELECT id FROM source WHERE name = ?"));
     sel.Bind(1, name);
     ASSIGN_OR_RETURN(bool has, sel.Step());
     if (!has) return Internal("source id missing after insert");
-    // Cached only after the transaction commits (see ApplyBatch).
     return sel.Int(0);
   }
 
@@ -335,13 +359,11 @@ class SqliteStore final : public Store {
       int32_t death = INT32_MAX;
     };
     std::unordered_map<PersonKey, Summary> summary;
-    std::unordered_map<std::string, int64_t> new_sources;
+    std::unordered_map<std::string, int64_t> new_sources;  // source ids of this batch
     int64_t duplicates = 0, linked = 0, unlinked = 0;
     for (EvidenceRecord& e : evidence) {
       int64_t source_id = 0;
-      if (auto it = source_ids_.find(e.source); it != source_ids_.end()) {
-        source_id = it->second;
-      } else if (auto jt = new_sources.find(e.source); jt != new_sources.end()) {
+      if (auto jt = new_sources.find(e.source); jt != new_sources.end()) {
         source_id = jt->second;
       } else {
         ASSIGN_OR_RETURN(source_id, SourceId(e.source));
@@ -400,7 +422,6 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt upd, db_.Prepare("UPDATE batch SET duplicates = ?, linked = ?, unlinked = ? WHERE id = ?"));
     RETURN_IF_ERROR(upd.Bind(1, duplicates).Bind(2, linked).Bind(3, unlinked).Bind(4, batch.id).Run());
     RETURN_IF_ERROR(tx.Commit());
-    for (auto& [name, id] : new_sources) source_ids_[name] = id;
     return batch;
   }
 
@@ -702,6 +723,19 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM payment WHERE run_month = ? ORDER BY entitlement_id, month", kPaymentColumns)));
+    s.Bind(1, run_month.index());
+    std::vector<PaymentRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadPayment(s));
+    }
+    return out;
+  }
+
   Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                       const std::vector<PaymentRecord>& payments,
                       const std::vector<ReceivableRecord>& receivables) override {
@@ -749,7 +783,6 @@ class SqliteStore final : public Store {
 
  private:
   Db db_;
-  std::unordered_map<std::string, int64_t> source_ids_;
 };
 
 Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path) {

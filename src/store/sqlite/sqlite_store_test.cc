@@ -218,5 +218,39 @@ TEST_F(StoreTest, AMonthIsRecordedOnceWithItsLedger) {
   EXPECT_EQ(store_->GetMeta("first_cycle_month")->value(), "2026-11");
 }
 
+TEST_F(StoreTest, AUnitOfWorkIsAppliedWholeOrNotAtAll) {
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 11)));
+  {
+    auto unit = store_->Begin();
+    ASSERT_TRUE(unit) << unit.error().ToString();
+    BatchRecord b;
+    b.sha256 = "one";
+    b.source = "railway";
+    std::vector<EvidenceRecord> ev = {Ev(r.person.key, "A", "travel")};
+    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+    b.sha256 = "two";
+    std::vector<EvidenceRecord> ev2 = {Ev(r.person.key, "B", "travel")};
+    ASSERT_TRUE(store_->ApplyBatch(b, ev2, policy_));
+    // Not committed: dropped here.
+  }
+  EXPECT_TRUE(store_->ListBatches()->empty());
+  EXPECT_TRUE(store_->EvidenceOf(r.person.key)->empty());
+  {
+    auto unit = std::move(*store_->Begin());
+    BatchRecord b;
+    b.sha256 = "one";
+    b.source = "bank";
+    std::vector<EvidenceRecord> ev = {Ev(r.person.key, "A", "bank_counter")};
+    ev[0].source = "bank";
+    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+    ASSERT_TRUE(unit->Commit());
+  }
+  EXPECT_EQ(store_->ListBatches()->size(), 1u);
+  auto evs = store_->EvidenceOf(r.person.key);
+  ASSERT_EQ(evs->size(), 1u);
+  EXPECT_EQ((*evs)[0].source, "bank");
+}
+
 }  // namespace
 }  // namespace tacit
