@@ -1,0 +1,139 @@
+#include "tacit/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tacit {
+namespace {
+
+const Date kToday = Date::FromCivil(2026, 11, 27);
+
+std::string Id(const std::string& first17) { return first17 + IdCheckCharacter(first17); }
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("ingest_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    ASSERT_TRUE(store_->Migrate());
+    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
+    RegistryRow row;
+    IdParse p = ParseIdNumber(Id("14010519500101123"), kToday);
+    row.person.key = p.id.key();
+    row.person.id_number = p.id.text();
+    row.person.name = "张三";
+    row.person.sex = p.id.sex();
+    row.person.birth_date = p.id.birth_date();
+    row.person.region_code = "140105001001";
+    row.paying_region = "140105";
+    row.start = Month::Of(2010, 1);
+    row.monthly = 300000;
+    ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 11)));
+    person_ = p.id.key();
+  }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  Result<std::vector<IngestFileReport>> Ingest(const std::vector<std::string>& files) {
+    std::vector<IngestInput> in;
+    for (const auto& f : files) in.push_back({f, "", "", Date::FromCivil(2026, 6, 3)});
+    return IngestFiles(*store_, policy_, in, IngestOptions{.today = kToday});
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  Policy policy_;
+  PersonKey person_ = 0;
+};
+
+constexpr const char* kHeader = "source,kind,id_number,name,sex,birth_date,region_code,occurred_on,ref,detail\n";
+
+TEST_F(IngestTest, LinksKeepsUnlinkedDropsStrangersAndQuarantinesBadRows) {
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << "railway,travel," << Id("14010519500101123") << ",张三,M,1950-01-01,,2026-05-03,T1,\n";     // linked
+  csv << "railway,travel,140105500101123,张三,M,,,2026-05-04,T2,\n";                                   // legacy 15 -> linked
+  csv << "railway,travel," << Id("11010519900101123") << ",赵六,M,,,2026-05-04,T3,\n";                // stranger: dropped
+  csv << "railway,travel,140105195001011230,张三,M,1950-01-01,,2026-05-05,T4,\n";                       // bad check: unlinked
+  csv << "railway,travel,,张三,M,1950-01-01,,2026-05-06,T5,\n";                                        // missing: unlinked
+  csv << "railway,travel," << Id("14010519500101123") << ",张三,M,,,2026-13-01,T6,\n";                // bad date: rejected
+  csv << "railway,teleport," << Id("14010519500101123") << ",张三,M,,,2026-05-01,T7,\n";              // unknown kind
+  const std::string path = Write("rail.csv", csv.str());
+  auto r = Ingest({path});
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  const IngestFileReport& rep = (*r)[0];
+  EXPECT_FALSE(rep.already_ingested);
+  EXPECT_EQ(rep.batch.rows, 7);
+  EXPECT_EQ(rep.batch.linked, 2);
+  EXPECT_EQ(rep.batch.unlinked, 2);
+  EXPECT_EQ(rep.batch.dropped, 1);
+  EXPECT_EQ(rep.batch.rejected, 2);
+  EXPECT_EQ(rep.persons_alive, 1);
+  EXPECT_EQ(rep.unlinked_reasons.at("bad_checksum"), 1);
+  EXPECT_EQ(rep.unlinked_reasons.at("missing"), 1);
+  ASSERT_TRUE(std::filesystem::exists(path + ".quarantine.csv"));
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), 2u);
+  int stored = 0;
+  ASSERT_TRUE(store_->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
+    ++stored;
+    EXPECT_NE(e.ref, "T3") << "a stranger's record must not be kept";
+    return {};
+  }));
+  EXPECT_EQ(stored, 4);
+}
+
+TEST_F(IngestTest, TheSameFileTwiceChangesNothing) {
+  std::ostringstream csv;
+  csv << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,B1,\n";
+  const std::string path = Write("bank.csv", csv.str());
+  ASSERT_TRUE(Ingest({path}));
+  auto again = Ingest({path, path});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)[0].already_ingested);
+  EXPECT_TRUE((*again)[1].already_ingested);
+  EXPECT_EQ(store_->ListBatches()->size(), 1u);
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), 1u);
+
+  // Another file repeating a (source, ref) already stored: the row is a duplicate.
+  std::ostringstream more;
+  more << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,B1,\n"
+       << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-09,B2,\n";
+  auto third = Ingest({Write("bank2.csv", more.str())});
+  ASSERT_TRUE(third);
+  EXPECT_EQ((*third)[0].batch.duplicates, 1);
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), 2u);
+}
+
+TEST_F(IngestTest, AFailingFileLeavesNothingOfTheCallApplied) {
+  std::ostringstream csv;
+  csv << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,B1,\n";
+  const std::string good = Write("good.csv", csv.str());
+  const std::string bad = Write("bad.csv", "no,header,here\n1,2,3\n");
+  auto r = Ingest({good, bad});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(store_->ListBatches()->empty());
+  EXPECT_TRUE(store_->EvidenceOf(person_)->empty());
+}
+
+TEST_F(IngestTest, RefusesToDropEverythingWhenTheRegistryIsEmpty) {
+  auto empty = std::move(*OpenSqliteStore((dir_ / "empty.db").string()));
+  ASSERT_TRUE(empty->Migrate());
+  std::vector<IngestInput> in = {{Write("x.csv", kHeader), "", "", kToday}};
+  auto r = IngestFiles(*empty, policy_, in, IngestOptions{.today = kToday});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace tacit
