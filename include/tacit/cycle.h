@@ -1,0 +1,46 @@
+// The monthly run (月度待遇发放): for every entitlement decide pay / hold / stop
+// for the month and the amount, compare every earlier month within the policy's
+// look-back with what the ledger paid (overpayments to recover, back pay owed),
+// record it all in one transaction, and write the payroll file for the bank.
+//
+// A recorded month is final, as a payroll sent to the bank is: running it again
+// changes nothing and reports the recorded run (rewriting its payroll file when
+// it is missing). New knowledge shows up in the next month's run as back pay or
+// receivables. Months paid before tacit's first run are taken as paid by the
+// previous system, so a death learned late becomes an overpayment for them too.
+//
+//   ASSIGN_OR_RETURN(CycleResult r, RunCycle(store, policy, {.month = m, .as_of = d, .payroll_dir = "."}));
+#ifndef TACIT_CYCLE_H_
+#define TACIT_CYCLE_H_
+
+#include <string>
+
+#include "tacit/policy.h"
+#include "tacit/result.h"
+#include "tacit/store.h"
+
+namespace tacit {
+
+struct CycleOptions {
+  Month month;
+  Date as_of;               // knowledge cut-off: facts received later do not exist
+  std::string payroll_dir;  // where payroll-YYYY-MM.csv is written
+};
+
+struct CycleResult {
+  CycleRunRecord run;
+  bool already_run = false;  // the month was recorded before; nothing changed
+  int64_t receivables = 0;   // receivable lines created by this run
+  int64_t back_pay_lines = 0;
+};
+
+// Errors: as_of before the month began (a run needs the month's knowledge), a
+// month before the latest recorded one (months are run in order), store errors.
+Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOptions& options);
+
+// The payroll file's path for a month under `dir`.
+std::string PayrollPath(const std::string& dir, Month month);
+
+}  // namespace tacit
+
+#endif  // TACIT_CYCLE_H_

@@ -1,0 +1,136 @@
+#include "tacit/cycle.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tacit {
+namespace {
+
+std::string Id(const std::string& first17) { return first17 + IdCheckCharacter(first17); }
+Date D(std::string_view s) { return *ParseDate(s); }
+Month M(std::string_view s) { return *ParseMonth(s); }
+
+class CycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("cycle_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    ASSERT_TRUE(store_->Migrate());
+    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
+  }
+
+  PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline) {
+    RegistryRow row;
+    IdParse p = ParseIdNumber(Id(id17), D("2026-11-27"));
+    EXPECT_TRUE(p.ok());
+    row.person.key = p.id.key();
+    row.person.id_number = p.id.text();
+    row.person.name = "王秀英";
+    row.person.sex = p.id.sex();
+    row.person.birth_date = p.id.birth_date();
+    row.person.region_code = "140105001001";
+    row.person.baseline_certified = baseline;
+    row.paying_region = "140105";
+    row.start = M("2010-01");
+    row.monthly = amount;
+    EXPECT_TRUE(store_->ImportRegistry({row}, M("2026-01")));
+    return p.id.key();
+  }
+
+  void AddFact(PersonKey person, const std::string& ref, const std::string& kind, Date occurred, Date received) {
+    BatchRecord b;
+    b.sha256 = "sha-" + ref;
+    b.source = "civil_affairs";
+    b.received_on = received;
+    std::vector<EvidenceRecord> ev(1);
+    ev[0].source = "civil_affairs";
+    ev[0].ref = ref;
+    ev[0].kind = kind;
+    ev[0].person = person;
+    ev[0].link_method = "exact";
+    ev[0].occurred_on = occurred;
+    ev[0].received_on = received;
+    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+  }
+
+  Result<CycleResult> Run(std::string_view month, std::string_view as_of) {
+    return RunCycle(*store_, policy_, {M(month), D(as_of), dir_.string()});
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  Policy policy_;
+};
+
+TEST_F(CycleTest, DeathLearnedLateBecomesAnOverpaymentFromTheMonthAfterDeath) {
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  auto june = Run("2026-06", "2026-06-05");
+  ASSERT_TRUE(june) << june.error().ToString();
+  EXPECT_EQ(june->run.paid, 1);
+  EXPECT_EQ(june->run.paid_amount, 300000);
+  // Died in April; learned in July: May and June were paid (May by the previous
+  // system, June by tacit) and are to be recovered; April, the death month, is due.
+  AddFact(p, "C1", "cremation", D("2026-04-20"), D("2026-07-03"));
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july) << july.error().ToString();
+  EXPECT_EQ(july->run.terminated, 1);
+  EXPECT_EQ(july->run.paid, 0);
+  EXPECT_EQ(july->receivables, 2);
+  EXPECT_EQ(july->run.overpaid_amount, 600000);
+  auto ents = store_->EntitlementsOf(p);
+  auto ledger = store_->LedgerOf((*ents)[0].terms.id);
+  ASSERT_EQ(ledger->receivables.size(), 2u);
+  EXPECT_EQ(ledger->receivables[0].month, M("2026-05"));
+  EXPECT_EQ(ledger->receivables[1].month, M("2026-06"));
+  // The next month claims nothing twice.
+  auto august = Run("2026-08", "2026-08-05");
+  ASSERT_TRUE(august);
+  EXPECT_EQ(august->receivables, 0);
+}
+
+TEST_F(CycleTest, LapsedCertificationHoldsPaymentAndBackPaysOnResumption) {
+  const PersonKey p = AddPerson("14010519520202222", 18000, D("2025-04-15"));
+  auto may = Run("2026-05", "2026-05-03");  // valid through 2026-04: May held
+  ASSERT_TRUE(may);
+  EXPECT_EQ(may->run.suspended, 1);
+  EXPECT_EQ(may->run.paid_amount, 0);
+  AddFact(p, "H1", "hospital_admission", D("2026-06-10"), D("2026-06-12"));
+  auto june = Run("2026-06", "2026-06-20");
+  ASSERT_TRUE(june);
+  EXPECT_EQ(june->run.paid, 1);
+  EXPECT_EQ(june->back_pay_lines, 1);
+  EXPECT_EQ(june->run.back_pay_amount, 18000);
+  std::ifstream payroll(june->run.payroll_path);
+  std::stringstream text;
+  text << payroll.rdbuf();
+  EXPECT_NE(text.str().find(",2026-05,180.00,back_pay,"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(",2026-06,180.00,pay,pay.certified"), std::string::npos) << text.str();
+}
+
+TEST_F(CycleTest, RunningAMonthAgainNeverPaysTwice) {
+  AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  auto first = Run("2026-06", "2026-06-05");
+  ASSERT_TRUE(first);
+  std::filesystem::remove(first->run.payroll_path);
+  auto again = Run("2026-06", "2026-06-28");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->already_run);
+  EXPECT_EQ(again->run.paid_amount, first->run.paid_amount);
+  EXPECT_TRUE(std::filesystem::exists(first->run.payroll_path)) << "a missing payroll file is rebuilt";
+  EXPECT_EQ(store_->PaymentsOfRun(M("2026-06"))->size(), 1u);
+  auto earlier = Run("2026-05", "2026-05-05");
+  ASSERT_FALSE(earlier);
+  EXPECT_EQ(earlier.error().code, ErrorCode::kFailedPrecondition);
+  auto too_early = Run("2026-09", "2026-08-31");
+  ASSERT_FALSE(too_early);
+  EXPECT_EQ(too_early.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tacit
