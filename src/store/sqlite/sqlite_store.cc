@@ -723,6 +723,19 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<ReceivableRecord>> OpenReceivables() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM receivable WHERE amount_fen > recovered_fen ORDER BY entitlement_id, month, id",
+        kReceivableColumns)));
+    std::vector<ReceivableRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadReceivable(s));
+    }
+    return out;
+  }
+
   Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM payment WHERE run_month = ? ORDER BY entitlement_id, month", kPaymentColumns)));

@@ -1,0 +1,92 @@
+#include "tacit/stats.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace tacit {
+namespace {
+
+std::string Id(const std::string& first17) { return first17 + IdCheckCharacter(first17); }
+Date D(std::string_view s) { return *ParseDate(s); }
+
+TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "stats_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
+  ASSERT_TRUE(store->Migrate());
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  ASSERT_TRUE(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
+                                    {"1401", "太原市", "14", RegionLevel::kCity},
+                                    {"1402", "大同市", "14", RegionLevel::kCity}}));
+  struct P {
+    std::string id17, region;
+    Scheme scheme;
+    Date baseline;
+  };
+  const std::vector<P> people = {
+      {"14010519500101123", "140105001001", Scheme::kEnterprise, D("2026-09-01")},  // certified
+      {"14010519510101123", "140105001002", Scheme::kResident, D("2025-01-01")},    // lapsed
+      {"14020219520101123", "140202001001", Scheme::kEnterprise, D("2025-12-20")},  // due within 60 days
+      {"14020219530101123", "140202001001", Scheme::kPublic, D("2026-09-01")},      // dies
+  };
+  std::vector<PersonKey> keys;
+  for (const P& p : people) {
+    IdParse id = ParseIdNumber(Id(p.id17), D("2026-11-27"));
+    ASSERT_TRUE(id.ok());
+    RegistryRow row;
+    row.person.key = id.id.key();
+    row.person.id_number = id.id.text();
+    row.person.name = "某";
+    row.person.sex = id.id.sex();
+    row.person.birth_date = id.id.birth_date();
+    row.person.region_code = p.region;
+    row.person.baseline_certified = p.baseline;
+    row.scheme = p.scheme;
+    row.paying_region = p.region.substr(0, 6);
+    row.start = Month::Of(2015, 1);
+    row.monthly = 100000;
+    ASSERT_TRUE(store->ImportRegistry({row}, Month::Of(2026, 11)));
+    keys.push_back(id.id.key());
+  }
+  BatchRecord b;
+  b.sha256 = "x";
+  b.source = "civil_affairs";
+  std::vector<EvidenceRecord> ev(1);
+  ev[0].source = "civil_affairs";
+  ev[0].ref = "C1";
+  ev[0].kind = "cremation";
+  ev[0].person = keys[3];
+  ev[0].link_method = "exact";
+  ev[0].occurred_on = D("2026-10-03");
+  ev[0].received_on = D("2026-10-10");
+  ASSERT_TRUE(store->ApplyBatch(b, ev, policy));
+
+  auto r = ComputeStats(*store, policy, {"14", Month::Of(2026, 11), D("2026-11-27")});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->region_name, "山西省");
+  EXPECT_EQ(r->total.recipients, 4);
+  EXPECT_EQ(r->total.certified, 2);
+  EXPECT_EQ(r->total.due, 1);
+  EXPECT_EQ(r->total.lapsed, 1);
+  EXPECT_EQ(r->total.deceased, 1);
+  EXPECT_EQ(r->total.payable, 2);
+  EXPECT_EQ(r->total.suspended, 1);
+  EXPECT_EQ(r->total.terminated, 1);
+  EXPECT_EQ(r->total.certified_by_method.at("legacy"), 2);
+  ASSERT_EQ(r->by_region.size(), 2u);
+  EXPECT_EQ(r->by_region[0].key, "1401");
+  EXPECT_EQ(r->by_region[0].name, "太原市");
+  EXPECT_EQ(r->by_region[0].counts.recipients, 2);
+  EXPECT_EQ(r->by_region[1].counts.deceased, 1);
+  ASSERT_EQ(r->by_scheme.size(), 3u);
+
+  auto county = ComputeStats(*store, policy, {"140202", Month::Of(2026, 11), D("2026-11-27")});
+  ASSERT_TRUE(county);
+  EXPECT_EQ(county->total.recipients, 2);
+  EXPECT_FALSE(ComputeStats(*store, policy, {"14a", Month::Of(2026, 11), D("2026-11-27")}));
+}
+
+}  // namespace
+}  // namespace tacit
