@@ -1,0 +1,58 @@
+// Views for people to read: one person's whole file, and statistics, rendered as
+// text (Chinese, for staff at a terminal) or JSON (for programs). Identity
+// numbers appear only where the reader asked for that person; names and phones
+// are masked.
+//
+//   ASSIGN_OR_RETURN(PersonView v, BuildPersonView(store, policy, key, Today(), 24));
+//   std::cout << PersonViewText(v);
+#ifndef TACIT_REPORT_H_
+#define TACIT_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "tacit/policy.h"
+#include "tacit/result.h"
+#include "tacit/stats.h"
+#include "tacit/store.h"
+
+namespace tacit {
+
+struct EntitlementView {
+  EntitlementRecord entitlement;
+  MonthStatus current = MonthStatus::kPayable;  // status of the latest month shown
+  struct MonthRow {
+    MonthDecision decision;
+    Fen paid = 0;  // what the ledger paid for the month (all runs)
+  };
+  std::vector<MonthRow> months;  // oldest first
+  EntitlementLedger ledger;
+  Fen overpaid = 0;    // receivables recorded
+  Fen recovered = 0;
+  Fen arrears = 0;     // due since tacit's first run but not yet paid
+};
+
+struct PersonView {
+  PersonRecord person;
+  Date as_of;
+  CertificationState certification;
+  std::vector<EvidenceRecord> evidence;  // oldest first
+  std::vector<EntitlementView> entitlements;
+  std::string region_name;
+};
+
+// Builds the view as of `as_of`, with the last `months` months of each schedule.
+// Errors: kNotFound when the person is not in the registry.
+Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey key, Date as_of, int months);
+
+std::string PersonViewText(const PersonView& view, const Policy& policy);
+// {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...]};
+// amounts as strings with two decimals.
+std::string PersonViewJson(const PersonView& view, const Policy& policy);
+
+std::string StatsText(const StatsReport& report);
+std::string StatsJson(const StatsReport& report);
+
+}  // namespace tacit
+
+#endif  // TACIT_REPORT_H_

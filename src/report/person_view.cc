@@ -1,0 +1,210 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tacit/report.h"
+
+namespace tacit {
+namespace {
+
+std::string ShortLabel(const Policy& policy, std::string_view kind) {
+  const EvidenceKindSpec* spec = policy.FindKind(kind);
+  if (spec == nullptr) return std::string(kind);
+  const std::string& label = spec->label_zh;
+  const size_t paren = label.find(" (");
+  return paren == std::string::npos ? label : label.substr(0, paren);
+}
+
+std::string_view MonthStatusZh(MonthStatus s) {
+  switch (s) {
+    case MonthStatus::kPayable: return "正常发放";
+    case MonthStatus::kSuspended: return "暂停发放";
+    case MonthStatus::kTerminated: return "终止发放";
+  }
+  return "";
+}
+
+std::string_view SexZh(Sex s) {
+  switch (s) {
+    case Sex::kMale: return "男";
+    case Sex::kFemale: return "女";
+    case Sex::kUnknown: break;
+  }
+  return "未知";
+}
+
+}  // namespace
+
+Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey key, Date as_of, int months) {
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(key));
+  if (!person) {
+    return NotFound(fmt::format("{} is not in the benefit registry", MaskIdNumber(IdNumber::FromKey(key).text())));
+  }
+  PersonView view;
+  view.person = std::move(*person);
+  view.as_of = as_of;
+  if (auto r = store.FindRegion(view.person.region_code); r && *r) view.region_name = (*r)->name;
+  ASSIGN_OR_RETURN(view.evidence, store.EvidenceOf(key));
+  PersonFacts facts;
+  facts.baseline_certified = view.person.baseline_certified;
+  for (const EvidenceRecord& e : view.evidence) {
+    facts.facts.push_back(Fact{e.id, e.kind, e.source, e.occurred_on, e.received_on});
+  }
+  view.certification = DeriveCertification(policy, facts, as_of);
+  ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(key));
+  ASSIGN_OR_RETURN(std::optional<std::string> first_run, store.GetMeta("first_cycle_month"));
+  ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
+  const Month through = MonthOf(as_of);
+  for (EntitlementRecord& e : ents) {
+    EntitlementView ev;
+    ASSIGN_OR_RETURN(ev.ledger, store.LedgerOf(e.terms.id));
+    const auto schedule =
+        DeriveSchedule(policy, e.terms, facts, through - std::max(1, months) + 1, through, as_of);
+    for (const MonthDecision& d : schedule) {
+      EntitlementView::MonthRow row{d, 0};
+      for (const PaymentRecord& p : ev.ledger.payments) {
+        if (p.month == d.month) row.paid += p.amount;
+      }
+      ev.months.push_back(std::move(row));
+    }
+    if (!ev.months.empty()) ev.current = ev.months.back().decision.status;
+    for (const ReceivableRecord& r : ev.ledger.receivables) {
+      ev.overpaid += r.amount;
+      ev.recovered += r.recovered;
+    }
+    // Arrears: months tacit has run whose due amount was not (yet) paid.
+    if (!runs.empty()) {
+      const Month last_run = runs.back().month;
+      const Month epoch = runs.front().month;
+      const auto ran = DeriveSchedule(policy, e.terms, facts, epoch, last_run, as_of);
+      for (const MonthDecision& d : ran) {
+        if (d.status != MonthStatus::kPayable) continue;
+        Fen paid = 0;
+        for (const PaymentRecord& p : ev.ledger.payments) {
+          if (p.month == d.month) paid += p.amount;
+        }
+        if (d.due > paid) ev.arrears += d.due - paid;
+      }
+    }
+    ev.entitlement = std::move(e);
+    view.entitlements.push_back(std::move(ev));
+  }
+  return view;
+}
+
+std::string PersonViewText(const PersonView& v, const Policy& policy) {
+  std::ostringstream out;
+  const PersonRecord& p = v.person;
+  out << fmt::format("身份证号 {}  姓名 {}  性别 {}  出生 {}  电话 {}\n", p.id_number, MaskName(p.name), SexZh(p.sex),
+                     p.birth_date.ToString(), p.phone.empty() ? "-" : MaskPhone(p.phone));
+  out << fmt::format("居住地 {} {}{}\n", p.region_code, v.region_name, p.special_care ? "  [特殊人员: 行动不便]" : "");
+  const CertificationState& c = v.certification;
+  out << fmt::format("\n待遇资格认证 (as of {}): {} ({})\n", v.as_of.ToString(), CertStatusNameZh(c.status),
+                     CertStatusName(c.status));
+  if (c.last) {
+    out << fmt::format("  最近认证 {}  方式 {}  依据 {}  有效期至 {}\n", c.last->on.ToString(), c.last->method,
+                       c.last->evidence_id ? fmt::format("{} #{} ({})", ShortLabel(policy, c.last->kind),
+                                                         c.last->evidence_id, c.last->source)
+                                           : std::string("原系统/导入基准"),
+                       c.valid_through->ToString());
+  }
+  if (c.death_date) {
+    out << fmt::format("  死亡日期 {}  依据 {} #{}\n", c.death_date->ToString(), ShortLabel(policy, c.death_kind),
+                       c.death_evidence_id);
+  }
+  out << fmt::format("\n证据时间线 ({} 条)\n", v.evidence.size());
+  for (const EvidenceRecord& e : v.evidence) {
+    out << fmt::format("  {}  {:<12} {:<18} 来源 {} 记录 {}  获知 {}  关联 {}\n", e.occurred_on.ToString(), e.kind,
+                       ShortLabel(policy, e.kind), e.source, e.ref, e.received_on.ToString(), e.link_method);
+  }
+  for (const EntitlementView& ev : v.entitlements) {
+    const EntitlementTerms& t = ev.entitlement.terms;
+    out << fmt::format("\n待遇 #{} {} ({})  发放地 {}  起始 {}  当前月发放标准 {} 元  状态 {}\n", t.id,
+                       SchemeNameZh(t.scheme), SchemeName(t.scheme), t.paying_region, t.start.ToString(),
+                       FormatYuan(t.AmountIn(MonthOf(v.as_of))), MonthStatusZh(ev.current));
+    for (const auto& m : ev.months) {
+      out << fmt::format("  {}  {:<10} 应发 {:>10}  已发 {:>10}  {}\n", m.decision.month.ToString(),
+                         MonthStatusName(m.decision.status), FormatYuan(m.decision.due), FormatYuan(m.paid),
+                         m.decision.explanation);
+    }
+    out << fmt::format("  多发待遇 {} 元 (已追回 {} 元)  待补发 {} 元\n", FormatYuan(ev.overpaid),
+                       FormatYuan(ev.recovered), FormatYuan(ev.arrears));
+    for (const ReceivableRecord& r : ev.ledger.receivables) {
+      out << fmt::format("    应追回 {} {} 元  规则 {}  证据 #{}  记于 {} 月度发放\n", r.month.ToString(),
+                         FormatYuan(r.amount), r.reason, r.evidence_id, r.run_month.ToString());
+    }
+  }
+  return out.str();
+}
+
+std::string PersonViewJson(const PersonView& v, const Policy& policy) {
+  using nlohmann::json;
+  const CertificationState& c = v.certification;
+  json cert = {{"status", CertStatusName(c.status)},
+               {"last_certified_on", c.last ? json(c.last->on.ToString()) : json(nullptr)},
+               {"method", c.last ? json(c.last->method) : json(nullptr)},
+               {"valid_through", c.valid_through ? json(c.valid_through->ToString()) : json(nullptr)},
+               {"evidence_id", c.last ? json(c.last->evidence_id) : json(nullptr)},
+               {"death_date", c.death_date ? json(c.death_date->ToString()) : json(nullptr)}};
+  json ents = json::array();
+  for (const EntitlementView& ev : v.entitlements) {
+    const EntitlementTerms& t = ev.entitlement.terms;
+    json months = json::array();
+    for (const auto& m : ev.months) {
+      months.push_back({{"month", m.decision.month.ToString()},
+                        {"status", MonthStatusName(m.decision.status)},
+                        {"due", FormatYuan(m.decision.due)},
+                        {"paid", FormatYuan(m.paid)},
+                        {"rule", m.decision.rule},
+                        {"evidence_id", m.decision.evidence_id},
+                        {"explanation", m.decision.explanation}});
+    }
+    json receivables = json::array();
+    for (const ReceivableRecord& r : ev.ledger.receivables) {
+      receivables.push_back({{"month", r.month.ToString()},
+                             {"amount", FormatYuan(r.amount)},
+                             {"recovered", FormatYuan(r.recovered)},
+                             {"rule", r.reason},
+                             {"evidence_id", r.evidence_id},
+                             {"run_month", r.run_month.ToString()}});
+    }
+    ents.push_back({{"id", t.id},
+                    {"scheme", SchemeName(t.scheme)},
+                    {"paying_region", t.paying_region},
+                    {"start_month", t.start.ToString()},
+                    {"monthly_amount", FormatYuan(t.AmountIn(MonthOf(v.as_of)))},
+                    {"status", MonthStatusName(ev.current)},
+                    {"months", months},
+                    {"overpaid", FormatYuan(ev.overpaid)},
+                    {"recovered", FormatYuan(ev.recovered)},
+                    {"arrears", FormatYuan(ev.arrears)},
+                    {"receivables", receivables}});
+  }
+  json evidence = json::array();
+  for (const EvidenceRecord& e : v.evidence) {
+    evidence.push_back({{"id", e.id},
+                        {"kind", e.kind},
+                        {"class", policy.FindKind(e.kind) ? EvidenceClassName(policy.FindKind(e.kind)->cls) : "unknown"},
+                        {"source", e.source},
+                        {"ref", e.ref},
+                        {"occurred_on", e.occurred_on.ToString()},
+                        {"received_on", e.received_on.ToString()},
+                        {"link_method", e.link_method},
+                        {"link_score", e.link_score}});
+  }
+  json out = {{"id_number", v.person.id_number},
+              {"name", MaskName(v.person.name)},
+              {"sex", v.person.sex == Sex::kMale ? "M" : "F"},
+              {"birth_date", v.person.birth_date.ToString()},
+              {"region_code", v.person.region_code},
+              {"region_name", v.region_name},
+              {"special_care", v.person.special_care},
+              {"as_of", v.as_of.ToString()},
+              {"certification", cert},
+              {"entitlements", ents},
+              {"evidence", evidence}};
+  return out.dump(2);
+}
+
+}  // namespace tacit
