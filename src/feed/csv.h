@@ -1,0 +1,70 @@
+// An RFC 4180 CSV scanner over a buffer in memory. Internal to the feed module.
+//
+// Fields are string_views into the buffer; only quoted fields with doubled
+// quotes ("a ""b"" c") are unescaped, into a scratch buffer the scanner owns.
+// Records end at LF or CRLF outside quotes; quoted fields may hold delimiters,
+// quotes and line breaks. Empty physical lines are skipped. A quote inside an
+// unquoted field is taken literally.
+//
+//   CsvScanner scanner(text, ',');
+//   CsvRecord rec;
+//   while (scanner.Next(&rec)) {
+//     if (!rec.error.empty()) { ... malformed: rec.line, rec.raw ... }
+//     for (std::string_view f : rec.fields) ...
+//   }
+#ifndef TACIT_SRC_FEED_CSV_H_
+#define TACIT_SRC_FEED_CSV_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tacit::feed_internal {
+
+struct CsvRecord {
+  int64_t line = 0;      // 1-based physical line where the record starts
+  std::string_view raw;  // the record's text without its line terminator
+  // The fields, unquoted. Valid until the next call of Next(); empty when
+  // `error` is set.
+  std::span<const std::string_view> fields;
+  // Empty for a well-formed record; otherwise why it is malformed (no data
+  // from the record in it). Scanning resumes on the next line.
+  std::string_view error;
+};
+
+class CsvScanner {
+ public:
+  // REQUIRES: `data` outlives the scanner; `delimiter` is not '"', CR or LF.
+  CsvScanner(std::string_view data, char delimiter, int64_t first_line = 1)
+      : data_(data), delimiter_(delimiter), line_(first_line) {}
+
+  // Reads the next record into *record. Returns false when the data is exhausted.
+  bool Next(CsvRecord* record);
+
+ private:
+  struct Piece {
+    size_t begin;  // offset into data_, or into scratch_ when in_scratch
+    size_t size;
+    bool in_scratch;
+  };
+
+  // The general path for a record whose first line holds a quote.
+  void NextQuoted(CsvRecord* record);
+  void Malformed(CsvRecord* record, size_t start, size_t error_pos, int64_t start_line,
+                 std::string_view why);
+
+  std::string_view data_;
+  char delimiter_;
+  size_t pos_ = 0;
+  int64_t line_;
+  std::vector<std::string_view> fields_;
+  std::vector<Piece> pieces_;
+  std::string scratch_;
+};
+
+}  // namespace tacit::feed_internal
+
+#endif  // TACIT_SRC_FEED_CSV_H_

@@ -1,0 +1,132 @@
+#include "feed/csv.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tacit::feed_internal {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct Rec {
+  int64_t line;
+  std::vector<std::string> fields;
+  std::string raw;
+  std::string error;
+};
+
+std::vector<Rec> ScanAll(std::string_view text, char delimiter = ',') {
+  CsvScanner scanner(text, delimiter);
+  CsvRecord r;
+  std::vector<Rec> out;
+  while (scanner.Next(&r)) {
+    out.push_back(Rec{r.line, std::vector<std::string>(r.fields.begin(), r.fields.end()),
+                      std::string(r.raw), std::string(r.error)});
+  }
+  return out;
+}
+
+TEST(CsvScanner, SplitsPlainLinesIntoFields) {
+  auto recs = ScanAll("a,b,c\n1,,3\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a", "b", "c"));
+  EXPECT_THAT(recs[1].fields, ElementsAre("1", "", "3"));
+  EXPECT_EQ(recs[1].line, 2);
+  EXPECT_EQ(recs[1].raw, "1,,3");
+}
+
+TEST(CsvScanner, ReadsTheLastLineWithoutANewline) {
+  auto recs = ScanAll("a,b\n1,2");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[1].fields, ElementsAre("1", "2"));
+}
+
+TEST(CsvScanner, StripsCrlfLineEnds) {
+  auto recs = ScanAll("a,b\r\n1,2\r\n\"x\",\"y\"\r\n");
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_THAT(recs[1].fields, ElementsAre("1", "2"));
+  EXPECT_THAT(recs[2].fields, ElementsAre("x", "y"));
+  EXPECT_EQ(recs[2].raw, "\"x\",\"y\"");
+}
+
+TEST(CsvScanner, SkipsEmptyLinesButCountsThem) {
+  auto recs = ScanAll("a\n\n\r\nb\n\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[1].line, 4);
+  EXPECT_THAT(recs[1].fields, ElementsAre("b"));
+}
+
+TEST(CsvScanner, UnquotesFieldsWithDelimitersQuotesAndNewlines) {
+  auto recs = ScanAll("\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"\"\nnext,row\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a,b", "say \"hi\"", "two\nlines", ""));
+  EXPECT_EQ(recs[0].line, 1);
+  EXPECT_EQ(recs[1].line, 3);  // the quoted line break moved the next record down a line
+  EXPECT_THAT(recs[1].fields, ElementsAre("next", "row"));
+}
+
+TEST(CsvScanner, KeepsSeveralEscapedFieldsInOneRecordApart) {
+  auto recs = ScanAll("\"\"\"a\"\"\",\"b\"\"\",\"\"\"\"\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("\"a\"", "b\"", "\""));
+}
+
+TEST(CsvScanner, TakesAQuoteInsideAnUnquotedFieldLiterally) {
+  auto recs = ScanAll("ab\"c,d\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("ab\"c", "d"));
+}
+
+TEST(CsvScanner, KeepsTrailingEmptyFields) {
+  auto recs = ScanAll("a,\"b\",\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a", "b", ""));
+}
+
+TEST(CsvScanner, QuotedCrlfInsideAFieldIsKept) {
+  auto recs = ScanAll("\"a\r\nb\",c\r\nd,e\r\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a\r\nb", "c"));
+  EXPECT_EQ(recs[1].line, 3);
+}
+
+TEST(CsvScanner, ReportsTextAfterAClosingQuoteAndResumesOnTheNextLine) {
+  auto recs = ScanAll("\"ab\"c,d\nok,1\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[0].error, HasSubstr("closing quote"));
+  EXPECT_THAT(recs[0].fields, IsEmpty());
+  EXPECT_EQ(recs[0].raw, "\"ab\"c,d");
+  EXPECT_EQ(recs[1].line, 2);
+  EXPECT_THAT(recs[1].fields, ElementsAre("ok", "1"));
+}
+
+TEST(CsvScanner, ReportsAnUnclosedQuoteAtTheEndOfTheFile) {
+  auto recs = ScanAll("h\nok\n\"never closed\nmore\n");
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[2].line, 3);
+  EXPECT_THAT(recs[2].error, HasSubstr("not closed"));
+  EXPECT_EQ(recs[2].raw, "\"never closed\nmore");
+}
+
+TEST(CsvScanner, UsesTheGivenDelimiter) {
+  auto recs = ScanAll("a\tb,c\t\"d\te\"\n", '\t');
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a", "b,c", "d\te"));
+}
+
+TEST(CsvScanner, HandlesEmptyInput) { EXPECT_THAT(ScanAll(""), IsEmpty()); }
+
+TEST(CsvScanner, QuotedFieldAtTheVeryEndOfTheData) {
+  auto recs = ScanAll("a,\"b\"");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("a", "b"));
+  EXPECT_EQ(recs[0].raw, "a,\"b\"");
+}
+
+}  // namespace
+}  // namespace tacit::feed_internal

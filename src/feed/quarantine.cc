@@ -1,0 +1,75 @@
+// WriteQuarantine: the rejected rows of a batch as a CSV a person can open,
+// fix and send back.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "tacit/feed.h"
+
+namespace tacit {
+namespace {
+
+// Appends `value` as one CSV field, quoted when it holds a comma, a quote, a
+// line break or leading/trailing spaces (which readers would otherwise trim).
+void AppendCsvField(std::string* out, std::string_view value) {
+  const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     (!value.empty() && (value.front() == ' ' || value.back() == ' ' ||
+                                         value.front() == '\t' || value.back() == '\t'));
+  if (!quote) {
+    out->append(value);
+    return;
+  }
+  out->push_back('"');
+  for (char c : value) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& rejects) {
+  std::string out = "file,line,field,reason,raw\n";
+  for (const FeedReject& r : rejects) {
+    AppendCsvField(&out, r.file);
+    out.push_back(',');
+    out += std::to_string(r.line);
+    out.push_back(',');
+    AppendCsvField(&out, r.field);
+    out.push_back(',');
+    AppendCsvField(&out, r.reason);
+    out.push_back(',');
+    AppendCsvField(&out, r.raw);
+    out.push_back('\n');
+  }
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return Unavailable(
+        fmt::format("cannot write quarantine file {}: {}", tmp, std::strerror(errno)));
+  }
+  const bool written = std::fwrite(out.data(), 1, out.size(), f) == out.size() &&
+                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const int write_errno = errno;
+  if (std::fclose(f) != 0 || !written) {
+    std::remove(tmp.c_str());
+    return Unavailable(fmt::format("cannot write quarantine file {}: {}", tmp,
+                                   std::strerror(written ? errno : write_errno)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    return Unavailable(
+        fmt::format("cannot move quarantine file into place at {}: {}", path, std::strerror(err)));
+  }
+  return {};
+}
+
+}  // namespace tacit
