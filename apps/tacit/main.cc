@@ -277,6 +277,9 @@ struct DemoArgs {
   uint64_t seed = 20261127;
   std::string province = "14";
   std::string today;
+  bool generate_only = false;
+  bool canonical = false;
+  double rows_per_person = 3.0;
 };
 
 Status Demo(Globals g, bool db_given, const DemoArgs& a) {
@@ -292,9 +295,20 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   opt.seed = a.seed;
   opt.today = today;
   opt.province = a.province;
+  opt.canonical_feeds = a.canonical;
+  opt.feed_rows_per_person = a.rows_per_person;
   ASSIGN_OR_RETURN(DemoFiles files, GenerateDemo(opt, regions, DefaultMappingsDir()));
   fmt::print("    {} 人, {} 项待遇, {} 个数据文件共 {} 行\n", files.persons, files.entitlements, files.feeds.size(),
              files.feed_rows);
+  if (a.generate_only) {
+    // A manifest the benchmark scripts read: path, mapping, source, received_on.
+    std::ofstream manifest(fs::path(a.dir) / "feeds.manifest", std::ios::trunc);
+    for (const DemoFeedFile& f : files.feeds) {
+      manifest << f.path << '\t' << f.mapping << '\t' << f.source << '\t' << f.received_on << '\n';
+    }
+    fmt::print("    只生成文件 (generate only): {}/registry.csv, {}/feeds/, {}/feeds.manifest\n", a.dir, a.dir, a.dir);
+    return {};
+  }
   fmt::print("3/6 初始化存储 (init) {}\n", g.db);
   RETURN_IF_ERROR(Init(g, ""));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
@@ -436,6 +450,10 @@ int Main(int argc, char** argv) {
   demo->add_option("--seed", demo_args.seed, "random seed");
   demo->add_option("--province", demo_args.province, "2-digit province code (default 14 山西省)");
   demo->add_option("--today", demo_args.today, "pretend today is this date (for reproducible demos)");
+  demo->add_flag("--generate-only", demo_args.generate_only, "write the registry and feeds, then stop");
+  demo->add_flag("--canonical", demo_args.canonical, "write every feed in the canonical CSV layout");
+  demo->add_option("--rows-per-person", demo_args.rows_per_person, "feed rows per person over the year (default 3)")
+      ->check(CLI::Range(0.0, 100.0));
 
   CLI11_PARSE(app, argc, argv);
 
