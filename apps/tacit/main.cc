@@ -338,7 +338,7 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
     dropped += r.batch.dropped;
     rejected += r.batch.rejected;
   }
-  fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/*.quarantine.csv); "
+  fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/quarantine/); "
              "{} 个文件此前已导入\n", rows, linked, unlinked, dropped, rejected, a.dir, skipped);
   fmt::print("6/6 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
   ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir}));

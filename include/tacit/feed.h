@@ -144,6 +144,11 @@ Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view by
                                       const std::function<void(const FeedRow&)>& on_row,
                                       const std::function<void(const FeedReject&)>& on_reject);
 
+// Where the rejects of `path` go: a quarantine/ directory beside it, so that a
+// glob over the feed directory (feeds/*.csv) never picks them up as feeds:
+// "feeds/rail-05.csv" -> "feeds/quarantine/rail-05.csv.quarantine.csv".
+std::string QuarantinePathFor(const std::string& path);
+
 // Writes rejects as CSV (header file,line,field,reason,raw; RFC 4180 quoting;
 // UTF-8; LF line ends) to `path`, replacing it atomically (write to a temporary
 // file beside it, then rename). Errors name the path.

@@ -5,7 +5,7 @@
 //   id_number,name,sex,birth_date,phone,region_code,scheme,paying_region,
 //   monthly_amount,start_month,special_care
 // and optional basic_amount, last_certified_on; other columns are ignored. Each
-// row is checked whole; a bad row goes to the quarantine file (FILE.quarantine.csv)
+// row is checked whole; a bad row goes to the quarantine file (quarantine/FILE.quarantine.csv beside it)
 // with line, field and reason, and the good rows are imported in one transaction.
 //
 //   ASSIGN_OR_RETURN(RegistryImportResult r, ImportRegistryFile(store, policy, "registry.csv", Today()));

@@ -98,6 +98,13 @@ struct EvidenceRecord {
   std::string region_code;
 };
 
+// The latest alive signal and earliest death seen for a person (derived).
+struct PersonSignal {
+  PersonKey person = 0;
+  std::optional<Date> last_alive;
+  std::optional<Date> death;
+};
+
 struct BatchRecord {
   int64_t id = 0;
   std::string sha256;
@@ -192,6 +199,10 @@ class Store {
 
   // Opens a unit of work; one at a time per Store.
   virtual Result<std::unique_ptr<StoreTransaction>> Begin() = 0;
+  // A hint inside a unit of work that about `rows` evidence records follow. A
+  // backend may prepare for a bulk load (the SQLite one defers its person index
+  // to the unit's commit when the load is large against what is stored).
+  virtual Status ExpectEvidence(int64_t rows) = 0;
 
   // Creates the schema or migrates an older one, keeping its data. Idempotent.
   // Errors: kFailedPrecondition when the store is newer than this build.
@@ -228,10 +239,13 @@ class Store {
   // Records the batch and its evidence in one transaction. Evidence whose
   // (source, ref) is stored already is skipped and counted in batch.duplicates.
   // Returns the batch as stored (with id and duplicates).
-  // The policy classifies kinds for the per-person summary (last alive signal,
-  // earliest death). On return evidence[i].id is the stored id, or 0 for a duplicate.
-  virtual Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence,
-                                         const Policy& policy) = 0;
+  // On return evidence[i].id is the stored id, or 0 for a duplicate.
+  virtual Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) = 0;
+  // Merges per-person signals into the summary index (latest alive-signal date,
+  // earliest death date): derived data that `ingest` keeps current so statistics
+  // and the benchmark peer have it without a scan. Sorted input is fastest.
+  virtual Status UpdatePersonSummary(const std::vector<PersonSignal>& signals) = 0;
+  virtual Result<std::optional<PersonSignal>> PersonSummary(PersonKey key) = 0;
   virtual Result<std::vector<BatchRecord>> ListBatches() = 0;
 
   virtual Result<std::optional<PersonRecord>> FindPerson(PersonKey key) = 0;

@@ -56,7 +56,7 @@ class CycleTest : public ::testing::Test {
     ev[0].link_method = "exact";
     ev[0].occurred_on = occurred;
     ev[0].received_on = received;
-    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+    ASSERT_TRUE(store_->ApplyBatch(b, ev));
   }
 
   Result<CycleResult> Run(std::string_view month, std::string_view as_of) {

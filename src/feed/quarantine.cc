@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -35,7 +36,17 @@ void AppendCsvField(std::string* out, std::string_view value) {
 
 }  // namespace
 
+std::string QuarantinePathFor(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / "quarantine" / (p.filename().string() + ".quarantine.csv")).string();
+}
+
 Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& rejects) {
+  // The quarantine/ directory itself may be new; its parent (the batch's
+  // directory) must exist.
+  std::error_code dir_error;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directory(dir, dir_error);
   std::string out = "file,line,field,reason,raw\n";
   for (const FeedReject& r : rejects) {
     AppendCsvField(&out, r.file);

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <future>
+#include <climits>
 #include <set>
 #include <unordered_set>
 
@@ -18,6 +20,7 @@ using ingest_internal::KeySet;
 // One file, parsed and linked, ready for the store.
 struct ParsedFile {
   Status status;  // an error stops the whole call
+  bool known_checksum = false;  // ingested before this call: not parsed
   FeedReadSummary summary;
   std::vector<EvidenceRecord> evidence;
   std::vector<FeedReject> rejects;
@@ -25,6 +28,10 @@ struct ParsedFile {
   std::map<std::string, int64_t> unlinked_reasons;
   std::set<std::string> sources;
   std::string mapping_name;
+  // (key-set slot, date) of linked alive signals and death-class records, for
+  // the per-person summary; duplicates of stored rows are harmless there.
+  std::vector<std::pair<uint32_t, int32_t>> alive;
+  std::vector<std::pair<uint32_t, int32_t>> deaths;
 };
 
 std::string SexText(Sex s) {
@@ -37,7 +44,7 @@ std::string SexText(Sex s) {
 }
 
 ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySet& keys,
-                        const IngestOptions& options) {
+                        const std::unordered_set<std::string>& known_batches, const IngestOptions& options) {
   ParsedFile out;
   Mapping mapping;
   FeedReadOptions read;
@@ -56,17 +63,39 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
   read.default_source = in.source;
   read.today = options.today;
   read.is_known_kind = [&policy](std::string_view kind) { return policy.FindKind(kind) != nullptr; };
+  read.on_checksum = [&](std::string_view sha256) {
+    out.summary.sha256 = std::string(sha256);
+    out.known_checksum = known_batches.count(out.summary.sha256) > 0;
+    return !out.known_checksum;
+  };
 
+  std::error_code size_error;
+  const auto file_size = std::filesystem::file_size(in.path, size_error);
+  if (!size_error) out.evidence.reserve(static_cast<size_t>(file_size / 96));
+  // Kind classes, looked up once per distinct kind text.
+  std::string last_kind;
+  EvidenceClass last_class = EvidenceClass::kNeutral;
   auto summary = ReadFeedFile(
       in.path, read,
       [&](const FeedRow& row) {
         IdParse id = ParseIdNumber(row.id_number, options.today);
         EvidenceRecord e;
         if (id.ok()) {
-          if (!keys.Contains(id.id.key())) {
+          const int64_t slot = keys.Find(id.id.key());
+          if (slot < 0) {
             // About someone who draws nothing from the fund: counted, not kept.
             ++out.dropped;
             return;
+          }
+          if (row.kind != last_kind) {
+            last_kind = std::string(row.kind);
+            const EvidenceKindSpec* spec = policy.FindKind(row.kind);
+            last_class = spec ? spec->cls : EvidenceClass::kNeutral;
+          }
+          if (last_class == EvidenceClass::kAlive) {
+            out.alive.emplace_back(static_cast<uint32_t>(slot), row.occurred_on.days());
+          } else if (last_class == EvidenceClass::kDeath) {
+            out.deaths.emplace_back(static_cast<uint32_t>(slot), row.occurred_on.days());
           }
           e.person = id.id.key();
           e.link_method = std::string(kLinkExact);
@@ -121,8 +150,28 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   }
   const KeySet keys(all_keys);
   all_keys = {};
+  std::unordered_set<std::string> known_batches;
+  {
+    ASSIGN_OR_RETURN(std::vector<BatchRecord> batches, store.ListBatches());
+    for (const BatchRecord& b : batches) known_batches.insert(b.sha256);
+  }
+  // Latest alive signal and earliest death per person over the whole call, by
+  // key-set slot, merged into the store's summary once at the end.
+  constexpr int32_t kNoDate = INT32_MIN;
+  std::vector<int32_t> last_alive(keys.capacity(), kNoDate), death(keys.capacity(), kNoDate);
+  std::vector<uint32_t> seen_alive(keys.capacity(), 0), seen_dead(keys.capacity(), 0);  // file stamp
 
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  {
+    // Roughly 100 bytes a row: tells the store whether a bulk load follows.
+    uintmax_t bytes = 0;
+    for (const IngestInput& in : inputs) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(in.path, ec);
+      if (!ec) bytes += size;
+    }
+    RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(bytes / 100)));
+  }
   std::vector<IngestFileReport> reports;
   // Parse ahead on worker threads while this thread applies the files in order.
   const size_t ahead = static_cast<size_t>(std::max(1, options.parse_threads));
@@ -131,8 +180,8 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   auto launch_until = [&](size_t limit) {
     while (launched < inputs.size() && launched < limit) {
       const IngestInput& in = inputs[launched];
-      pending[launched] = std::async(std::launch::async, [&in, &policy, &keys, &options] {
-        return ParseAndLink(in, policy, keys, options);
+      pending[launched] = std::async(std::launch::async, [&in, &policy, &keys, &known_batches, &options] {
+        return ParseAndLink(in, policy, keys, known_batches, options);
       });
       ++launched;
     }
@@ -140,7 +189,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   for (size_t i = 0; i < inputs.size(); ++i) {
     launch_until(i + ahead);
     ParsedFile parsed = pending[i].get();
-    RETURN_IF_ERROR(parsed.status);
+    if (!parsed.status && !parsed.known_checksum) return tl::unexpected(parsed.status.error());
     const IngestInput& in = inputs[i];
     IngestFileReport report;
     report.file = in.path;
@@ -162,20 +211,25 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     batch.dropped = parsed.dropped;
     batch.rejected = parsed.summary.rejected;
     if (!parsed.rejects.empty()) {
-      batch.quarantine_path = in.path + ".quarantine.csv";
+      batch.quarantine_path = QuarantinePathFor(in.path);
       RETURN_IF_ERROR(WriteQuarantine(batch.quarantine_path, parsed.rejects));
     }
-    ASSIGN_OR_RETURN(report.batch, store.ApplyBatch(batch, parsed.evidence, policy));
-    std::unordered_set<PersonKey> alive, dead;
-    for (const EvidenceRecord& e : parsed.evidence) {
-      if (e.id == 0 || e.person == 0) continue;
-      const EvidenceKindSpec* spec = policy.FindKind(e.kind);
-      if (spec == nullptr) continue;
-      if (spec->cls == EvidenceClass::kAlive) alive.insert(e.person);
-      if (spec->cls == EvidenceClass::kDeath) dead.insert(e.person);
+    ASSIGN_OR_RETURN(report.batch, store.ApplyBatch(batch, parsed.evidence));
+    const uint32_t stamp = static_cast<uint32_t>(i + 1);
+    for (const auto& [slot, day] : parsed.alive) {
+      last_alive[slot] = std::max(last_alive[slot], day);
+      if (seen_alive[slot] != stamp) {
+        seen_alive[slot] = stamp;
+        ++report.persons_alive;
+      }
     }
-    report.persons_alive = static_cast<int64_t>(alive.size());
-    report.persons_dead = static_cast<int64_t>(dead.size());
+    for (const auto& [slot, day] : parsed.deaths) {
+      if (death[slot] == kNoDate || day < death[slot]) death[slot] = day;
+      if (seen_dead[slot] != stamp) {
+        seen_dead[slot] = stamp;
+        ++report.persons_dead;
+      }
+    }
     report.unlinked_reasons = std::move(parsed.unlinked_reasons);
     for (size_t r = 0; r < parsed.rejects.size() && r < options.reject_sample; ++r) {
       report.reject_sample.push_back(std::move(parsed.rejects[r]));
@@ -185,6 +239,18 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
                  batch.dropped, batch.rejected, report.batch.duplicates);
     reports.push_back(std::move(report));
   }
+  std::vector<PersonSignal> merged;
+  for (size_t slot = 0; slot < keys.capacity(); ++slot) {
+    if (last_alive[slot] == kNoDate && death[slot] == kNoDate) continue;
+    PersonSignal sig;
+    sig.person = keys.KeyAt(slot);
+    if (last_alive[slot] != kNoDate) sig.last_alive = Date::FromDays(last_alive[slot]);
+    if (death[slot] != kNoDate) sig.death = Date::FromDays(death[slot]);
+    merged.push_back(sig);
+  }
+  std::sort(merged.begin(), merged.end(),
+            [](const PersonSignal& a, const PersonSignal& b) { return a.person < b.person; });
+  RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
   RETURN_IF_ERROR(unit->Commit());
   return reports;
 }

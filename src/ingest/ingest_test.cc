@@ -82,7 +82,7 @@ TEST_F(IngestTest, LinksKeepsUnlinkedDropsStrangersAndQuarantinesBadRows) {
   EXPECT_EQ(rep.persons_alive, 1);
   EXPECT_EQ(rep.unlinked_reasons.at("bad_checksum"), 1);
   EXPECT_EQ(rep.unlinked_reasons.at("missing"), 1);
-  ASSERT_TRUE(std::filesystem::exists(path + ".quarantine.csv"));
+  ASSERT_TRUE(std::filesystem::exists(QuarantinePathFor(path)));
   EXPECT_EQ(store_->EvidenceOf(person_)->size(), 2u);
   int stored = 0;
   ASSERT_TRUE(store_->ForEachEvidence([&](const EvidenceRecord& e) -> Status {

@@ -21,14 +21,20 @@ class KeySet {
     for (uint64_t k : keys) Insert(k);
   }
 
-  bool Contains(uint64_t key) const {
+  bool Contains(uint64_t key) const { return Find(key) >= 0; }
+
+  // The key's slot (a dense index below capacity(), stable for the set's
+  // life, usable to index side arrays), or -1 when absent.
+  int64_t Find(uint64_t key) const {
     for (size_t i = Hash(key) & mask_;; i = (i + 1) & mask_) {
       const uint64_t s = slots_[i];
-      if (s == key) return true;
-      if (s == 0) return false;
+      if (s == key) return static_cast<int64_t>(i);
+      if (s == 0) return -1;
     }
   }
 
+  uint64_t KeyAt(size_t slot) const { return slots_[slot]; }
+  size_t capacity() const { return slots_.size(); }
   size_t size() const { return size_; }
 
  private:

@@ -203,11 +203,11 @@ Result<RegistryImportResult> ImportRegistryFile(Store& store, const Policy& poli
   result.rejected = static_cast<int64_t>(result.rejects.size());
   ASSIGN_OR_RETURN(result.counts, store.ImportRegistry(rows, MonthOf(today)));
   if (!result.rejects.empty()) {
-    result.quarantine_path = path + ".quarantine.csv";
+    result.quarantine_path = QuarantinePathFor(path);
     RETURN_IF_ERROR(WriteQuarantine(result.quarantine_path, result.rejects));
   } else {
     std::error_code ec;
-    std::filesystem::remove(path + ".quarantine.csv", ec);
+    std::filesystem::remove(QuarantinePathFor(path), ec);
   }
   return result;
 }

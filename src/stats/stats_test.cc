@@ -61,7 +61,7 @@ TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
   ev[0].link_method = "exact";
   ev[0].occurred_on = D("2026-10-03");
   ev[0].received_on = D("2026-10-10");
-  ASSERT_TRUE(store->ApplyBatch(b, ev, policy));
+  ASSERT_TRUE(store->ApplyBatch(b, ev));
 
   auto r = ComputeStats(*store, policy, {"14", Month::Of(2026, 11), D("2026-11-27")});
   ASSERT_TRUE(r) << r.error().ToString();

@@ -148,7 +148,7 @@ TEST_F(Journey, BadInputIsRefusedWithFileLineAndFieldAndGoodRowsGoThrough) {
   EXPECT_NE(r.out.find("bank.csv:4 字段 row"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("关联 1"), std::string::npos);
   EXPECT_EQ(r.out.find("14010519500101123"), std::string::npos) << "no identity number in messages";
-  const std::string q = Read(dir_ / "bank.csv.quarantine.csv");
+  const std::string q = Read(dir_ / "quarantine/bank.csv.quarantine.csv");
   EXPECT_EQ(CountLines(q), 3);
 
   auto missing = Tacit(dir_, "ingest nosuchfile.csv");

@@ -76,21 +76,34 @@ CREATE TABLE batch (
   duplicates      INTEGER NOT NULL,
   quarantine_path TEXT NOT NULL
 );
+-- Evidence is appended in id order (ids come from the sequence table; within a
+-- batch they follow person order, so the person index grows in runs).
+-- Unlinked records have person_key 0.
 CREATE TABLE evidence (
   id          INTEGER PRIMARY KEY,
+  person_key  INTEGER NOT NULL,
   source_id   INTEGER NOT NULL REFERENCES source(id),
   ref         TEXT NOT NULL,
   kind        TEXT NOT NULL,
-  person_key  INTEGER,
   occurred_on INTEGER NOT NULL,
   received_on INTEGER NOT NULL,
   batch_id    INTEGER NOT NULL REFERENCES batch(id),
   link_method TEXT NOT NULL,
   link_score  REAL NOT NULL,
-  detail      TEXT,
-  UNIQUE (source_id, ref)
+  detail      TEXT
 );
-CREATE INDEX evidence_person ON evidence(person_key) WHERE person_key IS NOT NULL;
+CREATE INDEX evidence_person ON evidence(person_key);
+-- (source, ref) is unique: a 64-bit hash of both is the key here, and a hash
+-- collision between different records moves to the next free key (open
+-- addressing), so the check is exact and costs one small integer-keyed insert.
+CREATE TABLE evidence_ref (
+  ref_hash    INTEGER PRIMARY KEY,
+  evidence_id INTEGER NOT NULL
+);
+CREATE TABLE sequence (
+  name TEXT PRIMARY KEY,
+  next INTEGER NOT NULL
+);
 -- The partner's identifying fields, kept for unlinked records only.
 CREATE TABLE unlinked (
   evidence_id INTEGER PRIMARY KEY REFERENCES evidence(id),

@@ -6,6 +6,13 @@
 namespace tacit::sqlite {
 
 Result<Db> Db::Open(const std::string& path) {
+  // Memory statistics take a global mutex on every allocation; tacit does not
+  // use them. Must precede the library's initialisation; harmless afterwards.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -57,6 +64,7 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
   return Stmt(this, s);
 }
 
+bool Db::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
@@ -82,6 +90,10 @@ Stmt& Stmt::Bind(int i, double v) {
 }
 Stmt& Stmt::Bind(int i, std::string_view v) {
   sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindStatic(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   return *this;
 }
 Stmt& Stmt::BindNull(int i) {

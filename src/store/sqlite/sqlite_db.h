@@ -29,6 +29,7 @@ class Db {
   Status Exec(std::string_view sql);
   Result<Stmt> Prepare(std::string_view sql);
   int64_t Changes() const;
+  bool InTransaction() const;
   int64_t LastInsertId() const;
   // An Error describing the connection's last failure while doing `what`.
   tl::unexpected<Error> LastError(std::string_view what) const;
@@ -52,6 +53,9 @@ class Stmt {
   Stmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
   Stmt& Bind(int i, double v);
   Stmt& Bind(int i, std::string_view v);
+  // Binds text without copying it. REQUIRES: `v` stays valid until the
+  // statement is stepped and reset.
+  Stmt& BindStatic(int i, std::string_view v);
   Stmt& BindNull(int i);
   Stmt& BindOptional(int i, const std::optional<int64_t>& v) {
     return v ? Bind(i, *v) : BindNull(i);

@@ -1,10 +1,12 @@
 // The SQLite backend of the Store interface.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <unordered_map>
 
+#include "store/sqlite/int_map.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store_internal.h"
@@ -39,9 +41,13 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed batch survives a power cut, not only a process crash.
     RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous=FULL"));
-    RETURN_IF_ERROR(db_.Exec("PRAGMA cache_size=-262144"));
+    // A page cache large enough to hold the evidence indexes of a province's
+    // ingest, so a unit of work writes each page once at commit instead of
+    // spilling it again and again (memory is taken only as pages are used).
+    const char* cache_mb = std::getenv("TACIT_SQLITE_CACHE_MB");
+    RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA cache_size=-{}", (cache_mb ? std::atoi(cache_mb) : 768) * 1024)));
     RETURN_IF_ERROR(db_.Exec("PRAGMA temp_store=MEMORY"));
-    RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=1073741824"));
+    RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=268435456"));
     return {};
   }
 
@@ -64,16 +70,67 @@ class SqliteStore final : public Store {
 
   class SqliteUnit final : public StoreTransaction {
    public:
-    explicit SqliteUnit(Transaction tx) : tx_(std::move(tx)) {}
-    Status Commit() override { return tx_.Commit(); }
+    SqliteUnit(SqliteStore* store, Transaction tx) : store_(store), tx_(std::move(tx)) {}
+    ~SqliteUnit() override {  // a rollback restores the index and drops the pending claims
+      store_->person_index_deferred_ = false;
+      store_->bulk_refs_.reset();
+    }
+    Status Commit() override {
+      if (store_->bulk_refs_) {
+        RETURN_IF_ERROR(store_->FlushBulkRefs());
+      }
+      if (store_->person_index_deferred_) {
+        RETURN_IF_ERROR(store_->db_.Exec(kCreatePersonIndex));
+        store_->person_index_deferred_ = false;
+      }
+      return tx_.Commit();
+    }
 
    private:
+    SqliteStore* store_;
     Transaction tx_;
   };
 
+  static constexpr const char* kCreatePersonIndex = "CREATE INDEX evidence_person ON evidence(person_key)";
+
   Result<std::unique_ptr<StoreTransaction>> Begin() override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-    return std::unique_ptr<StoreTransaction>(new SqliteUnit(std::move(tx)));
+    return std::unique_ptr<StoreTransaction>(new SqliteUnit(this, std::move(tx)));
+  }
+
+  Status ExpectEvidence(int64_t rows) override {
+    if (person_index_deferred_ || !db_.InTransaction()) return {};
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT coalesce(max(id), 0) FROM evidence"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    const int64_t stored = row ? s.Int(0) : 0;
+    // Building the index once from sorted keys beats inserting into it row by
+    // row when the unit adds a large share of the table.
+    if (rows < 200000 || rows < stored / 2) return {};
+    s.Reset();
+    RETURN_IF_ERROR(db_.Exec("DROP INDEX evidence_person"));
+    person_index_deferred_ = true;
+    // (source, ref) claims are checked in memory against the stored keys and
+    // written in key order at commit.
+    auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(rows));
+    ASSIGN_OR_RETURN(Stmt keys, db_.Prepare("SELECT ref_hash FROM evidence_ref ORDER BY ref_hash"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, keys.Step());
+      if (!more) break;
+      bulk->stored.push_back(keys.Int(0));
+    }
+    bulk_refs_ = std::move(bulk);
+    return {};
+  }
+
+  Status FlushBulkRefs() {
+    std::vector<std::pair<int64_t, int64_t>> claims = bulk_refs_->pending.Entries();
+    std::sort(claims.begin(), claims.end());
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT INTO evidence_ref(ref_hash, evidence_id) VALUES(?,?)"));
+    for (const auto& [slot, id] : claims) {
+      RETURN_IF_ERROR(ins.Bind(1, slot).Bind(2, id).Run());
+    }
+    bulk_refs_.reset();
+    return {};
   }
 
   Status Migrate() override { return MigrateTo(static_cast<int>(sqlite::Migrations().size())); }
@@ -334,8 +391,38 @@ class SqliteStore final : public Store {
     return sel.Int(0);
   }
 
-  Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence,
-                                 const Policy& policy) override {
+  // Allocates `n` consecutive evidence ids.
+  Result<int64_t> AllocateEvidenceIds(int64_t n) {
+    ASSIGN_OR_RETURN(Stmt get, db_.Prepare("SELECT next FROM sequence WHERE name = 'evidence'"));
+    ASSIGN_OR_RETURN(bool has, get.Step());
+    const int64_t first = has ? get.Int(0) : 1;
+    get.Reset();
+    ASSIGN_OR_RETURN(Stmt put, db_.Prepare(
+        "INSERT INTO sequence(name, next) VALUES('evidence', ?1) ON CONFLICT(name) DO UPDATE SET next = ?1"));
+    RETURN_IF_ERROR(put.Bind(1, first + n).Run());
+    return first;
+  }
+
+  // FNV-1a over source, a separator and ref: the evidence_ref key.
+  static int64_t RefHash(std::string_view source, std::string_view ref) {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&h](std::string_view s) {
+      for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+      }
+    };
+    mix(source);
+    h ^= 0x1f;
+    h *= 1099511628211ULL;
+    mix(ref);
+    h ^= h >> 33;  // finalise: spread the low bits FNV leaves weak
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return static_cast<int64_t>(h);
+  }
+
+  Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     batch.ingested_at = NowUtc();
     ASSIGN_OR_RETURN(Stmt ins_batch, db_.Prepare(
@@ -348,74 +435,127 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(ins_batch.Run());
     batch.id = db_.LastInsertId();
 
+    // Ids follow person order, so rows append to the table and the person index
+    // grows in one forward run per batch. Records are not moved: `order` is the
+    // permutation, and evidence[order[k]] gets id first_id + k.
+    const size_t n = evidence.size();
+    std::vector<uint32_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&evidence](uint32_t a, uint32_t b) { return evidence[a].person < evidence[b].person; });
+    ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
+    std::unordered_map<std::string, int64_t> source_ids;  // of this batch
+    std::vector<int64_t> source_of(n);
+    const std::string* last_source = nullptr;  // rows of a file mostly share one source
+    int64_t last_source_id = 0;
+    for (size_t k = 0; k < n; ++k) {
+      EvidenceRecord& e = evidence[order[k]];
+      e.id = first_id + static_cast<int64_t>(k);
+      e.batch_id = batch.id;
+      if (last_source == nullptr || *last_source != e.source) {
+        auto it = source_ids.find(e.source);
+        if (it == source_ids.end()) {
+          ASSIGN_OR_RETURN(int64_t sid, SourceId(e.source));
+          it = source_ids.emplace(e.source, sid).first;
+        }
+        last_source = &e.source;
+        last_source_id = it->second;
+      }
+      source_of[order[k]] = last_source_id;
+    }
+
+    // Deduplicate on (source, ref) through evidence_ref, in hash order.
+    std::vector<std::pair<int64_t, uint32_t>> by_hash(n);
+    for (size_t i = 0; i < n; ++i) {
+      by_hash[i] = {RefHash(evidence[i].source, evidence[i].ref), static_cast<uint32_t>(i)};
+    }
+    std::sort(by_hash.begin(), by_hash.end());
+    ASSIGN_OR_RETURN(Stmt claim, db_.Prepare("INSERT OR IGNORE INTO evidence_ref(ref_hash, evidence_id) VALUES(?,?)"));
+    ASSIGN_OR_RETURN(Stmt holder, db_.Prepare("SELECT evidence_id FROM evidence_ref WHERE ref_hash = ?"));
+    ASSIGN_OR_RETURN(Stmt stored, db_.Prepare("SELECT source_id, ref FROM evidence WHERE id = ?"));
+    std::vector<bool> duplicate(n, false);
+    // Claims `slot` for `id`; returns 0 when claimed, else the id holding it.
+    auto claim_slot = [&](int64_t slot, int64_t id) -> Result<int64_t> {
+      if (bulk_refs_) {
+        if (const int64_t* pending = bulk_refs_->pending.Find(slot)) return *pending;
+        if (std::binary_search(bulk_refs_->stored.begin(), bulk_refs_->stored.end(), slot)) {
+          holder.Reset().Bind(1, slot);
+          ASSIGN_OR_RETURN(bool found, holder.Step());
+          if (!found) return Internal("evidence_ref slot vanished inside a transaction");
+          const int64_t other = holder.Int(0);
+          holder.Reset();
+          return other;
+        }
+        bulk_refs_->pending.Insert(slot, id);
+        return int64_t{0};
+      }
+      claim.Bind(1, slot).Bind(2, id);
+      RETURN_IF_ERROR(claim.Run());
+      if (db_.Changes() == 1) return int64_t{0};
+      holder.Reset().Bind(1, slot);
+      ASSIGN_OR_RETURN(bool found, holder.Step());
+      if (!found) return Internal("evidence_ref slot vanished inside a transaction");
+      const int64_t other = holder.Int(0);
+      holder.Reset();
+      return other;
+    };
+    for (const auto& [hash, i] : by_hash) {
+      EvidenceRecord& e = evidence[i];
+      for (int64_t slot = hash;; ++slot) {
+        ASSIGN_OR_RETURN(const int64_t other_id, claim_slot(slot, e.id));
+        if (other_id == 0) break;
+        // The slot is taken: the same record again, or a different one whose
+        // hash collides (then try the next slot).
+        bool same = false;
+        if (other_id >= first_id && other_id < first_id + static_cast<int64_t>(n)) {
+          const uint32_t other = order[static_cast<size_t>(other_id - first_id)];  // claimed by this batch
+          same = source_of[other] == source_of[i] && evidence[other].ref == e.ref;
+        } else {
+          stored.Reset().Bind(1, other_id);
+          ASSIGN_OR_RETURN(bool row, stored.Step());
+          same = row && stored.Int(0) == source_of[i] && stored.TextView(1) == e.ref;
+          stored.Reset();
+        }
+        if (same) {
+          duplicate[i] = true;
+          break;
+        }
+      }
+    }
+
     ASSIGN_OR_RETURN(Stmt ins_ev, db_.Prepare(
-        "INSERT OR IGNORE INTO evidence(source_id, ref, kind, person_key, occurred_on, received_on, batch_id, "
-        "link_method, link_score, detail) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+        "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
+        "link_method, link_score, detail) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
     ASSIGN_OR_RETURN(Stmt ins_unlinked, db_.Prepare(
         "INSERT INTO unlinked(evidence_id, id_text, id_problem, name, sex, birth_date, region_code) "
         "VALUES(?,?,?,?,?,?,?)"));
-    struct Summary {
-      int32_t last_alive = INT32_MIN;
-      int32_t death = INT32_MAX;
-    };
-    std::unordered_map<PersonKey, Summary> summary;
-    std::unordered_map<std::string, int64_t> new_sources;  // source ids of this batch
     int64_t duplicates = 0, linked = 0, unlinked = 0;
-    for (EvidenceRecord& e : evidence) {
-      int64_t source_id = 0;
-      if (auto jt = new_sources.find(e.source); jt != new_sources.end()) {
-        source_id = jt->second;
-      } else {
-        ASSIGN_OR_RETURN(source_id, SourceId(e.source));
-        new_sources[e.source] = source_id;
-      }
-      ins_ev.Bind(1, source_id).Bind(2, e.ref).Bind(3, e.kind);
-      if (e.person != 0) ins_ev.Bind(4, static_cast<int64_t>(e.person)); else ins_ev.BindNull(4);
-      ins_ev.Bind(5, static_cast<int64_t>(e.occurred_on.days())).Bind(6, static_cast<int64_t>(e.received_on.days()))
-          .Bind(7, batch.id).Bind(8, e.link_method).Bind(9, e.link_score).BindTextOrNull(10, e.detail);
-      RETURN_IF_ERROR(ins_ev.Run());
-      if (db_.Changes() == 0) {
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t i = order[k];
+      EvidenceRecord& e = evidence[i];
+      if (duplicate[i]) {
         e.id = 0;
         ++duplicates;
         continue;
       }
-      e.id = db_.LastInsertId();
-      e.batch_id = batch.id;
-      if (e.person == 0) {
-        ++unlinked;
-        ins_unlinked.Bind(1, e.id).BindTextOrNull(2, e.id_text).Bind(3, e.id_problem).BindTextOrNull(4, e.name)
-            .BindTextOrNull(5, e.sex)
-            .BindOptional(6, e.birth_date ? std::optional<int64_t>(e.birth_date->days()) : std::nullopt)
-            .BindTextOrNull(7, e.region_code);
-        RETURN_IF_ERROR(ins_unlinked.Run());
+      ins_ev.Bind(1, static_cast<int64_t>(e.person)).Bind(2, e.id).Bind(3, source_of[i]).BindStatic(4, e.ref)
+          .BindStatic(5, e.kind).Bind(6, static_cast<int64_t>(e.occurred_on.days()))
+          .Bind(7, static_cast<int64_t>(e.received_on.days())).Bind(8, batch.id).BindStatic(9, e.link_method)
+          .Bind(10, e.link_score);
+      if (e.detail.empty()) ins_ev.BindNull(11); else ins_ev.BindStatic(11, e.detail);
+      RETURN_IF_ERROR(ins_ev.Run());
+      if (e.person != 0) {
+        ++linked;
         continue;
       }
-      ++linked;
-      const EvidenceKindSpec* spec = policy.FindKind(e.kind);
-      if (spec == nullptr) continue;
-      if (spec->cls == EvidenceClass::kAlive) {
-        Summary& s = summary[e.person];
-        s.last_alive = std::max(s.last_alive, e.occurred_on.days());
-      } else if (spec->cls == EvidenceClass::kDeath) {
-        Summary& s = summary[e.person];
-        s.death = std::min(s.death, e.occurred_on.days());
-      }
+      ++unlinked;
+      ins_unlinked.Bind(1, e.id).BindTextOrNull(2, e.id_text).Bind(3, e.id_problem).BindTextOrNull(4, e.name)
+          .BindTextOrNull(5, e.sex)
+          .BindOptional(6, e.birth_date ? std::optional<int64_t>(e.birth_date->days()) : std::nullopt)
+          .BindTextOrNull(7, e.region_code);
+      RETURN_IF_ERROR(ins_unlinked.Run());
     }
-    ASSIGN_OR_RETURN(Stmt upsert_summary, db_.Prepare(
-        "INSERT INTO person_summary(person_key, last_alive_on, death_on) VALUES(?1, ?2, ?3) "
-        "ON CONFLICT(person_key) DO UPDATE SET "
-        "last_alive_on = CASE WHEN excluded.last_alive_on IS NULL THEN last_alive_on "
-        "  WHEN last_alive_on IS NULL OR excluded.last_alive_on > last_alive_on THEN excluded.last_alive_on "
-        "  ELSE last_alive_on END, "
-        "death_on = CASE WHEN excluded.death_on IS NULL THEN death_on "
-        "  WHEN death_on IS NULL OR excluded.death_on < death_on THEN excluded.death_on ELSE death_on END"));
-    for (const auto& [key, s] : summary) {
-      upsert_summary.Bind(1, static_cast<int64_t>(key));
-      if (s.last_alive != INT32_MIN) upsert_summary.Bind(2, static_cast<int64_t>(s.last_alive)); else upsert_summary.BindNull(2);
-      if (s.death != INT32_MAX) upsert_summary.Bind(3, static_cast<int64_t>(s.death)); else upsert_summary.BindNull(3);
-      RETURN_IF_ERROR(upsert_summary.Run());
-    }
-    // The batch's counts as stored: rows that were duplicates are neither linked nor unlinked.
+    // The batch's counts as stored: duplicates are neither linked nor unlinked.
     batch.duplicates = duplicates;
     batch.linked = linked;
     batch.unlinked = unlinked;
@@ -423,6 +563,38 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(upd.Bind(1, duplicates).Bind(2, linked).Bind(3, unlinked).Bind(4, batch.id).Run());
     RETURN_IF_ERROR(tx.Commit());
     return batch;
+  }
+
+  Status UpdatePersonSummary(const std::vector<PersonSignal>& signals) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt upsert, db_.Prepare(
+        "INSERT INTO person_summary(person_key, last_alive_on, death_on) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(person_key) DO UPDATE SET "
+        "last_alive_on = CASE WHEN excluded.last_alive_on IS NULL THEN last_alive_on "
+        "  WHEN last_alive_on IS NULL OR excluded.last_alive_on > last_alive_on THEN excluded.last_alive_on "
+        "  ELSE last_alive_on END, "
+        "death_on = CASE WHEN excluded.death_on IS NULL THEN death_on "
+        "  WHEN death_on IS NULL OR excluded.death_on < death_on THEN excluded.death_on ELSE death_on END"));
+    for (const PersonSignal& s : signals) {
+      upsert.Bind(1, static_cast<int64_t>(s.person))
+          .BindOptional(2, s.last_alive ? std::optional<int64_t>(s.last_alive->days()) : std::nullopt)
+          .BindOptional(3, s.death ? std::optional<int64_t>(s.death->days()) : std::nullopt);
+      RETURN_IF_ERROR(upsert.Run());
+    }
+    return tx.Commit();
+  }
+
+  Result<std::optional<PersonSignal>> PersonSummary(PersonKey key) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT last_alive_on, death_on FROM person_summary WHERE person_key = ?"));
+    s.Bind(1, static_cast<int64_t>(key));
+    ASSIGN_OR_RETURN(bool has, s.Step());
+    if (!has) return std::optional<PersonSignal>();
+    PersonSignal sig;
+    sig.person = key;
+    if (!s.IsNull(0)) sig.last_alive = Date::FromDays(static_cast<int32_t>(s.Int(0)));
+    if (!s.IsNull(1)) sig.death = Date::FromDays(static_cast<int32_t>(s.Int(1)));
+    return std::optional<PersonSignal>(sig);
   }
 
   static PersonRecord ReadPerson(const Stmt& s) {
@@ -493,7 +665,7 @@ class SqliteStore final : public Store {
     e.source = s.Text(1);
     e.ref = s.Text(2);
     e.kind = s.Text(3);
-    e.person = s.IsNull(4) ? 0 : static_cast<PersonKey>(s.Int(4));
+    e.person = static_cast<PersonKey>(s.Int(4));
     e.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
     e.received_on = Date::FromDays(static_cast<int32_t>(s.Int(6)));
     e.batch_id = s.Int(7);
@@ -510,6 +682,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<EvidenceRecord>> EvidenceOf(PersonKey key) override {
+    if (key == 0) return std::vector<EvidenceRecord>();  // 0 holds the unlinked records
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.occurred_on, e.id",
                                                      kEvidenceQuery)));
     s.Bind(1, static_cast<int64_t>(key));
@@ -550,7 +723,7 @@ class SqliteStore final : public Store {
                                                         kEntitlementQuery)));
     ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(
         "SELECT person_key, id, kind, source_id, occurred_on, received_on FROM evidence "
-        "WHERE person_key IS NOT NULL ORDER BY person_key, id"));
+        "WHERE person_key > 0 ORDER BY person_key, id"));
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
     PersonBundle bundle;
@@ -795,7 +968,16 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Claims of a bulk unit of work, not yet written to evidence_ref.
+  struct BulkRefs {
+    explicit BulkRefs(size_t expected) : pending(expected) {}
+    std::vector<int64_t> stored;  // evidence_ref keys at the start of the unit, ascending
+    sqlite::IntMap pending;       // slot -> evidence id claimed in this unit
+  };
+
   Db db_;
+  bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
+  std::unique_ptr<BulkRefs> bulk_refs_;
 };
 
 Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path) {

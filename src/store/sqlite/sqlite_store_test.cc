@@ -131,7 +131,7 @@ TEST_F(StoreTest, BatchSkipsKnownSourceRefsAndKeepsUnlinkedPartnerFields) {
   b.received_on = Date::FromCivil(2026, 6, 3);
   std::vector<EvidenceRecord> ev = {Ev(r.person.key, "T1", "travel"), Ev(0, "T2", "travel")};
   ev[1].name = "李四";
-  auto stored = store_->ApplyBatch(b, ev, policy_);
+  auto stored = store_->ApplyBatch(b, ev);
   ASSERT_TRUE(stored) << stored.error().ToString();
   EXPECT_EQ(stored->linked, 1);
   EXPECT_EQ(stored->unlinked, 1);
@@ -140,7 +140,7 @@ TEST_F(StoreTest, BatchSkipsKnownSourceRefsAndKeepsUnlinkedPartnerFields) {
   BatchRecord b2 = b;
   b2.sha256 = "bb";
   std::vector<EvidenceRecord> ev2 = {Ev(r.person.key, "T1", "travel"), Ev(r.person.key, "T3", "travel")};
-  auto second = store_->ApplyBatch(b2, ev2, policy_);
+  auto second = store_->ApplyBatch(b2, ev2);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->duplicates, 1);
   EXPECT_EQ(ev2[0].id, 0);
@@ -150,7 +150,7 @@ TEST_F(StoreTest, BatchSkipsKnownSourceRefsAndKeepsUnlinkedPartnerFields) {
   EXPECT_FALSE(store_->FindBatch("cc")->has_value());
   // The same checksum cannot be applied twice.
   std::vector<EvidenceRecord> ev3 = {Ev(r.person.key, "T9", "travel")};
-  EXPECT_FALSE(store_->ApplyBatch(b, ev3, policy_));
+  EXPECT_FALSE(store_->ApplyBatch(b, ev3));
 
   int total = 0, unlinked_with_name = 0;
   ASSERT_TRUE(store_->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
@@ -172,7 +172,7 @@ TEST_F(StoreTest, ForEachPersonBundlesEntitlementsAndFactsByRegion) {
   batch.sha256 = "x";
   batch.source = "railway";
   std::vector<EvidenceRecord> ev = {Ev(a.person.key, "1", "travel"), Ev(b.person.key, "2", "cremation")};
-  ASSERT_TRUE(store_->ApplyBatch(batch, ev, policy_));
+  ASSERT_TRUE(store_->ApplyBatch(batch, ev));
   std::vector<PersonBundle> seen;
   ASSERT_TRUE(store_->ForEachPerson("", [&](const PersonBundle& p) -> Status {
     seen.push_back(p);
@@ -228,10 +228,10 @@ TEST_F(StoreTest, AUnitOfWorkIsAppliedWholeOrNotAtAll) {
     b.sha256 = "one";
     b.source = "railway";
     std::vector<EvidenceRecord> ev = {Ev(r.person.key, "A", "travel")};
-    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+    ASSERT_TRUE(store_->ApplyBatch(b, ev));
     b.sha256 = "two";
     std::vector<EvidenceRecord> ev2 = {Ev(r.person.key, "B", "travel")};
-    ASSERT_TRUE(store_->ApplyBatch(b, ev2, policy_));
+    ASSERT_TRUE(store_->ApplyBatch(b, ev2));
     // Not committed: dropped here.
   }
   EXPECT_TRUE(store_->ListBatches()->empty());
@@ -243,13 +243,49 @@ TEST_F(StoreTest, AUnitOfWorkIsAppliedWholeOrNotAtAll) {
     b.source = "bank";
     std::vector<EvidenceRecord> ev = {Ev(r.person.key, "A", "bank_counter")};
     ev[0].source = "bank";
-    ASSERT_TRUE(store_->ApplyBatch(b, ev, policy_));
+    ASSERT_TRUE(store_->ApplyBatch(b, ev));
     ASSERT_TRUE(unit->Commit());
   }
   EXPECT_EQ(store_->ListBatches()->size(), 1u);
   auto evs = store_->EvidenceOf(r.person.key);
   ASSERT_EQ(evs->size(), 1u);
   EXPECT_EQ((*evs)[0].source, "bank");
+}
+
+TEST_F(StoreTest, BulkLoadDeduplicatesLikeTheRowByRowPathAndRollsBackWhole) {
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 11)));
+  BatchRecord b;
+  b.source = "railway";
+  b.sha256 = "stored";
+  std::vector<EvidenceRecord> first = {Ev(r.person.key, "A", "travel")};
+  ASSERT_TRUE(store_->ApplyBatch(b, first));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto unit = std::move(*store_->Begin());
+    ASSERT_TRUE(store_->ExpectEvidence(1000000));  // large: the bulk path
+    b.sha256 = "bulk1";
+    std::vector<EvidenceRecord> one = {Ev(r.person.key, "A", "travel"), Ev(r.person.key, "B", "travel"),
+                                       Ev(0, "C", "travel"), Ev(r.person.key, "B", "travel")};
+    auto s1 = store_->ApplyBatch(b, one);
+    ASSERT_TRUE(s1) << s1.error().ToString();
+    EXPECT_EQ(s1->duplicates, 2) << "A is stored already; B twice in the batch";
+    b.sha256 = "bulk2";
+    std::vector<EvidenceRecord> two = {Ev(r.person.key, "B", "travel"), Ev(r.person.key, "D", "travel")};
+    auto s2 = store_->ApplyBatch(b, two);
+    ASSERT_TRUE(s2);
+    EXPECT_EQ(s2->duplicates, 1) << "B came in the previous batch of the unit";
+    if (attempt == 0) continue;  // dropped uncommitted: everything rolls back
+    ASSERT_TRUE(unit->Commit());
+  }
+  EXPECT_EQ(store_->ListBatches()->size(), 3u);
+  auto evs = store_->EvidenceOf(r.person.key);  // uses the rebuilt person index
+  ASSERT_EQ(evs->size(), 3u);
+  // After the bulk unit the row-by-row path sees its claims.
+  b.sha256 = "later";
+  std::vector<EvidenceRecord> later = {Ev(r.person.key, "D", "travel"), Ev(r.person.key, "E", "travel")};
+  auto s3 = store_->ApplyBatch(b, later);
+  ASSERT_TRUE(s3);
+  EXPECT_EQ(s3->duplicates, 1);
 }
 
 }  // namespace

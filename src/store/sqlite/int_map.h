@@ -1,0 +1,88 @@
+// A map from int64 keys to int64 values with open addressing and linear probing,
+// growing by doubling: the in-memory claims of a bulk load (millions of entries,
+// no allocation per insert). Internal to the SQLite backend.
+#ifndef TACIT_SRC_STORE_SQLITE_INT_MAP_H_
+#define TACIT_SRC_STORE_SQLITE_INT_MAP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace tacit::sqlite {
+
+class IntMap {
+ public:
+  explicit IntMap(size_t expected = 16) { Reset(Capacity(expected)); }
+
+  // The value for `key`, or nullptr. The pointer is valid until the next Insert.
+  const int64_t* Find(int64_t key) const {
+    for (size_t i = Hash(key) & mask_;; i = (i + 1) & mask_) {
+      if (!used_[i]) return nullptr;
+      if (keys_[i] == key) return &values_[i];
+    }
+  }
+
+  // REQUIRES: key is not present.
+  void Insert(int64_t key, int64_t value) {
+    if ((size_ + 1) * 2 > keys_.size()) Grow();
+    Place(key, value);
+  }
+
+  std::vector<std::pair<int64_t, int64_t>> Entries() const {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    out.reserve(size_);
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (used_[i]) out.emplace_back(keys_[i], values_[i]);
+    }
+    return out;
+  }
+
+  size_t size() const { return size_; }
+
+ private:
+  static size_t Capacity(size_t expected) {
+    size_t c = 16;
+    while (c < expected * 2) c <<= 1;
+    return c;
+  }
+  static size_t Hash(int64_t k) {
+    uint64_t x = static_cast<uint64_t>(k);
+    x ^= x >> 31;
+    x *= 0x9E3779B97F4A7C15ULL;
+    return static_cast<size_t>(x ^ (x >> 29));
+  }
+  void Reset(size_t capacity) {
+    keys_.assign(capacity, 0);
+    values_.assign(capacity, 0);
+    used_.assign(capacity, 0);
+    mask_ = capacity - 1;
+    size_ = 0;
+  }
+  void Place(int64_t key, int64_t value) {
+    size_t i = Hash(key) & mask_;
+    while (used_[i]) i = (i + 1) & mask_;
+    used_[i] = 1;
+    keys_[i] = key;
+    values_[i] = value;
+    ++size_;
+  }
+  void Grow() {
+    std::vector<int64_t> keys = std::move(keys_), values = std::move(values_);
+    std::vector<uint8_t> used = std::move(used_);
+    Reset(keys.size() * 2);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (used[i]) Place(keys[i], values[i]);
+    }
+  }
+
+  std::vector<int64_t> keys_;
+  std::vector<int64_t> values_;
+  std::vector<uint8_t> used_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace tacit::sqlite
+
+#endif  // TACIT_SRC_STORE_SQLITE_INT_MAP_H_
