@@ -141,11 +141,32 @@ Status RegistryImport(const Globals& g, const std::string& file) {
   return {};
 }
 
+// What a call's files added up to (files ingested before are not counted).
+struct IngestTotals {
+  int64_t files = 0, skipped = 0, rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, duplicates = 0;
+};
+
+IngestTotals Totals(const std::vector<IngestFileReport>& reports) {
+  IngestTotals t;
+  for (const IngestFileReport& r : reports) {
+    ++t.files;
+    if (r.already_ingested) {
+      ++t.skipped;
+      continue;
+    }
+    t.rows += r.batch.rows;
+    t.linked += r.batch.linked;
+    t.unlinked += r.batch.unlinked;
+    t.dropped += r.batch.dropped;
+    t.rejected += r.batch.rejected;
+    t.duplicates += r.batch.duplicates;
+  }
+  return t;
+}
+
 void PrintIngest(const std::vector<IngestFileReport>& reports) {
-  int64_t rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, dup = 0, skipped = 0;
   for (const IngestFileReport& r : reports) {
     if (r.already_ingested) {
-      ++skipped;
       fmt::print("{}: 已于 {} 导入 (批次 #{}), 未作改动 (same checksum: nothing changed)\n", r.file,
                  r.batch.ingested_at, r.batch.id);
       continue;
@@ -158,16 +179,12 @@ void PrintIngest(const std::vector<IngestFileReport>& reports) {
     for (const auto& [why, n] : r.unlinked_reasons) fmt::print("  未关联原因 {}: {}\n", why, n);
     PrintRejects(r.reject_sample, r.reject_sample.size());
     if (!b.quarantine_path.empty()) fmt::print("  隔离文件 (quarantine): {}\n", b.quarantine_path);
-    rows += b.rows;
-    linked += b.linked;
-    unlinked += b.unlinked;
-    dropped += b.dropped;
-    rejected += b.rejected;
-    dup += b.duplicates;
   }
+  const IngestTotals t = Totals(reports);
   fmt::print("合计 (total): {} 个文件 ({} 个已导入过), {} 行: accepted {}, linked {}, unlinked {}, dropped {}, "
              "rejected {}, duplicates {}\n",
-             reports.size(), skipped, rows, rows - rejected, linked, unlinked, dropped, rejected, dup);
+             t.files, t.skipped, t.rows, t.rows - t.rejected, t.linked, t.unlinked, t.dropped, t.rejected,
+             t.duplicates);
 }
 
 Status Ingest(const Globals& g, const std::vector<std::string>& files, const std::string& source,
@@ -216,16 +233,6 @@ Status PersonShow(const Globals& g, const std::string& id_text, bool json, int m
   ASSIGN_OR_RETURN(PersonView view, BuildPersonView(*ready.first, ready.second, id.key(), as_of, months));
   std::cout << (json ? PersonViewJson(view, ready.second) + "\n" : PersonViewText(view, ready.second));
   return {};
-}
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 Status EvidenceExport(const Globals& g, const std::string& out_path) {
@@ -326,20 +333,9 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
     inputs.push_back(IngestInput{f.path, f.mapping, f.source, received ? *received : today});
   }
   ASSIGN_OR_RETURN(auto reports, IngestFiles(store, policy, inputs, IngestOptions{.today = today}));
-  int64_t rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, skipped = 0;
-  for (const auto& r : reports) {
-    if (r.already_ingested) {
-      ++skipped;
-      continue;
-    }
-    rows += r.batch.rows;
-    linked += r.batch.linked;
-    unlinked += r.batch.unlinked;
-    dropped += r.batch.dropped;
-    rejected += r.batch.rejected;
-  }
+  const IngestTotals t = Totals(reports);
   fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/quarantine/); "
-             "{} 个文件此前已导入\n", rows, linked, unlinked, dropped, rejected, a.dir, skipped);
+             "{} 个文件此前已导入\n", t.rows, t.linked, t.unlinked, t.dropped, t.rejected, a.dir, t.skipped);
   fmt::print("6/6 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
   ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir}));
   PrintRun(run);

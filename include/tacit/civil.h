@@ -94,6 +94,10 @@ std::string FormatYuan(Fen fen);
 // Today's date from an injectable clock (tests set TACIT_TODAY=YYYY-MM-DD).
 Date Today();
 
+// The current time as ISO 8601 UTC ("2026-11-27T21:57:22Z"), for records of
+// when something was done.
+std::string NowUtcText();
+
 }  // namespace tacit
 
 #endif  // TACIT_CIVIL_H_

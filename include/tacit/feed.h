@@ -149,6 +149,10 @@ Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view by
 // "feeds/rail-05.csv" -> "feeds/quarantine/rail-05.csv.quarantine.csv".
 std::string QuarantinePathFor(const std::string& path);
 
+// `value` as one RFC 4180 CSV field: quoted when it holds a comma, a quote, a
+// line break or leading/trailing blanks, with quotes doubled.
+std::string CsvField(std::string_view value);
+
 // Writes rejects as CSV (header file,line,field,reason,raw; RFC 4180 quoting;
 // UTF-8; LF line ends) to `path`, replacing it atomically (write to a temporary
 // file beside it, then rename). Errors name the path.

@@ -94,6 +94,9 @@ struct Policy {
   std::vector<SourceSpec> sources;
 
   const EvidenceKindSpec* FindKind(std::string_view kind) const;
+  // The Chinese part of a kind's label ("火化 (cremation)" -> "火化"); the kind
+  // itself when the policy does not declare it.
+  std::string_view KindLabelZh(std::string_view kind) const;
   // Unknown sources are trusted unless the policy lists them as untrusted.
   bool IsTrustedSource(std::string_view source) const;
 };

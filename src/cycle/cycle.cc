@@ -1,4 +1,5 @@
 #include "tacit/cycle.h"
+#include "tacit/feed.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,15 +14,6 @@
 namespace tacit {
 namespace {
 
-std::string NowUtc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string_view DecisionWord(MonthStatus s) {
   switch (s) {
     case MonthStatus::kPayable: return "pay";
@@ -29,18 +21,6 @@ std::string_view DecisionWord(MonthStatus s) {
     case MonthStatus::kTerminated: return "stop";
   }
   return "";
-}
-
-// CSV field quoting for names that could hold a comma or a quote.
-std::string Csv(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 // Writes the payroll from the store's record of the run: one line per decision
@@ -64,12 +44,12 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
       auto it = by_entitlement.find(e.terms.id);
       if (it == by_entitlement.end()) continue;
       const DecisionRecord& d = *it->second;
-      out << b.person.id_number << ',' << Csv(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
+      out << b.person.id_number << ',' << CsvField(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
           << e.terms.paying_region << ',' << month.ToString() << ',' << FormatYuan(d.due) << ','
           << DecisionWord(d.status) << ',' << d.rule << '\n';
       if (auto bp = back_pay.find(e.terms.id); bp != back_pay.end()) {
         for (const PaymentRecord* p : bp->second) {
-          out << b.person.id_number << ',' << Csv(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
+          out << b.person.id_number << ',' << CsvField(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
               << e.terms.paying_region << ',' << p->month.ToString() << ',' << FormatYuan(p->amount)
               << ",back_pay,pay.back_pay\n";
         }
@@ -127,7 +107,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   CycleRunRecord run;
   run.month = month;
   run.as_of = options.as_of;
-  run.started_at = NowUtc();
+  run.started_at = NowUtcText();
   run.policy_version = policy.version;
   run.payroll_path = payroll;
   std::vector<DecisionRecord> decisions;
@@ -188,7 +168,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     }
     return {};
   }));
-  run.finished_at = NowUtc();
+  run.finished_at = NowUtcText();
   result.receivables = static_cast<int64_t>(receivables.size());
   RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables));
   // The run is recorded; the payroll file is derived from that record, so a

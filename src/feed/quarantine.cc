@@ -36,6 +36,12 @@ void AppendCsvField(std::string* out, std::string_view value) {
 
 }  // namespace
 
+std::string CsvField(std::string_view value) {
+  std::string out;
+  AppendCsvField(&out, value);
+  return out;
+}
+
 std::string QuarantinePathFor(const std::string& path) {
   const std::filesystem::path p(path);
   return (p.parent_path() / "quarantine" / (p.filename().string() + ".quarantine.csv")).string();

@@ -227,4 +227,13 @@ Date Today() {
   return Date::FromCivil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
 }
 
+std::string NowUtcText() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 }  // namespace tacit

@@ -127,6 +127,14 @@ const EvidenceKindSpec* Policy::FindKind(std::string_view kind) const {
   return nullptr;
 }
 
+std::string_view Policy::KindLabelZh(std::string_view kind) const {
+  const EvidenceKindSpec* spec = FindKind(kind);
+  if (spec == nullptr) return kind;
+  const std::string_view label = spec->label_zh;
+  const size_t paren = label.find(" (");
+  return paren == std::string_view::npos ? label : label.substr(0, paren);
+}
+
 bool Policy::IsTrustedSource(std::string_view source) const {
   for (const SourceSpec& s : sources) {
     if (s.source == source) return s.trusted;

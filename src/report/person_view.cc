@@ -8,14 +8,6 @@
 namespace tacit {
 namespace {
 
-std::string ShortLabel(const Policy& policy, std::string_view kind) {
-  const EvidenceKindSpec* spec = policy.FindKind(kind);
-  if (spec == nullptr) return std::string(kind);
-  const std::string& label = spec->label_zh;
-  const size_t paren = label.find(" (");
-  return paren == std::string::npos ? label : label.substr(0, paren);
-}
-
 std::string_view MonthStatusZh(MonthStatus s) {
   switch (s) {
     case MonthStatus::kPayable: return "正常发放";
@@ -104,19 +96,19 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
                      CertStatusName(c.status));
   if (c.last) {
     out << fmt::format("  最近认证 {}  方式 {}  依据 {}  有效期至 {}\n", c.last->on.ToString(), c.last->method,
-                       c.last->evidence_id ? fmt::format("{} #{} ({})", ShortLabel(policy, c.last->kind),
+                       c.last->evidence_id ? fmt::format("{} #{} ({})", policy.KindLabelZh(c.last->kind),
                                                          c.last->evidence_id, c.last->source)
                                            : std::string("原系统/导入基准"),
                        c.valid_through->ToString());
   }
   if (c.death_date) {
-    out << fmt::format("  死亡日期 {}  依据 {} #{}\n", c.death_date->ToString(), ShortLabel(policy, c.death_kind),
+    out << fmt::format("  死亡日期 {}  依据 {} #{}\n", c.death_date->ToString(), policy.KindLabelZh(c.death_kind),
                        c.death_evidence_id);
   }
   out << fmt::format("\n证据时间线 ({} 条)\n", v.evidence.size());
   for (const EvidenceRecord& e : v.evidence) {
     out << fmt::format("  {}  {:<12} {:<18} 来源 {} 记录 {}  获知 {}  关联 {}\n", e.occurred_on.ToString(), e.kind,
-                       ShortLabel(policy, e.kind), e.source, e.ref, e.received_on.ToString(), e.link_method);
+                       policy.KindLabelZh(e.kind), e.source, e.ref, e.received_on.ToString(), e.link_method);
   }
   for (const EntitlementView& ev : v.entitlements) {
     const EntitlementTerms& t = ev.entitlement.terms;

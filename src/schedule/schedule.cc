@@ -7,15 +7,6 @@
 namespace tacit {
 namespace {
 
-// The Chinese part of a policy label ("火化 (cremation)" -> "火化").
-std::string_view ShortLabel(const Policy& policy, std::string_view kind) {
-  const EvidenceKindSpec* spec = policy.FindKind(kind);
-  if (spec == nullptr) return kind;
-  std::string_view label = spec->label_zh;
-  const size_t paren = label.find(" (");
-  return paren == std::string_view::npos ? label : label.substr(0, paren);
-}
-
 bool Known(const Fact& f, Date as_of) { return f.received_on <= as_of && f.occurred_on <= as_of; }
 
 // The earliest known death-class fact, if any.
@@ -46,7 +37,7 @@ std::string MethodNameZh(std::string_view method) {
 
 std::string DescribeCert(const Policy& policy, const Certification& c) {
   if (c.evidence_id == 0) return fmt::format("{} 原系统认证/导入基准", c.on.ToString());
-  return fmt::format("{} {}({})", c.on.ToString(), ShortLabel(policy, c.kind), MethodNameZh(c.method));
+  return fmt::format("{} {}({})", c.on.ToString(), policy.KindLabelZh(c.kind), MethodNameZh(c.method));
 }
 
 }  // namespace
@@ -210,7 +201,7 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       d.rule = "terminate.death";
       d.evidence_id = death->evidence_id;
       d.explanation = fmt::format("{} 终止发放：{} {}记录显示死亡，死亡当月照发，次月起停发", month_text,
-                                  death->occurred_on.ToString(), ShortLabel(policy, death->kind));
+                                  death->occurred_on.ToString(), policy.KindLabelZh(death->kind));
       out.push_back(std::move(d));
       continue;
     }

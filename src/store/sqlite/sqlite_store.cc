@@ -19,13 +19,24 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-std::string NowUtc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+// Every row of a statement, read by `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> CollectRows(Stmt& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
+
+// The first row of a statement, read by `read`, or nullopt.
+template <typename T, typename Read>
+Result<std::optional<T>> FirstRow(Stmt& s, Read read) {
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(s));
 }
 
 std::string PrefixUpperBound(const std::string& prefix) {
@@ -148,7 +159,7 @@ class SqliteStore final : public Store {
     if (has && cur.TextView(0) == policy.text) return tx.Commit();
     RETURN_IF_ERROR(db_.Exec("UPDATE policy SET active = 0 WHERE active = 1"));
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT INTO policy(name, version, text, loaded_at, active) VALUES(?,?,?,?,1)"));
-    RETURN_IF_ERROR(ins.Bind(1, policy.name).Bind(2, policy.version).Bind(3, policy.text).Bind(4, NowUtc()).Run());
+    RETURN_IF_ERROR(ins.Bind(1, policy.name).Bind(2, policy.version).Bind(3, policy.text).Bind(4, NowUtcText()).Run());
     return tx.Commit();
   }
 
@@ -190,9 +201,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Region>> FindRegion(const std::string& code) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code, name, parent, level FROM region WHERE code = ?"));
     s.Bind(1, code);
-    ASSIGN_OR_RETURN(bool has, s.Step());
-    if (!has) return std::optional<Region>();
-    return std::optional<Region>(ReadRegion(s));
+    return FirstRow<Region>(s, ReadRegion);
   }
 
   Result<std::vector<Region>> ChildRegions(const std::string& code) override {
@@ -200,13 +209,7 @@ class SqliteStore final : public Store {
         ? "SELECT code, name, parent, level FROM region WHERE level = 1 ORDER BY code"
         : "SELECT code, name, parent, level FROM region WHERE parent = ? ORDER BY code"));
     if (!code.empty()) s.Bind(1, code);
-    std::vector<Region> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadRegion(s));
-    }
-    return out;
+    return CollectRows<Region>(s, ReadRegion);
   }
 
   Result<std::vector<std::string>> RegionCodes() override {
@@ -243,7 +246,7 @@ class SqliteStore final : public Store {
         "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
         "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
         "basic_fen = excluded.basic_fen"));
-    const std::string now = NowUtc();
+    const std::string now = NowUtcText();
     RegistryImportCounts counts;
     std::unordered_map<PersonKey, bool> seen_person;  // persons touched by this file: counted once
     for (const RegistryRow& row : rows) {
@@ -363,20 +366,12 @@ class SqliteStore final : public Store {
   Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch WHERE sha256 = ?", kBatchColumns)));
     s.Bind(1, sha256);
-    ASSIGN_OR_RETURN(bool has, s.Step());
-    if (!has) return std::optional<BatchRecord>();
-    return std::optional<BatchRecord>(ReadBatch(s));
+    return FirstRow<BatchRecord>(s, ReadBatch);
   }
 
   Result<std::vector<BatchRecord>> ListBatches() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch ORDER BY id", kBatchColumns)));
-    std::vector<BatchRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadBatch(s));
-    }
-    return out;
+    return CollectRows<BatchRecord>(s, ReadBatch);
   }
 
   // The id of a partner source, creating it. Not cached across calls: a rolled
@@ -424,7 +419,7 @@ class SqliteStore final : public Store {
 
   Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-    batch.ingested_at = NowUtc();
+    batch.ingested_at = NowUtcText();
     ASSIGN_OR_RETURN(Stmt ins_batch, db_.Prepare(
         "INSERT INTO batch(sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, "
         "unlinked, dropped, rejected, duplicates, quarantine_path) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
@@ -616,9 +611,7 @@ class SqliteStore final : public Store {
   Result<std::optional<PersonRecord>> FindPerson(PersonKey key) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM person WHERE person_key = ?", kPersonColumns)));
     s.Bind(1, static_cast<int64_t>(key));
-    ASSIGN_OR_RETURN(bool has, s.Step());
-    if (!has) return std::optional<PersonRecord>();
-    return std::optional<PersonRecord>(ReadPerson(s));
+    return FirstRow<PersonRecord>(s, ReadPerson);
   }
 
   static constexpr std::string_view kEntitlementQuery =
@@ -686,13 +679,7 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.occurred_on, e.id",
                                                      kEvidenceQuery)));
     s.Bind(1, static_cast<int64_t>(key));
-    std::vector<EvidenceRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadEvidence(s));
-    }
-    return out;
+    return CollectRows<EvidenceRecord>(s, ReadEvidence);
   }
 
   Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) override {
@@ -784,20 +771,12 @@ class SqliteStore final : public Store {
   Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run WHERE month = ?", kRunColumns)));
     s.Bind(1, month.index());
-    ASSIGN_OR_RETURN(bool has, s.Step());
-    if (!has) return std::optional<CycleRunRecord>();
-    return std::optional<CycleRunRecord>(ReadRun(s));
+    return FirstRow<CycleRunRecord>(s, ReadRun);
   }
 
   Result<std::vector<CycleRunRecord>> ListCycleRuns() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run ORDER BY month", kRunColumns)));
-    std::vector<CycleRunRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadRun(s));
-    }
-    return out;
+    return CollectRows<CycleRunRecord>(s, ReadRun);
   }
 
   static PaymentRecord ReadPayment(const Stmt& s) {
@@ -877,9 +856,7 @@ class SqliteStore final : public Store {
         "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? AND "
         "entitlement_id = ?"));
     s.Bind(1, month.index()).Bind(2, entitlement_id);
-    ASSIGN_OR_RETURN(bool has, s.Step());
-    if (!has) return std::optional<DecisionRecord>();
-    return std::optional<DecisionRecord>(ReadDecision(s));
+    return FirstRow<DecisionRecord>(s, ReadDecision);
   }
 
   Result<std::vector<DecisionRecord>> DecisionsOf(Month month) override {
@@ -887,39 +864,21 @@ class SqliteStore final : public Store {
         "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? "
         "ORDER BY entitlement_id"));
     s.Bind(1, month.index());
-    std::vector<DecisionRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadDecision(s));
-    }
-    return out;
+    return CollectRows<DecisionRecord>(s, ReadDecision);
   }
 
   Result<std::vector<ReceivableRecord>> OpenReceivables() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM receivable WHERE amount_fen > recovered_fen ORDER BY entitlement_id, month, id",
         kReceivableColumns)));
-    std::vector<ReceivableRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadReceivable(s));
-    }
-    return out;
+    return CollectRows<ReceivableRecord>(s, ReadReceivable);
   }
 
   Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM payment WHERE run_month = ? ORDER BY entitlement_id, month", kPaymentColumns)));
     s.Bind(1, run_month.index());
-    std::vector<PaymentRecord> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadPayment(s));
-    }
-    return out;
+    return CollectRows<PaymentRecord>(s, ReadPayment);
   }
 
   Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
