@@ -199,9 +199,9 @@ class Store {
 
   // Opens a unit of work; one at a time per Store.
   virtual Result<std::unique_ptr<StoreTransaction>> Begin() = 0;
-  // A hint inside a unit of work that about `rows` evidence records follow. A
-  // backend may prepare for a bulk load (the SQLite one defers its person index
-  // to the unit's commit when the load is large against what is stored).
+  // A hint, given just before Begin(), that the unit will add about `rows`
+  // evidence records. A backend may then load in bulk (the SQLite one builds its
+  // person index once at commit when the load is large against what is stored).
   virtual Status ExpectEvidence(int64_t rows) = 0;
 
   // Creates the schema or migrates an older one, keeping its data. Idempotent.

@@ -161,7 +161,6 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   std::vector<int32_t> last_alive(keys.capacity(), kNoDate), death(keys.capacity(), kNoDate);
   std::vector<uint32_t> seen_alive(keys.capacity(), 0), seen_dead(keys.capacity(), 0);  // file stamp
 
-  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   {
     // Roughly 100 bytes a row: tells the store whether a bulk load follows.
     uintmax_t bytes = 0;
@@ -172,6 +171,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     }
     RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(bytes / 100)));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   std::vector<IngestFileReport> reports;
   // Parse ahead on worker threads while this thread applies the files in order.
   const size_t ahead = static_cast<size_t>(std::max(1, options.parse_threads));

@@ -17,14 +17,22 @@ class IntMap {
 
   // The value for `key`, or nullptr. The pointer is valid until the next Insert.
   const int64_t* Find(int64_t key) const {
+    if (key == kEmpty) return has_empty_key_ ? &empty_key_value_ : nullptr;
+    // One probe sequence over the key array only: a miss costs one cache line.
     for (size_t i = Hash(key) & mask_;; i = (i + 1) & mask_) {
-      if (!used_[i]) return nullptr;
       if (keys_[i] == key) return &values_[i];
+      if (keys_[i] == kEmpty) return nullptr;
     }
   }
 
   // REQUIRES: key is not present.
   void Insert(int64_t key, int64_t value) {
+    if (key == kEmpty) {
+      has_empty_key_ = true;
+      empty_key_value_ = value;
+      ++size_;
+      return;
+    }
     if ((size_ + 1) * 2 > keys_.size()) Grow();
     Place(key, value);
   }
@@ -32,8 +40,9 @@ class IntMap {
   std::vector<std::pair<int64_t, int64_t>> Entries() const {
     std::vector<std::pair<int64_t, int64_t>> out;
     out.reserve(size_);
+    if (has_empty_key_) out.emplace_back(kEmpty, empty_key_value_);
     for (size_t i = 0; i < keys_.size(); ++i) {
-      if (used_[i]) out.emplace_back(keys_[i], values_[i]);
+      if (keys_[i] != kEmpty) out.emplace_back(keys_[i], values_[i]);
     }
     return out;
   }
@@ -41,6 +50,9 @@ class IntMap {
   size_t size() const { return size_; }
 
  private:
+  // Marks a free slot; the key of that value itself is kept aside.
+  static constexpr int64_t kEmpty = 0;
+
   static size_t Capacity(size_t expected) {
     size_t c = 16;
     while (c < expected * 2) c <<= 1;
@@ -53,34 +65,32 @@ class IntMap {
     return static_cast<size_t>(x ^ (x >> 29));
   }
   void Reset(size_t capacity) {
-    keys_.assign(capacity, 0);
+    keys_.assign(capacity, kEmpty);
     values_.assign(capacity, 0);
-    used_.assign(capacity, 0);
     mask_ = capacity - 1;
-    size_ = 0;
+    size_ = has_empty_key_ ? 1 : 0;
   }
   void Place(int64_t key, int64_t value) {
     size_t i = Hash(key) & mask_;
-    while (used_[i]) i = (i + 1) & mask_;
-    used_[i] = 1;
+    while (keys_[i] != kEmpty) i = (i + 1) & mask_;
     keys_[i] = key;
     values_[i] = value;
     ++size_;
   }
   void Grow() {
     std::vector<int64_t> keys = std::move(keys_), values = std::move(values_);
-    std::vector<uint8_t> used = std::move(used_);
     Reset(keys.size() * 2);
     for (size_t i = 0; i < keys.size(); ++i) {
-      if (used[i]) Place(keys[i], values[i]);
+      if (keys[i] != kEmpty) Place(keys[i], values[i]);
     }
   }
 
   std::vector<int64_t> keys_;
   std::vector<int64_t> values_;
-  std::vector<uint8_t> used_;
   size_t mask_ = 0;
   size_t size_ = 0;
+  bool has_empty_key_ = false;
+  int64_t empty_key_value_ = 0;
 };
 
 }  // namespace tacit::sqlite

@@ -144,14 +144,16 @@ Result<Transaction> Transaction::Begin(Db& db) {
   return tx;
 }
 
-Transaction::~Transaction() {
-  if (done_) return;
+Transaction::~Transaction() { (void)Rollback(); }
+
+Status Transaction::Rollback() {
+  if (done_) return {};
+  done_ = true;
   if (nested_) {
-    (void)db_->Exec("ROLLBACK TO tacit_nested");
-    (void)db_->Exec("RELEASE tacit_nested");
-  } else {
-    (void)db_->Exec("ROLLBACK");
+    RETURN_IF_ERROR(db_->Exec("ROLLBACK TO tacit_nested"));
+    return db_->Exec("RELEASE tacit_nested");
   }
+  return db_->Exec("ROLLBACK");
 }
 
 Status Transaction::Commit() {

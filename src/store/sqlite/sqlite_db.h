@@ -91,6 +91,8 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   ~Transaction();
   Status Commit();
+  // Rolls back now (instead of at destruction).
+  Status Rollback();
 
  private:
   explicit Transaction(Db& db) : db_(&db) {}

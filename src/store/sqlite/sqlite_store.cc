@@ -82,9 +82,9 @@ class SqliteStore final : public Store {
   class SqliteUnit final : public StoreTransaction {
    public:
     SqliteUnit(SqliteStore* store, Transaction tx) : store_(store), tx_(std::move(tx)) {}
-    ~SqliteUnit() override {  // a rollback restores the index and drops the pending claims
-      store_->person_index_deferred_ = false;
-      store_->bulk_refs_.reset();
+    ~SqliteUnit() override {
+      if (!done_) (void)tx_.Rollback();  // restores the index and forgets the pending claims
+      store_->EndBulk();
     }
     Status Commit() override {
       if (store_->bulk_refs_) {
@@ -94,35 +94,55 @@ class SqliteStore final : public Store {
         RETURN_IF_ERROR(store_->db_.Exec(kCreatePersonIndex));
         store_->person_index_deferred_ = false;
       }
-      return tx_.Commit();
+      RETURN_IF_ERROR(tx_.Commit());
+      done_ = true;
+      return {};
     }
 
    private:
     SqliteStore* store_;
     Transaction tx_;
+    bool done_ = false;
   };
 
   static constexpr const char* kCreatePersonIndex = "CREATE INDEX evidence_person ON evidence(person_key)";
 
   Result<std::unique_ptr<StoreTransaction>> Begin() override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-    return std::unique_ptr<StoreTransaction>(new SqliteUnit(this, std::move(tx)));
+    auto unit = std::make_unique<SqliteUnit>(this, std::move(tx));
+    if (bulk_expected_) RETURN_IF_ERROR(StartBulk());
+    return std::unique_ptr<StoreTransaction>(std::move(unit));
   }
 
+  // Called before Begin(): a unit that adds a large share of the table is loaded
+  // in bulk. Its person index is built once from sorted keys at commit instead
+  // of row by row, its (source, ref) claims are checked in memory and written in
+  // key order, and it runs with a rollback journal: appended pages are written
+  // once instead of to the WAL and again at the checkpoint. Still one atomic,
+  // durable transaction.
   Status ExpectEvidence(int64_t rows) override {
-    if (person_index_deferred_ || !db_.InTransaction()) return {};
-    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT coalesce(max(id), 0) FROM evidence"));
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    const int64_t stored = row ? s.Int(0) : 0;
-    // Building the index once from sorted keys beats inserting into it row by
-    // row when the unit adds a large share of the table.
+    bulk_expected_ = false;
+    if (db_.InTransaction()) return {};
+    int64_t stored = 0;
+    {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT coalesce(max(id), 0) FROM evidence"));
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      stored = row ? s.Int(0) : 0;
+    }
     if (rows < 200000 || rows < stored / 2) return {};
-    s.Reset();
+    bulk_expected_ = true;
+    bulk_rows_ = rows;
+    // Stays WAL (harmlessly) when another connection has the store open.
+    ASSIGN_OR_RETURN(Stmt mode, db_.Prepare("PRAGMA journal_mode=DELETE"));
+    ASSIGN_OR_RETURN(bool row, mode.Step());
+    journal_switched_ = row && mode.TextView(0) == "delete";
+    return {};
+  }
+
+  Status StartBulk() {
     RETURN_IF_ERROR(db_.Exec("DROP INDEX evidence_person"));
     person_index_deferred_ = true;
-    // (source, ref) claims are checked in memory against the stored keys and
-    // written in key order at commit.
-    auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(rows));
+    auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(bulk_rows_));
     ASSIGN_OR_RETURN(Stmt keys, db_.Prepare("SELECT ref_hash FROM evidence_ref ORDER BY ref_hash"));
     while (true) {
       ASSIGN_OR_RETURN(bool more, keys.Step());
@@ -131,6 +151,16 @@ class SqliteStore final : public Store {
     }
     bulk_refs_ = std::move(bulk);
     return {};
+  }
+
+  void EndBulk() {
+    person_index_deferred_ = false;
+    bulk_refs_.reset();
+    bulk_expected_ = false;
+    if (journal_switched_) {
+      (void)db_.Exec("PRAGMA journal_mode=WAL");
+      journal_switched_ = false;
+    }
   }
 
   Status FlushBulkRefs() {
@@ -436,8 +466,8 @@ class SqliteStore final : public Store {
     const size_t n = evidence.size();
     std::vector<uint32_t> order(n);
     for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-    std::stable_sort(order.begin(), order.end(),
-                     [&evidence](uint32_t a, uint32_t b) { return evidence[a].person < evidence[b].person; });
+    const auto by_person = [&evidence](uint32_t a, uint32_t b) { return evidence[a].person < evidence[b].person; };
+    std::stable_sort(order.begin(), order.end(), by_person);
     ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
     std::unordered_map<std::string, int64_t> source_ids;  // of this batch
     std::vector<int64_t> source_of(n);
@@ -935,6 +965,9 @@ class SqliteStore final : public Store {
   };
 
   Db db_;
+  bool bulk_expected_ = false;          // ExpectEvidence asked for a bulk unit
+  int64_t bulk_rows_ = 0;
+  bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
 };

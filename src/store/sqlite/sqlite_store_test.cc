@@ -261,8 +261,8 @@ TEST_F(StoreTest, BulkLoadDeduplicatesLikeTheRowByRowPathAndRollsBackWhole) {
   std::vector<EvidenceRecord> first = {Ev(r.person.key, "A", "travel")};
   ASSERT_TRUE(store_->ApplyBatch(b, first));
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto unit = std::move(*store_->Begin());
     ASSERT_TRUE(store_->ExpectEvidence(1000000));  // large: the bulk path
+    auto unit = std::move(*store_->Begin());
     b.sha256 = "bulk1";
     std::vector<EvidenceRecord> one = {Ev(r.person.key, "A", "travel"), Ev(r.person.key, "B", "travel"),
                                        Ev(0, "C", "travel"), Ev(r.person.key, "B", "travel")};
