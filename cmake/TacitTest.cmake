@@ -14,5 +14,14 @@ function(tacit_add_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main tacit::warnings)
   target_compile_definitions(${T_NAME} PRIVATE TACIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+  list(LENGTH T_LABELS label_count)
+  if(label_count GREATER 1)
+    # gtest_discover_tests cannot carry a list of labels to the tests it
+    # discovers; a binary with several labels (e.g. integration and slow) is
+    # one ctest test that runs all its cases.
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+  else()
+    gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()

@@ -74,7 +74,9 @@ class Crash : public ::testing::Test {
     dir_ = FreshDir(std::string("crash_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_EQ(Tacit(dir_, "init").status, 0);
     DemoOptions opt;
-    opt.people = 20000;
+    // Large enough (~300k rows) that the ingest takes the store's bulk path
+    // (deferred person index, rollback journal), which must be as crash-safe.
+    opt.people = 100000;
     opt.dir = (dir_ / "d").string();
     opt.today = Date::FromCivil(2026, 11, 27);
     opt.canonical_feeds = true;
@@ -111,8 +113,8 @@ TEST_F(Crash, KilledIngestLeavesAllOrNothingAndResumesExactlyOnce) {
   ASSERT_GT(after.evidence, 0);
 
   int landed = 0;
-  for (int i = 0; i < 12; ++i) {
-    const auto delay = std::chrono::microseconds(20000 + i * 45000);
+  for (int i = 0; i < 14; ++i) {
+    const auto delay = std::chrono::microseconds(30000 + i * 140000);
     if (RunAndKill(dir_, IngestArgs(), delay)) ++landed;
     const Counts now = Read(dir_ / "tacit.db");
     EXPECT_TRUE(now == before || now == after) << "after a kill at " << delay.count() << "us: " << now.batches
@@ -139,8 +141,8 @@ TEST_F(Crash, KilledMonthlyRunIsRecordedWholeOrNotAtAll) {
     }));
   }
   int landed = 0;
-  for (int i = 0; i < 10; ++i) {
-    const auto delay = std::chrono::microseconds(10000 + i * 30000);
+  for (int i = 0; i < 12; ++i) {
+    const auto delay = std::chrono::microseconds(20000 + i * 150000);
     if (RunAndKill(dir_, {"cycle", "run", "--month", "2026-11", "--as-of", "2026-11-27"}, delay)) ++landed;
     const Counts now = Read(dir_ / "tacit.db");
     if (now.runs == 0) {
