@@ -105,10 +105,14 @@ struct MonthDecision {
   std::string explanation;  // one sentence in Chinese for staff and the person
 };
 
+// Whether to write MonthDecision::explanation (a sentence per month costs more
+// than the decision itself; bulk runs that only need decisions skip it).
+enum class Explain { kYes, kNo };
+
 // Derives months [from, through] (clipped to the entitlement's start).
 std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const EntitlementTerms& terms,
                                           const PersonFacts& facts, Month from, Month through,
-                                          Date as_of);
+                                          Date as_of, Explain explain = Explain::kYes);
 
 }  // namespace tacit
 

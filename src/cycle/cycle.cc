@@ -122,7 +122,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     for (const EntitlementRecord& e : b.entitlements) {
       if (e.terms.start > month) continue;
       const std::vector<MonthDecision> schedule =
-          DeriveSchedule(policy, e.terms, facts, from, month, options.as_of);
+          DeriveSchedule(policy, e.terms, facts, from, month, options.as_of, Explain::kNo);
       if (schedule.empty()) continue;
       const auto lit = ledgers.find(e.terms.id);
       const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;

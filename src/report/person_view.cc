@@ -69,7 +69,7 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
     if (!runs.empty()) {
       const Month last_run = runs.back().month;
       const Month epoch = runs.front().month;
-      const auto ran = DeriveSchedule(policy, e.terms, facts, epoch, last_run, as_of);
+      const auto ran = DeriveSchedule(policy, e.terms, facts, epoch, last_run, as_of, Explain::kNo);
       for (const MonthDecision& d : ran) {
         if (d.status != MonthStatus::kPayable) continue;
         Fen paid = 0;

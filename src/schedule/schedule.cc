@@ -182,7 +182,8 @@ CertificationState DeriveCertification(const Policy& policy, const PersonFacts& 
 
 std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const EntitlementTerms& terms,
                                           const PersonFacts& facts, Month from, Month through,
-                                          Date as_of) {
+                                          Date as_of, Explain explain_mode) {
+  const bool explain = explain_mode == Explain::kYes;
   std::vector<MonthDecision> out;
   if (from < terms.start) from = terms.start;
   if (through < from) return out;
@@ -195,12 +196,12 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
   for (Month m = from; m <= through; ++m) {
     MonthDecision d;
     d.month = m;
-    const std::string month_text = m.ToString();
+    const std::string month_text = explain ? m.ToString() : std::string();
     if (death_month && m > *death_month) {
       d.status = MonthStatus::kTerminated;
       d.rule = "terminate.death";
       d.evidence_id = death->evidence_id;
-      d.explanation = fmt::format("{} 终止发放：{} {}记录显示死亡，死亡当月照发，次月起停发", month_text,
+      if (explain) d.explanation = fmt::format("{} 终止发放：{} {}记录显示死亡，死亡当月照发，次月起停发", month_text,
                                   death->occurred_on.ToString(), policy.KindLabelZh(death->kind));
       out.push_back(std::move(d));
       continue;
@@ -216,8 +217,7 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       }
     }
     const Fen amount = terms.AmountIn(m);
-    const std::string death_note =
-        death_month && m == *death_month ? "（死亡当月照发）" : "";
+    const std::string death_note = explain && death_month && m == *death_month ? "（死亡当月照发）" : "";
     if (in_force != nullptr &&
         m <= MonthOf(in_force->on) + policy.certification_cycle_months.At(in_force->on)) {
       const Month valid_through = MonthOf(in_force->on) + policy.certification_cycle_months.At(in_force->on);
@@ -225,21 +225,21 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       d.due = amount;
       d.rule = "pay.certified";
       d.evidence_id = in_force->evidence_id;
-      d.explanation = fmt::format("{} 正常发放 {} 元：{}，认证有效期至 {}{}", month_text, FormatYuan(amount),
+      if (explain) d.explanation = fmt::format("{} 正常发放 {} 元：{}，认证有效期至 {}{}", month_text, FormatYuan(amount),
                                   DescribeCert(policy, *in_force), valid_through.ToString(), death_note);
     } else if (in_force == nullptr && later != nullptr && later->evidence_id == 0) {
       // Before the registry's baseline: certified under the previous system.
       d.status = MonthStatus::kPayable;
       d.due = amount;
       d.rule = "pay.legacy";
-      d.explanation = fmt::format("{} 正常发放 {} 元：原系统认证期间（{} 前）{}", month_text, FormatYuan(amount),
+      if (explain) d.explanation = fmt::format("{} 正常发放 {} 元：原系统认证期间（{} 前）{}", month_text, FormatYuan(amount),
                                   later->on.ToString(), death_note);
     } else if (later != nullptr && policy.back_pay_on_resume.At(later->on)) {
       d.status = MonthStatus::kPayable;
       d.due = amount;
       d.rule = "pay.back_pay";
       d.evidence_id = later->evidence_id;
-      d.explanation = fmt::format("{} 补发 {} 元：该月认证已过期暂停发放，{} 重新认证后恢复并补发{}", month_text,
+      if (explain) d.explanation = fmt::format("{} 补发 {} 元：该月认证已过期暂停发放，{} 重新认证后恢复并补发{}", month_text,
                                   FormatYuan(amount), DescribeCert(policy, *later), death_note);
     } else {
       d.status = MonthStatus::kSuspended;
@@ -247,11 +247,11 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       if (in_force != nullptr) {
         const Month valid_through = MonthOf(in_force->on) + policy.certification_cycle_months.At(in_force->on);
         d.evidence_id = in_force->evidence_id;
-        d.explanation = fmt::format("{} 暂停发放：上次认证 {}，有效期至 {}，此后未取得认证信息；重新认证后恢复发放{}",
+        if (explain) d.explanation = fmt::format("{} 暂停发放：上次认证 {}，有效期至 {}，此后未取得认证信息；重新认证后恢复发放{}",
                                     month_text, DescribeCert(policy, *in_force), valid_through.ToString(),
                                     policy.back_pay_on_resume.At(as_of) ? "并补发" : "");
       } else {
-        d.explanation = fmt::format("{} 暂停发放：尚无资格认证信息；认证后恢复发放{}", month_text,
+        if (explain) d.explanation = fmt::format("{} 暂停发放：尚无资格认证信息；认证后恢复发放{}", month_text,
                                     policy.back_pay_on_resume.At(as_of) ? "并补发" : "");
       }
     }

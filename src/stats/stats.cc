@@ -90,7 +90,8 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
     for (const EntitlementRecord& e : b.entitlements) {
       StatsCounts ent;
       ent.entitlements = 1;
-      auto months = DeriveSchedule(policy, e.terms, facts, options.month, options.month, options.as_of);
+      auto months = DeriveSchedule(policy, e.terms, facts, options.month, options.month, options.as_of,
+                                   Explain::kNo);
       if (!months.empty()) {
         switch (months[0].status) {
           case MonthStatus::kPayable: ent.payable = 1; break;
