@@ -23,7 +23,10 @@ struct EntitlementView {
   MonthStatus current = MonthStatus::kPayable;  // status of the latest month shown
   struct MonthRow {
     MonthDecision decision;
-    Fen paid = 0;  // what the ledger paid for the month (all runs)
+    Fen paid = 0;  // what tacit's ledger paid for the month (all runs)
+    // Before tacit's first monthly run the previous system paid: tacit's ledger
+    // has nothing for such a month, and the monthly run assumes it was paid.
+    bool previous_system = false;
   };
   std::vector<MonthRow> months;  // oldest first
   EntitlementLedger ledger;

@@ -45,8 +45,8 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
   }
   view.certification = DeriveCertification(policy, facts, as_of);
   ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(key));
-  ASSIGN_OR_RETURN(std::optional<std::string> first_run, store.GetMeta("first_cycle_month"));
   ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
+  const std::optional<Month> first_run = runs.empty() ? std::nullopt : std::optional<Month>(runs.front().month);
   const Month through = MonthOf(as_of);
   for (EntitlementRecord& e : ents) {
     EntitlementView ev;
@@ -54,7 +54,7 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
     const auto schedule =
         DeriveSchedule(policy, e.terms, facts, through - std::max(1, months) + 1, through, as_of);
     for (const MonthDecision& d : schedule) {
-      EntitlementView::MonthRow row{d, 0};
+      EntitlementView::MonthRow row{d, 0, !first_run || d.month < *first_run};
       for (const PaymentRecord& p : ev.ledger.payments) {
         if (p.month == d.month) row.paid += p.amount;
       }
@@ -117,8 +117,8 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
                        FormatYuan(t.AmountIn(MonthOf(v.as_of))), MonthStatusZh(ev.current));
     for (const auto& m : ev.months) {
       out << fmt::format("  {}  {:<10} 应发 {:>10}  已发 {:>10}  {}\n", m.decision.month.ToString(),
-                         MonthStatusName(m.decision.status), FormatYuan(m.decision.due), FormatYuan(m.paid),
-                         m.decision.explanation);
+                         MonthStatusName(m.decision.status), FormatYuan(m.decision.due),
+                         m.previous_system ? "(原系统)" : FormatYuan(m.paid), m.decision.explanation);
     }
     out << fmt::format("  多发待遇 {} 元 (已追回 {} 元)  待补发 {} 元\n", FormatYuan(ev.overpaid),
                        FormatYuan(ev.recovered), FormatYuan(ev.arrears));
@@ -148,6 +148,7 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                         {"status", MonthStatusName(m.decision.status)},
                         {"due", FormatYuan(m.decision.due)},
                         {"paid", FormatYuan(m.paid)},
+                        {"paid_by", m.previous_system ? "previous_system" : "tacit"},
                         {"rule", m.decision.rule},
                         {"evidence_id", m.decision.evidence_id},
                         {"explanation", m.decision.explanation}});

@@ -191,6 +191,12 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
   const Fact* death = FindDeath(policy, facts, as_of);
   const std::optional<Month> death_month =
       death ? std::optional<Month>(MonthOf(death->occurred_on)) : std::nullopt;
+  // The previous system's certification (the registry baseline) vouches for
+  // every month before it, whatever tacit's own certifications say.
+  const Certification* baseline = nullptr;
+  for (const Certification& c : certs) {
+    if (c.evidence_id == 0) baseline = &c;
+  }
   out.reserve(static_cast<size_t>(through - from + 1));
 
   for (Month m = from; m <= through; ++m) {
@@ -227,13 +233,13 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       d.evidence_id = in_force->evidence_id;
       if (explain) d.explanation = fmt::format("{} 正常发放 {} 元：{}，认证有效期至 {}{}", month_text, FormatYuan(amount),
                                   DescribeCert(policy, *in_force), valid_through.ToString(), death_note);
-    } else if (in_force == nullptr && later != nullptr && later->evidence_id == 0) {
+    } else if (baseline != nullptr && m < MonthOf(baseline->on)) {
       // Before the registry's baseline: certified under the previous system.
       d.status = MonthStatus::kPayable;
       d.due = amount;
       d.rule = "pay.legacy";
-      if (explain) d.explanation = fmt::format("{} 正常发放 {} 元：原系统认证期间（{} 前）{}", month_text, FormatYuan(amount),
-                                  later->on.ToString(), death_note);
+      if (explain) d.explanation = fmt::format("{} 正常发放 {} 元：原系统认证期间（{} 前）{}", month_text,
+                                               FormatYuan(amount), baseline->on.ToString(), death_note);
     } else if (later != nullptr && policy.back_pay_on_resume.At(later->on)) {
       d.status = MonthStatus::kPayable;
       d.due = amount;
