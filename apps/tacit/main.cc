@@ -221,7 +221,7 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
   ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir}));
+  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today()}));
   PrintRun(r);
   return {};
 }
@@ -337,7 +337,7 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/quarantine/); "
              "{} 个文件此前已导入\n", t.rows, t.linked, t.unlinked, t.dropped, t.rejected, a.dir, t.skipped);
   fmt::print("6/6 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
-  ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir}));
+  ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir, today}));
   PrintRun(run);
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
   fmt::print("\n");

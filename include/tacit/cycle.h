@@ -6,8 +6,11 @@
 // A recorded month is final, as a payroll sent to the bank is: running it again
 // changes nothing and reports the recorded run (rewriting its payroll file when
 // it is missing). New knowledge shows up in the next month's run as back pay or
-// receivables. Months paid before tacit's first run are taken as paid by the
-// previous system, so a death learned late becomes an overpayment for them too.
+// receivables, or as reversals of receivables that turn out not to be owed.
+// Months before tacit's first run count as paid by the previous system where its
+// own certification (the registry baseline) covered them, so a death learned
+// late becomes an overpayment for those months too, and months it held are
+// back paid once a certification is known.
 //
 //   ASSIGN_OR_RETURN(CycleResult r, RunCycle(store, policy, {.month = m, .as_of = d, .payroll_dir = "."}));
 #ifndef TACIT_CYCLE_H_
@@ -24,7 +27,8 @@ namespace tacit {
 struct CycleOptions {
   Month month;
   Date as_of;               // knowledge cut-off: facts received later do not exist
-  std::string payroll_dir;  // where payroll-YYYY-MM.csv is written
+  std::string payroll_dir;  // where payroll-YYYY-MM.csv is written (must exist)
+  Date today;               // as_of may not be after it
 };
 
 struct CycleResult {
@@ -34,8 +38,11 @@ struct CycleResult {
   int64_t back_pay_lines = 0;
 };
 
-// Errors: as_of before the month began (a run needs the month's knowledge), a
-// month before the latest recorded one (months are run in order), store errors.
+// Errors: as_of before the month began (a run needs the month's knowledge) or
+// after today, a month before the latest recorded one (months are run in order),
+// as_of before the latest run's (knowledge never goes backwards), a payroll
+// directory that does not exist or is not writable (checked before anything is
+// recorded), store errors.
 Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOptions& options);
 
 // The payroll file's path for a month under `dir`.

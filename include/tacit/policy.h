@@ -97,7 +97,12 @@ struct Policy {
   // The Chinese part of a kind's label ("火化 (cremation)" -> "火化"); the kind
   // itself when the policy does not declare it.
   std::string_view KindLabelZh(std::string_view kind) const;
-  // Unknown sources are trusted unless the policy lists them as untrusted.
+  // The partner source the policy declares, or nullptr: feeds from a source
+  // the policy does not declare are refused (a partner sends only what it is
+  // registered for).
+  const SourceSpec* FindSource(std::string_view source) const;
+  // Declared and trusted. Untrusted sources' records are kept and shown but
+  // never certify anyone nor stop anyone's payment.
   bool IsTrustedSource(std::string_view source) const;
 };
 

@@ -275,7 +275,8 @@ class Store {
                               const std::vector<PaymentRecord>& payments,
                               const std::vector<ReceivableRecord>& receivables) = 0;
   virtual Result<std::vector<DecisionRecord>> DecisionsOf(Month month) = 0;
-  // Receivables not yet fully recovered, by entitlement and month.
+  // Receivables not settled (amount other than recovered; reversals are
+  // negative), by entitlement and month.
   virtual Result<std::vector<ReceivableRecord>> OpenReceivables() = 0;
   // Payments made by the run of `run_month`, ordered by entitlement and month.
   virtual Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) = 0;

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <unordered_map>
 
+#include <unistd.h>
+
 namespace tacit {
 namespace {
 
@@ -66,6 +68,31 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
   return {};
 }
 
+
+// Whether the previous system paid month `m` of an entitlement, as far as tacit
+// can tell: it paid the months its own certification (the registry baseline)
+// covered, and held the rest.
+Fen PaidByPreviousSystem(const Policy& policy, const EntitlementTerms& terms, const std::optional<Date>& baseline,
+                         Month m) {
+  if (!baseline || m < terms.start) return 0;
+  if (m > MonthOf(*baseline) + policy.certification_cycle_months.At(*baseline)) return 0;
+  return terms.AmountIn(m);
+}
+
+// The directory the payroll goes to must exist and take a file before the run
+// is recorded; a run whose payroll cannot be written would be final and unpaid.
+Status CheckPayrollDir(const std::string& dir) {
+  const std::filesystem::path d(dir.empty() ? "." : dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(d, ec)) {
+    return InvalidArgument(fmt::format("--out {}: not an existing directory", d.string()));
+  }
+  if (access(d.c_str(), W_OK) != 0) {
+    return Unavailable(fmt::format("--out {}: the directory is not writable", d.string()));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string PayrollPath(const std::string& dir, Month month) {
@@ -80,8 +107,12 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   if (existing) {
     result.already_run = true;
     result.run = *existing;
-    if (!std::filesystem::exists(existing->payroll_path)) {
-      RETURN_IF_ERROR(WritePayroll(store, month, existing->payroll_path));
+    // The recorded month is final; its payroll is rebuilt from the record
+    // where it is asked for when that file is missing.
+    if (!std::filesystem::exists(payroll)) {
+      RETURN_IF_ERROR(CheckPayrollDir(options.payroll_dir));
+      RETURN_IF_ERROR(WritePayroll(store, month, payroll));
+      result.run.payroll_path = payroll;
     }
     return result;
   }
@@ -89,11 +120,21 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     return InvalidArgument(fmt::format("--as-of {} is before {} began: a month is run with that month's knowledge",
                                        options.as_of.ToString(), month.ToString()));
   }
+  if (options.as_of > options.today) {
+    return InvalidArgument(fmt::format("--as-of {} is after today ({}): a run cannot use knowledge it does not have",
+                                       options.as_of.ToString(), options.today.ToString()));
+  }
   ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
   if (!runs.empty() && runs.back().month > month) {
     return FailedPrecondition(fmt::format("{} was run already; months are run in order, so {} cannot be run now",
                                           runs.back().month.ToString(), month.ToString()));
   }
+  if (!runs.empty() && options.as_of < runs.back().as_of) {
+    return FailedPrecondition(fmt::format(
+        "the run of {} used knowledge as of {}; a later month cannot know less (--as-of {})",
+        runs.back().month.ToString(), runs.back().as_of.ToString(), options.as_of.ToString()));
+  }
+  RETURN_IF_ERROR(CheckPayrollDir(options.payroll_dir));
   // Months before the first run were paid by the previous system.
   const Month epoch = runs.empty() ? month : runs.front().month;
   const Month from = month - policy.ledger_lookback_months.At(options.as_of);
@@ -141,28 +182,41 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
           }
           continue;
         }
-        // An earlier month: what was paid for it, against what is due now.
+        // An earlier month: what was paid for it (net of what was claimed
+        // back), against what is due now.
         Fen paid = 0;
         for (const PaymentRecord& p : ledger.payments) {
           if (p.month == d.month) paid += p.amount;
         }
-        if (d.month < epoch) paid += e.terms.AmountIn(d.month);  // the previous system paid it
+        if (d.month < epoch) paid += PaidByPreviousSystem(policy, e.terms, b.person.baseline_certified, d.month);
         Fen claimed = 0;
         for (const ReceivableRecord& r : ledger.receivables) {
           if (r.month == d.month) claimed += r.amount;
         }
+        const Fen net = paid - claimed;
         if (d.status == MonthStatus::kSuspended) continue;  // held, not a debt either way
-        if (paid - claimed > d.due) {
+        if (net > d.due) {
           // Paid but not due (e.g. after death): an overpayment to recover.
-          const Fen over = paid - claimed - d.due;
+          const Fen over = net - d.due;
           receivables.push_back(ReceivableRecord{0, e.terms.id, d.month, over, month, d.rule, d.evidence_id, 0});
           run.overpaid_amount += over;
-        } else if (d.status == MonthStatus::kPayable && d.due > paid && d.month >= epoch) {
-          // Due but not paid (a suspension lifted): back pay.
-          const Fen owed = d.due - paid;
-          payments.push_back(PaymentRecord{e.terms.id, d.month, owed, "back_pay", month});
-          run.back_pay_amount += owed;
-          ++result.back_pay_lines;
+        } else if (d.status == MonthStatus::kPayable && d.due > net) {
+          Fen owed = d.due - net;
+          // What was claimed back for this month and is due after all is
+          // cancelled first (a reversing entry: the ledger is never edited)...
+          const Fen reversal = std::min(owed, std::max<Fen>(claimed, 0));
+          if (reversal > 0) {
+            receivables.push_back(
+                ReceivableRecord{0, e.terms.id, d.month, -reversal, month, "reverse." + d.rule, d.evidence_id, 0});
+            run.overpaid_amount -= reversal;
+            owed -= reversal;
+          }
+          // ...and the rest is back pay (a suspension lifted).
+          if (owed > 0) {
+            payments.push_back(PaymentRecord{e.terms.id, d.month, owed, "back_pay", month});
+            run.back_pay_amount += owed;
+            ++result.back_pay_lines;
+          }
         }
       }
     }

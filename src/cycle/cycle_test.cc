@@ -25,7 +25,7 @@ class CycleTest : public ::testing::Test {
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }
 
-  PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline) {
+  PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline, Month effective = Month::Of(2026, 1)) {
     RegistryRow row;
     IdParse p = ParseIdNumber(Id(id17), D("2026-11-27"));
     EXPECT_TRUE(p.ok());
@@ -39,7 +39,7 @@ class CycleTest : public ::testing::Test {
     row.paying_region = "140105";
     row.start = M("2010-01");
     row.monthly = amount;
-    EXPECT_TRUE(store_->ImportRegistry({row}, M("2026-01")));
+    EXPECT_TRUE(store_->ImportRegistry({row}, effective));
     return p.id.key();
   }
 
@@ -60,7 +60,7 @@ class CycleTest : public ::testing::Test {
   }
 
   Result<CycleResult> Run(std::string_view month, std::string_view as_of) {
-    return RunCycle(*store_, policy_, {M(month), D(as_of), dir_.string()});
+    return RunCycle(*store_, policy_, {M(month), D(as_of), dir_.string(), D(as_of)});
   }
 
   std::filesystem::path dir_;
@@ -130,6 +130,57 @@ TEST_F(CycleTest, RunningAMonthAgainNeverPaysTwice) {
   auto too_early = Run("2026-09", "2026-08-31");
   ASSERT_FALSE(too_early);
   EXPECT_EQ(too_early.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(CycleTest, AReceivableIsReversedWhenTheMonthIsDueAfterAll) {
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  ASSERT_TRUE(Run("2026-06", "2026-06-05"));
+  // June's amount corrected down after June was paid: 300.00 to recover...
+  AddPerson("14010519500101123", 270000, D("2026-01-10"), M("2026-06"));
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july);
+  EXPECT_EQ(july->run.overpaid_amount, 30000);
+  // ...then corrected back: the claim is cancelled by a reversing entry, not paid twice.
+  AddPerson("14010519500101123", 300000, D("2026-01-10"), M("2026-06"));
+  auto august = Run("2026-08", "2026-08-05");
+  ASSERT_TRUE(august);
+  EXPECT_EQ(august->run.overpaid_amount, -30000);
+  EXPECT_EQ(august->run.back_pay_amount, 30000) << "July was paid at 2700.00 and is due at 3000.00";
+  auto ents = store_->EntitlementsOf(p);
+  auto ledger = store_->LedgerOf((*ents)[0].terms.id);
+  Fen net = 0;
+  for (const ReceivableRecord& r : ledger->receivables) net += r.amount;
+  EXPECT_EQ(net, 0);
+  EXPECT_TRUE(store_->OpenReceivables()->size() == 2u);  // the claim and its reversal, netting to zero
+  auto september = Run("2026-09", "2026-09-05");
+  ASSERT_TRUE(september);
+  EXPECT_EQ(september->receivables, 0);
+  EXPECT_EQ(september->back_pay_lines, 0);
+}
+
+TEST_F(CycleTest, MonthsThePreviousSystemHeldAreBackPaidOnceCertified) {
+  // Certified 2025-03 under the previous system: valid through 2026-03, so it
+  // held April and May; tacit's first run is June.
+  const PersonKey p = AddPerson("14010519520202222", 18000, D("2025-03-15"));
+  ASSERT_TRUE(Run("2026-06", "2026-06-05"));
+  AddFact(p, "T1", "travel", D("2026-06-20"), D("2026-06-25"));
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july);
+  EXPECT_EQ(july->run.back_pay_amount, 3 * 18000) << "April, May (previous system) and June (tacit)";
+}
+
+TEST_F(CycleTest, KnowledgeNeverGoesBackwardsNorIntoTheFuture) {
+  AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  auto future = RunCycle(*store_, policy_, {M("2026-06"), D("2026-06-20"), dir_.string(), D("2026-06-10")});
+  ASSERT_FALSE(future);
+  EXPECT_EQ(future.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(Run("2026-06", "2026-07-20"));
+  auto backwards = Run("2026-07", "2026-07-10");
+  ASSERT_FALSE(backwards);
+  EXPECT_EQ(backwards.error().code, ErrorCode::kFailedPrecondition);
+  auto no_dir = RunCycle(*store_, policy_, {M("2026-07"), D("2026-07-25"), (dir_ / "typo").string(), D("2026-07-25")});
+  ASSERT_FALSE(no_dir);
+  EXPECT_FALSE(store_->FindCycleRun(M("2026-07"))->has_value()) << "nothing recorded when the payroll cannot be written";
 }
 
 }  // namespace

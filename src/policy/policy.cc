@@ -135,11 +135,16 @@ std::string_view Policy::KindLabelZh(std::string_view kind) const {
   return paren == std::string_view::npos ? label : label.substr(0, paren);
 }
 
-bool Policy::IsTrustedSource(std::string_view source) const {
+const SourceSpec* Policy::FindSource(std::string_view source) const {
   for (const SourceSpec& s : sources) {
-    if (s.source == source) return s.trusted;
+    if (s.source == source) return &s;
   }
-  return true;
+  return nullptr;
+}
+
+bool Policy::IsTrustedSource(std::string_view source) const {
+  const SourceSpec* s = FindSource(source);
+  return s != nullptr && s->trusted;
 }
 
 Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) {
@@ -166,6 +171,18 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
       return InvalidArgument(fmt::format("{}: parameters.certification_cycle_months: expected 1 to 60 months", origin));
     }
   }
+  auto at_least = [&](const Dated<int>& param, int min, std::string_view what) -> Status {
+    for (const auto& step : param.steps) {
+      if (step.value < min) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected {} (at least {})", origin, param.name, what, min));
+      }
+    }
+    return {};
+  };
+  RETURN_IF_ERROR(at_least(p.certify_weight, 1, "a positive weight"));
+  RETURN_IF_ERROR(at_least(p.alive_window_days, 1, "a number of days"));
+  RETURN_IF_ERROR(at_least(p.ledger_lookback_months, 0, "a number of months"));
+  RETURN_IF_ERROR(at_least(p.due_soon_days, 0, "a number of days"));
   for (const auto& step : p.default_last_certified.steps) {
     if (step.value != "import_date" && step.value != "none") {
       return InvalidArgument(fmt::format("{}: parameters.default_last_certified: expected \"import_date\" or \"none\"", origin));

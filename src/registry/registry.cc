@@ -201,7 +201,12 @@ Result<RegistryImportResult> ImportRegistryFile(Store& store, const Policy& poli
   }
   result.accepted = static_cast<int64_t>(rows.size());
   result.rejected = static_cast<int64_t>(result.rejects.size());
-  ASSIGN_OR_RETURN(result.counts, store.ImportRegistry(rows, MonthOf(today)));
+  // A changed amount takes effect from this month, but never in a month that a
+  // monthly run has already paid.
+  Month effective = MonthOf(today);
+  ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
+  if (!runs.empty() && runs.back().month >= effective) effective = runs.back().month + 1;
+  ASSIGN_OR_RETURN(result.counts, store.ImportRegistry(rows, effective));
   if (!result.rejects.empty()) {
     result.quarantine_path = QuarantinePathFor(path);
     RETURN_IF_ERROR(WriteQuarantine(result.quarantine_path, result.rejects));

@@ -9,13 +9,15 @@ namespace {
 
 bool Known(const Fact& f, Date as_of) { return f.received_on <= as_of && f.occurred_on <= as_of; }
 
-// The earliest known death-class fact, if any.
+// The earliest known death-class fact from a trusted source, if any. A death
+// reported by a source the policy does not trust never stops payment.
 const Fact* FindDeath(const Policy& policy, const PersonFacts& facts, Date as_of) {
   const Fact* death = nullptr;
   for (const Fact& f : facts.facts) {
     if (!Known(f, as_of)) continue;
     const EvidenceKindSpec* spec = policy.FindKind(f.kind);
     if (spec == nullptr || spec->cls != EvidenceClass::kDeath) continue;
+    if (!policy.IsTrustedSource(f.source)) continue;
     if (death == nullptr || f.occurred_on < death->occurred_on ||
         (f.occurred_on == death->occurred_on && f.evidence_id < death->evidence_id)) {
       death = &f;
@@ -109,8 +111,11 @@ Fen EntitlementTerms::AmountIn(Month m) const {
 std::vector<Certification> DeriveCertifications(const Policy& policy, const PersonFacts& facts,
                                                 Date as_of) {
   std::vector<Certification> certs;
-  if (facts.baseline_certified && *facts.baseline_certified <= as_of) {
-    certs.push_back(Certification{*facts.baseline_certified, "legacy", 0, "", ""});
+  if (facts.baseline_certified) {
+    // The baseline describes the previous system and is known whatever the
+    // as-of date; a baseline dated after as_of (the import date, by default)
+    // counts as of as_of, so a run as of an earlier day suspends nobody.
+    certs.push_back(Certification{std::min(*facts.baseline_certified, as_of), "legacy", 0, "", ""});
   }
   const Fact* death = FindDeath(policy, facts, as_of);
   struct Signal {
@@ -132,17 +137,27 @@ std::vector<Certification> DeriveCertifications(const Policy& policy, const Pers
     if (a.fact->occurred_on != b.fact->occurred_on) return a.fact->occurred_on < b.fact->occurred_on;
     return a.fact->evidence_id < b.fact->evidence_id;
   });
-  // Sliding window: a signal certifies when the weights of the signals in the
-  // window ending on its date reach the policy's threshold.
+  // Sliding window: a signal certifies when the signals in the window ending on
+  // its date reach the policy's weight. Each kind counts once per window (its
+  // heaviest signal), so a card used twice for medical settlements does not
+  // add up to proof of life; different kinds do.
   size_t begin = 0;
-  int64_t sum = 0;
   for (size_t i = 0; i < signals.size(); ++i) {
     const Date d = signals[i].fact->occurred_on;
-    const int window = policy.alive_window_days.At(d);
-    sum += signals[i].spec->weight;
-    while (signals[begin].fact->occurred_on <= d - window) {
-      sum -= signals[begin].spec->weight;
-      ++begin;
+    const int window = std::max(1, policy.alive_window_days.At(d));
+    while (begin < i && signals[begin].fact->occurred_on <= d - window) ++begin;
+    int64_t sum = 0;
+    for (size_t j = begin; j <= i; ++j) {
+      bool heaviest_of_kind = true;
+      for (size_t k = begin; k <= i; ++k) {
+        if (k == j || signals[k].fact->kind != signals[j].fact->kind) continue;
+        if (signals[k].spec->weight > signals[j].spec->weight ||
+            (signals[k].spec->weight == signals[j].spec->weight && k < j)) {
+          heaviest_of_kind = false;
+          break;
+        }
+      }
+      if (heaviest_of_kind) sum += signals[j].spec->weight;
     }
     if (sum >= policy.certify_weight.At(d)) {
       certs.push_back(Certification{d, signals[i].spec->method, signals[i].fact->evidence_id,

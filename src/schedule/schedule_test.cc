@@ -59,7 +59,31 @@ TEST(Schedule, UntrustedSourceNeverCertifies) {
   Policy p = *ParsePolicy(text, "p");
   PersonFacts facts;
   facts.facts.push_back({1, "travel", "social_media", D("2026-01-10"), D("2026-01-11")});
+  facts.facts.push_back({2, "travel", "undeclared_source", D("2026-01-12"), D("2026-01-13")});
+  facts.facts.push_back({3, "death", "social_media", D("2026-01-14"), D("2026-01-15")});
   EXPECT_EQ(DeriveCertification(p, facts, D("2026-02-01")).status, CertStatus::kNone);
+}
+
+TEST(Schedule, WeakSignalsOfDifferentKindsAddUp) {
+  std::string text(DefaultPolicyText());
+  text += "\n[kinds.pharmacy]\nlabel = \"药店实名购药\"\nclass = \"alive\"\nweight = 50\nreference = \"test\"\n";
+  Policy p = *ParsePolicy(text, "p");
+  PersonFacts facts;
+  facts.facts.push_back({1, "medical_settlement", "medical_insurance", D("2026-01-10"), D("2026-01-11")});
+  EXPECT_EQ(DeriveCertification(p, facts, D("2026-02-01")).status, CertStatus::kNone);
+  facts.facts.push_back({2, "pharmacy", "health", D("2026-01-20"), D("2026-01-21")});
+  CertificationState c = DeriveCertification(p, facts, D("2026-02-01"));
+  EXPECT_EQ(c.status, CertStatus::kCertified);
+  EXPECT_EQ(c.last->on, D("2026-01-20"));
+}
+
+TEST(Schedule, ANonPositiveWindowIsRefusedByThePolicy) {
+  std::string text(DefaultPolicyText());
+  const std::string old = "values = [ { since = \"2018-01-01\", value = 31 } ]";
+  text.replace(text.find(old), old.size(), "values = [ { since = \"2018-01-01\", value = 0 } ]");
+  auto p = ParsePolicy(text, "p");
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("alive_window_days"), std::string::npos);
 }
 
 // Golden scenarios: tests/golden/schedule/*.scenario, one per file, each saying

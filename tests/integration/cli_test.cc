@@ -120,7 +120,8 @@ TEST_F(Journey, DeathLearnedLateStopsPaymentAndBecomesAnOverpayment) {
   EXPECT_EQ(e["overpaid"], "3120.50");
   EXPECT_EQ(e["receivables"][0]["month"], "2026-06");
 
-  // 李四's certification (2025-03) lapsed after 2026-03: held since April; a
+  // 李四's certification (2025-03) lapsed after 2026-03: held since April (the
+  // previous system held April too, before tacit's first run in May); a
   // hospital stay in July certifies her again, and April-July are back paid.
   auto li = Tacit(dir_, "person show " + Id("14010519520202222") + " --json --months 4", "2026-07-05");
   EXPECT_EQ(json::parse(li.out)["certification"]["status"], "lapsed");
@@ -131,7 +132,7 @@ TEST_F(Journey, DeathLearnedLateStopsPaymentAndBecomesAnOverpayment) {
   ASSERT_EQ(Tacit(dir_, "ingest hospital.csv", "2026-07-25").status, 0);
   auto august = Tacit(dir_, "cycle run --month 2026-08 --as-of 2026-08-05", "2026-08-05");
   ASSERT_EQ(august.status, 0);
-  EXPECT_NE(august.out.find("补发 (back pay) 540.00 元"), std::string::npos) << august.out;
+  EXPECT_NE(august.out.find("补发 (back pay) 720.00 元"), std::string::npos) << august.out;
 }
 
 TEST_F(Journey, BadInputIsRefusedWithFileLineAndFieldAndGoodRowsGoThrough) {

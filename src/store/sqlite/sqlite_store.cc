@@ -269,6 +269,8 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt insert_ent, db_.Prepare(
         "INSERT INTO entitlement(person_key, scheme, paying_region, start_month) VALUES(?,?,?,?)"));
     ASSIGN_OR_RETURN(Stmt update_ent, db_.Prepare("UPDATE entitlement SET start_month = ? WHERE id = ?"));
+    ASSIGN_OR_RETURN(Stmt move_first_step, db_.Prepare(
+        "UPDATE entitlement_amount SET from_month = ?1 WHERE entitlement_id = ?2 AND from_month = ?3"));
     ASSIGN_OR_RETURN(Stmt last_amount, db_.Prepare(
         "SELECT monthly_fen, basic_fen, from_month FROM entitlement_amount WHERE entitlement_id = ? "
         "ORDER BY from_month DESC LIMIT 1"));
@@ -335,6 +337,11 @@ class SqliteStore final : public Store {
       if (stored_start != row.start.index()) {
         update_ent.Bind(1, row.start.index()).Bind(2, id);
         RETURN_IF_ERROR(update_ent.Run());
+        if (row.start.index() < stored_start) {
+          // Started earlier than recorded: the first amount step moves with it,
+          // so the added months have an amount.
+          RETURN_IF_ERROR(move_first_step.Bind(1, row.start.index()).Bind(2, id).Bind(3, stored_start).Run());
+        }
         ent_changed = true;
       }
       last_amount.Reset().Bind(1, id);
@@ -899,7 +906,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ReceivableRecord>> OpenReceivables() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-        "SELECT {} FROM receivable WHERE amount_fen > recovered_fen ORDER BY entitlement_id, month, id",
+        "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen ORDER BY entitlement_id, month, id",
         kReceivableColumns)));
     return CollectRows<ReceivableRecord>(s, ReadReceivable);
   }
