@@ -92,9 +92,14 @@ Status Init(const Globals& g, const std::string& policy_file) {
   std::string text(DefaultPolicyText());
   std::string origin = "default policy";
   if (!policy_file.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(policy_file, ec)) {
+      return NotFound(fmt::format("--policy {}: not a readable file", policy_file));
+    }
     std::ifstream in(policy_file, std::ios::binary);
     if (!in) return NotFound(fmt::format("cannot read the policy file {}", policy_file));
     text.assign(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) return Unavailable(fmt::format("cannot read the policy file {}", policy_file));
     origin = policy_file;
   }
   ASSIGN_OR_RETURN(Policy policy, ParsePolicy(text, origin));
@@ -241,6 +246,8 @@ Status EvidenceExport(const Globals& g, const std::string& out_path) {
   std::ostream* out = &std::cout;
   const std::string tmp = out_path + ".tmp";
   if (!out_path.empty()) {
+    std::error_code ec;
+    if (fs::is_directory(out_path, ec)) return InvalidArgument(fmt::format("--out {}: is a directory", out_path));
     file.open(tmp, std::ios::binary | std::ios::trunc);
     if (!file) return Unavailable(fmt::format("cannot write {}", tmp));
     out = &file;
@@ -256,8 +263,16 @@ Status EvidenceExport(const Globals& g, const std::string& out_path) {
   }));
   if (!out_path.empty()) {
     file.close();
-    if (!file) return Unavailable(fmt::format("cannot write {} (disk full?)", tmp));
-    fs::rename(tmp, out_path);
+    std::error_code ec;
+    if (!file) {
+      fs::remove(tmp, ec);
+      return Unavailable(fmt::format("cannot write {} (disk full?)", tmp));
+    }
+    fs::rename(tmp, out_path, ec);
+    if (ec) {
+      fs::remove(tmp, ec);  // it holds identity numbers: never leave it behind
+      return Unavailable(fmt::format("--out {}: cannot put the export there", out_path));
+    }
     fmt::print(stderr, "{} 条证据已导出到 {}\n", n, out_path);
   }
   return {};

@@ -91,7 +91,8 @@ struct FeedRow {
 };
 
 // One rejected row: where, which field, why. `raw` is the row as read, without
-// its line terminator (UTF-8 after conversion for GBK files), for the quarantine
+// its line terminator (UTF-8 after conversion for GBK files; a row with field
+// "encoding" keeps the bytes as received, which are not UTF-8), for the quarantine
 // file, which is personal data and kept beside the batch, never logged. `reason`
 // never contains a value from the row.
 struct FeedReject {
@@ -125,13 +126,14 @@ struct FeedReadSummary {
 };
 
 // Reads one file. A file that cannot be opened (kNotFound / kUnavailable), is
-// not in the mapped encoding as a whole (GBK conversion failure, UTF-16), or
-// lacks required columns (kInvalidArgument) is an Error, and then nothing has
-// been passed on; a bad row is a reject and reading goes on. Required canonical
-// fields: source (column, constant or default_source), kind, occurred_on, ref;
-// id_number may be empty and is not checked here. The callbacks run on the
-// calling thread, in file order. Thread-compatible: concurrent calls on
-// different files are fine.
+// UTF-16, has a header line not in the mapped encoding, or lacks required
+// columns (kInvalidArgument) is an Error, and then nothing has been passed on;
+// a bad row is a reject and reading goes on (a data row that is not valid
+// GBK / GB18030 as the mapping declares is a reject with field "encoding").
+// Required canonical fields: source (column, constant or default_source), kind,
+// occurred_on, ref; id_number may be empty and is not checked here. The
+// callbacks run on the calling thread, in file order. Thread-compatible:
+// concurrent calls on different files are fine.
 Result<FeedReadSummary> ReadFeedFile(const std::string& path, const FeedReadOptions& options,
                                      const std::function<void(const FeedRow&)>& on_row,
                                      const std::function<void(const FeedReject&)>& on_reject);

@@ -234,8 +234,8 @@ class Store {
   // Every registry person's key, ascending.
   virtual Result<std::vector<PersonKey>> AllPersonKeys() = 0;
 
-  // Batches are identified by the SHA-256 of the file.
-  virtual Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256) = 0;
+  // Batches are identified by the SHA-256 of the file's bytes and its name.
+  virtual Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256, const std::string& file_name) = 0;
   // Records the batch and its evidence in one transaction. Evidence whose
   // (source, ref) is stored already is skipped and counted in batch.duplicates.
   // Returns the batch as stored (with id and duplicates).

@@ -34,6 +34,30 @@ struct ParsedFile {
   std::vector<std::pair<uint32_t, int32_t>> deaths;
 };
 
+// A batch's identity: its checksum and its file name.
+std::string BatchKey(const std::string& sha256, const std::string& file_name) { return sha256 + '/' + file_name; }
+
+// True when a rejected row names, by a valid identity number, someone outside
+// the registry and nobody inside it: such a row is about a person the agency
+// pays nothing, so its content is not kept even in quarantine (PIPL art. 6).
+bool AboutAStranger(std::string_view raw, const KeySet& keys, Date today) {
+  bool stranger = false;
+  size_t start = 0;
+  for (size_t i = 0; i <= raw.size(); ++i) {
+    const bool end = i == raw.size() || raw[i] == ',' || raw[i] == '"' || raw[i] == ':' || raw[i] == '\t' ||
+                     raw[i] == '{' || raw[i] == '}' || raw[i] == '\n' || raw[i] == '\r';
+    if (!end) continue;
+    const std::string_view token = raw.substr(start, i - start);
+    start = i + 1;
+    if (token.size() < 15 || token.size() > 60) continue;
+    IdParse id = ParseIdNumber(token, today);
+    if (!id.ok()) continue;
+    if (keys.Contains(id.id.key())) return false;
+    stranger = true;
+  }
+  return stranger;
+}
+
 std::string SexText(Sex s) {
   switch (s) {
     case Sex::kMale: return "M";
@@ -65,7 +89,8 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
   read.is_known_kind = [&policy](std::string_view kind) { return policy.FindKind(kind) != nullptr; };
   read.on_checksum = [&](std::string_view sha256) {
     out.summary.sha256 = std::string(sha256);
-    out.known_checksum = known_batches.count(out.summary.sha256) > 0;
+    out.known_checksum =
+        known_batches.count(BatchKey(out.summary.sha256, std::filesystem::path(in.path).filename().string())) > 0;
     return !out.known_checksum;
   };
 
@@ -118,7 +143,15 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
         if (out.sources.size() < 8) out.sources.insert(e.source);
         out.evidence.push_back(std::move(e));
       },
-      [&](const FeedReject& r) { out.rejects.push_back(r); });
+      [&](const FeedReject& r) {
+        FeedReject kept = r;
+        if (AboutAStranger(kept.raw, keys, options.today)) {
+          kept.raw.clear();
+          kept.reason += "; the row is about someone who draws no benefit, so its content is not kept "
+                         "(该行涉及非领取人员, 内容未保留)";
+        }
+        out.rejects.push_back(std::move(kept));
+      });
   if (!summary) {
     out.status = tl::unexpected(summary.error());
     return out;
@@ -153,7 +186,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   std::unordered_set<std::string> known_batches;
   {
     ASSIGN_OR_RETURN(std::vector<BatchRecord> batches, store.ListBatches());
-    for (const BatchRecord& b : batches) known_batches.insert(b.sha256);
+    for (const BatchRecord& b : batches) known_batches.insert(BatchKey(b.sha256, b.file_name));
   }
   // Latest alive signal and earliest death per person over the whole call, by
   // key-set slot, merged into the store's summary once at the end.
@@ -193,7 +226,8 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     const IngestInput& in = inputs[i];
     IngestFileReport report;
     report.file = in.path;
-    ASSIGN_OR_RETURN(std::optional<BatchRecord> existing, store.FindBatch(parsed.summary.sha256));
+    const std::string file_name = std::filesystem::path(in.path).filename().string();
+    ASSIGN_OR_RETURN(std::optional<BatchRecord> existing, store.FindBatch(parsed.summary.sha256, file_name));
     if (existing) {
       report.already_ingested = true;
       report.batch = *existing;
@@ -202,7 +236,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     }
     BatchRecord batch;
     batch.sha256 = parsed.summary.sha256;
-    batch.file_name = std::filesystem::path(in.path).filename().string();
+    batch.file_name = file_name;
     batch.source = JoinSources(parsed.sources, in.source);
     batch.mapping = parsed.mapping_name;
     batch.received_on = in.received_on;

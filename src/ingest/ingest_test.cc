@@ -135,5 +135,36 @@ TEST_F(IngestTest, RefusesToDropEverythingWhenTheRegistryIsEmpty) {
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
 }
 
+TEST_F(IngestTest, ARejectedRowAboutSomeoneOutsideTheRegistryIsNotKeptInQuarantine) {
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << "railway,travel," << Id("11010519900101123") << ",赵六,M,,,2026-13-01,T1,\n";  // stranger, bad date
+  csv << "railway,travel," << Id("14010519500101123") << ",张三,M,,,2026-13-01,T2,\n";  // recipient, bad date
+  const std::string path = Write("rail.csv", csv.str());
+  auto r = Ingest({path});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)[0].batch.rejected, 2);
+  std::ifstream q(QuarantinePathFor(path));
+  std::stringstream text;
+  text << q.rdbuf();
+  EXPECT_EQ(text.str().find("赵六"), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find(Id("11010519900101123")), std::string::npos);
+  EXPECT_NE(text.str().find("张三"), std::string::npos) << "a recipient's row is kept for correction";
+  EXPECT_NE(text.str().find("非领取人员"), std::string::npos);
+}
+
+TEST_F(IngestTest, EmptyReportsOfDifferentMonthsAreDifferentBatches) {
+  const std::string may = Write("household-2026-05.csv", kHeader);
+  const std::string june = Write("household-2026-06.csv", kHeader);
+  auto r = Ingest({may, june});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_FALSE((*r)[0].already_ingested);
+  EXPECT_FALSE((*r)[1].already_ingested);
+  EXPECT_EQ(store_->ListBatches()->size(), 2u);
+  auto again = Ingest({june});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)[0].already_ingested);
+}
+
 }  // namespace
 }  // namespace tacit

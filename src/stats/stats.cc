@@ -87,6 +87,7 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
       case CertStatus::kNone: person.uncertified = 1; break;
     }
     const std::string child = b.person.region_code.substr(0, std::min(child_len, b.person.region_code.size()));
+    std::map<Scheme, StatsCounts> schemes;  // this person's view per scheme
     for (const EntitlementRecord& e : b.entitlements) {
       StatsCounts ent;
       ent.entitlements = 1;
@@ -101,16 +102,19 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
       }
       if (auto it = outstanding.find(e.terms.id); it != outstanding.end()) ent.overpaid_outstanding = it->second;
       person.Add(ent);
-      // By scheme, a person counts once per scheme they draw from.
-      StatsCounts scheme_view = ent;
-      scheme_view.recipients = 1;
-      scheme_view.certified = person.certified;
-      scheme_view.certified_by_method = person.certified_by_method;
-      scheme_view.due = person.due;
-      scheme_view.lapsed = person.lapsed;
-      scheme_view.uncertified = person.uncertified;
-      scheme_view.deceased = person.deceased;
-      by_scheme[e.terms.scheme].Add(scheme_view);
+      schemes[e.terms.scheme].Add(ent);
+    }
+    // By scheme, a person counts once per scheme they draw from, however many
+    // entitlements (paying regions) they hold in it.
+    for (auto& [scheme, view] : schemes) {
+      view.recipients = 1;
+      view.certified = person.certified;
+      view.certified_by_method = person.certified_by_method;
+      view.due = person.due;
+      view.lapsed = person.lapsed;
+      view.uncertified = person.uncertified;
+      view.deceased = person.deceased;
+      by_scheme[scheme].Add(view);
     }
     report.total.Add(person);
     by_region[child].Add(person);

@@ -61,7 +61,7 @@ CREATE TABLE source (
 );
 CREATE TABLE batch (
   id              INTEGER PRIMARY KEY,
-  sha256          TEXT NOT NULL UNIQUE,
+  sha256          TEXT NOT NULL,
   file_name       TEXT NOT NULL,
   source          TEXT NOT NULL,
   mapping         TEXT NOT NULL,
@@ -74,7 +74,10 @@ CREATE TABLE batch (
   dropped         INTEGER NOT NULL,
   rejected        INTEGER NOT NULL,
   duplicates      INTEGER NOT NULL,
-  quarantine_path TEXT NOT NULL
+  quarantine_path TEXT NOT NULL,
+  -- A batch is a file: its bytes and its name. Two files with the same bytes
+  -- but different names (a month's empty "zero report", say) are two batches.
+  UNIQUE (sha256, file_name)
 );
 -- Evidence is appended in id order (ids come from the sequence table; within a
 -- batch they follow person order, so the person index grows in runs).

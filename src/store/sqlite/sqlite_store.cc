@@ -400,9 +400,10 @@ class SqliteStore final : public Store {
     return b;
   }
 
-  Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256) override {
-    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch WHERE sha256 = ?", kBatchColumns)));
-    s.Bind(1, sha256);
+  Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256, const std::string& file_name) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        fmt::format("SELECT {} FROM batch WHERE sha256 = ? AND file_name = ?", kBatchColumns)));
+    s.Bind(1, sha256).Bind(2, file_name);
     return FirstRow<BatchRecord>(s, ReadBatch);
   }
 

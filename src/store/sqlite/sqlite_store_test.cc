@@ -146,8 +146,9 @@ TEST_F(StoreTest, BatchSkipsKnownSourceRefsAndKeepsUnlinkedPartnerFields) {
   EXPECT_EQ(ev2[0].id, 0);
   EXPECT_GT(ev2[1].id, 0);
 
-  EXPECT_TRUE(store_->FindBatch("aa")->has_value());
-  EXPECT_FALSE(store_->FindBatch("cc")->has_value());
+  EXPECT_TRUE(store_->FindBatch("aa", "f1.csv")->has_value());
+  EXPECT_FALSE(store_->FindBatch("aa", "other.csv")->has_value());
+  EXPECT_FALSE(store_->FindBatch("cc", "f1.csv")->has_value());
   // The same checksum cannot be applied twice.
   std::vector<EvidenceRecord> ev3 = {Ev(r.person.key, "T9", "travel")};
   EXPECT_FALSE(store_->ApplyBatch(b, ev3));
