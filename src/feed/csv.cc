@@ -4,6 +4,13 @@
 #include <cstring>
 
 namespace tacit::feed_internal {
+namespace {
+
+constexpr std::string_view kRunawayQuote =
+    "a quoted field is not closed on this line and runs into the next lines without making a "
+    "well-formed row (a missing closing quote; a quote inside a field must be doubled)";
+
+}  // namespace
 
 bool CsvScanner::Next(CsvRecord* record) {
   const char* const base = data_.data();
@@ -63,16 +70,11 @@ void CsvScanner::NextQuoted(CsvRecord* record) {
       for (;;) {
         const auto* q = static_cast<const char*>(std::memchr(base + p, '"', size - p));
         if (q == nullptr) {
-          line_ += std::count(base + p, base + size, '\n');
-          pos_ = size;
-          size_t raw_end = size;
-          while (raw_end > start && (base[raw_end - 1] == '\n' || base[raw_end - 1] == '\r'))
-            --raw_end;
-          record->line = start_line;
-          record->raw = std::string_view(base + start, raw_end - start);
-          record->fields = {};
-          record->error =
-              "a quoted field is not closed before the end of the file (a missing closing quote)";
+          // Everything after this line would be swallowed by one bad record:
+          // reject the line alone and read on from the next one.
+          RejectFirstLine(record, start, start_line,
+                          "a quoted field is not closed before the end of the file (a missing "
+                          "closing quote; a quote inside a field must be doubled)");
           return;
         }
         const size_t qi = static_cast<size_t>(q - base);
@@ -107,6 +109,12 @@ void CsvScanner::NextQuoted(CsvRecord* record) {
         content_end = p;
         break;
       }
+      if (line_ != start_line) {
+        // The "closing" quote was most likely the opening quote of a field on a
+        // later line: the quote that opened this record was never closed.
+        RejectFirstLine(record, start, start_line, kRunawayQuote);
+        return;
+      }
       Malformed(record, start, p, start_line,
                 "text follows the closing quote of a quoted field (a quote inside a field must "
                 "be doubled)");
@@ -126,6 +134,12 @@ void CsvScanner::NextQuoted(CsvRecord* record) {
     content_end = field_end;
     break;
   }
+  if (expected_fields_ != 0 && line_ != start_line && pieces_.size() != expected_fields_) {
+    // A quoted field ran over line breaks and the record does not fit the
+    // header: taken as a missing closing quote rather than a long record.
+    RejectFirstLine(record, start, start_line, kRunawayQuote);
+    return;
+  }
   // Step over the line terminator.
   size_t next = content_end;
   if (next < size && base[next] == '\r') ++next;
@@ -142,6 +156,21 @@ void CsvScanner::NextQuoted(CsvRecord* record) {
   record->raw = std::string_view(base + start, content_end - start);
   record->fields = fields_;
   record->error = {};
+}
+
+void CsvScanner::RejectFirstLine(CsvRecord* record, size_t start, int64_t start_line,
+                                 std::string_view why) {
+  const char* const base = data_.data();
+  const size_t size = data_.size();
+  const auto* nl = static_cast<const char*>(std::memchr(base + start, '\n', size - start));
+  size_t raw_end = nl != nullptr ? static_cast<size_t>(nl - base) : size;
+  pos_ = nl != nullptr ? raw_end + 1 : size;
+  line_ = start_line + (nl != nullptr ? 1 : 0);
+  if (raw_end > start && base[raw_end - 1] == '\r') --raw_end;
+  record->line = start_line;
+  record->raw = std::string_view(base + start, raw_end - start);
+  record->fields = {};
+  record->error = why;
 }
 
 void CsvScanner::Malformed(CsvRecord* record, size_t start, size_t error_pos, int64_t start_line,

@@ -6,6 +6,13 @@
 // quotes and line breaks. Empty physical lines are skipped. A quote inside an
 // unquoted field is taken literally.
 //
+// A quote that is never closed must not swallow the rest of the file: when a
+// record whose quoted field runs over line breaks is malformed (no closing
+// quote before the end of the data, text after the closing quote, or, with
+// set_expected_fields, the wrong number of fields), only the record's first
+// physical line is reported as malformed, and scanning resumes on the next
+// physical line, so the rows after it are read as usual.
+//
 //   CsvScanner scanner(text, ',');
 //   CsvRecord rec;
 //   while (scanner.Next(&rec)) {
@@ -44,6 +51,13 @@ class CsvScanner {
   // Reads the next record into *record. Returns false when the data is exhausted.
   bool Next(CsvRecord* record);
 
+  // From now on, a record that spans several physical lines (a quoted field
+  // holds a line break) and does not have `n` fields is taken as a missing
+  // closing quote: its first line is malformed and scanning resumes on the
+  // next line. 0 (the default) turns the check off. Records on one line are
+  // returned whatever their field count; the caller checks it.
+  void set_expected_fields(size_t n) { expected_fields_ = n; }
+
  private:
   struct Piece {
     size_t begin;  // offset into data_, or into scratch_ when in_scratch
@@ -55,11 +69,15 @@ class CsvScanner {
   void NextQuoted(CsvRecord* record);
   void Malformed(CsvRecord* record, size_t start, size_t error_pos, int64_t start_line,
                  std::string_view why);
+  // Reports the physical line at `start` alone as malformed and moves to the
+  // line after it.
+  void RejectFirstLine(CsvRecord* record, size_t start, int64_t start_line, std::string_view why);
 
   std::string_view data_;
   char delimiter_;
   size_t pos_ = 0;
   int64_t line_;
+  size_t expected_fields_ = 0;
   std::vector<std::string_view> fields_;
   std::vector<Piece> pieces_;
   std::string scratch_;

@@ -105,12 +105,71 @@ TEST(CsvScanner, ReportsTextAfterAClosingQuoteAndResumesOnTheNextLine) {
   EXPECT_THAT(recs[1].fields, ElementsAre("ok", "1"));
 }
 
-TEST(CsvScanner, ReportsAnUnclosedQuoteAtTheEndOfTheFile) {
-  auto recs = ScanAll("h\nok\n\"never closed\nmore\n");
-  ASSERT_EQ(recs.size(), 3u);
+TEST(CsvScanner, UnclosedQuoteRejectsOnlyItsLineAndReadsTheLinesAfterIt) {
+  auto recs = ScanAll("h\nok\n\"never closed\r\nmore,1\n\nlast\n");
+  ASSERT_EQ(recs.size(), 5u);
   EXPECT_EQ(recs[2].line, 3);
   EXPECT_THAT(recs[2].error, HasSubstr("not closed"));
-  EXPECT_EQ(recs[2].raw, "\"never closed\nmore");
+  EXPECT_THAT(recs[2].fields, IsEmpty());
+  EXPECT_EQ(recs[2].raw, "\"never closed");
+  EXPECT_EQ(recs[3].line, 4);
+  EXPECT_THAT(recs[3].error, IsEmpty());
+  EXPECT_THAT(recs[3].fields, ElementsAre("more", "1"));
+  EXPECT_EQ(recs[4].line, 6);
+  EXPECT_THAT(recs[4].fields, ElementsAre("last"));
+}
+
+TEST(CsvScanner, UnclosedQuoteOnTheLastLineIsThatLineAlone) {
+  auto recs = ScanAll("h\na,\"b\r\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[1].line, 2);
+  EXPECT_THAT(recs[1].error, HasSubstr("not closed"));
+  EXPECT_EQ(recs[1].raw, "a,\"b");
+}
+
+TEST(CsvScanner, QuoteClosedOnALaterLineThenTextRejectsOnlyTheFirstLine) {
+  // The quote opened on line 1 "closes" at the opening quote of line 3.
+  auto recs = ScanAll("a,\"open\nb,c\n\"x\"y\nd\n");
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[0].line, 1);
+  EXPECT_THAT(recs[0].error, HasSubstr("not closed on this line"));
+  EXPECT_EQ(recs[0].raw, "a,\"open");
+  EXPECT_EQ(recs[1].line, 2);
+  EXPECT_THAT(recs[1].fields, ElementsAre("b", "c"));
+  EXPECT_EQ(recs[2].line, 3);  // its own, one-line mistake
+  EXPECT_THAT(recs[2].error, HasSubstr("text follows the closing quote"));
+  EXPECT_EQ(recs[3].line, 4);
+  EXPECT_THAT(recs[3].fields, ElementsAre("d"));
+}
+
+TEST(CsvScanner, MultiLineRecordWithTheWrongFieldCountRejectsOnlyItsFirstLine) {
+  const std::string text = "a,b,c\n1,\"x,2\n3,4,5\n6,7,8\"\n9,\"p\nq\",r\n";
+  // Without an expected count the runaway field is one (two-field) record.
+  auto plain = ScanAll(text);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_THAT(plain[1].fields, ElementsAre("1", "x,2\n3,4,5\n6,7,8"));
+
+  CsvScanner scanner(text, ',');
+  CsvRecord r;
+  ASSERT_TRUE(scanner.Next(&r));
+  scanner.set_expected_fields(r.fields.size());
+  std::vector<Rec> recs;
+  while (scanner.Next(&r)) {
+    recs.push_back(Rec{r.line, std::vector<std::string>(r.fields.begin(), r.fields.end()),
+                       std::string(r.raw), std::string(r.error)});
+  }
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[0].line, 2);
+  EXPECT_THAT(recs[0].error, HasSubstr("not closed on this line"));
+  EXPECT_EQ(recs[0].raw, "1,\"x,2");
+  EXPECT_EQ(recs[1].line, 3);
+  EXPECT_THAT(recs[1].fields, ElementsAre("3", "4", "5"));
+  EXPECT_EQ(recs[2].line, 4);
+  EXPECT_THAT(recs[2].fields, ElementsAre("6", "7", "8\""));  // a literal quote
+  // A multi-line record that fits the header is kept whole.
+  EXPECT_EQ(recs[3].line, 5);
+  EXPECT_THAT(recs[3].error, IsEmpty());
+  EXPECT_THAT(recs[3].fields, ElementsAre("9", "p\nq", "r"));
 }
 
 TEST(CsvScanner, UsesTheGivenDelimiter) {

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -29,6 +31,7 @@
 namespace tacit {
 namespace {
 
+using feed_internal::BadLine;
 using feed_internal::CsvRecord;
 using feed_internal::CsvScanner;
 using feed_internal::DateFormat;
@@ -111,6 +114,14 @@ class Reader {
     }
   }
 
+  // For a file converted from GBK / GB18030: the lines that did not convert
+  // (their bad bytes are U+FFFD in the text) and the file's bytes as received.
+  // Both must outlive the reader.
+  void SetBadLines(std::span<const BadLine> bad_lines, std::string_view original) {
+    bad_lines_ = bad_lines;
+    original_ = original;
+  }
+
   Status ReadCsv(std::string_view text);
   Status ReadJsonLines(std::string_view text);
 
@@ -132,6 +143,21 @@ class Reader {
     return InvalidArgument(fmt::format("{}: line {}: {}", file_, line, what));
   }
 
+  // Lines that did not convert from the mapping's encoding: the header must,
+  // and a data line is a reject with field "encoding".
+  tl::unexpected<Error> EncodingError(const BadLine& bad) const;
+  std::string EncodingReason(const BadLine& bad, int64_t record_line) const;
+  // Rejects the unconverted lines before `line` that no record held. (None
+  // are expected: such a line is never blank. A safety net, so that a bad line
+  // is never passed over silently.)
+  void RejectBadLinesBefore(int64_t line);
+  // Rejects `rec` when one of its physical lines did not convert; raw is then
+  // the record as received.
+  bool RejectIfNotConverted(const CsvRecord& rec);
+  // Lines first..last (1-based) of the file as received, without the last
+  // line's terminator.
+  std::string_view OriginalLines(int64_t first, int64_t last);
+
   // Checks values_ / detail_values_ and passes the row on, or rejects it.
   void Emit(int64_t line, std::string_view raw);
   void Reject(int64_t line, std::string_view raw, std::string_view field, std::string reason) {
@@ -152,6 +178,10 @@ class Reader {
   const Mapping& mapping_;
   const FeedReadOptions& options_;
   std::string_view file_;
+  std::span<const BadLine> bad_lines_;
+  size_t next_bad_ = 0;                       // the first bad line not yet handled
+  std::string_view original_;                 // the bytes as received (GBK / GB18030)
+  std::vector<size_t> original_line_starts_;  // built when first needed
   const std::function<void(const FeedRow&)>& on_row_;
   const std::function<void(const FeedReject&)>& on_reject_;
 
@@ -178,12 +208,76 @@ class Reader {
   int64_t rejected_ = 0;
 };
 
+tl::unexpected<Error> Reader::EncodingError(const BadLine& bad) const {
+  return InvalidArgument(fmt::format(
+      "{}: line {}: not valid {} ({} at byte {} of the line), and the header cannot be read "
+      "without it; check encoding in the mapping's [mapping] table (UTF-8, GBK or GB18030)",
+      file_, bad.line, mapping_.encoding,
+      bad.truncated ? "the file ends inside a multi-byte character" : "an invalid byte sequence",
+      bad.offset + 1));
+}
+
+std::string Reader::EncodingReason(const BadLine& bad, int64_t record_line) const {
+  const char* what =
+      bad.truncated ? "the file ends inside a multi-byte character" : "an invalid byte sequence";
+  const std::string where = bad.line == record_line
+                                ? fmt::format("at byte {} of the line", bad.offset + 1)
+                                : fmt::format("at byte {} of line {}, inside this quoted record",
+                                              bad.offset + 1, bad.line);
+  return fmt::format(
+      "encoding: the row is not valid {} as the mapping declares ({} {}); the other rows are "
+      "read; check the sending system's export, or encoding in the mapping",
+      mapping_.encoding, what, where);
+}
+
+void Reader::RejectBadLinesBefore(int64_t line) {
+  while (next_bad_ < bad_lines_.size() && bad_lines_[next_bad_].line < line) {
+    const BadLine& bad = bad_lines_[next_bad_++];
+    Reject(bad.line, bad.bytes, "encoding", EncodingReason(bad, bad.line));
+  }
+}
+
+bool Reader::RejectIfNotConverted(const CsvRecord& rec) {
+  if (next_bad_ >= bad_lines_.size()) return false;
+  const int64_t last = rec.line + std::count(rec.raw.begin(), rec.raw.end(), '\n');
+  if (bad_lines_[next_bad_].line > last) return false;
+  const BadLine& first = bad_lines_[next_bad_];
+  while (next_bad_ < bad_lines_.size() && bad_lines_[next_bad_].line <= last) ++next_bad_;
+  Reject(rec.line,
+         first.line == rec.line && last == rec.line ? first.bytes : OriginalLines(rec.line, last),
+         "encoding", EncodingReason(first, rec.line));
+  return true;
+}
+
+std::string_view Reader::OriginalLines(int64_t first, int64_t last) {
+  if (original_line_starts_.empty()) {
+    original_line_starts_.push_back(0);
+    for (size_t i = 0; i < original_.size(); ++i) {
+      if (original_[i] == '\n') original_line_starts_.push_back(i + 1);
+    }
+  }
+  const auto line_count = static_cast<int64_t>(original_line_starts_.size());
+  if (first < 1 || first > last || last > line_count) return {};
+  const size_t begin = original_line_starts_[static_cast<size_t>(first - 1)];
+  size_t end =
+      last < line_count ? original_line_starts_[static_cast<size_t>(last)] - 1 : original_.size();
+  if (end > begin && original_[end - 1] == '\r') --end;
+  return original_.substr(begin, end - begin);
+}
+
 Status Reader::ReadCsv(std::string_view text) {
   CsvScanner scanner(text, mapping_.delimiter);
   CsvRecord rec;
   if (!scanner.Next(&rec)) {
+    if (!bad_lines_.empty()) return EncodingError(bad_lines_.front());
     return InvalidArgument(
         fmt::format("{}: the file is empty; expected a header line naming the columns", file_));
+  }
+  // A line that did not convert, before or in the header, may have been the
+  // header: reading on would take the wrong line for it.
+  if (!bad_lines_.empty() &&
+      bad_lines_.front().line <= rec.line + std::count(rec.raw.begin(), rec.raw.end(), '\n')) {
+    return EncodingError(bad_lines_.front());
   }
   if (!rec.error.empty()) {
     return HeaderError(rec.line, fmt::format("the header line is not valid CSV: {}", rec.error));
@@ -199,7 +293,12 @@ Status Reader::ReadCsv(std::string_view text) {
     RETURN_IF_ERROR(BindMappedHeader(rec.fields, rec.line));
   }
   const size_t columns = rec.fields.size();
+  // A multi-line record that does not fit the header is a stray quote: only
+  // its first line is rejected, and the rows after it are read.
+  scanner.set_expected_fields(columns);
   while (scanner.Next(&rec)) {
+    RejectBadLinesBefore(rec.line);
+    if (RejectIfNotConverted(rec)) continue;
     if (!rec.error.empty()) {
       Reject(rec.line, rec.raw, "row", fmt::format("row: {}", rec.error));
       continue;
@@ -228,6 +327,7 @@ Status Reader::ReadCsv(std::string_view text) {
     detail_is_object_ = false;
     Emit(rec.line, rec.raw);
   }
+  RejectBadLinesBefore(std::numeric_limits<int64_t>::max());
   return {};
 }
 
@@ -336,6 +436,12 @@ Status Reader::ReadJsonLines(std::string_view text) {
     std::string_view raw = text.substr(pos, line_end - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    RejectBadLinesBefore(line);
+    if (next_bad_ < bad_lines_.size() && bad_lines_[next_bad_].line == line) {
+      const BadLine& bad = bad_lines_[next_bad_++];
+      Reject(line, bad.bytes, "encoding", EncodingReason(bad, line));
+      continue;
+    }
     if (TrimSpaces(raw).empty()) continue;
     if (!IsValidUtf8(raw)) {
       Reject(line, raw, "encoding",
@@ -374,6 +480,7 @@ Status Reader::ReadJsonLines(std::string_view text) {
     }
     Emit(line, raw);
   }
+  RejectBadLinesBefore(std::numeric_limits<int64_t>::max());
   return {};
 }
 
@@ -592,17 +699,19 @@ Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view by
         "{}: the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8 or GBK",
         name));
   }
-  std::string converted;
+  feed_internal::ConvertedText converted;
   std::string_view text = bytes;
   // A UTF-8 byte order mark settles the encoding whatever the mapping says: no
   // GBK text starts with those three bytes.
-  if (mapping.encoding != "UTF-8" && !bytes.starts_with(kUtf8Bom)) {
-    ASSIGN_OR_RETURN(converted, feed_internal::ConvertToUtf8(bytes, mapping.encoding, name));
-    text = converted;
+  const bool convert = mapping.encoding != "UTF-8" && !bytes.starts_with(kUtf8Bom);
+  if (convert) {
+    ASSIGN_OR_RETURN(converted, feed_internal::ConvertToUtf8(bytes, mapping.encoding));
+    text = converted.utf8;
   }
   if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
 
   Reader reader(mapping, options, name, on_row, on_reject);
+  if (convert) reader.SetBadLines(converted.bad_lines, bytes);
   if (format == FeedFormat::kJsonLines) {
     RETURN_IF_ERROR(reader.ReadJsonLines(text));
   } else {

@@ -162,6 +162,70 @@ TEST(FeedReader, RejectsMalformedQuotingAndKeepsGoing) {
   EXPECT_EQ(c.rows[0].ref, "R2");
 }
 
+TEST(FeedReader, UnclosedQuoteRejectsOnlyItsLineAndKeepsTheRowsAfterIt) {
+  const std::string bad = "bank,bank_counter,ID,\"王五,,,,2026-10-01,Q1,";
+  const std::string good1 = "bank,bank_counter,,,,,,2026-05-01,G1,\n";
+  const std::string good2 = "bank,bank_counter,,,,,,2026-05-02,G2,\n";
+  const std::string good3 = "bank,bank_counter,,,,,,2026-05-03,G3,\n";
+  const Collected c =
+      ReadText("feed.csv", std::string(kHeader) + bad + "\n" + good1 + good2 + good3, Options());
+  ASSERT_TRUE(c.summary.has_value()) << c.summary.error().message;
+  ASSERT_EQ(c.rejects.size(), 1u);
+  EXPECT_EQ(c.rejects[0].line, 2);
+  EXPECT_EQ(c.rejects[0].field, "row");
+  EXPECT_THAT(c.rejects[0].reason, HasSubstr("missing closing quote"));
+  EXPECT_THAT(c.rejects[0].reason, Not(HasSubstr("王五")));
+  EXPECT_EQ(c.rejects[0].raw, bad);
+  ASSERT_EQ(c.rows.size(), 3u);
+  EXPECT_EQ(c.rows[0].ref, "G1");
+  EXPECT_EQ(c.rows[0].line, 3);
+  EXPECT_EQ(c.rows[2].ref, "G3");
+  EXPECT_EQ(c.rows[2].line, 5);
+  EXPECT_EQ(c.summary->rows, 4);
+  EXPECT_EQ(c.summary->accepted, 3);
+  EXPECT_EQ(c.summary->rejected, 1);
+}
+
+TEST(FeedReader, UnclosedQuoteBeforeALaterQuoteKeepsTheRowsBetween) {
+  // A stray quote "closes" at the next quote in the file. Text after that quote
+  // (case 1) or a record that does not fit the header (case 2: the quote ends
+  // a line) gives the runaway record away; only its first line is rejected.
+  const std::string stray = "bank,bank_counter,ID,\"王五,,,,2026-10-01,Q1,\n";  // line 2
+  const std::string g1 = "bank,bank_counter,,,,,,2026-05-01,G1,\n";             // line 3
+  const std::string g3 = "bank,bank_counter,,,,,,2026-05-03,G3,\n";             // line 5
+  {
+    const Collected c = ReadText(
+        "feed.csv",
+        std::string(kHeader) + stray + g1 + "bank,bank_counter,,\"李四\",,,,2026-05-02,G2,\n" + g3,
+        Options());
+    ASSERT_TRUE(c.summary.has_value()) << c.summary.error().message;
+    ASSERT_EQ(c.rejects.size(), 1u);
+    EXPECT_EQ(c.rejects[0].line, 2);
+    EXPECT_THAT(c.rejects[0].reason, HasSubstr("not closed on this line"));
+    ASSERT_EQ(c.rows.size(), 3u);
+    EXPECT_EQ(c.rows[1].name, "李四");
+    EXPECT_EQ(c.rows[1].line, 4);
+    EXPECT_EQ(c.rows[2].ref, "G3");
+  }
+  {
+    const Collected c = ReadText(
+        "feed.csv",
+        std::string(kHeader) + stray + g1 + "bank,bank_counter,,,,,,2026-05-02,G2,x\"\n" + g3,
+        Options());
+    ASSERT_TRUE(c.summary.has_value()) << c.summary.error().message;
+    std::vector<int64_t> lines;
+    for (const FeedReject& r : c.rejects) lines.push_back(r.line);
+    EXPECT_THAT(lines, ElementsAre(2, 4));
+    // Line 4, read on its own, has a detail that is not JSON: a reject of its own.
+    EXPECT_THAT(Fields(c.rejects), ElementsAre("row", "detail"));
+    EXPECT_THAT(c.rejects[0].reason, HasSubstr("not closed on this line"));
+    ASSERT_EQ(c.rows.size(), 2u);
+    EXPECT_EQ(c.rows[0].ref, "G1");
+    EXPECT_EQ(c.rows[1].ref, "G3");
+    EXPECT_EQ(c.rows[1].line, 5);
+  }
+}
+
 TEST(FeedReader, RejectsMissingRequiredValues) {
   const Collected c = ReadText("feed.csv",
                                "source,kind,occurred_on,ref\n"
@@ -482,18 +546,125 @@ TEST(FeedReader, ConvertsGbkFilesToUtf8) {
   EXPECT_NE(c.summary->sha256, ReadText("u.csv", utf8, Options(&*m)).summary->sha256);
 }
 
-TEST(FeedReader, GbkConversionFailureIsAnErrorNamingTheLine) {
+// Rows and rejects in the order the callbacks ran: "row L" / "reject L field".
+std::vector<std::string> ReadEvents(const std::string& name, const std::string& bytes,
+                                    const FeedReadOptions& options,
+                                    std::vector<FeedReject>* rejects = nullptr) {
+  std::vector<std::string> events;
+  Result<FeedReadSummary> s = ReadFeedBytes(
+      name, bytes, options,
+      [&](const FeedRow& r) { events.push_back("row " + std::to_string(r.line)); },
+      [&](const FeedReject& r) {
+        events.push_back("reject " + std::to_string(r.line) + " " + r.field);
+        if (rejects != nullptr) rejects->push_back(r);
+      });
+  if (!s) events.push_back("error: " + s.error().message);
+  return events;
+}
+
+TEST(FeedReader, GbkRowThatDoesNotConvertIsAnEncodingRejectAndTheOtherRowsAreRead) {
   ScratchDir dir;
   Result<Mapping> m = LoadMapping(dir.Write("m.toml", kGbkMapping));
   ASSERT_TRUE(m.has_value());
+  const std::string bad = "HH2,\xFF\xFE\x80,x,2026/5/3,y";
   const std::string gbk =
-      Encode("记录编号,死者姓名,性别,火化日期,殡仪馆\nHH1,王,女,2026/5/3,x\n", "GBK") +
-      "HH2,\xFF\xFF,x,2026/5/3,y\n";
+      Encode("记录编号,死者姓名,性别,火化日期,殡仪馆\r\nHH1,王,女,2026/5/3,x\r\n", "GBK") + bad +
+      "\r\n" + Encode("HH3,李,男,2026/5/4,y\r\n", "GBK") + "\xB0\n" +
+      Encode("HH5,张,男,2026/5/5,z\r\n", "GBK");
   const Collected c = ReadFile(dir.Write("f.csv", gbk), Options(&*m));
-  ASSERT_FALSE(c.summary.has_value());
-  EXPECT_THAT(c.summary.error().message,
-              AllOf(HasSubstr("f.csv: line 3: not valid GBK"), HasSubstr("encoding")));
-  EXPECT_THAT(c.rows, IsEmpty());
+  ASSERT_TRUE(c.summary.has_value()) << c.summary.error().message;
+  ASSERT_EQ(c.rows.size(), 3u);
+  EXPECT_EQ(c.rows[0].name, "王");
+  EXPECT_EQ(c.rows[1].name, "李");
+  EXPECT_EQ(c.rows[1].line, 4);
+  EXPECT_EQ(c.rows[2].name, "张");
+  EXPECT_EQ(c.rows[2].line, 6);
+  ASSERT_EQ(c.rejects.size(), 2u);
+  const FeedReject& r = c.rejects[0];
+  EXPECT_EQ(r.file, dir.Path("f.csv"));
+  EXPECT_EQ(r.line, 3);
+  EXPECT_EQ(r.field, "encoding");
+  EXPECT_THAT(r.reason, HasSubstr("encoding: the row is not valid GBK as the mapping declares"));
+  EXPECT_THAT(r.reason, HasSubstr("at byte 5 of the line"));
+  EXPECT_THAT(r.reason, Not(HasSubstr("HH2")));
+  EXPECT_EQ(r.reason.find('\xFF'), std::string::npos);
+  EXPECT_EQ(r.raw, bad);  // the bytes as received, without CRLF
+  EXPECT_EQ(c.rejects[1].line, 5);
+  EXPECT_EQ(c.rejects[1].raw, "\xB0");
+  EXPECT_EQ(c.summary->rows, 5);
+  EXPECT_EQ(c.summary->accepted, 3);
+  EXPECT_EQ(c.summary->rejected, 2);
+  // In file order.
+  EXPECT_THAT(ReadEvents("f.csv", gbk, Options(&*m)),
+              ElementsAre("row 2", "reject 3 encoding", "row 4", "reject 5 encoding", "row 6"));
+}
+
+TEST(FeedReader, Gb18030RowsThatDoNotConvertAreRejectedUpToATruncatedLastLine) {
+  ScratchDir dir;
+  std::string mapping = kGbkMapping;
+  mapping.replace(mapping.find("\"GBK\""), 5, "\"GB18030\"");
+  Result<Mapping> m = LoadMapping(dir.Write("m.toml", mapping));
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  const std::string gb =
+      Encode("记录编号,死者姓名,性别,火化日期,殡仪馆\nHH1,𠀀王,女,2026/5/3,x\n", "GB18030") +
+      "HH2,\xFF,x,2026/5/3,y\n" + Encode("HH3,李,男,2026/5/4,y\n", "GB18030") + "HH4,\x81\x30";
+  std::vector<FeedReject> rejects;
+  EXPECT_THAT(ReadEvents("f.csv", gb, Options(&*m), &rejects),
+              ElementsAre("row 2", "reject 3 encoding", "row 4", "reject 5 encoding"));
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_THAT(rejects[0].reason, HasSubstr("not valid GB18030 as the mapping declares"));
+  EXPECT_THAT(rejects[1].reason, HasSubstr("the file ends inside a multi-byte character"));
+  EXPECT_EQ(rejects[1].raw, "HH4,\x81\x30");
+}
+
+TEST(FeedReader, GbkLineInsideAQuotedMultiLineRecordRejectsThatRecord) {
+  ScratchDir dir;
+  Result<Mapping> m = LoadMapping(dir.Write("m.toml", kGbkMapping));
+  ASSERT_TRUE(m.has_value());
+  const std::string first = Encode("HH2,王,女,2026/5/3,\"第一行", "GBK");
+  const std::string second = "\xFF\xFF\"";
+  const std::string gbk =
+      Encode("记录编号,死者姓名,性别,火化日期,殡仪馆\nHH1,王,女,2026/5/3,x\n", "GBK") + first +
+      "\r\n\r\n" + second + "\r\n" + Encode("HH3,李,男,2026/5/4,\"两\n行\"\n", "GBK");
+  std::vector<FeedReject> rejects;
+  EXPECT_THAT(ReadEvents("f.csv", gbk, Options(&*m), &rejects),
+              ElementsAre("row 2", "reject 3 encoding", "row 6"));
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_EQ(rejects[0].raw, first + "\r\n\r\n" + second);  // the record as received
+  EXPECT_THAT(rejects[0].reason, HasSubstr("at byte 1 of line 5, inside this quoted record"));
+}
+
+TEST(FeedReader, GbkHeaderThatDoesNotConvertIsAnErrorNamingTheLine) {
+  ScratchDir dir;
+  Result<Mapping> m = LoadMapping(dir.Write("m.toml", kGbkMapping));
+  ASSERT_TRUE(m.has_value());
+  for (const std::string& gbk : {Encode("记录编号,死者姓名,性别,火化日期,", "GBK") + "\xFF\n" +
+                                     Encode("HH1,王,女,2026/5/3,x\n", "GBK"),
+                                 std::string("\xFF\n"), std::string("\n\x81")}) {
+    const Collected c = ReadFile(dir.Write("f.csv", gbk), Options(&*m));
+    ASSERT_FALSE(c.summary.has_value());
+    EXPECT_THAT(
+        c.summary.error().message,
+        AllOf(HasSubstr("f.csv: line "), HasSubstr(": not valid GBK"), HasSubstr("encoding")));
+    EXPECT_THAT(c.rows, IsEmpty());
+    EXPECT_THAT(c.rejects, IsEmpty());
+  }
+}
+
+TEST(FeedReader, GbkJsonLinesLineThatDoesNotConvertIsAnEncodingReject) {
+  Mapping m = CanonicalMapping(FeedFormat::kJsonLines);
+  m.encoding = "GBK";
+  const std::string good = Encode(
+      "{\"source\":\"s\",\"kind\":\"k\",\"name\":\"王\",\"occurred_on\":\"2026-05-01\","
+      "\"ref\":\"R1\"}\n",
+      "GBK");
+  const std::string bad = "{\"source\":\"s\",\"name\":\"\xFF\"}";
+  std::vector<FeedReject> rejects;
+  EXPECT_THAT(ReadEvents("f.jsonl", good + bad + "\n\n" + good + bad, Options(&m), &rejects),
+              ElementsAre("row 1", "reject 2 encoding", "row 4", "reject 5 encoding"));
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_EQ(rejects[0].raw, bad);
+  EXPECT_THAT(rejects[0].reason, HasSubstr("not valid GBK as the mapping declares"));
 }
 
 TEST(FeedReader, MappedHeaderMissingColumnsIsAnErrorListingThem) {
@@ -669,6 +840,63 @@ TEST(FeedReader, SurvivesMutatedInputWithoutLosingCount) {
     EXPECT_EQ(s->rejected, rejects);
     EXPECT_EQ(s->rows, rows + rejects);
   }
+}
+
+TEST(FeedReader, SurvivesMutatedGbkInputWithoutLosingCount) {
+  // As above, for a GBK file: bad bytes, quotes and line breaks anywhere; every
+  // row read is accepted or rejected, and the rejects come in file order.
+  Mapping m = CanonicalMapping(FeedFormat::kCsv);
+  m.encoding = "GBK";
+  const std::string seed =
+      Encode(std::string(kHeader) + kGoodRow +
+                 "bank,k,,\"王 \"\"五\"\" 六\",M,1950-01-01,r,2026-05-01,R2,\"{\"\"x\"\":1}\"\r\n" +
+                 kGoodRow,
+             "GBK");
+  uint32_t state = 54321;
+  const auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return state >> 8;
+  };
+  const char kSpecial[] = {',', '"', '\n', '\r', '\x81', '\xFF', '\x80', '\xCD'};
+  int read = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = seed;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t pos = next() % text.size();
+      switch (next() % 3) {
+        case 0:
+          text[pos] = kSpecial[next() % sizeof(kSpecial)];
+          break;
+        case 1:
+          text.insert(pos, 1, kSpecial[next() % sizeof(kSpecial)]);
+          break;
+        default:
+          text.erase(pos, 1 + next() % 3);
+      }
+    }
+    int64_t rows = 0, rejects = 0, last_line = 0;
+    bool in_order = true;
+    Result<FeedReadSummary> s = ReadFeedBytes(
+        "fuzz.csv", text, Options(&m),
+        [&](const FeedRow& r) {
+          ++rows;
+          in_order = in_order && r.line > last_line;
+          last_line = r.line;
+        },
+        [&](const FeedReject& r) {
+          ++rejects;
+          in_order = in_order && r.line > last_line;
+          last_line = r.line;
+        });
+    if (!s) continue;
+    ++read;
+    EXPECT_EQ(s->accepted, rows);
+    EXPECT_EQ(s->rejected, rejects);
+    EXPECT_EQ(s->rows, rows + rejects);
+    EXPECT_TRUE(in_order) << "round " << round;
+  }
+  EXPECT_GT(read, 1000);  // most mutations leave the header readable
 }
 
 }  // namespace

@@ -112,45 +112,62 @@ std::string Sha256Hex(std::string_view bytes) {
   return out;
 }
 
-Result<std::string> ConvertToUtf8(std::string_view bytes, std::string_view encoding,
-                                  std::string_view file) {
+Result<ConvertedText> ConvertToUtf8(std::string_view bytes, std::string_view encoding) {
   const std::string from(encoding);
   iconv_t cd = ::iconv_open("UTF-8", from.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     return Internal(fmt::format("iconv cannot convert from {} on this system", encoding));
   }
-  std::string out;
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  ConvertedText result;
+  std::string& out = result.utf8;
   // GBK's 2-byte characters become 3 bytes of UTF-8; GB18030's 4-byte ones stay 4.
   out.resize(bytes.size() + bytes.size() / 2 + 16);
-  char* in = const_cast<char*>(bytes.data());  // iconv's signature; it does not write
-  size_t in_left = bytes.size();
-  size_t done = 0;
-  Status status;
-  while (in_left > 0) {
+  size_t in_pos = 0;      // next input byte to convert
+  size_t done = 0;        // output bytes written
+  int64_t line = 1;       // physical line of the input byte at `counted`
+  size_t line_start = 0;  // where that line starts
+  size_t counted = 0;     // input bytes whose LFs are counted in `line`
+  while (in_pos < bytes.size()) {
+    char* in = const_cast<char*>(bytes.data() + in_pos);  // iconv's signature; it does not write
+    size_t in_left = bytes.size() - in_pos;
     char* dst = out.data() + done;
     size_t dst_left = out.size() - done;
     const size_t rc = ::iconv(cd, &in, &in_left, &dst, &dst_left);
     done = out.size() - dst_left;
+    in_pos = bytes.size() - in_left;
     if (rc != static_cast<size_t>(-1)) continue;
-    if (errno == E2BIG) {
+    const int err = errno;
+    if (err == E2BIG) {
       out.resize(out.size() * 2);
       continue;
     }
-    const size_t offset = bytes.size() - in_left;
-    const auto line =
-        1 + std::count(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(offset), '\n');
-    const char* what = errno == EINVAL ? "the file ends inside a multi-byte character"
-                                       : "an invalid byte sequence";
-    status = InvalidArgument(fmt::format(
-        "{}: line {}: not valid {} ({} at byte offset {}); check encoding in the mapping's "
-        "[mapping] table (UTF-8, GBK or GB18030)",
-        file, line, encoding, what, offset));
-    break;
+    // EILSEQ (or EINVAL: the data ends inside a character) at in_pos. That byte
+    // is not an LF: ASCII always converts.
+    for (size_t p = counted; p < in_pos; ++p) {
+      if (bytes[p] == '\n') {
+        ++line;
+        line_start = p + 1;
+      }
+    }
+    counted = in_pos;
+    if (result.bad_lines.empty() || result.bad_lines.back().line != line) {
+      const size_t nl = bytes.find('\n', in_pos);
+      size_t line_end = nl == std::string_view::npos ? bytes.size() : nl;
+      if (line_end > line_start && bytes[line_end - 1] == '\r') --line_end;
+      result.bad_lines.push_back(BadLine{line, in_pos - line_start, err == EINVAL,
+                                         bytes.substr(line_start, line_end - line_start)});
+    }
+    if (out.size() - done < kReplacement.size()) out.resize(out.size() * 2);
+    out.replace(done, kReplacement.size(), kReplacement);
+    done += kReplacement.size();
+    ::iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial state
+    // Skip the byte and read on; a truncated character is the end of the data.
+    in_pos = err == EINVAL ? bytes.size() : in_pos + 1;
   }
   ::iconv_close(cd);
-  if (!status) return tl::unexpected(status.error());
   out.resize(done);
-  return out;
+  return result;
 }
 
 }  // namespace tacit::feed_internal

@@ -4,8 +4,10 @@
 #define TACIT_SRC_FEED_FILE_BYTES_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tacit/result.h"
 
@@ -42,11 +44,31 @@ class FileBytes {
 // Lower-case hex SHA-256 of `bytes` (64 characters).
 std::string Sha256Hex(std::string_view bytes);
 
-// Converts `bytes` in `encoding` ("GBK" or "GB18030") to UTF-8 with iconv.
-// Errors (kInvalidArgument) name `file`, the 1-based line and byte offset where
-// conversion failed, and the encoding; never the bytes themselves.
-Result<std::string> ConvertToUtf8(std::string_view bytes, std::string_view encoding,
-                                  std::string_view file);
+// A line of a converted file whose bytes are not valid in the file's encoding.
+struct BadLine {
+  int64_t line = 0;        // 1-based physical line
+  size_t offset = 0;       // 0-based byte of the line where conversion failed
+  bool truncated = false;  // the data ends inside a multi-byte character
+  std::string_view bytes;  // the line as received, without its LF (or CRLF)
+};
+
+// A file converted to UTF-8.
+struct ConvertedText {
+  // The text in UTF-8. In a line that does not convert, each byte that cannot
+  // be converted is replaced by U+FFFD and the rest of the line is converted
+  // as usual, so the line keeps its quotes, delimiters and line break (neither
+  // encoding uses a byte below 0x40 inside a multi-byte character) and every
+  // line keeps its number. Such a line is never blank.
+  std::string utf8;
+  std::vector<BadLine> bad_lines;  // in file order; views into the input bytes
+};
+
+// Converts `bytes` in `encoding` ("GBK" or "GB18030") to UTF-8 with iconv. A
+// byte sequence that is not valid in the encoding does not stop the
+// conversion: the physical line holding it (split on LF) is listed in
+// bad_lines, once, for the caller to reject. The only error (kInternal) is an
+// encoding this system's iconv does not know.
+Result<ConvertedText> ConvertToUtf8(std::string_view bytes, std::string_view encoding);
 
 }  // namespace tacit::feed_internal
 

@@ -4,6 +4,7 @@
 // walks it line by line without copying, and, when a province is asked for,
 // skips every line whose code does not start with it before splitting fields.
 #include <cstdio>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,11 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 // Splits one CSV record (no line break inside) into fields. Quoted fields may
 // contain commas and doubled quotes; `scratch` holds unescaped copies when needed,
 // so the views stay valid until the next call. Returns false on a broken quote.
+// `scratch` is a deque: growing it never moves the strings already in it, so the
+// views into earlier copies (short strings live inside the string object) stay
+// valid when a later field of the same line needs a new one.
 bool SplitCsvLine(std::string_view line, std::vector<std::string_view>& fields,
-                  std::vector<std::string>& scratch) {
+                  std::deque<std::string>& scratch) {
   fields.clear();
   size_t used_scratch = 0;
   size_t i = 0;
@@ -111,7 +115,7 @@ Status LoadLevel(const std::string& dir, const LevelFile& spec, std::string_view
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
 
   std::vector<std::string_view> fields;
-  std::vector<std::string> scratch;
+  std::deque<std::string> scratch;
   const size_t code_length = static_cast<size_t>(RegionCodeLength(spec.level));
   const size_t parent_length =
       spec.level == RegionLevel::kProvince

