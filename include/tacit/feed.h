@@ -111,6 +111,9 @@ struct FeedReadOptions {
   // Unset: every kind is accepted. Called at most once per distinct kind value
   // of a file (results are cached while reading).
   std::function<bool(std::string_view kind)> is_known_kind;
+  // Partner sources the policy declares; a row from another source is rejected.
+  // Unset: every source is accepted. Cached like is_known_kind.
+  std::function<bool(std::string_view source)> is_known_source;
   Date today;  // occurred_on (and birth_date) after today is rejected
   // Called once with the hex SHA-256 of the file's bytes before anything else
   // is read. Returning false skips the file (e.g. this batch was ingested

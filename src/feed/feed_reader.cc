@@ -168,6 +168,7 @@ class Reader {
     }
   }
   bool KindKnown(std::string_view kind);
+  bool SourceKnown(std::string_view source);
   std::optional<Sex> ParseSex(std::string_view text) const;
   std::string DateReason(Field f, const DateFormat& format) const;
   // Reads the JSON value for a canonical field into values_[i]; false (after
@@ -193,6 +194,7 @@ class Reader {
   DateFormat occurred_format_;
   DateFormat birth_format_;
   std::vector<std::pair<std::string, bool>> kind_cache_;
+  std::vector<std::pair<std::string, bool>> source_cache_;
   // Checks that a detail text is one JSON object, without allocating when it is
   // flat (the common case).
   feed_internal::JsonLineParser detail_checker_{{}};
@@ -513,6 +515,16 @@ bool Reader::TakeJsonField(int i, const feed_internal::JsonValue& value, int64_t
   return false;
 }
 
+bool Reader::SourceKnown(std::string_view source) {
+  if (!options_.is_known_source) return true;
+  for (const auto& [s, known] : source_cache_) {
+    if (s == source) return known;
+  }
+  const bool known = options_.is_known_source(source);
+  if (source_cache_.size() < 64) source_cache_.emplace_back(std::string(source), known);
+  return known;
+}
+
 bool Reader::KindKnown(std::string_view kind) {
   if (!options_.is_known_kind) return true;
   for (const auto& [k, known] : kind_cache_) {
@@ -559,6 +571,12 @@ void Reader::Emit(int64_t line, std::string_view raw) {
     return Reject(line, raw, "source",
                   "source: required value is empty (give it in the file, as [constants] source "
                   "in the mapping, or as the default source of the import)");
+  }
+
+  if (!SourceKnown(row.source)) {
+    return Reject(line, raw, "source",
+                  "source: not a partner source the policy declares (a partner sends only what it is "
+                  "registered for; see [sources] in the policy)");
   }
 
   std::string_view kind = values_[Index(Field::kKind)];

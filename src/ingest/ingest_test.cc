@@ -153,6 +153,19 @@ TEST_F(IngestTest, ARejectedRowAboutSomeoneOutsideTheRegistryIsNotKeptInQuaranti
   EXPECT_NE(text.str().find("非领取人员"), std::string::npos);
 }
 
+TEST_F(IngestTest, RowsFromASourceThePolicyDoesNotDeclareAreRefused) {
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << "my_friends_spreadsheet,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,X1,\n";
+  csv << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-04,X2,\n";
+  auto r = Ingest({Write("mixed.csv", csv.str())});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)[0].batch.rejected, 1);
+  EXPECT_EQ((*r)[0].batch.linked, 1);
+  ASSERT_EQ((*r)[0].reject_sample.size(), 1u);
+  EXPECT_EQ((*r)[0].reject_sample[0].field, "source");
+}
+
 TEST_F(IngestTest, EmptyReportsOfDifferentMonthsAreDifferentBatches) {
   const std::string may = Write("household-2026-05.csv", kHeader);
   const std::string june = Write("household-2026-06.csv", kHeader);
