@@ -195,17 +195,21 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   std::vector<int32_t> last_alive(keys.capacity(), kNoDate), death(keys.capacity(), kNoDate);
   std::vector<uint32_t> seen_alive(keys.capacity(), 0), seen_dead(keys.capacity(), 0);  // file stamp
 
-  {
-    // Roughly 100 bytes a row: tells the store whether a bulk load follows.
+  // The unit of work opens at the first file that is not ingested already, with
+  // a hint of how much follows (roughly 100 bytes a row) so the store can load
+  // in bulk; a call whose files are all known opens nothing.
+  std::unique_ptr<StoreTransaction> unit;
+  auto open_unit = [&](size_t first) -> Status {
     uintmax_t bytes = 0;
-    for (const IngestInput& in : inputs) {
+    for (size_t k = first; k < inputs.size(); ++k) {
       std::error_code ec;
-      const auto size = std::filesystem::file_size(in.path, ec);
+      const auto size = std::filesystem::file_size(inputs[k].path, ec);
       if (!ec) bytes += size;
     }
     RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(bytes / 100)));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+    ASSIGN_OR_RETURN(unit, store.Begin());
+    return {};
+  };
   std::vector<IngestFileReport> reports;
   // Parse ahead on worker threads while this thread applies the files in order.
   const size_t ahead = static_cast<size_t>(std::max(1, options.parse_threads));
@@ -235,6 +239,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
       reports.push_back(std::move(report));
       continue;
     }
+    if (!unit) RETURN_IF_ERROR(open_unit(i));
     BatchRecord batch;
     batch.sha256 = parsed.summary.sha256;
     batch.file_name = file_name;
@@ -285,8 +290,10 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   }
   std::sort(merged.begin(), merged.end(),
             [](const PersonSignal& a, const PersonSignal& b) { return a.person < b.person; });
-  RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
-  RETURN_IF_ERROR(unit->Commit());
+  if (unit) {
+    RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
+    RETURN_IF_ERROR(unit->Commit());
+  }
   return reports;
 }
 
