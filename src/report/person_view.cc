@@ -46,7 +46,8 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
   view.certification = DeriveCertification(policy, facts, as_of);
   ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(key));
   ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
-  const std::optional<Month> first_run = runs.empty() ? std::nullopt : std::optional<Month>(runs.front().month);
+  const bool has_run = !runs.empty();
+  const Month first_run = has_run ? runs.front().month : Month();
   const Month through = MonthOf(as_of);
   for (EntitlementRecord& e : ents) {
     EntitlementView ev;
@@ -54,7 +55,7 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
     const auto schedule =
         DeriveSchedule(policy, e.terms, facts, through - std::max(1, months) + 1, through, as_of);
     for (const MonthDecision& d : schedule) {
-      EntitlementView::MonthRow row{d, 0, !first_run || d.month < *first_run};
+      EntitlementView::MonthRow row{d, 0, !has_run || d.month < first_run};
       for (const PaymentRecord& p : ev.ledger.payments) {
         if (p.month == d.month) row.paid += p.amount;
       }

@@ -204,8 +204,10 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
   if (through < from) return out;
   const std::vector<Certification> certs = DeriveCertifications(policy, facts, as_of);
   const Fact* death = FindDeath(policy, facts, as_of);
-  const std::optional<Month> death_month =
-      death ? std::optional<Month>(MonthOf(death->occurred_on)) : std::nullopt;
+  // Plain values rather than optional<Month>: g++ 12 reports a spurious
+  // maybe-uninitialized read through the optional.
+  const bool has_death = death != nullptr;
+  const Month death_month = has_death ? MonthOf(death->occurred_on) : Month();
   // The previous system's certification (the registry baseline) vouches for
   // every month before it, whatever tacit's own certifications say.
   const Certification* baseline = nullptr;
@@ -218,7 +220,7 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
     MonthDecision d;
     d.month = m;
     const std::string month_text = explain ? m.ToString() : std::string();
-    if (death_month && m > *death_month) {
+    if (has_death && m > death_month) {
       d.status = MonthStatus::kTerminated;
       d.rule = "terminate.death";
       d.evidence_id = death->evidence_id;
@@ -238,7 +240,7 @@ std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const Entitlemen
       }
     }
     const Fen amount = terms.AmountIn(m);
-    const std::string death_note = explain && death_month && m == *death_month ? "（死亡当月照发）" : "";
+    const std::string death_note = explain && has_death && m == death_month ? "（死亡当月照发）" : "";
     if (in_force != nullptr &&
         m <= MonthOf(in_force->on) + policy.certification_cycle_months.At(in_force->on)) {
       const Month valid_through = MonthOf(in_force->on) + policy.certification_cycle_months.At(in_force->on);
