@@ -226,7 +226,8 @@ class Store {
   virtual Result<std::vector<std::string>> RegionCodes() = 0;
 
   // Adds or updates persons and entitlements, never duplicating: a person is
-  // keyed by identity number, an entitlement by (person, scheme, paying region).
+  // keyed by identity number, an entitlement by (person, scheme); a changed
+  // paying region is a transfer of the same entitlement.
   // A changed monthly amount becomes a new amount step from `effective`, so the
   // months already derived keep the amount that was in force for them.
   virtual Result<RegistryImportCounts> ImportRegistry(const std::vector<RegistryRow>& rows,

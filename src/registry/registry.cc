@@ -174,6 +174,10 @@ Result<RegistryImportResult> ImportRegistryFile(Store& store, const Policy& poli
 
   RegistryImportResult result;
   std::vector<RegistryRow> rows;
+  // (person, scheme) pairs seen in this file: a second row in the same scheme is
+  // a suspected duplicate pension (重复领取), for a person to resolve, never a
+  // second payment.
+  std::unordered_set<std::string> person_schemes;
   std::array<std::string_view, kColumnCount> fields;
   while (scanner.Next(&rec)) {
     ++result.rows;
@@ -195,6 +199,12 @@ Result<RegistryImportResult> ImportRegistryFile(Store& store, const Policy& poli
     RegistryRow row;
     if (auto problem = ParseRow(fields, policy, today, counties, row)) {
       reject(problem->field, problem->reason);
+      continue;
+    }
+    if (!person_schemes.insert(fmt::format("{}/{}", row.person.key, static_cast<int>(row.scheme))).second) {
+      reject("scheme",
+             "a second row for this person in the same scheme: suspected duplicate pension (重复领取基本养老保险), "
+             "not imported; resolve it in the registry (one row per person and scheme)");
       continue;
     }
     rows.push_back(std::move(row));

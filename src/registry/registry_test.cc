@@ -87,6 +87,31 @@ TEST_F(RegistryTest, ImportsGoodRowsAndQuarantinesBadOnesWithLineAndField) {
   EXPECT_EQ((*store_->FindPerson((*li)->key))->baseline_certified, kToday);
 }
 
+TEST_F(RegistryTest, ASecondRowInTheSameSchemeIsASuspectedDuplicateAndAChangedRegionIsATransfer) {
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << Id("14010519500101123") << ",张三,M,1950-01-01,,140105001001,enterprise,140105,3000.00,2010-02,0,,,\n";
+  csv << Id("14010519500101123") << ",张三,M,1950-01-01,,140105001001,enterprise,140106,3000.00,2010-02,0,,,\n";
+  auto r = ImportRegistryFile(*store_, policy_, Write(csv.str()), kToday);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->accepted, 1);
+  ASSERT_EQ(r->rejects.size(), 1u);
+  EXPECT_EQ(r->rejects[0].line, 3);
+  EXPECT_EQ(r->rejects[0].field, "scheme");
+  EXPECT_NE(r->rejects[0].reason.find("duplicate"), std::string::npos);
+
+  std::ostringstream moved;
+  moved << kHeader;
+  moved << Id("14010519500101123") << ",张三,M,1950-01-01,,140106001001,enterprise,140106,3000.00,2010-02,0,,,\n";
+  auto again = ImportRegistryFile(*store_, policy_, Write(moved.str()), kToday);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->counts.entitlements_added, 0);
+  EXPECT_EQ(again->counts.entitlements_updated, 1);
+  auto ents = store_->EntitlementsOf(ParseIdNumber(Id("14010519500101123"), kToday).id.key());
+  ASSERT_EQ(ents->size(), 1u) << "a transfer, not a second pension";
+  EXPECT_EQ((*ents)[0].terms.paying_region, "140106");
+}
+
 TEST_F(RegistryTest, MissingRequiredColumnIsAnErrorThatNamesIt) {
   const std::string path = Write("id_number,name,sex\n");
   auto r = ImportRegistryFile(*store_, policy_, path, kToday);

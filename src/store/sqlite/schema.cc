@@ -46,7 +46,9 @@ CREATE TABLE entitlement (
   scheme        INTEGER NOT NULL,
   paying_region TEXT NOT NULL,
   start_month   INTEGER NOT NULL,
-  UNIQUE (person_key, scheme, paying_region)
+  -- One entitlement per person and scheme: a changed paying region is a
+  -- transfer (an update), never a second pension.
+  UNIQUE (person_key, scheme)
 );
 CREATE TABLE entitlement_amount (
   entitlement_id INTEGER NOT NULL REFERENCES entitlement(id),

@@ -265,10 +265,11 @@ class SqliteStore final : public Store {
         "UPDATE person SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, region_code = ?6, special_care = ?7, "
         "baseline_certified = ?8, updated_at = ?9 WHERE person_key = ?1"));
     ASSIGN_OR_RETURN(Stmt find_ent, db_.Prepare(
-        "SELECT id, start_month FROM entitlement WHERE person_key = ? AND scheme = ? AND paying_region = ?"));
+        "SELECT id, start_month, paying_region FROM entitlement WHERE person_key = ? AND scheme = ?"));
     ASSIGN_OR_RETURN(Stmt insert_ent, db_.Prepare(
         "INSERT INTO entitlement(person_key, scheme, paying_region, start_month) VALUES(?,?,?,?)"));
     ASSIGN_OR_RETURN(Stmt update_ent, db_.Prepare("UPDATE entitlement SET start_month = ? WHERE id = ?"));
+    ASSIGN_OR_RETURN(Stmt update_region, db_.Prepare("UPDATE entitlement SET paying_region = ? WHERE id = ?"));
     ASSIGN_OR_RETURN(Stmt move_first_step, db_.Prepare(
         "UPDATE entitlement_amount SET from_month = ?1 WHERE entitlement_id = ?2 AND from_month = ?3"));
     ASSIGN_OR_RETURN(Stmt last_amount, db_.Prepare(
@@ -316,8 +317,7 @@ class SqliteStore final : public Store {
       }
       find_person.Reset();
 
-      find_ent.Reset().Bind(1, static_cast<int64_t>(p.key)).Bind(2, static_cast<int>(row.scheme))
-          .Bind(3, row.paying_region);
+      find_ent.Reset().Bind(1, static_cast<int64_t>(p.key)).Bind(2, static_cast<int>(row.scheme));
       ASSIGN_OR_RETURN(bool ent_exists, find_ent.Step());
       if (!ent_exists) {
         find_ent.Reset();
@@ -332,8 +332,13 @@ class SqliteStore final : public Store {
       }
       const int64_t id = find_ent.Int(0);
       const int64_t stored_start = find_ent.Int(1);
+      const bool region_changed = find_ent.TextView(2) != row.paying_region;
       find_ent.Reset();
       bool ent_changed = false;
+      if (region_changed) {
+        RETURN_IF_ERROR(update_region.Bind(1, row.paying_region).Bind(2, id).Run());
+        ent_changed = true;
+      }
       if (stored_start != row.start.index()) {
         update_ent.Bind(1, row.start.index()).Bind(2, id);
         RETURN_IF_ERROR(update_ent.Run());
