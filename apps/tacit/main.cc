@@ -341,6 +341,9 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   fmt::print("4/6 导入待遇名册 (registry import) {}\n", files.registry_csv);
   ASSIGN_OR_RETURN(RegistryImportResult reg, ImportRegistryFile(store, policy, files.registry_csv, today));
   fmt::print("    {} 行, 接收 {}, 拒收 {}; 人员新增 {}\n", reg.rows, reg.accepted, reg.rejected, reg.counts.persons_added);
+  if (!reg.quarantine_path.empty()) {
+    fmt::print("    拒收行及原因 (如同一险种第二条待遇: 疑似重复领取, 待人工核查) 见 {}\n", reg.quarantine_path);
+  }
   fmt::print("5/6 导入部门数据 (ingest) {} 个文件 ...\n", files.feeds.size());
   std::vector<IngestInput> inputs;
   for (const DemoFeedFile& f : files.feeds) {
