@@ -477,10 +477,14 @@ class SqliteStore final : public Store {
     // grows in one forward run per batch. Records are not moved: `order` is the
     // permutation, and evidence[order[k]] gets id first_id + k.
     const size_t n = evidence.size();
+    // Sorted as (person, index) pairs in one contiguous array: comparing through
+    // the records themselves would miss the cache on every comparison.
+    std::vector<std::pair<PersonKey, uint32_t>> keyed(n);
+    for (size_t i = 0; i < n; ++i) keyed[i] = {evidence[i].person, static_cast<uint32_t>(i)};
+    std::sort(keyed.begin(), keyed.end());
     std::vector<uint32_t> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-    const auto by_person = [&evidence](uint32_t a, uint32_t b) { return evidence[a].person < evidence[b].person; };
-    std::stable_sort(order.begin(), order.end(), by_person);
+    for (size_t k = 0; k < n; ++k) order[k] = keyed[k].second;
+    keyed = {};
     ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
     std::unordered_map<std::string, int64_t> source_ids;  // of this batch
     std::vector<int64_t> source_of(n);
