@@ -53,7 +53,9 @@ Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& r
   std::error_code dir_error;
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directory(dir, dir_error);
-  std::string out = "file,line,field,reason,raw\n";
+  // A UTF-8 byte-order mark first: staff open quarantine files in Excel, which
+  // shows Chinese text without one as mojibake. tacit's own reader skips it.
+  std::string out = "\xEF\xBB\xBF" "file,line,field,reason,raw\n";
   for (const FeedReject& r : rejects) {
     AppendCsvField(&out, r.file);
     out.push_back(',');

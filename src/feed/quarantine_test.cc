@@ -25,6 +25,7 @@ TEST(WriteQuarantine, QuotesFieldsThatNeedIt) {
       WriteQuarantine(path, {FeedReject{"a.csv", 3, "row", "row: bad, really", "x,\"y\"\nz"},
                              FeedReject{"a.csv", 9, "sex", "sex: expected M", " s "}}));
   EXPECT_EQ(ReadAll(path),
+            "\xEF\xBB\xBF"
             "file,line,field,reason,raw\n"
             "a.csv,3,row,\"row: bad, really\",\"x,\"\"y\"\"\nz\"\n"
             "a.csv,9,sex,sex: expected M,\" s \"\n");
@@ -42,8 +43,10 @@ TEST(WriteQuarantine, RoundTripsThroughTheCsvReaderAndReplacesTheFile) {
   const std::string path = dir.Path("q.csv");
   ASSERT_TRUE(WriteQuarantine(path, {FeedReject{"old", 1, "row", "old", "old"}}));
   ASSERT_TRUE(WriteQuarantine(path, c.rejects));
-  const std::string text = ReadAll(path);
+  std::string text = ReadAll(path);
   EXPECT_THAT(text, testing::Not(HasSubstr("old")));
+  ASSERT_EQ(text.substr(0, 3), "\xEF\xBB\xBF") << "a byte-order mark for Excel";
+  text = text.substr(3);
   // Read it back with the feed module's own CSV scanner.
   feed_internal::CsvScanner scanner(text, ',');
   feed_internal::CsvRecord rec;
