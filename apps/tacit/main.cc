@@ -69,7 +69,12 @@ Result<Date> DateOption(const std::string& text, std::string_view flag) {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(g.db));
+  SqliteOptions options;
+  // Operators may size SQLite's page cache (MiB) for their machine.
+  if (const char* mb = std::getenv("TACIT_SQLITE_CACHE_MB"); mb != nullptr && std::atoi(mb) > 0) {
+    options.cache_mb = std::atoi(mb);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(g.db, options));
   return store;
 }
 

@@ -283,8 +283,14 @@ class Store {
   virtual Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) = 0;
 };
 
+struct SqliteOptions {
+  // Page cache in MiB: large enough to hold the evidence indexes of a bulk load
+  // so that each page is written once (memory is taken only as pages are used).
+  int cache_mb = 768;
+};
+
 // Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
 
 }  // namespace tacit
 

@@ -48,15 +48,14 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
 
-  Status Configure() {
+  Status Configure(const SqliteOptions& options) {
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed batch survives a power cut, not only a process crash.
     RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous=FULL"));
     // A page cache large enough to hold the evidence indexes of a province's
     // ingest, so a unit of work writes each page once at commit instead of
-    // spilling it again and again (memory is taken only as pages are used).
-    const char* cache_mb = std::getenv("TACIT_SQLITE_CACHE_MB");
-    RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA cache_size=-{}", (cache_mb ? std::atoi(cache_mb) : 768) * 1024)));
+    // spilling it again and again.
+    RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA cache_size=-{}", std::max(1, options.cache_mb) * 1024)));
     RETURN_IF_ERROR(db_.Exec("PRAGMA temp_store=MEMORY"));
     RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=268435456"));
     return {};
@@ -989,22 +988,22 @@ class SqliteStore final : public Store {
   std::unique_ptr<BulkRefs> bulk_refs_;
 };
 
-Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path, const SqliteOptions& options) {
   ASSIGN_OR_RETURN(Db db, Db::Open(path));
   auto store = std::make_unique<SqliteStore>(std::move(db));
-  RETURN_IF_ERROR(store->Configure());
+  RETURN_IF_ERROR(store->Configure(options));
   return store;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path));
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path, options));
   return std::unique_ptr<Store>(std::move(store));
 }
 
 Status MigrateSqliteStoreToVersionForTest(const std::string& path, int version) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path, SqliteOptions{}));
   return store->MigrateTo(version);
 }
 
