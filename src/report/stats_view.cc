@@ -42,7 +42,7 @@ nlohmann::json CountsJson(const StatsCounts& c) {
 
 std::string StatsText(const StatsReport& r) {
   std::ostringstream out;
-  out << fmt::format("待遇资格认证统计  区划 {} {}  月份 {}  截至 {}\n\n", r.region.empty() ? "全部" : r.region,
+  out << fmt::format("待遇资格认证统计  区划 {} {}  月份 {}  截至 {}\n\n", r.region.empty() ? "-" : r.region,
                      r.region_name, r.month.ToString(), r.as_of.ToString());
   out << "(recipients 领取人数, certified 已认证, due 60日内到期, lapsed 认证过期, none 未认证, deceased 已死亡;\n"
          " payable/suspended/terminated 本月正常/暂停/终止发放的待遇数; overpaid 多发待遇未追回额)\n\n";

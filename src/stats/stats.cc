@@ -57,7 +57,7 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
     ASSIGN_OR_RETURN(std::optional<Region> r, store.FindRegion(region));
     report.region_name = r ? r->name : "";
   } else {
-    report.region_name = "全部";
+    report.region_name = "全国 (all regions)";
   }
 
   std::unordered_map<int64_t, Fen> outstanding;
