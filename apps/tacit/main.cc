@@ -283,8 +283,19 @@ Status EvidenceExport(const Globals& g, const std::string& out_path) {
   return {};
 }
 
+Result<std::optional<RegionLevel>> LevelOption(const std::string& text) {
+  if (text.empty()) return std::optional<RegionLevel>();
+  if (text == "province") return std::optional<RegionLevel>(RegionLevel::kProvince);
+  if (text == "city") return std::optional<RegionLevel>(RegionLevel::kCity);
+  if (text == "county") return std::optional<RegionLevel>(RegionLevel::kCounty);
+  if (text == "township") return std::optional<RegionLevel>(RegionLevel::kTownship);
+  if (text == "village") return std::optional<RegionLevel>(RegionLevel::kVillage);
+  return InvalidArgument("--by: expected province, city, county, township or village");
+}
+
 Status Stats(const Globals& g, const std::string& region, const std::string& month_text, bool json,
-             const std::string& as_of_text) {
+             const std::string& as_of_text, const std::string& by) {
+  ASSIGN_OR_RETURN(std::optional<RegionLevel> level, LevelOption(by));
   ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
   Month month = MonthOf(as_of);
   if (!month_text.empty()) {
@@ -293,7 +304,7 @@ Status Stats(const Globals& g, const std::string& region, const std::string& mon
     month = *m;
   }
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  ASSIGN_OR_RETURN(StatsReport r, ComputeStats(*ready.first, ready.second, StatsOptions{region, month, as_of}));
+  ASSIGN_OR_RETURN(StatsReport r, ComputeStats(*ready.first, ready.second, StatsOptions{region, month, as_of, level}));
   std::cout << (json ? StatsJson(r) + "\n" : StatsText(r));
   return {};
 }
@@ -453,13 +464,16 @@ int Main(int argc, char** argv) {
   auto* evidence_export = evidence->add_subcommand("export", "every stored record, linked or not, as CSV");
   evidence_export->add_option("--out", evidence_out, "output file; default standard output");
 
-  std::string stats_region, stats_month, stats_as_of;
+  std::string stats_region, stats_month, stats_as_of, stats_by;
   bool stats_json = false;
   auto* stats = app.add_subcommand("stats", "statistics by administrative level and scheme (统计)");
   stats->add_option("--region", stats_region, "2/4/6/9/12-digit region code (区划代码); default all");
   stats->add_option("--month", stats_month, "month for payment status, YYYY-MM; default the current month");
   stats->add_option("--as-of", stats_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
   stats->add_flag("--json", stats_json, "print JSON");
+  stats->add_option("--by", stats_by,
+                    "group by this level under the region: city 市, county 县, township 乡镇/街道, village 村/社区 "
+                    "(default: one level below)");
 
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(
@@ -496,7 +510,7 @@ int Main(int argc, char** argv) {
   } else if (*evidence_export) {
     status = EvidenceExport(g, evidence_out);
   } else if (*stats) {
-    status = Stats(g, stats_region, stats_month, stats_json, stats_as_of);
+    status = Stats(g, stats_region, stats_month, stats_json, stats_as_of, stats_by);
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

@@ -8,6 +8,7 @@
 #define TACIT_STATS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct StatsOptions {
   std::string region;  // 2/4/6/9/12-digit prefix; empty: everything
   Month month;
   Date as_of;
+  // The level by_region groups at; unset: one level below `region`. Must be
+  // below the region's own level.
+  std::optional<RegionLevel> by_level;
 };
 
 struct StatsReport {

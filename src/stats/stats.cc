@@ -64,7 +64,13 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
   ASSIGN_OR_RETURN(std::vector<ReceivableRecord> open, store.OpenReceivables());
   for (const ReceivableRecord& r : open) outstanding[r.entitlement_id] += r.amount - r.recovered;
 
-  const size_t child_len = ChildLength(region.size());
+  size_t child_len = ChildLength(region.size());
+  if (options.by_level) {
+    child_len = static_cast<size_t>(RegionCodeLength(*options.by_level));
+    if (child_len <= region.size()) {
+      return InvalidArgument("--by: expected a level below the region's own (city, county, township or village)");
+    }
+  }
   std::map<std::string, StatsCounts> by_region;
   std::map<Scheme, StatsCounts> by_scheme;
   RETURN_IF_ERROR(store.ForEachPerson(region, [&](const PersonBundle& b) -> Status {

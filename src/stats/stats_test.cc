@@ -82,6 +82,13 @@ TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
   EXPECT_EQ(r->by_region[1].counts.deceased, 1);
   ASSERT_EQ(r->by_scheme.size(), 3u);
 
+  auto villages = ComputeStats(*store, policy, {"14", Month::Of(2026, 11), D("2026-11-27"), RegionLevel::kVillage});
+  ASSERT_TRUE(villages);
+  ASSERT_EQ(villages->by_region.size(), 3u);
+  EXPECT_EQ(villages->by_region[2].key, "140202001001");
+  EXPECT_EQ(villages->by_region[2].counts.recipients, 2);
+  EXPECT_FALSE(ComputeStats(*store, policy, {"1401", Month::Of(2026, 11), D("2026-11-27"), RegionLevel::kCity}));
+
   auto county = ComputeStats(*store, policy, {"140202", Month::Of(2026, 11), D("2026-11-27")});
   ASSERT_TRUE(county);
   EXPECT_EQ(county->total.recipients, 2);
