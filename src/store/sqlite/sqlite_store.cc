@@ -243,13 +243,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> RegionCodes() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code FROM region ORDER BY code"));
-    std::vector<std::string> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(s.Text(0));
-    }
-    return out;
+    return CollectRows<std::string>(s, [](const Stmt& r) { return r.Text(0); });
   }
 
   Result<RegistryImportCounts> ImportRegistry(const std::vector<RegistryRow>& rows, Month effective) override {
@@ -371,13 +365,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<PersonKey>> AllPersonKeys() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key FROM person ORDER BY person_key"));
-    std::vector<PersonKey> keys;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      keys.push_back(static_cast<PersonKey>(s.Int(0)));
-    }
-    return keys;
+    return CollectRows<PersonKey>(s, [](const Stmt& r) { return static_cast<PersonKey>(r.Int(0)); });
   }
 
   static constexpr std::string_view kBatchColumns =
