@@ -44,6 +44,20 @@ struct EntitlementTerms {
   std::string paying_region;  // 6-digit county code
   Month start;
   std::vector<AmountStep> amounts;  // ordered by from, at least one
+  // Months up to and including this one were paid by the previous system
+  // (registry column paid_through; set to the month before the first run that
+  // includes the entitlement when the registry gives none).
+  std::optional<Month> paid_through;
+  // Contribution months (含视同缴费) for the survivor benefits of an
+  // enterprise-scheme member; 0 when the registry does not say.
+  int contribution_months = 0;
+  // The day tacit first learned of this entitlement (its first registry import):
+  // when a second basic pension of the same person became known.
+  Date registered_on;
+  // A resident-scheme personal account and the subsidies in it, for the refund
+  // when the entitlement is terminated as a duplicate; unknown when absent.
+  std::optional<Fen> account_balance;
+  std::optional<Fen> account_subsidy;
 
   // The amount in force in month m (0 before the first step).
   Fen AmountIn(Month m) const;
@@ -56,6 +70,7 @@ struct Fact {
   std::string source;
   Date occurred_on;
   Date received_on;
+  std::string detail;  // the record's detail JSON object, or empty
 };
 
 struct PersonFacts {
@@ -93,8 +108,12 @@ std::vector<Certification> DeriveCertifications(const Policy& policy, const Pers
                                                 Date as_of);
 CertificationState DeriveCertification(const Policy& policy, const PersonFacts& facts, Date as_of);
 
-enum class MonthStatus { kPayable, kSuspended, kTerminated };
-std::string_view MonthStatusName(MonthStatus s);  // "payable", "suspended", "terminated"
+// payable: due this month. suspended: held, owed later when the reason is lifted
+// (a new certification, acquittal, reappearance). stopped: not owed and never
+// back-paid, though the entitlement goes on (a prison sentence being served).
+// terminated: the entitlement has ended (death, duplicate pension, fraud).
+enum class MonthStatus { kPayable, kSuspended, kTerminated, kStopped };
+std::string_view MonthStatusName(MonthStatus s);  // "payable", "suspended", "terminated", "stopped"
 
 struct MonthDecision {
   Month month;

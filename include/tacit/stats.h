@@ -31,6 +31,7 @@ struct StatsCounts {
   int64_t payable = 0;       // entitlements payable in the month
   int64_t suspended = 0;     // entitlements suspended in the month
   int64_t terminated = 0;    // entitlements terminated in the month
+  int64_t stopped = 0;       // entitlements stopped in the month (停发: a sentence being served)
   Fen overpaid_outstanding = 0;
 
   void Add(const StatsCounts& o);

@@ -21,6 +21,7 @@ std::string_view DecisionWord(MonthStatus s) {
     case MonthStatus::kPayable: return "pay";
     case MonthStatus::kSuspended: return "hold";
     case MonthStatus::kTerminated: return "stop";
+    case MonthStatus::kStopped: return "stop";
   }
   return "";
 }

@@ -13,6 +13,7 @@ std::string_view MonthStatusZh(MonthStatus s) {
     case MonthStatus::kPayable: return "正常发放";
     case MonthStatus::kSuspended: return "暂停发放";
     case MonthStatus::kTerminated: return "终止发放";
+    case MonthStatus::kStopped: return "停发";
   }
   return "";
 }

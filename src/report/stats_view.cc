@@ -18,8 +18,8 @@ std::string Methods(const StatsCounts& c) {
 }
 
 void Row(std::ostringstream& out, std::string_view key, std::string_view name, const StatsCounts& c) {
-  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>15}  {}\n", key, name, c.recipients,
-                     c.certified, c.due, c.lapsed, c.uncertified, c.deceased, c.payable, c.suspended, c.terminated,
+  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>9}{:>15}  {}\n", key, name, c.recipients,
+                     c.certified, c.due, c.lapsed, c.uncertified, c.deceased, c.payable, c.suspended, c.terminated, c.stopped,
                      FormatYuan(c.overpaid_outstanding), Methods(c));
 }
 
@@ -35,6 +35,7 @@ nlohmann::json CountsJson(const StatsCounts& c) {
           {"payable", c.payable},
           {"suspended", c.suspended},
           {"terminated", c.terminated},
+          {"stopped", c.stopped},
           {"overpaid_outstanding", FormatYuan(c.overpaid_outstanding)}};
 }
 
@@ -45,10 +46,10 @@ std::string StatsText(const StatsReport& r) {
   out << fmt::format("待遇资格认证统计  区划 {} {}  月份 {}  截至 {}\n\n", r.region.empty() ? "-" : r.region,
                      r.region_name, r.month.ToString(), r.as_of.ToString());
   out << "(recipients 领取人数, certified 已认证, due 60日内到期, lapsed 认证过期, none 未认证, deceased 已死亡;\n"
-         " payable/suspended/terminated 本月正常/暂停/终止发放的待遇数; overpaid 多发待遇未追回额)\n\n";
-  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>15}  {}\n", "code", "name",
+         " payable/suspended/terminated/stopped 本月正常/暂停/终止/停发的待遇数; overpaid 多发待遇未追回额)\n\n";
+  out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>9}{:>15}  {}\n", "code", "name",
                      "recipients", "certified", "due", "lapsed", "none", "deceased", "payable", "suspended",
-                     "terminated", "overpaid", "by method");
+                     "terminated", "stopped", "overpaid", "by method");
   Row(out, r.region.empty() ? "total" : r.region, "合计", r.total);
   out << "\n按下级区划 (by region)\n";
   for (const StatsGroup& g : r.by_region) Row(out, g.key, g.name, g.counts);

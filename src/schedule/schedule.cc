@@ -96,6 +96,7 @@ std::string_view MonthStatusName(MonthStatus s) {
     case MonthStatus::kPayable: return "payable";
     case MonthStatus::kSuspended: return "suspended";
     case MonthStatus::kTerminated: return "terminated";
+    case MonthStatus::kStopped: return "stopped";
   }
   return "";
 }

@@ -40,6 +40,7 @@ void StatsCounts::Add(const StatsCounts& o) {
   payable += o.payable;
   suspended += o.suspended;
   terminated += o.terminated;
+  stopped += o.stopped;
   overpaid_outstanding += o.overpaid_outstanding;
 }
 
@@ -104,6 +105,7 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
           case MonthStatus::kPayable: ent.payable = 1; break;
           case MonthStatus::kSuspended: ent.suspended = 1; break;
           case MonthStatus::kTerminated: ent.terminated = 1; break;
+          case MonthStatus::kStopped: ent.stopped = 1; break;
         }
       }
       if (auto it = outstanding.find(e.terms.id); it != outstanding.end()) ent.overpaid_outstanding = it->second;
