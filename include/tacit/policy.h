@@ -41,11 +41,25 @@ struct Dated {
   }
 };
 
-// What an evidence kind says about a person.
+// What an evidence kind says about a person: its effect in the rules. A kind of
+// any class with a positive weight from a trusted source is also proof of life.
 enum class EvidenceClass {
-  kAlive,   // real-name proof of life: certifies (with enough weight)
-  kDeath,   // the person died: terminate from the month after the death month
-  kNeutral, // recorded and shown, no effect on certification or money yet
+  kAlive,               // real-name proof of life: certifies (with enough weight)
+  kDeath,               // the person died: terminate from the month after the death month
+  kNeutral,             // recorded and shown, no effect on certification or money
+  kMissing,             // reported missing (失踪): paid N months, then suspended
+  kDeclaredDead,        // court declaration of death: death date = judgment date
+  kDeclarationRevoked,  // the court revokes a declaration (the person reappeared)
+  kReappeared,          // the agency verified that a missing person reappeared
+  kCustody,             // criminal custody before judgment (在押未定罪)
+  kSentence,            // judgment: detail.type prison / criminal_detention / control / probation / outside_execution
+  kAcquitted,           // not guilty: custody months back-paid
+  kRelease,             // 刑满释放
+  kParole,              // 假释 (detail.until)
+  kParoleRevoked,       // 撤销假释: stop from the month of revocation
+  kAbroad,              // residence abroad: certification through overseas review
+  kFraud,               // staff confirmed benefits obtained by deception: stop
+  kEvidenceVoided,      // staff found a record wrong (detail.evidence_id): ignore it
 };
 std::string_view EvidenceClassName(EvidenceClass c);
 
@@ -69,6 +83,26 @@ struct SourceSpec {
   bool trusted = true;   // untrusted sources never certify
 };
 
+// A rule the derivation can apply, with the legal basis it is cited under.
+struct RuleSpec {
+  std::string rule;       // "terminate.death"
+  std::string label_zh;   // 死亡终止发放
+  std::string reference;  // 劳社厅发〔2001〕8号 ...
+};
+
+// Working days: weekends and public holidays are days off, except the
+// weekends the State Council's holiday notice makes working days (调休).
+struct HolidayCalendar {
+  std::vector<Date> holidays;  // sorted
+  std::vector<Date> workdays;  // sorted: weekend days that are working days
+  bool IsWorkingDay(Date d) const;
+  // The date `n` working days after `d` (n >= 0; d itself does not count).
+  Date AddWorkingDays(Date d, int n) const;
+};
+
+// The rule ids the derivation emits; the policy must cite each.
+const std::vector<std::string_view>& KnownRules();
+
 struct Policy {
   std::string name;
   std::string version;
@@ -89,6 +123,45 @@ struct Policy {
   Dated<int> ledger_lookback_months;
   // Days before the certification deadline that count as "due" in statistics.
   Dated<int> due_soon_days;
+  // The run for month M uses facts received up to this day of month M-1 (payroll lock).
+  Dated<int> payroll_lock_day;
+  // Whether the month custody (or a served sentence) begins is still paid.
+  Dated<bool> custody_month_paid;
+  // A missing person is paid for this many months counting the month of
+  // disappearance as month 1; suspended from the next.
+  Dated<int> missing_paid_months;
+  // Months a person was alive but suspended for want of certification are owed
+  // (to the heirs) once a death is known.
+  Dated<bool> lapse_arrears_to_heirs;
+  // A yearly adjustment whose effective month falls inside a sentence,
+  // probation, control, outside-execution or parole period is not added.
+  Dated<bool> withhold_adjustments_in_sentence;
+  // Sentence types served in custody (payment stopped while serving), comma-separated.
+  Dated<std::string> custodial_sentence_types;
+  // Certification methods that count for a person living abroad, comma-separated.
+  Dated<std::string> abroad_methods;
+  // Two basic pensions: only the basic part of the terminated one is recovered.
+  Dated<bool> duplicate_recover_basic_only;
+  // Back pay owed is first set off against open overpayments of the same person.
+  Dated<bool> offset_overpayments;
+  // Fine range for benefits obtained by deception, as multiples of the amount.
+  Dated<int> fraud_fine_min_multiple;
+  Dated<int> fraud_fine_max_multiple;
+  // Death reporting deadlines by reporter, and whether they count calendar or working days.
+  Dated<int> death_report_days_family;
+  Dated<int> death_report_days_unit;
+  Dated<std::string> death_report_day_count;  // "calendar" or "working"
+  // Survivor benefits of an enterprise-scheme member (人社部发〔2021〕18号):
+  // the base is the province's urban per-capita disposable income of the year
+  // before the death, in fen per year.
+  Dated<int> survivor_income_base_yearly_fen;
+  Dated<int> survivor_funeral_grant_months;    // funeral grant = base/12 × this
+  Dated<int> survivor_pension_min_months;      // 抚恤金 months for up to threshold years
+  Dated<int> survivor_pension_threshold_years;
+  Dated<int> survivor_pension_max_months;
+
+  HolidayCalendar calendar;
+  std::vector<RuleSpec> rules;
 
   std::vector<EvidenceKindSpec> kinds;
   std::vector<SourceSpec> sources;
@@ -104,6 +177,10 @@ struct Policy {
   // Declared and trusted. Untrusted sources' records are kept and shown but
   // never certify anyone nor stop anyone's payment.
   bool IsTrustedSource(std::string_view source) const;
+  // The rule as the policy cites it; nullptr for an unknown rule id.
+  const RuleSpec* FindRule(std::string_view rule) const;
+  // Whether `list` (a comma-separated parameter value) contains `item`.
+  static bool ListHas(std::string_view list, std::string_view item);
 };
 
 // Parses and checks a policy. Errors name the origin, the key and what was

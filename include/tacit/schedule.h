@@ -119,6 +119,7 @@ struct MonthDecision {
   Month month;
   MonthStatus status = MonthStatus::kPayable;
   Fen due = 0;            // what the fund owes for this month as of as_of
+  Fen withheld = 0;       // increments not added (sentence periods) or basic part recovered (duplicate)
   std::string rule;       // "pay.certified", "pay.back_pay", "suspend.certification_lapsed", "terminate.death"
   int64_t evidence_id = 0;  // the evidence behind the rule (0: the registry baseline)
   std::string explanation;  // one sentence in Chinese for staff and the person
@@ -128,10 +129,55 @@ struct MonthDecision {
 // than the decision itself; bulk runs that only need decisions skip it).
 enum class Explain { kYes, kNo };
 
-// Derives months [from, through] (clipped to the entitlement's start).
+// A one-off amount the fund owes because of an event (survivor benefits after a
+// death, the refund of a terminated resident account). Like a month, it is
+// derived again on every run and compared with what was paid; when the event
+// is undone (a declaration of death revoked) its due becomes 0.
+struct OneOffDue {
+  int64_t entitlement_id = 0;
+  std::string kind;  // payment kind: "funeral_grant", "survivor_pension", "account_refund"
+  Month month;       // the month it falls due
+  Fen due = 0;
+  std::string rule;  // "oneoff.funeral_grant", ...
+  int64_t evidence_id = 0;
+  std::string explanation;
+};
+
+struct PersonSchedule {
+  // One schedule per entitlement, in the order the entitlements were given.
+  std::vector<std::vector<MonthDecision>> months;
+  std::vector<OneOffDue> oneoffs;
+};
+
+// Derives months [from, through] (clipped to each entitlement's start) of every
+// entitlement of one person together: the two-pensions rule looks across them.
+// One-offs are derived whatever their month.
+PersonSchedule DerivePersonSchedule(const Policy& policy, const std::vector<EntitlementTerms>& entitlements,
+                                    const PersonFacts& facts, Month from, Month through, Date as_of,
+                                    Explain explain = Explain::kYes);
+
+// One entitlement on its own (no cross-entitlement rule).
 std::vector<MonthDecision> DeriveSchedule(const Policy& policy, const EntitlementTerms& terms,
                                           const PersonFacts& facts, Month from, Month through,
                                           Date as_of, Explain explain = Explain::kYes);
+
+// Something in a person's facts that staff must look at: the derivation never
+// decides a contradiction silently. `key` identifies the finding across runs.
+struct Finding {
+  std::string type;  // alive_after_death, auth_after_death, death_dates_disagree, alive_while_missing,
+                     // death_reported_late, duplicate_pension
+  std::string key;
+  std::vector<int64_t> evidence_ids;
+  std::string summary;     // Chinese, without identity numbers or names
+  std::string suggestion;  // the decision the engine suggests: void_evidence, fraud, dismiss
+};
+std::vector<Finding> FindContradictions(const Policy& policy, const std::vector<EntitlementTerms>& entitlements,
+                                        const PersonFacts& facts, Date as_of);
+
+// The day a death report was due (by reporter: "family" or "unit" /
+// "village_committee"), counted in calendar or working days as the policy says
+// for the date of death.
+Date DeathReportDeadline(const Policy& policy, Date death_date, std::string_view reporter);
 
 }  // namespace tacit
 

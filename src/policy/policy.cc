@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -97,11 +98,38 @@ Status ReadDated(const toml::table& root, std::string_view origin, std::string_v
   return {};
 }
 
+constexpr EvidenceClass kAllClasses[] = {
+    EvidenceClass::kAlive,     EvidenceClass::kDeath,          EvidenceClass::kNeutral,
+    EvidenceClass::kMissing,   EvidenceClass::kDeclaredDead,   EvidenceClass::kDeclarationRevoked,
+    EvidenceClass::kReappeared, EvidenceClass::kCustody,       EvidenceClass::kSentence,
+    EvidenceClass::kAcquitted, EvidenceClass::kRelease,        EvidenceClass::kParole,
+    EvidenceClass::kParoleRevoked, EvidenceClass::kAbroad,     EvidenceClass::kFraud,
+    EvidenceClass::kEvidenceVoided};
+
 Result<EvidenceClass> ParseClass(std::string_view s) {
-  if (s == "alive") return EvidenceClass::kAlive;
-  if (s == "death") return EvidenceClass::kDeath;
-  if (s == "neutral") return EvidenceClass::kNeutral;
-  return InvalidArgument("expected class = \"alive\", \"death\" or \"neutral\"");
+  std::string names;
+  for (EvidenceClass c : kAllClasses) {
+    if (EvidenceClassName(c) == s) return c;
+    names += names.empty() ? "" : ", ";
+    names += EvidenceClassName(c);
+  }
+  return InvalidArgument(fmt::format("expected class = one of {}", names));
+}
+
+Result<std::vector<Date>> ReadDates(const toml::table& t, std::string_view origin, std::string_view key) {
+  std::vector<Date> out;
+  const toml::array* a = t[key].as_array();
+  if (a == nullptr) return out;
+  for (const toml::node& n : *a) {
+    auto text = n.value<std::string>();
+    auto d = text ? ParseDate(*text) : Result<Date>(InvalidArgument("expected \"YYYY-MM-DD\""));
+    if (!d) {
+      return InvalidArgument(fmt::format("{}: calendar.{}: {}", Where(origin, n.source()), key, d.error().message));
+    }
+    out.push_back(*d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool IsKnownMethod(std::string_view m) {
@@ -116,8 +144,75 @@ std::string_view EvidenceClassName(EvidenceClass c) {
     case EvidenceClass::kAlive: return "alive";
     case EvidenceClass::kDeath: return "death";
     case EvidenceClass::kNeutral: return "neutral";
+    case EvidenceClass::kMissing: return "missing";
+    case EvidenceClass::kDeclaredDead: return "declared_dead";
+    case EvidenceClass::kDeclarationRevoked: return "declaration_revoked";
+    case EvidenceClass::kReappeared: return "reappeared";
+    case EvidenceClass::kCustody: return "custody";
+    case EvidenceClass::kSentence: return "sentence";
+    case EvidenceClass::kAcquitted: return "acquitted";
+    case EvidenceClass::kRelease: return "release";
+    case EvidenceClass::kParole: return "parole";
+    case EvidenceClass::kParoleRevoked: return "parole_revoked";
+    case EvidenceClass::kAbroad: return "abroad";
+    case EvidenceClass::kFraud: return "fraud";
+    case EvidenceClass::kEvidenceVoided: return "evidence_voided";
   }
   return "neutral";
+}
+
+const std::vector<std::string_view>& KnownRules() {
+  static const std::vector<std::string_view> rules = {
+      "pay.certified",          "pay.legacy",
+      "pay.back_pay",           "pay.arrears_heirs",
+      "pay.back_pay_custody",   "pay.back_pay_reappeared",
+      "pay.back_pay_declaration_revoked",
+      "suspend.certification_lapsed", "suspend.custody",
+      "suspend.missing",        "stop.sentence",
+      "stop.parole_revoked",    "stop.declared_dead",
+      "terminate.death",        "terminate.declared_dead",
+      "terminate.duplicate",    "terminate.fraud",
+      "adjust.withheld_in_sentence", "recover.duplicate_basic",
+      "oneoff.funeral_grant",   "oneoff.survivor_pension",
+      "oneoff.account_refund"};
+  return rules;
+}
+
+bool HolidayCalendar::IsWorkingDay(Date d) const {
+  if (std::binary_search(workdays.begin(), workdays.end(), d)) return true;
+  if (std::binary_search(holidays.begin(), holidays.end(), d)) return false;
+  // 1970-01-01 was a Thursday; 0 = Sunday.
+  const int weekday = ((d.days() % 7) + 7 + 4) % 7;
+  return weekday != 0 && weekday != 6;
+}
+
+Date HolidayCalendar::AddWorkingDays(Date d, int n) const {
+  while (n > 0) {
+    d = d + 1;
+    if (IsWorkingDay(d)) --n;
+  }
+  return d;
+}
+
+const RuleSpec* Policy::FindRule(std::string_view rule) const {
+  for (const RuleSpec& r : rules) {
+    if (r.rule == rule) return &r;
+  }
+  return nullptr;
+}
+
+bool Policy::ListHas(std::string_view list, std::string_view item) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view part = list.substr(pos, comma - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (part == item) return true;
+    pos = comma + 1;
+  }
+  return false;
 }
 
 const EvidenceKindSpec* Policy::FindKind(std::string_view kind) const {
@@ -166,6 +261,25 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "default_last_certified", p.default_last_certified));
   RETURN_IF_ERROR(ReadDated(root, origin, "ledger_lookback_months", p.ledger_lookback_months));
   RETURN_IF_ERROR(ReadDated(root, origin, "due_soon_days", p.due_soon_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "payroll_lock_day", p.payroll_lock_day));
+  RETURN_IF_ERROR(ReadDated(root, origin, "custody_month_paid", p.custody_month_paid));
+  RETURN_IF_ERROR(ReadDated(root, origin, "missing_paid_months", p.missing_paid_months));
+  RETURN_IF_ERROR(ReadDated(root, origin, "lapse_arrears_to_heirs", p.lapse_arrears_to_heirs));
+  RETURN_IF_ERROR(ReadDated(root, origin, "withhold_adjustments_in_sentence", p.withhold_adjustments_in_sentence));
+  RETURN_IF_ERROR(ReadDated(root, origin, "custodial_sentence_types", p.custodial_sentence_types));
+  RETURN_IF_ERROR(ReadDated(root, origin, "abroad_methods", p.abroad_methods));
+  RETURN_IF_ERROR(ReadDated(root, origin, "duplicate_recover_basic_only", p.duplicate_recover_basic_only));
+  RETURN_IF_ERROR(ReadDated(root, origin, "offset_overpayments", p.offset_overpayments));
+  RETURN_IF_ERROR(ReadDated(root, origin, "fraud_fine_min_multiple", p.fraud_fine_min_multiple));
+  RETURN_IF_ERROR(ReadDated(root, origin, "fraud_fine_max_multiple", p.fraud_fine_max_multiple));
+  RETURN_IF_ERROR(ReadDated(root, origin, "death_report_days_family", p.death_report_days_family));
+  RETURN_IF_ERROR(ReadDated(root, origin, "death_report_days_unit", p.death_report_days_unit));
+  RETURN_IF_ERROR(ReadDated(root, origin, "death_report_day_count", p.death_report_day_count));
+  RETURN_IF_ERROR(ReadDated(root, origin, "survivor_income_base_yearly_fen", p.survivor_income_base_yearly_fen));
+  RETURN_IF_ERROR(ReadDated(root, origin, "survivor_funeral_grant_months", p.survivor_funeral_grant_months));
+  RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_min_months", p.survivor_pension_min_months));
+  RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_threshold_years", p.survivor_pension_threshold_years));
+  RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_max_months", p.survivor_pension_max_months));
   for (const auto& step : p.certification_cycle_months.steps) {
     if (step.value < 1 || step.value > 60) {
       return InvalidArgument(fmt::format("{}: parameters.certification_cycle_months: expected 1 to 60 months", origin));
@@ -183,6 +297,48 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(at_least(p.alive_window_days, 1, "a number of days"));
   RETURN_IF_ERROR(at_least(p.ledger_lookback_months, 0, "a number of months"));
   RETURN_IF_ERROR(at_least(p.due_soon_days, 0, "a number of days"));
+  RETURN_IF_ERROR(at_least(p.payroll_lock_day, 1, "a day of the month"));
+  for (const auto& step : p.payroll_lock_day.steps) {
+    if (step.value > 28) {
+      return InvalidArgument(fmt::format("{}: parameters.payroll_lock_day: expected a day from 1 to 28", origin));
+    }
+  }
+  RETURN_IF_ERROR(at_least(p.missing_paid_months, 0, "a number of months"));
+  RETURN_IF_ERROR(at_least(p.fraud_fine_min_multiple, 0, "a multiple"));
+  RETURN_IF_ERROR(at_least(p.fraud_fine_max_multiple, 0, "a multiple"));
+  RETURN_IF_ERROR(at_least(p.death_report_days_family, 1, "a number of days"));
+  RETURN_IF_ERROR(at_least(p.death_report_days_unit, 1, "a number of days"));
+  RETURN_IF_ERROR(at_least(p.survivor_income_base_yearly_fen, 0, "an amount in fen"));
+  RETURN_IF_ERROR(at_least(p.survivor_funeral_grant_months, 0, "a number of months"));
+  RETURN_IF_ERROR(at_least(p.survivor_pension_min_months, 0, "a number of months"));
+  RETURN_IF_ERROR(at_least(p.survivor_pension_threshold_years, 0, "a number of years"));
+  RETURN_IF_ERROR(at_least(p.survivor_pension_max_months, 0, "a number of months"));
+  for (size_t i = 0; i < p.fraud_fine_min_multiple.steps.size(); ++i) {
+    const Date since = p.fraud_fine_min_multiple.steps[i].since;
+    if (p.fraud_fine_min_multiple.At(since) > p.fraud_fine_max_multiple.At(since)) {
+      return InvalidArgument(fmt::format("{}: parameters.fraud_fine_min_multiple: expected at most fraud_fine_max_multiple", origin));
+    }
+  }
+  for (const auto& step : p.death_report_day_count.steps) {
+    if (step.value != "calendar" && step.value != "working") {
+      return InvalidArgument(fmt::format("{}: parameters.death_report_day_count: expected \"calendar\" or \"working\"", origin));
+    }
+  }
+  if (const toml::table* cal = root["calendar"].as_table()) {
+    ASSIGN_OR_RETURN(p.calendar.holidays, ReadDates(*cal, origin, "holidays"));
+    ASSIGN_OR_RETURN(p.calendar.workdays, ReadDates(*cal, origin, "workdays"));
+  }
+  const toml::table* rules = root["rules"].as_table();
+  for (std::string_view rule : KnownRules()) {
+    const toml::table* t = rules ? (*rules)[rule].as_table() : nullptr;
+    RuleSpec r{std::string(rule), t ? (*t)["label"].value_or(std::string(rule)) : std::string(rule),
+               t ? (*t)["reference"].value_or(std::string{}) : std::string{}};
+    if (r.reference.empty()) {
+      return InvalidArgument(fmt::format("{}: rules.\"{}\": expected a table with label and reference (legal basis)",
+                                         origin, rule));
+    }
+    p.rules.push_back(std::move(r));
+  }
   for (const auto& step : p.default_last_certified.steps) {
     if (step.value != "import_date" && step.value != "none") {
       return InvalidArgument(fmt::format("{}: parameters.default_last_certified: expected \"import_date\" or \"none\"", origin));
@@ -212,6 +368,10 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
     k.reference = (*t)["reference"].value_or(std::string{});
     if (!IsKnownMethod(k.method)) {
       return InvalidArgument(fmt::format("{}: kinds.{}.method: expected data, face, biometric, visit, bank_terminal or overseas",
+                                         Where(origin, t->source()), name));
+    }
+    if (k.weight < 0 || (k.weight > 0 && k.cls == EvidenceClass::kDeath)) {
+      return InvalidArgument(fmt::format("{}: kinds.{}.weight: expected 0 or more, and 0 for a death record",
                                          Where(origin, t->source()), name));
     }
     if (k.cls == EvidenceClass::kAlive && k.weight <= 0) {

@@ -88,25 +88,28 @@ TEST(Schedule, ANonPositiveWindowIsRefusedByThePolicy) {
 
 // Golden scenarios: tests/golden/schedule/*.scenario, one per file, each saying
 // in its header what it checks. Lines:
-//   entitlement SCHEME REGION start=YYYY-MM amount=YUAN [step=YYYY-MM:YUAN ...]
+//   entitlement SCHEME REGION start=YYYY-MM amount=YUAN [basic=YUAN] [step=YYYY-MM:YUAN[:BASIC] ...]
+//               [registered=DATE] [contribution_months=N] [account=BALANCE:SUBSIDY]
 //   baseline YYYY-MM-DD
-//   fact ID KIND SOURCE occurred=DATE received=DATE
+//   fact ID KIND SOURCE occurred=DATE received=DATE [detail={...json to the end of the line}]
 //   months FROM THROUGH
 //   as_of DATE
-//   expect MONTH STATUS DUE RULE
+//   expect [SCHEME] MONTH STATUS DUE RULE     (without SCHEME: the first entitlement)
+//   oneoff SCHEME KIND DUE                    (a one-off amount is due; DUE 0.00: none)
+//   finding TYPE | no_finding TYPE
 //   certification STATUS LAST_DATE METHOD VALID_THROUGH
-//   count N   (number of months derived)
+//   count N   (number of months derived for the first entitlement)
 void RunScenario(const std::filesystem::path& path) {
   SCOPED_TRACE(path.filename().string());
   const Policy policy = DefaultPolicy();
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
-  EntitlementTerms terms;
+  std::vector<EntitlementTerms> terms;
   PersonFacts facts;
   Month from, through;
   Date as_of;
-  std::vector<MonthDecision> derived;
-  auto derive = [&] { derived = DeriveSchedule(policy, terms, facts, from, through, as_of); };
+  PersonSchedule derived;
+  auto derive = [&] { derived = DerivePersonSchedule(policy, terms, facts, from, through, as_of); };
   std::string line;
   int line_no = 0;
   while (std::getline(in, line)) {
@@ -117,19 +120,32 @@ void RunScenario(const std::filesystem::path& path) {
     std::string op;
     words >> op;
     if (op == "entitlement") {
+      EntitlementTerms t;
+      t.id = static_cast<int64_t>(terms.size()) + 1;
       std::string scheme, kv;
-      words >> scheme >> terms.paying_region;
-      terms.scheme = *ParseScheme(scheme);
+      words >> scheme >> t.paying_region;
+      t.scheme = *ParseScheme(scheme);
       while (words >> kv) {
         const auto eq = kv.find('=');
         const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
-        if (key == "start") terms.start = M(value);
-        if (key == "amount") terms.amounts.insert(terms.amounts.begin(), {terms.start, *ParseYuan(value), 0});
-        if (key == "step") {
+        if (key == "start") t.start = M(value);
+        if (key == "amount") t.amounts.insert(t.amounts.begin(), {t.start, *ParseYuan(value), 0});
+        if (key == "basic") t.amounts.front().basic = *ParseYuan(value);
+        if (key == "registered") t.registered_on = D(value);
+        if (key == "contribution_months") t.contribution_months = std::stoi(value);
+        if (key == "account") {
           const auto colon = value.find(':');
-          terms.amounts.push_back({M(value.substr(0, colon)), *ParseYuan(value.substr(colon + 1)), 0});
+          t.account_balance = *ParseYuan(value.substr(0, colon));
+          t.account_subsidy = *ParseYuan(value.substr(colon + 1));
+        }
+        if (key == "step") {
+          const auto c1 = value.find(':');
+          const auto c2 = value.find(':', c1 + 1);
+          const Fen basic = c2 == std::string::npos ? t.amounts.back().basic : *ParseYuan(value.substr(c2 + 1));
+          t.amounts.push_back({M(value.substr(0, c1)), *ParseYuan(value.substr(c1 + 1, c2 - c1 - 1)), basic});
         }
       }
+      terms.push_back(t);
     } else if (op == "baseline") {
       std::string d;
       words >> d;
@@ -140,6 +156,8 @@ void RunScenario(const std::filesystem::path& path) {
       words >> f.evidence_id >> f.kind >> f.source >> occurred >> received;
       f.occurred_on = D(occurred.substr(occurred.find('=') + 1));
       f.received_on = D(received.substr(received.find('=') + 1));
+      if (const auto at = line.find("detail="); at != std::string::npos) f.detail = line.substr(at + 7);
+      ASSERT_NE(policy.FindKind(f.kind), nullptr) << f.kind;
       facts.facts.push_back(f);
       derive();
     } else if (op == "months") {
@@ -153,18 +171,46 @@ void RunScenario(const std::filesystem::path& path) {
       as_of = D(d);
       derive();
     } else if (op == "expect") {
-      std::string month, status, due, rule;
-      words >> month >> status >> due >> rule;
+      std::string first, month, status, due, rule;
+      words >> first;
+      size_t index = 0;
+      if (ParseScheme(first)) {
+        for (size_t i = 0; i < terms.size(); ++i) {
+          if (terms[i].scheme == *ParseScheme(first)) index = i;
+        }
+        words >> month;
+      } else {
+        month = first;
+      }
+      words >> status >> due >> rule;
+      ASSERT_LT(index, derived.months.size());
       bool found = false;
-      for (const MonthDecision& d : derived) {
+      for (const MonthDecision& d : derived.months[index]) {
         if (d.month != M(month)) continue;
         found = true;
         EXPECT_EQ(MonthStatusName(d.status), status) << month << ": " << d.explanation;
-        EXPECT_EQ(FormatYuan(d.due), due) << month;
-        EXPECT_EQ(d.rule, rule) << month;
+        EXPECT_EQ(FormatYuan(d.due), due) << month << ": " << d.explanation;
+        EXPECT_EQ(d.rule, rule) << month << ": " << d.explanation;
         EXPECT_FALSE(d.explanation.empty());
+        EXPECT_NE(policy.FindRule(d.rule), nullptr) << d.rule;
       }
       EXPECT_TRUE(found) << "month " << month << " not derived";
+    } else if (op == "oneoff") {
+      std::string scheme, kind, due;
+      words >> scheme >> kind >> due;
+      Fen total = 0;
+      for (const OneOffDue& o : derived.oneoffs) {
+        for (const EntitlementTerms& t : terms) {
+          if (t.id == o.entitlement_id && SchemeName(t.scheme) == scheme && o.kind == kind) total += o.due;
+        }
+      }
+      EXPECT_EQ(FormatYuan(total), due) << kind;
+    } else if (op == "finding" || op == "no_finding") {
+      std::string type;
+      words >> type;
+      bool found = false;
+      for (const Finding& f : FindContradictions(policy, terms, facts, as_of)) found = found || f.type == type;
+      EXPECT_EQ(found, op == "finding") << type;
     } else if (op == "certification") {
       std::string status, last, method, valid;
       words >> status >> last >> method >> valid;
@@ -177,7 +223,8 @@ void RunScenario(const std::filesystem::path& path) {
     } else if (op == "count") {
       size_t n = 0;
       words >> n;
-      EXPECT_EQ(derived.size(), n);
+      ASSERT_FALSE(derived.months.empty());
+      EXPECT_EQ(derived.months.front().size(), n);
     } else {
       ADD_FAILURE() << "unknown scenario line: " << op;
     }
