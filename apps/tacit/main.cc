@@ -151,6 +151,16 @@ Status RegistryImport(const Globals& g, const std::string& file) {
   return {};
 }
 
+Status RegistryAdjust(const Globals& g, const std::string& file) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(RegistryAdjustResult r, AdjustRegistryFile(*ready.first, ready.second, file, Today()));
+  fmt::print("待遇调整 (adjust) {}: {} 行, 接收 {}, 拒收 {}\n", file, r.rows, r.accepted, r.rejected);
+  fmt::print("  调整 (applied) {}; 未变 (unchanged) {}\n", r.applied, r.unchanged);
+  PrintRejects(r.rejects, 10);
+  if (!r.quarantine_path.empty()) fmt::print("  隔离文件 (quarantine): {}\n", r.quarantine_path);
+  return {};
+}
+
 // What a call's files added up to (files ingested before are not counted).
 struct IngestTotals {
   int64_t files = 0, skipped = 0, rows = 0, linked = 0, unlinked = 0, dropped = 0, rejected = 0, duplicates = 0;
@@ -428,6 +438,12 @@ int Main(int argc, char** argv) {
   auto* registry_import = registry->add_subcommand(
       "import", "import the registry CSV (one row per entitlement 待遇); re-importing updates, never duplicates");
   registry_import->add_option("FILE", registry_file, "registry CSV")->required();
+  std::string adjust_file;
+  auto* registry_adjust = registry->add_subcommand(
+      "adjust",
+      "apply the yearly pension rise (待遇调整): CSV id_number,scheme,effective_month,monthly_amount[,basic_amount]; "
+      "a past effective month is back-paid (补发) by the next monthly run; applying a file again changes nothing");
+  registry_adjust->add_option("FILE", adjust_file, "adjustment CSV")->required();
 
   std::vector<std::string> feed_files;
   std::string feed_source, feed_mapping, received_on;
@@ -501,6 +517,8 @@ int Main(int argc, char** argv) {
     status = RegionsImport(g, region_dir, region_province);
   } else if (*registry_import) {
     status = RegistryImport(g, registry_file);
+  } else if (*registry_adjust) {
+    status = RegistryAdjust(g, adjust_file);
   } else if (*ingest) {
     status = Ingest(g, feed_files, feed_source, feed_mapping, received_on);
   } else if (*cycle_run) {

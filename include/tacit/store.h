@@ -31,7 +31,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -58,6 +58,17 @@ struct RegistryRow {
   Month start;
   Fen monthly = 0;
   Fen basic = 0;
+  // Months up to and including this one were paid by the previous system
+  // (registry column paid_through). nullopt: not given, the stored value stays.
+  std::optional<Month> paid_through;
+  // Contribution months (含视同缴费); 0: not given, the stored value stays.
+  int contribution_months = 0;
+  // The resident-scheme personal account (个人账户) and the subsidies in it;
+  // nullopt: not given, the stored value stays.
+  std::optional<Fen> account_balance, account_subsidy;
+  // The import date: the entitlement's registered_on when this row creates it
+  // (never changed by a later import).
+  Date imported_on;
   // For a new person whose row gives no last certification: the baseline the
   // policy prescribes (the import date by default). An existing person keeps
   // the baseline already stored, so re-importing never certifies anyone.
@@ -70,6 +81,33 @@ struct RegistryImportCounts {
   int64_t entitlements_added = 0;
   int64_t entitlements_updated = 0;
   int64_t unchanged = 0;
+};
+
+// One row of a yearly amount adjustment (待遇调整): from `effective` on, the
+// entitlement of (person, scheme) pays `monthly`, of which `basic` is the basic
+// pension (nullopt: the basic part in force before `effective`, capped at
+// `monthly`). `line` is the row's line in its file, for refusals.
+struct AmountAdjustment {
+  PersonKey person = 0;
+  Scheme scheme = Scheme::kEnterprise;
+  Month effective;
+  Fen monthly = 0;
+  std::optional<Fen> basic;
+  int64_t line = 0;
+};
+
+// A row the store could not apply, with the field and the reason (no value
+// from the row in it).
+struct AdjustRefusal {
+  int64_t line = 0;
+  std::string field;
+  std::string reason;
+};
+
+struct AdjustCounts {
+  int64_t applied = 0;    // a step added or replaced
+  int64_t unchanged = 0;  // the step was in force already
+  std::vector<AdjustRefusal> refused;  // e.g. no entitlement in that scheme; ordered by line
 };
 
 // How a record was linked to a person.
@@ -228,10 +266,23 @@ class Store {
   // Adds or updates persons and entitlements, never duplicating: a person is
   // keyed by identity number, an entitlement by (person, scheme); a changed
   // paying region is a transfer of the same entitlement.
-  // A changed monthly amount becomes a new amount step from `effective`, so the
-  // months already derived keep the amount that was in force for them.
+  // A monthly amount other than the one in force in `effective` becomes a new
+  // amount step from `effective`, so the months already derived keep the amount
+  // that was in force for them (and a later step, an announced rise, stays).
+  // A new entitlement is registered on row.imported_on; paid_through,
+  // contribution months and the account are updated when the row gives them.
   virtual Result<RegistryImportCounts> ImportRegistry(const std::vector<RegistryRow>& rows,
                                                       Month effective) = 0;
+  // Adds or replaces, for each row, the amount step of the entitlement of
+  // (person, scheme) from row.effective (a past month is allowed: the monthly
+  // run then pays the difference as back pay). A row that gives what is in
+  // force already from that month changes nothing and counts as unchanged, so
+  // applying the same rows twice changes nothing. A row is refused (not an
+  // error) when the person has no entitlement in that scheme or `effective` is
+  // before the entitlement's start. Rows are applied in (person, scheme,
+  // effective) order, all in one transaction.
+  // REQUIRES: no two rows with the same (person, scheme, effective).
+  virtual Result<AdjustCounts> AdjustAmounts(const std::vector<AmountAdjustment>& rows) = 0;
   // Every registry person's key, ascending.
   virtual Result<std::vector<PersonKey>> AllPersonKeys() = 0;
 
@@ -270,7 +321,9 @@ class Store {
   virtual Result<EntitlementLedger> LedgerOf(int64_t entitlement_id) = 0;
   // Decisions of a run, for one entitlement (nullopt when the run did not include it).
   virtual Result<std::optional<DecisionRecord>> DecisionOf(Month month, int64_t entitlement_id) = 0;
-  // Records a whole monthly run in one transaction.
+  // Records a whole monthly run in one transaction. An entitlement decided by
+  // the run whose paid_through is not known yet gets run.month - 1: the months
+  // before the first run that includes it were paid by the previous system.
   // Errors: kAlreadyExists when the month was run already.
   virtual Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                               const std::vector<PaymentRecord>& payments,

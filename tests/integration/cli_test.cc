@@ -166,6 +166,47 @@ TEST_F(Journey, BadInputIsRefusedWithFileLineAndFieldAndGoodRowsGoThrough) {
   EXPECT_NE(no_store.out.find("tacit init"), std::string::npos);
 }
 
+TEST_F(Journey, AYearlyRiseAppliedLateIsBackPaidAndApplyingItAgainChangesNothing) {
+  ASSERT_EQ(Tacit(dir_, "registry import registry.csv", "2026-09-01").status, 0);
+  ASSERT_EQ(Tacit(dir_, "cycle run --month 2026-09 --as-of 2026-09-05", "2026-09-05").status, 0);
+  ASSERT_EQ(Tacit(dir_, "cycle run --month 2026-10 --as-of 2026-10-05", "2026-10-05").status, 0);
+  // The rise from September arrives in late October, with two bad rows.
+  std::ofstream adj(dir_ / "rise.csv");
+  adj << "id_number,scheme,effective_month,monthly_amount,basic_amount\n";
+  adj << Id("14010519500101123") << ",enterprise,2026-09,3200.00,\n";
+  adj << Id("14010519520202222") << ",resident,2026-9x,190.00,\n";
+  adj << Id("14010519520202222") << ",enterprise,2026-09,3100.00,\n";  // she draws no enterprise pension
+  adj.close();
+  auto first = Tacit(dir_, "registry adjust rise.csv", "2026-10-20");
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find("3 行, 接收 1, 拒收 2"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("调整 (applied) 1; 未变 (unchanged) 0"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("rise.csv:3 字段 effective_month"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("rise.csv:4 字段 scheme"), std::string::npos) << first.out;
+  EXPECT_EQ(first.out.find(Id("14010519520202222")), std::string::npos) << "no identity number in messages";
+  const std::string q = Read(dir_ / "quarantine/rise.csv.quarantine.csv");
+  EXPECT_EQ(CountLines(q), 3) << q;
+  EXPECT_EQ(q.find(Id("14010519520202222")), std::string::npos) << "masked in the quarantine file: " << q;
+  EXPECT_NE(q.find("140105********222"), std::string::npos) << q;
+
+  auto again = Tacit(dir_, "registry adjust rise.csv", "2026-10-21");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("调整 (applied) 0; 未变 (unchanged) 1"), std::string::npos) << again.out;
+
+  // November pays the new amount and the difference for September and October.
+  auto november = Tacit(dir_, "cycle run --month 2026-11 --as-of 2026-11-05", "2026-11-05");
+  ASSERT_EQ(november.status, 0) << november.out;
+  EXPECT_NE(november.out.find("补发 (back pay) 159.00 元"), std::string::npos) << november.out;
+  auto show = Tacit(dir_, "person show " + Id("14010519500101123") + " --json --months 3", "2026-11-05");
+  ASSERT_EQ(show.status, 0) << show.out;
+  const json p = json::parse(show.out);
+  EXPECT_EQ(p["entitlements"][0]["monthly_amount"], "3200.00");
+
+  auto missing = Tacit(dir_, "registry adjust nosuch.csv");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.out.find("nosuch.csv"), std::string::npos);
+}
+
 TEST_F(Journey, DepartmentLayoutsAreReadThroughTheirMappings) {
   ASSERT_EQ(Tacit(dir_, "registry import registry.csv").status, 0);
   const auto mappings = std::filesystem::path(TACIT_SOURCE_DIR) / "examples/mappings";

@@ -174,7 +174,24 @@ CREATE TABLE receivable (
 CREATE INDEX receivable_entitlement ON receivable(entitlement_id, month);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// What the full rule set (issue 3) needs to know of an entitlement. Months up to
+// paid_through were paid by the previous system (NULL: not given yet; the first
+// monthly run that includes the entitlement sets it to the month before). A
+// store that has runs already gets it from the first run that decided the
+// entitlement, the same rule applied after the fact. registered_on (days) is
+// unknown (NULL) for entitlements imported before this migration.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE entitlement ADD COLUMN paid_through INTEGER;
+ALTER TABLE entitlement ADD COLUMN contribution_months INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entitlement ADD COLUMN registered_on INTEGER;
+ALTER TABLE entitlement ADD COLUMN account_balance_fen INTEGER;
+ALTER TABLE entitlement ADD COLUMN account_subsidy_fen INTEGER;
+UPDATE entitlement SET paid_through = f.first_run - 1
+  FROM (SELECT entitlement_id, min(run_month) AS first_run FROM decision GROUP BY entitlement_id) AS f
+  WHERE f.entitlement_id = entitlement.id;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <tuple>
 #include <unordered_map>
 
 #include "store/sqlite/int_map.h"
@@ -37,6 +38,16 @@ Result<std::optional<T>> FirstRow(Stmt& s, Read read) {
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<T>();
   return std::optional<T>(read(s));
+}
+
+// A month as stored (its index), or NULL.
+std::optional<int64_t> MonthIndexOrNull(const std::optional<Month>& m) {
+  return m ? std::optional<int64_t>(m->index()) : std::nullopt;
+}
+
+// An integer column that may be NULL.
+std::optional<int64_t> OptionalInt(const Stmt& s, int col) {
+  return s.IsNull(col) ? std::nullopt : std::optional<int64_t>(s.Int(col));
 }
 
 std::string PrefixUpperBound(const std::string& prefix) {
@@ -258,15 +269,20 @@ class SqliteStore final : public Store {
         "UPDATE person SET name = ?2, sex = ?3, birth_date = ?4, phone = ?5, region_code = ?6, special_care = ?7, "
         "baseline_certified = ?8, updated_at = ?9 WHERE person_key = ?1"));
     ASSIGN_OR_RETURN(Stmt find_ent, db_.Prepare(
-        "SELECT id, start_month, paying_region FROM entitlement WHERE person_key = ? AND scheme = ?"));
+        "SELECT id, start_month, paying_region, paid_through, contribution_months, account_balance_fen, "
+        "account_subsidy_fen FROM entitlement WHERE person_key = ? AND scheme = ?"));
     ASSIGN_OR_RETURN(Stmt insert_ent, db_.Prepare(
-        "INSERT INTO entitlement(person_key, scheme, paying_region, start_month) VALUES(?,?,?,?)"));
+        "INSERT INTO entitlement(person_key, scheme, paying_region, start_month, paid_through, contribution_months, "
+        "registered_on, account_balance_fen, account_subsidy_fen) VALUES(?,?,?,?,?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(Stmt update_facts, db_.Prepare(
+        "UPDATE entitlement SET paid_through = ?2, contribution_months = ?3, account_balance_fen = ?4, "
+        "account_subsidy_fen = ?5 WHERE id = ?1"));
     ASSIGN_OR_RETURN(Stmt update_ent, db_.Prepare("UPDATE entitlement SET start_month = ? WHERE id = ?"));
     ASSIGN_OR_RETURN(Stmt update_region, db_.Prepare("UPDATE entitlement SET paying_region = ? WHERE id = ?"));
     ASSIGN_OR_RETURN(Stmt move_first_step, db_.Prepare(
         "UPDATE entitlement_amount SET from_month = ?1 WHERE entitlement_id = ?2 AND from_month = ?3"));
-    ASSIGN_OR_RETURN(Stmt last_amount, db_.Prepare(
-        "SELECT monthly_fen, basic_fen, from_month FROM entitlement_amount WHERE entitlement_id = ? "
+    ASSIGN_OR_RETURN(Stmt amount_in_force, db_.Prepare(
+        "SELECT monthly_fen, basic_fen FROM entitlement_amount WHERE entitlement_id = ? AND from_month <= ? "
         "ORDER BY from_month DESC LIMIT 1"));
     ASSIGN_OR_RETURN(Stmt upsert_amount, db_.Prepare(
         "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
@@ -315,7 +331,9 @@ class SqliteStore final : public Store {
       if (!ent_exists) {
         find_ent.Reset();
         insert_ent.Bind(1, static_cast<int64_t>(p.key)).Bind(2, static_cast<int>(row.scheme))
-            .Bind(3, row.paying_region).Bind(4, row.start.index());
+            .Bind(3, row.paying_region).Bind(4, row.start.index()).BindOptional(5, MonthIndexOrNull(row.paid_through))
+            .Bind(6, row.contribution_months).Bind(7, static_cast<int64_t>(row.imported_on.days()))
+            .BindOptional(8, row.account_balance).BindOptional(9, row.account_subsidy);
         RETURN_IF_ERROR(insert_ent.Run());
         const int64_t id = db_.LastInsertId();
         upsert_amount.Bind(1, id).Bind(2, row.start.index()).Bind(3, row.monthly).Bind(4, row.basic);
@@ -326,8 +344,26 @@ class SqliteStore final : public Store {
       const int64_t id = find_ent.Int(0);
       const int64_t stored_start = find_ent.Int(1);
       const bool region_changed = find_ent.TextView(2) != row.paying_region;
+      // What the row does not give stays as stored. The account is one fact: a
+      // row giving the balance replaces the pair (a subsidy it does not give is
+      // then unknown), so a subsidy never outlives the balance it was part of.
+      const std::optional<int64_t> stored_paid_through = OptionalInt(find_ent, 3);
+      const int64_t stored_contribution = find_ent.Int(4);
+      const std::optional<int64_t> stored_balance = OptionalInt(find_ent, 5);
+      const std::optional<int64_t> stored_subsidy = OptionalInt(find_ent, 6);
       find_ent.Reset();
+      const std::optional<int64_t> paid_through =
+          row.paid_through ? MonthIndexOrNull(row.paid_through) : stored_paid_through;
+      const int64_t contribution = row.contribution_months > 0 ? row.contribution_months : stored_contribution;
+      const std::optional<int64_t> balance = row.account_balance ? row.account_balance : stored_balance;
+      const std::optional<int64_t> subsidy = row.account_balance ? row.account_subsidy : stored_subsidy;
       bool ent_changed = false;
+      if (paid_through != stored_paid_through || contribution != stored_contribution || balance != stored_balance ||
+          subsidy != stored_subsidy) {
+        RETURN_IF_ERROR(update_facts.Bind(1, id).BindOptional(2, paid_through).Bind(3, contribution)
+                            .BindOptional(4, balance).BindOptional(5, subsidy).Run());
+        ent_changed = true;
+      }
       if (region_changed) {
         RETURN_IF_ERROR(update_region.Bind(1, row.paying_region).Bind(2, id).Run());
         ent_changed = true;
@@ -342,13 +378,16 @@ class SqliteStore final : public Store {
         }
         ent_changed = true;
       }
-      last_amount.Reset().Bind(1, id);
-      ASSIGN_OR_RETURN(bool has_amount, last_amount.Step());
-      const bool amount_differs = !has_amount || last_amount.Int(0) != row.monthly || last_amount.Int(1) != row.basic;
-      const int64_t last_from = has_amount ? last_amount.Int(2) : row.start.index();
-      last_amount.Reset();
+      // The row's amount is the one in force from `effective`. Compared with the
+      // step in force then, not the latest step: a rise announced for a later
+      // month (registry adjust) stays, and the import does not undo it.
+      const int64_t from = std::max<int64_t>(effective.index(), row.start.index());
+      amount_in_force.Reset().Bind(1, id).Bind(2, from);
+      ASSIGN_OR_RETURN(bool has_amount, amount_in_force.Step());
+      const bool amount_differs =
+          !has_amount || amount_in_force.Int(0) != row.monthly || amount_in_force.Int(1) != row.basic;
+      amount_in_force.Reset();
       if (amount_differs) {
-        const int64_t from = std::max<int64_t>(std::max<int64_t>(effective.index(), row.start.index()), last_from);
         upsert_amount.Bind(1, id).Bind(2, from).Bind(3, row.monthly).Bind(4, row.basic);
         RETURN_IF_ERROR(upsert_amount.Run());
         ent_changed = true;
@@ -360,6 +399,82 @@ class SqliteStore final : public Store {
       }
     }
     RETURN_IF_ERROR(tx.Commit());
+    return counts;
+  }
+
+  Result<AdjustCounts> AdjustAmounts(const std::vector<AmountAdjustment>& rows) override {
+    // In (person, scheme, effective) order, so that a row's "basic part before
+    // `effective`" does not depend on the order of the file.
+    std::vector<const AmountAdjustment*> order;
+    order.reserve(rows.size());
+    for (const AmountAdjustment& r : rows) order.push_back(&r);
+    std::sort(order.begin(), order.end(), [](const AmountAdjustment* a, const AmountAdjustment* b) {
+      return std::tuple(a->person, a->scheme, a->effective, a->line) <
+             std::tuple(b->person, b->scheme, b->effective, b->line);
+    });
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt find_ent, db_.Prepare(
+        "SELECT id, start_month FROM entitlement WHERE person_key = ? AND scheme = ?"));
+    // The step at `effective`, if any, and the one in force before it.
+    ASSIGN_OR_RETURN(Stmt steps, db_.Prepare(
+        "SELECT from_month, monthly_fen, basic_fen FROM entitlement_amount WHERE entitlement_id = ? AND "
+        "from_month <= ? ORDER BY from_month DESC LIMIT 2"));
+    ASSIGN_OR_RETURN(Stmt upsert_amount, db_.Prepare(
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
+        "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
+        "basic_fen = excluded.basic_fen"));
+    struct Step {
+      int64_t from;
+      Fen monthly;
+      Fen basic;
+    };
+    AdjustCounts counts;
+    for (const AmountAdjustment* r : order) {
+      find_ent.Reset().Bind(1, static_cast<int64_t>(r->person)).Bind(2, static_cast<int>(r->scheme));
+      ASSIGN_OR_RETURN(bool found, find_ent.Step());
+      if (!found) {
+        find_ent.Reset();
+        counts.refused.push_back(AdjustRefusal{
+            r->line, "scheme", "this person has no entitlement in this scheme in the registry (tacit registry import)"});
+        continue;
+      }
+      const int64_t id = find_ent.Int(0);
+      const int64_t start = find_ent.Int(1);
+      find_ent.Reset();
+      if (r->effective.index() < start) {
+        counts.refused.push_back(AdjustRefusal{r->line, "effective_month",
+                                               "is before the entitlement's start month; its first amount is set "
+                                               "by the registry (tacit registry import)"});
+        continue;
+      }
+      std::optional<Step> at, before;
+      steps.Reset().Bind(1, id).Bind(2, r->effective.index());
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, steps.Step());
+        if (!row) break;
+        const Step st{steps.Int(0), steps.Int(1), steps.Int(2)};
+        if (st.from == r->effective.index()) {
+          at = st;
+        } else if (!before) {
+          before = st;
+        }
+      }
+      steps.Reset();
+      const Fen kept_basic = before ? before->basic : at ? at->basic : 0;
+      const Fen basic = r->basic ? *r->basic : std::min(kept_basic, r->monthly);
+      // Unchanged: the step is there already, or the amount in force before
+      // `effective` is the same and a step would add nothing.
+      const std::optional<Step>& in_force = at ? at : before;
+      if (in_force && in_force->monthly == r->monthly && in_force->basic == basic) {
+        ++counts.unchanged;
+        continue;
+      }
+      RETURN_IF_ERROR(upsert_amount.Bind(1, id).Bind(2, r->effective.index()).Bind(3, r->monthly).Bind(4, basic).Run());
+      ++counts.applied;
+    }
+    RETURN_IF_ERROR(tx.Commit());
+    std::sort(counts.refused.begin(), counts.refused.end(),
+              [](const AdjustRefusal& a, const AdjustRefusal& b) { return a.line < b.line; });
     return counts;
   }
 
@@ -649,7 +764,8 @@ class SqliteStore final : public Store {
   }
 
   static constexpr std::string_view kEntitlementQuery =
-      "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen "
+      "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen, "
+      "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen "
       "FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
 
   // Appends the row to `out`, merging amount steps of the same entitlement.
@@ -662,6 +778,12 @@ class SqliteStore final : public Store {
       e.terms.scheme = static_cast<Scheme>(s.Int(2));
       e.terms.paying_region = s.Text(3);
       e.terms.start = Month::FromIndex(static_cast<int32_t>(s.Int(4)));
+      if (!s.IsNull(8)) e.terms.paid_through = Month::FromIndex(static_cast<int32_t>(s.Int(8)));
+      e.terms.contribution_months = static_cast<int>(s.Int(9));
+      // NULL for entitlements imported before schema v3: left at the default.
+      if (!s.IsNull(10)) e.terms.registered_on = Date::FromDays(static_cast<int32_t>(s.Int(10)));
+      e.terms.account_balance = OptionalInt(s, 11);
+      e.terms.account_subsidy = OptionalInt(s, 12);
       out.push_back(std::move(e));
     }
     out.back().terms.amounts.push_back(
@@ -743,7 +865,7 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format("{} ORDER BY e.person_key, e.id, a.from_month",
                                                         kEntitlementQuery)));
     ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(
-        "SELECT person_key, id, kind, source_id, occurred_on, received_on FROM evidence "
+        "SELECT person_key, id, kind, source_id, occurred_on, received_on, detail FROM evidence "
         "WHERE person_key > 0 ORDER BY person_key, id"));
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
@@ -772,6 +894,7 @@ class SqliteStore final : public Store {
         f.source = sources[facts.Int(3)];
         f.occurred_on = Date::FromDays(static_cast<int32_t>(facts.Int(4)));
         f.received_on = Date::FromDays(static_cast<int32_t>(facts.Int(5)));
+        f.detail = facts.Text(6);
         bundle.facts.push_back(std::move(f));
         ASSIGN_OR_RETURN(fact_row, facts.Step());
       }
@@ -940,6 +1063,13 @@ class SqliteStore final : public Store {
           .Bind(4, d.due).Bind(5, d.rule).Bind(6, d.evidence_id);
       RETURN_IF_ERROR(ins_dec.Run());
     }
+    // The first run that decides an entitlement fixes what the previous system
+    // paid, so that fact is stored and auditable rather than implied.
+    ASSIGN_OR_RETURN(Stmt set_paid_through, db_.Prepare(
+        "UPDATE entitlement SET paid_through = ?1 WHERE id = ?2 AND paid_through IS NULL"));
+    for (const DecisionRecord& d : decisions) {
+      RETURN_IF_ERROR(set_paid_through.Bind(1, (run.month - 1).index()).Bind(2, d.entitlement_id).Run());
+    }
     ASSIGN_OR_RETURN(Stmt ins_pay, db_.Prepare(fmt::format("INSERT INTO payment({}) VALUES(?,?,?,?,?)",
                                                            kPaymentColumns)));
     for (const PaymentRecord& p : payments) {
@@ -993,6 +1123,11 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Sq
 Status MigrateSqliteStoreToVersionForTest(const std::string& path, int version) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, OpenConfigured(path, SqliteOptions{}));
   return store->MigrateTo(version);
+}
+
+Status ExecSqliteForTest(const std::string& path, const std::string& sql) {
+  ASSIGN_OR_RETURN(Db db, Db::Open(path));
+  return db.Exec(sql);
 }
 
 }  // namespace tacit

@@ -76,6 +76,23 @@ TEST_F(StoreTest, MigrateIsIdempotentAndVersioned) {
   EXPECT_EQ(p->version, policy_.version);
 }
 
+// The rows an older store holds, written with its own schema (the current
+// ImportRegistry writes columns an old store does not have).
+std::string OldRegistrySql(const RegistryRow& r, int64_t entitlement_id) {
+  const std::string key = std::to_string(static_cast<int64_t>(r.person.key));
+  const std::string id = std::to_string(entitlement_id);
+  return "INSERT OR IGNORE INTO person(person_key, id_number, name, sex, birth_date, phone, region_code, "
+         "special_care, baseline_certified, updated_at) VALUES(" + key + ", '" + r.person.id_number + "', '" +
+         r.person.name + "', " + std::to_string(static_cast<int>(r.person.sex)) + ", " +
+         std::to_string(r.person.birth_date.days()) + ", NULL, '" + r.person.region_code + "', 0, " +
+         std::to_string(kToday.days()) + ", '2026-11-27T00:00:00Z');"
+         "INSERT INTO entitlement(id, person_key, scheme, paying_region, start_month) VALUES(" + id + ", " + key +
+         ", " + std::to_string(static_cast<int>(r.scheme)) + ", '" + r.paying_region + "', " +
+         std::to_string(r.start.index()) + ");"
+         "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(" + id + ", " +
+         std::to_string(r.start.index()) + ", " + std::to_string(r.monthly) + ", 0);";
+}
+
 TEST_F(StoreTest, MigratingAnOlderStoreKeepsItsData) {
   const std::string old_path = (dir_ / "old.db").string();
   ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 1));
@@ -83,13 +100,61 @@ TEST_F(StoreTest, MigratingAnOlderStoreKeepsItsData) {
     auto old = std::move(*OpenSqliteStore(old_path));
     EXPECT_EQ(*old->SchemaVersion(), 1);
     ASSERT_TRUE(old->SavePolicy(policy_));
-    ASSERT_TRUE(old->ImportRegistry({Row("14010519500101123", Scheme::kEnterprise, 300000)}, Month::Of(2026, 11)));
   }
+  ASSERT_TRUE(ExecSqliteForTest(old_path, OldRegistrySql(Row("14010519500101123", Scheme::kEnterprise, 300000), 1)));
   auto store = std::move(*OpenSqliteStore(old_path));
   ASSERT_TRUE(store->Migrate());
   EXPECT_EQ(*store->SchemaVersion(), kSchemaVersion);
   EXPECT_EQ(store->AllPersonKeys()->size(), 1u);
   EXPECT_TRUE(store->ListCycleRuns()->empty());  // the v2 tables exist
+  EXPECT_EQ(store->LoadPolicy()->version, policy_.version);
+}
+
+TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid) {
+  const std::string old_path = (dir_ / "v2.db").string();
+  ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 2));
+  const RegistryRow ran = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  const RegistryRow later = Row("14010519500101123", Scheme::kResident, 18000);
+  // Entitlement 1 was decided by the runs of 2026-05 and 2026-06; entitlement 2
+  // was imported after them and no run has included it yet.
+  const std::string may = std::to_string(Month::Of(2026, 5).index());
+  const std::string june = std::to_string(Month::Of(2026, 6).index());
+  ASSERT_TRUE(ExecSqliteForTest(
+      old_path, OldRegistrySql(ran, 1) + OldRegistrySql(later, 2) +
+                    "INSERT INTO cycle_run VALUES(" + may + ", 0, 's', 'f', 'v', 1, 1, 0, 0, 300000, 0, 0, 'p');"
+                    "INSERT INTO cycle_run VALUES(" + june + ", 0, 's', 'f', 'v', 1, 1, 0, 0, 300000, 0, 0, 'p');"
+                    "INSERT INTO decision VALUES(" + june + ", 1, 0, 300000, 'pay.certified', 0);"
+                    "INSERT INTO decision VALUES(" + may + ", 1, 0, 300000, 'pay.certified', 0);"
+                    "INSERT INTO payment VALUES(1, " + may + ", " + may + ", 'regular', 300000);"));
+  auto store = std::move(*OpenSqliteStore(old_path));
+  ASSERT_TRUE(store->Migrate());
+  EXPECT_EQ(*store->SchemaVersion(), 3);
+  auto ents = store->EntitlementsOf(ran.person.key);
+  ASSERT_TRUE(ents) << ents.error().ToString();
+  ASSERT_EQ(ents->size(), 2u);
+  const EntitlementTerms& a = (*ents)[0].terms;
+  const EntitlementTerms& b = (*ents)[1].terms;
+  EXPECT_EQ(a.id, 1);
+  EXPECT_EQ(a.AmountIn(Month::Of(2026, 6)), 300000);
+  EXPECT_EQ(a.paid_through, Month::Of(2026, 4)) << "the month before the first run that decided it";
+  EXPECT_EQ(b.paid_through, std::nullopt) << "no run has included it";
+  EXPECT_EQ(a.contribution_months, 0);
+  EXPECT_EQ(a.registered_on, Date()) << "unknown for entitlements imported before v3";
+  EXPECT_EQ(a.account_balance, std::nullopt);
+  EXPECT_EQ(a.account_subsidy, std::nullopt);
+  EXPECT_EQ(store->ListCycleRuns()->size(), 2u);
+  EXPECT_EQ(store->LedgerOf(1)->payments.size(), 1u);
+  EXPECT_EQ(store->DecisionsOf(Month::Of(2026, 6))->size(), 1u);
+
+  // The next run keeps what was recorded and dates the newcomer.
+  CycleRunRecord july;
+  july.month = Month::Of(2026, 7);
+  ASSERT_TRUE(store->SaveCycleRun(july, {{1, MonthStatus::kPayable, 300000, "pay.certified", 0},
+                                         {2, MonthStatus::kPayable, 18000, "pay.certified", 0}},
+                                  {}, {}));
+  ents = store->EntitlementsOf(ran.person.key);
+  EXPECT_EQ((*ents)[0].terms.paid_through, Month::Of(2026, 4));
+  EXPECT_EQ((*ents)[1].terms.paid_through, Month::Of(2026, 6));
 }
 
 TEST_F(StoreTest, RegistryReimportUpdatesNeverDuplicates) {
@@ -287,6 +352,240 @@ TEST_F(StoreTest, BulkLoadDeduplicatesLikeTheRowByRowPathAndRollsBackWhole) {
   auto s3 = store_->ApplyBatch(b, later);
   ASSERT_TRUE(s3);
   EXPECT_EQ(s3->duplicates, 1);
+}
+
+TEST_F(StoreTest, RegistryImportStoresTheNewTermsAndUpdatesOnlyWhatARowGives) {
+  RegistryRow r = Row("14010519500101123", Scheme::kResident, 18000);
+  r.paid_through = Month::Of(2026, 3);
+  r.contribution_months = 180;
+  r.account_balance = 864000;
+  r.account_subsidy = 120000;
+  r.imported_on = Date::FromCivil(2026, 4, 10);
+  RegistryRow plain = Row("14010519520202223", Scheme::kPublic, 650000);
+  plain.imported_on = Date::FromCivil(2026, 4, 10);
+  auto first = store_->ImportRegistry({r, plain}, Month::Of(2026, 4));
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(first->entitlements_added, 2);
+  auto ents = store_->EntitlementsOf(r.person.key);
+  ASSERT_EQ(ents->size(), 1u);
+  const EntitlementTerms& t = (*ents)[0].terms;
+  EXPECT_EQ(t.paid_through, Month::Of(2026, 3));
+  EXPECT_EQ(t.contribution_months, 180);
+  EXPECT_EQ(t.registered_on, Date::FromCivil(2026, 4, 10));
+  EXPECT_EQ(t.account_balance, 864000);
+  EXPECT_EQ(t.account_subsidy, 120000);
+  const EntitlementTerms p = (*store_->EntitlementsOf(plain.person.key))[0].terms;
+  EXPECT_EQ(p.paid_through, std::nullopt);
+  EXPECT_EQ(p.contribution_months, 0);
+  EXPECT_EQ(p.account_balance, std::nullopt);
+
+  // The same values again, or a row that gives none of them: unchanged, and the
+  // registration date is the first import's.
+  r.imported_on = plain.imported_on = Date::FromCivil(2026, 6, 1);
+  auto same = store_->ImportRegistry({r, plain}, Month::Of(2026, 6));
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->unchanged, 2);
+  RegistryRow silent = r;
+  silent.paid_through.reset();
+  silent.contribution_months = 0;
+  silent.account_balance.reset();
+  silent.account_subsidy.reset();
+  auto quiet = store_->ImportRegistry({silent}, Month::Of(2026, 6));
+  ASSERT_TRUE(quiet);
+  EXPECT_EQ(quiet->unchanged, 1);
+  ents = store_->EntitlementsOf(r.person.key);
+  EXPECT_EQ((*ents)[0].terms.paid_through, Month::Of(2026, 3));
+  EXPECT_EQ((*ents)[0].terms.contribution_months, 180);
+  EXPECT_EQ((*ents)[0].terms.account_subsidy, 120000);
+  EXPECT_EQ((*ents)[0].terms.registered_on, Date::FromCivil(2026, 4, 10));
+
+  // New values are updates; a balance given alone replaces the account, whose
+  // subsidy is then unknown.
+  RegistryRow changed = silent;
+  changed.paid_through = Month::Of(2026, 2);
+  changed.contribution_months = 181;
+  changed.account_balance = 700000;
+  auto upd = store_->ImportRegistry({changed}, Month::Of(2026, 6));
+  ASSERT_TRUE(upd);
+  EXPECT_EQ(upd->entitlements_updated, 1);
+  ents = store_->EntitlementsOf(r.person.key);
+  EXPECT_EQ((*ents)[0].terms.paid_through, Month::Of(2026, 2));
+  EXPECT_EQ((*ents)[0].terms.contribution_months, 181);
+  EXPECT_EQ((*ents)[0].terms.account_balance, 700000);
+  EXPECT_EQ((*ents)[0].terms.account_subsidy, std::nullopt);
+
+  // ForEachPerson loads the same terms.
+  std::vector<EntitlementTerms> streamed;
+  ASSERT_TRUE(store_->ForEachPerson("", [&](const PersonBundle& b) -> Status {
+    for (const EntitlementRecord& e : b.entitlements) streamed.push_back(e.terms);
+    return {};
+  }));
+  ASSERT_EQ(streamed.size(), 2u);
+  const EntitlementTerms& s =
+      streamed[0].scheme == Scheme::kResident ? streamed[0] : streamed[1];
+  EXPECT_EQ(s.paid_through, Month::Of(2026, 2));
+  EXPECT_EQ(s.contribution_months, 181);
+  EXPECT_EQ(s.registered_on, Date::FromCivil(2026, 4, 10));
+  EXPECT_EQ(s.account_balance, 700000);
+}
+
+TEST_F(StoreTest, ForEachPersonGivesEachFactItsDetail) {
+  RegistryRow a = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({a}, Month::Of(2026, 11)));
+  BatchRecord batch;
+  batch.sha256 = "x";
+  batch.source = "court";
+  std::vector<EvidenceRecord> ev = {Ev(a.person.key, "S1", "sentence"), Ev(a.person.key, "T1", "travel")};
+  ev[0].detail = R"({"type":"prison","until":"2028-05-31"})";
+  ASSERT_TRUE(store_->ApplyBatch(batch, ev));
+  std::vector<Fact> facts;
+  ASSERT_TRUE(store_->ForEachPerson("", [&](const PersonBundle& b) -> Status {
+    facts = b.facts;
+    return {};
+  }));
+  ASSERT_EQ(facts.size(), 2u);
+  const Fact& sentence = facts[0].kind == "sentence" ? facts[0] : facts[1];
+  const Fact& travel = facts[0].kind == "sentence" ? facts[1] : facts[0];
+  EXPECT_EQ(sentence.detail, R"({"type":"prison","until":"2028-05-31"})");
+  EXPECT_EQ(travel.detail, "");
+}
+
+TEST_F(StoreTest, TheFirstRunThatDecidesAnEntitlementStoresWhatThePreviousSystemPaid) {
+  RegistryRow given = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  given.paid_through = Month::Of(2026, 2);
+  RegistryRow unknown = Row("14010519500101123", Scheme::kResident, 18000);
+  RegistryRow later = Row("14010519520202223", Scheme::kPublic, 650000);
+  ASSERT_TRUE(store_->ImportRegistry({given, unknown, later}, Month::Of(2026, 5)));
+  auto terms = [&](const RegistryRow& r) {
+    const std::vector<EntitlementRecord> ents = *store_->EntitlementsOf(r.person.key);
+    for (const EntitlementRecord& e : ents) {
+      if (e.terms.scheme == r.scheme) return e.terms;
+    }
+    return EntitlementTerms{};
+  };
+  auto ids = [&](const RegistryRow& r) { return terms(r).id; };
+  auto paid_through = [&](const RegistryRow& r) { return terms(r).paid_through; };
+  CycleRunRecord may;
+  may.month = Month::Of(2026, 5);
+  ASSERT_TRUE(store_->SaveCycleRun(may, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0},
+                                         {ids(unknown), MonthStatus::kSuspended, 0, "suspend.x", 0}},
+                                   {}, {}));
+  EXPECT_EQ(paid_through(given), Month::Of(2026, 2)) << "given by the registry: kept";
+  EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "whatever the run decided";
+  EXPECT_EQ(paid_through(later), std::nullopt) << "not in the run";
+  CycleRunRecord june;
+  june.month = Month::Of(2026, 6);
+  ASSERT_TRUE(store_->SaveCycleRun(june, {{ids(unknown), MonthStatus::kPayable, 18000, "pay.certified", 0},
+                                          {ids(later), MonthStatus::kPayable, 650000, "pay.certified", 0}},
+                                   {}, {}));
+  EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "set once";
+  EXPECT_EQ(paid_through(later), Month::Of(2026, 5));
+  // A run refused as recorded already changes nothing.
+  ASSERT_FALSE(store_->SaveCycleRun(june, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0}}, {}, {}));
+  EXPECT_EQ(paid_through(given), Month::Of(2026, 2));
+}
+
+class AdjustTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+    r.basic = 120000;
+    person_ = r.person.key;
+    ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 5)));
+  }
+  AmountAdjustment Adj(Month effective, Fen monthly, std::optional<Fen> basic = std::nullopt, int64_t line = 2) {
+    return AmountAdjustment{person_, Scheme::kEnterprise, effective, monthly, basic, line};
+  }
+  EntitlementTerms Terms() { return (*store_->EntitlementsOf(person_))[0].terms; }
+  PersonKey person_ = 0;
+};
+
+TEST_F(AdjustTest, ARiseIsAStepFromItsMonthAndApplyingItAgainChangesNothing) {
+  auto r = store_->AdjustAmounts({Adj(Month::Of(2026, 1), 312000)});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 1);
+  EXPECT_EQ(r->unchanged, 0);
+  EXPECT_TRUE(r->refused.empty());
+  EntitlementTerms t = Terms();
+  ASSERT_EQ(t.amounts.size(), 2u);
+  EXPECT_EQ(t.AmountIn(Month::Of(2025, 12)), 300000);
+  EXPECT_EQ(t.AmountIn(Month::Of(2026, 1)), 312000) << "a past month: a retroactive rise";
+  EXPECT_EQ(t.amounts[1].basic, 120000) << "no basic_amount: the basic part stays";
+
+  auto again = store_->AdjustAmounts({Adj(Month::Of(2026, 1), 312000)});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->applied, 0);
+  EXPECT_EQ(again->unchanged, 1);
+  EXPECT_EQ(Terms().amounts.size(), 2u);
+
+  // A different amount for the same month replaces the step.
+  auto corrected = store_->AdjustAmounts({Adj(Month::Of(2026, 1), 311000, 125000)});
+  ASSERT_TRUE(corrected);
+  EXPECT_EQ(corrected->applied, 1);
+  t = Terms();
+  ASSERT_EQ(t.amounts.size(), 2u);
+  EXPECT_EQ(t.AmountIn(Month::Of(2026, 3)), 311000);
+  EXPECT_EQ(t.amounts[1].basic, 125000);
+}
+
+TEST_F(AdjustTest, TheBasicPartIsKeptFromTheStepBeforeAndCappedAtTheAmount) {
+  // Rows out of month order: the 2027 step keeps the basic part of 2026's.
+  auto r = store_->AdjustAmounts({Adj(Month::Of(2027, 1), 330000, std::nullopt, 3),
+                                  Adj(Month::Of(2026, 1), 312000, 130000, 2)});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 2);
+  EntitlementTerms t = Terms();
+  ASSERT_EQ(t.amounts.size(), 3u);
+  EXPECT_EQ(t.amounts[1].basic, 130000);
+  EXPECT_EQ(t.amounts[2].from, Month::Of(2027, 1));
+  EXPECT_EQ(t.amounts[2].basic, 130000);
+  // A cut below the basic part caps it.
+  ASSERT_TRUE(store_->AdjustAmounts({Adj(Month::Of(2027, 6), 100000)}));
+  EXPECT_EQ(Terms().amounts.back().basic, 100000);
+}
+
+TEST_F(AdjustTest, TheAmountInForceAlreadyAddsNoStep) {
+  auto r = store_->AdjustAmounts({Adj(Month::Of(2026, 7), 300000)});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->unchanged, 1);
+  EXPECT_EQ(Terms().amounts.size(), 1u);
+}
+
+TEST_F(AdjustTest, NoEntitlementOrAMonthBeforeItsStartIsRefusedAndTheRestApplied) {
+  AmountAdjustment stranger = Adj(Month::Of(2026, 1), 312000, std::nullopt, 4);
+  stranger.scheme = Scheme::kResident;  // this person draws no resident pension
+  auto r = store_->AdjustAmounts({stranger, Adj(Month::Of(2014, 12), 312000, std::nullopt, 3),
+                                  Adj(Month::Of(2026, 1), 312000, std::nullopt, 2)});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 1);
+  ASSERT_EQ(r->refused.size(), 2u);
+  EXPECT_EQ(r->refused[0].line, 3);
+  EXPECT_EQ(r->refused[0].field, "effective_month");
+  EXPECT_EQ(r->refused[1].line, 4);
+  EXPECT_EQ(r->refused[1].field, "scheme");
+  EXPECT_NE(r->refused[1].reason.find("no entitlement"), std::string::npos);
+  EXPECT_EQ(Terms().AmountIn(Month::Of(2026, 1)), 312000);
+}
+
+TEST_F(AdjustTest, ARegistryReimportDoesNotUndoAnAnnouncedRise) {
+  ASSERT_TRUE(store_->AdjustAmounts({Adj(Month::Of(2027, 1), 330000)}));
+  // The registry file of December still has the old amount.
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  r.basic = 120000;
+  auto again = store_->ImportRegistry({r}, Month::Of(2026, 12));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->unchanged, 1);
+  EntitlementTerms t = Terms();
+  EXPECT_EQ(t.AmountIn(Month::Of(2026, 12)), 300000);
+  EXPECT_EQ(t.AmountIn(Month::Of(2027, 1)), 330000);
+  // A changed amount in the registry is a step from the import month; the
+  // announced rise still follows it.
+  r.monthly = 305000;
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 12)));
+  t = Terms();
+  EXPECT_EQ(t.AmountIn(Month::Of(2026, 12)), 305000);
+  EXPECT_EQ(t.AmountIn(Month::Of(2027, 1)), 330000);
 }
 
 }  // namespace
