@@ -239,8 +239,11 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
                 const std::string& out_dir) {
   auto month = ParseMonth(month_text);
   if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
-  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  Date as_of = PayrollLockDate(ready.second, *month);
+  if (!as_of_text.empty()) {
+    ASSIGN_OR_RETURN(as_of, DateOption(as_of_text, "--as-of"));
+  }
   ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today()}));
   PrintRun(r);
   return {};
@@ -252,6 +255,24 @@ Status PersonShow(const Globals& g, const std::string& id_text, bool json, int m
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
   ASSIGN_OR_RETURN(PersonView view, BuildPersonView(*ready.first, ready.second, id.key(), as_of, months));
   std::cout << (json ? PersonViewJson(view, ready.second) + "\n" : PersonViewText(view, ready.second));
+  return {};
+}
+
+Status Explain(const Globals& g, const std::string& id_text, const std::string& month_text,
+               const std::string& as_of_text) {
+  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
+  auto month = ParseMonth(month_text);
+  if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
+  if (*month > MonthOf(as_of)) {
+    return InvalidArgument(fmt::format("--month {} is after the as-of date {}: nothing is decided yet",
+                                       month->ToString(), as_of.ToString()));
+  }
+  ASSIGN_OR_RETURN(IdNumber id, ParseIdNumberOrError(id_text, Today()));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(PersonView view,
+                   BuildPersonView(*ready.first, ready.second, id.key(), as_of, MonthOf(as_of) - *month + 1));
+  ASSIGN_OR_RETURN(std::string text, ExplainMonthText(view, ready.second, *month));
+  fmt::print("{} {} 的待遇 (as of {}):\n{}", MaskIdNumber(id.text()), month->ToString(), as_of.ToString(), text);
   return {};
 }
 
@@ -458,7 +479,7 @@ int Main(int argc, char** argv) {
   std::string cycle_month, cycle_as_of, cycle_out;
   auto* cycle_run = cycle->add_subcommand("run", "decide pay / hold / stop for a month and write the payroll file");
   cycle_run->add_option("--month", cycle_month, "the month, YYYY-MM")->required();
-  cycle_run->add_option("--as-of", cycle_as_of, "knowledge cut-off (截至日期), YYYY-MM-DD; default today");
+  cycle_run->add_option("--as-of", cycle_as_of, "knowledge cut-off (数据截止日), YYYY-MM-DD; default the payroll lock day of the month before (发放锁定日, 25th)");
   cycle_run->add_option("--out", cycle_out, "directory for payroll-YYYY-MM.csv; default the working directory");
 
   auto* person = app.add_subcommand("person", "one person's file (个人档案)");
@@ -473,6 +494,12 @@ int Main(int argc, char** argv) {
   person_show->add_option("--months", person_months, "months of schedule to show (default 24)")
       ->check(CLI::Range(1, 600));
   person_show->add_option("--as-of", person_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
+
+  std::string explain_id, explain_month, explain_as_of;
+  auto* explain = app.add_subcommand("explain", "why a month was paid, held or stopped, in one sentence (待遇发放说明)");
+  explain->add_option("ID", explain_id, "identity number (公民身份号码)")->required();
+  explain->add_option("--month", explain_month, "the month, YYYY-MM")->required();
+  explain->add_option("--as-of", explain_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
 
   auto* evidence = app.add_subcommand("evidence", "stored evidence (证据)");
   evidence->require_subcommand(1);
@@ -523,6 +550,8 @@ int Main(int argc, char** argv) {
     status = Ingest(g, feed_files, feed_source, feed_mapping, received_on);
   } else if (*cycle_run) {
     status = CycleRun(g, cycle_month, cycle_as_of, cycle_out);
+  } else if (*explain) {
+    status = Explain(g, explain_id, explain_month, explain_as_of);
   } else if (*person_show) {
     status = PersonShow(g, person_id, person_json, person_months, person_as_of);
   } else if (*evidence_export) {

@@ -7,10 +7,11 @@
 // changes nothing and reports the recorded run (rewriting its payroll file when
 // it is missing). New knowledge shows up in the next month's run as back pay or
 // receivables, or as reversals of receivables that turn out not to be owed.
-// Months before tacit's first run count as paid by the previous system where its
-// own certification (the registry baseline) covered them, so a death learned
-// late becomes an overpayment for those months too, and months it held are
-// back paid once a certification is known.
+// Months up to an entitlement's paid_through (a registry column, or else the
+// month before the first run that includes it) count as paid by the previous
+// system, so a death learned late becomes an overpayment for those months too.
+// One-off amounts (survivor benefits, the refund of a terminated resident
+// account) are compared with what was paid of their kind the same way.
 //
 //   ASSIGN_OR_RETURN(CycleResult r, RunCycle(store, policy, {.month = m, .as_of = d, .payroll_dir = "."}));
 #ifndef TACIT_CYCLE_H_
@@ -38,12 +39,15 @@ struct CycleResult {
   int64_t back_pay_lines = 0;
 };
 
-// Errors: as_of before the month began (a run needs the month's knowledge) or
-// after today, a month before the latest recorded one (months are run in order),
+// Errors: as_of after today, a month before the latest recorded one (months are run in order),
 // as_of before the latest run's (knowledge never goes backwards), a payroll
 // directory that does not exist or is not writable (checked before anything is
 // recorded), store errors.
 Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOptions& options);
+
+// The default knowledge cut-off of the run for `month`: the policy's payroll
+// lock day of the month before (the 25th by default).
+Date PayrollLockDate(const Policy& policy, Month month);
 
 // The payroll file's path for a month under `dir`.
 std::string PayrollPath(const std::string& dir, Month month);

@@ -29,6 +29,11 @@ struct EntitlementView {
     bool previous_system = false;
   };
   std::vector<MonthRow> months;  // oldest first
+  struct OneOffRow {
+    OneOffDue due;
+    Fen paid = 0;  // paid of this kind (all runs)
+  };
+  std::vector<OneOffRow> oneoffs;  // survivor benefits, account refund
   EntitlementLedger ledger;
   Fen overpaid = 0;    // receivables recorded
   Fen recovered = 0;
@@ -52,6 +57,12 @@ std::string PersonViewText(const PersonView& view, const Policy& policy);
 // {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...]};
 // amounts as strings with two decimals.
 std::string PersonViewJson(const PersonView& view, const Policy& policy);
+
+// `tacit explain`: for each entitlement, the month's decision as a sentence a
+// clerk can read out, the rule with its legal reference, and the evidence
+// behind it (source and the source's own record id). Errors: kNotFound when the
+// view does not hold the month.
+Result<std::string> ExplainMonthText(const PersonView& view, const Policy& policy, Month month);
 
 std::string StatsText(const StatsReport& report);
 std::string StatsJson(const StatsReport& report);

@@ -27,7 +27,8 @@ std::string_view DecisionWord(MonthStatus s) {
 }
 
 // Writes the payroll from the store's record of the run: one line per decision
-// for the month, and one per back-pay month. Written to a temporary file and
+// for the month, one per back-pay month and one per one-off amount (survivor
+// benefits, account refunds). Written to a temporary file and
 // renamed, so the bank never sees half a file.
 Status WritePayroll(Store& store, Month month, const std::string& path) {
   ASSIGN_OR_RETURN(std::vector<DecisionRecord> decisions, store.DecisionsOf(month));
@@ -36,7 +37,7 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
   for (const DecisionRecord& d : decisions) by_entitlement[d.entitlement_id] = &d;
   std::unordered_map<int64_t, std::vector<const PaymentRecord*>> back_pay;
   for (const PaymentRecord& p : payments) {
-    if (p.kind == "back_pay") back_pay[p.entitlement_id].push_back(&p);
+    if (p.kind != "regular") back_pay[p.entitlement_id].push_back(&p);
   }
   const std::string tmp = path + ".tmp";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -54,7 +55,7 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
         for (const PaymentRecord* p : bp->second) {
           out << b.person.id_number << ',' << CsvField(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
               << e.terms.paying_region << ',' << p->month.ToString() << ',' << FormatYuan(p->amount)
-              << ",back_pay,pay.back_pay\n";
+              << ',' << p->kind << ',' << (p->kind == "back_pay" ? "pay.back_pay" : "oneoff." + p->kind) << '\n';
         }
       }
     }
@@ -70,14 +71,15 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
 }
 
 
-// Whether the previous system paid month `m` of an entitlement, as far as tacit
-// can tell: it paid the months its own certification (the registry baseline)
-// covered, and held the rest.
-Fen PaidByPreviousSystem(const Policy& policy, const EntitlementTerms& terms, const std::optional<Date>& baseline,
-                         Month m) {
-  if (!baseline || m < terms.start) return 0;
-  if (m > MonthOf(*baseline) + policy.certification_cycle_months.At(*baseline)) return 0;
-  return terms.AmountIn(m);
+// The months the previous system paid: up to the registry's paid_through, or
+// else every month before the first run that includes the entitlement (the
+// store records that month as paid_through when the run is saved).
+Month PaidThrough(const EntitlementTerms& terms, Month run_month) {
+  return terms.paid_through.value_or(run_month - 1);
+}
+
+bool IsOneOffRule(std::string_view reason) {
+  return reason.rfind("oneoff.", 0) == 0 || reason.rfind("reverse.oneoff.", 0) == 0;
 }
 
 // The directory the payroll goes to must exist and take a file before the run
@@ -95,6 +97,11 @@ Status CheckPayrollDir(const std::string& dir) {
 }
 
 }  // namespace
+
+Date PayrollLockDate(const Policy& policy, Month month) {
+  const Month previous = month - 1;
+  return previous.FirstDay() + (policy.payroll_lock_day.At(previous.FirstDay()) - 1);
+}
 
 std::string PayrollPath(const std::string& dir, Month month) {
   return (std::filesystem::path(dir.empty() ? "." : dir) / fmt::format("payroll-{}.csv", month.ToString())).string();
@@ -117,10 +124,6 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     }
     return result;
   }
-  if (options.as_of < month.FirstDay()) {
-    return InvalidArgument(fmt::format("--as-of {} is before {} began: a month is run with that month's knowledge",
-                                       options.as_of.ToString(), month.ToString()));
-  }
   if (options.as_of > options.today) {
     return InvalidArgument(fmt::format("--as-of {} is after today ({}): a run cannot use knowledge it does not have",
                                        options.as_of.ToString(), options.today.ToString()));
@@ -136,8 +139,6 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
         runs.back().month.ToString(), runs.back().as_of.ToString(), options.as_of.ToString()));
   }
   RETURN_IF_ERROR(CheckPayrollDir(options.payroll_dir));
-  // Months before the first run were paid by the previous system.
-  const Month epoch = runs.empty() ? month : runs.front().month;
   const Month from = month - policy.ledger_lookback_months.At(options.as_of);
 
   std::unordered_map<int64_t, EntitlementLedger> ledgers;
@@ -157,25 +158,57 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   std::vector<ReceivableRecord> receivables;
   const EntitlementLedger no_ledger;
 
+  // Compares what was paid for a month (or a one-off), net of claims, with what
+  // is due now: paid but not due → a receivable (多发待遇); due but not paid →
+  // first a reversal of what was claimed back, then back pay. Held months
+  // (`counts` false) are no debt either way.
+  auto settle = [&](int64_t entitlement, Month m, Fen net, Fen claimed, bool counts, Fen due, bool payable,
+                    const std::string& rule, int64_t evidence, const std::string& pay_kind) {
+    if (!counts) return;
+    if (net > due) {
+      const Fen over = net - due;
+      receivables.push_back(ReceivableRecord{0, entitlement, m, over, month, rule, evidence, 0});
+      run.overpaid_amount += over;
+    } else if (payable && due > net) {
+      Fen owed = due - net;
+      const Fen reversal = std::min(owed, std::max<Fen>(claimed, 0));
+      if (reversal > 0) {
+        receivables.push_back(ReceivableRecord{0, entitlement, m, -reversal, month, "reverse." + rule, evidence, 0});
+        run.overpaid_amount -= reversal;
+        owed -= reversal;
+      }
+      if (owed > 0) {
+        payments.push_back(PaymentRecord{entitlement, m, owed, pay_kind, month});
+        run.back_pay_amount += owed;
+        ++result.back_pay_lines;
+      }
+    }
+  };
+
   RETURN_IF_ERROR(store.ForEachPerson("", [&](const PersonBundle& b) -> Status {
     PersonFacts facts;
     facts.baseline_certified = b.person.baseline_certified;
     facts.facts = b.facts;
+    std::vector<EntitlementTerms> terms;
     for (const EntitlementRecord& e : b.entitlements) {
-      if (e.terms.start > month) continue;
-      const std::vector<MonthDecision> schedule =
-          DeriveSchedule(policy, e.terms, facts, from, month, options.as_of, Explain::kNo);
-      if (schedule.empty()) continue;
-      const auto lit = ledgers.find(e.terms.id);
+      if (e.terms.start <= month) terms.push_back(e.terms);
+    }
+    if (terms.empty()) return {};
+    const PersonSchedule schedule =
+        DerivePersonSchedule(policy, terms, facts, from, month, options.as_of, Explain::kNo);
+    for (size_t i = 0; i < terms.size(); ++i) {
+      const EntitlementTerms& e = terms[i];
+      const auto lit = ledgers.find(e.id);
       const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;
-      for (const MonthDecision& d : schedule) {
+      const Month paid_through = PaidThrough(e, month);
+      for (const MonthDecision& d : schedule.months[i]) {
         if (d.month == month) {
-          decisions.push_back(DecisionRecord{e.terms.id, d.status, d.due, d.rule, d.evidence_id});
+          decisions.push_back(DecisionRecord{e.id, d.status, d.due, d.rule, d.evidence_id});
           ++run.entitlements;
           if (d.status == MonthStatus::kPayable) {
             ++run.paid;
             run.paid_amount += d.due;
-            payments.push_back(PaymentRecord{e.terms.id, month, d.due, "regular", month});
+            payments.push_back(PaymentRecord{e.id, month, d.due, "regular", month});
           } else if (d.status == MonthStatus::kSuspended) {
             ++run.suspended;
           } else {
@@ -187,39 +220,33 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
         // back), against what is due now.
         Fen paid = 0;
         for (const PaymentRecord& p : ledger.payments) {
-          if (p.month == d.month) paid += p.amount;
+          if (p.month == d.month && (p.kind == "regular" || p.kind == "back_pay")) paid += p.amount;
         }
-        if (d.month < epoch) paid += PaidByPreviousSystem(policy, e.terms, b.person.baseline_certified, d.month);
+        if (d.month <= paid_through) paid += e.AmountIn(d.month);
         Fen claimed = 0;
         for (const ReceivableRecord& r : ledger.receivables) {
-          if (r.month == d.month) claimed += r.amount;
+          if (r.month == d.month && !IsOneOffRule(r.reason)) claimed += r.amount;
         }
-        const Fen net = paid - claimed;
-        if (d.status == MonthStatus::kSuspended) continue;  // held, not a debt either way
-        if (net > d.due) {
-          // Paid but not due (e.g. after death): an overpayment to recover.
-          const Fen over = net - d.due;
-          receivables.push_back(ReceivableRecord{0, e.terms.id, d.month, over, month, d.rule, d.evidence_id, 0});
-          run.overpaid_amount += over;
-        } else if (d.status == MonthStatus::kPayable && d.due > net) {
-          Fen owed = d.due - net;
-          // What was claimed back for this month and is due after all is
-          // cancelled first (a reversing entry: the ledger is never edited)...
-          const Fen reversal = std::min(owed, std::max<Fen>(claimed, 0));
-          if (reversal > 0) {
-            receivables.push_back(
-                ReceivableRecord{0, e.terms.id, d.month, -reversal, month, "reverse." + d.rule, d.evidence_id, 0});
-            run.overpaid_amount -= reversal;
-            owed -= reversal;
-          }
-          // ...and the rest is back pay (a suspension lifted).
-          if (owed > 0) {
-            payments.push_back(PaymentRecord{e.terms.id, d.month, owed, "back_pay", month});
-            run.back_pay_amount += owed;
-            ++result.back_pay_lines;
-          }
-        }
+        settle(e.id, d.month, paid - claimed, claimed, d.status != MonthStatus::kSuspended, d.due,
+               d.status == MonthStatus::kPayable, d.rule, d.evidence_id, "back_pay");
       }
+    }
+    // One-off amounts (survivor benefits, account refunds) against what was
+    // paid of the same kind.
+    for (const OneOffDue& o : schedule.oneoffs) {
+      if (o.month > month || o.month < from) continue;
+      const auto lit = ledgers.find(o.entitlement_id);
+      const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;
+      Fen paid = 0;
+      for (const PaymentRecord& p : ledger.payments) {
+        if (p.kind == o.kind) paid += p.amount;
+      }
+      Fen claimed = 0;
+      for (const ReceivableRecord& r : ledger.receivables) {
+        if (r.reason == o.rule || r.reason == "reverse." + o.rule) claimed += r.amount;
+      }
+      settle(o.entitlement_id, o.month, paid - claimed, claimed, true, o.due, o.due > 0, o.rule, o.evidence_id,
+             o.kind);
     }
     return {};
   }));

@@ -25,7 +25,8 @@ class CycleTest : public ::testing::Test {
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }
 
-  PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline, Month effective = Month::Of(2026, 1)) {
+  PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline, Month effective = Month::Of(2026, 1),
+                      std::optional<Month> paid_through = std::nullopt) {
     RegistryRow row;
     IdParse p = ParseIdNumber(Id(id17), D("2026-11-27"));
     EXPECT_TRUE(p.ok());
@@ -39,6 +40,7 @@ class CycleTest : public ::testing::Test {
     row.paying_region = "140105";
     row.start = M("2010-01");
     row.monthly = amount;
+    row.paid_through = paid_through;
     EXPECT_TRUE(store_->ImportRegistry({row}, effective));
     return p.id.key();
   }
@@ -127,9 +129,11 @@ TEST_F(CycleTest, RunningAMonthAgainNeverPaysTwice) {
   auto earlier = Run("2026-05", "2026-05-05");
   ASSERT_FALSE(earlier);
   EXPECT_EQ(earlier.error().code, ErrorCode::kFailedPrecondition);
-  auto too_early = Run("2026-09", "2026-08-31");
-  ASSERT_FALSE(too_early);
-  EXPECT_EQ(too_early.error().code, ErrorCode::kInvalidArgument);
+  // A month is run with the knowledge of its payroll lock in the month before.
+  auto locked = Run("2026-09", "2026-08-25");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->run.as_of, D("2026-08-25"));
+  EXPECT_EQ(PayrollLockDate(policy_, M("2026-09")), D("2026-08-25"));
 }
 
 TEST_F(CycleTest, AReceivableIsReversedWhenTheMonthIsDueAfterAll) {
@@ -159,14 +163,28 @@ TEST_F(CycleTest, AReceivableIsReversedWhenTheMonthIsDueAfterAll) {
 }
 
 TEST_F(CycleTest, MonthsThePreviousSystemHeldAreBackPaidOnceCertified) {
-  // Certified 2025-03 under the previous system: valid through 2026-03, so it
-  // held April and May; tacit's first run is June.
-  const PersonKey p = AddPerson("14010519520202222", 18000, D("2025-03-15"));
+  // Certified 2025-03 under the previous system: valid through 2026-03; the
+  // registry says it paid through March, so it held April and May; tacit's
+  // first run is June.
+  const PersonKey p = AddPerson("14010519520202222", 18000, D("2025-03-15"), Month::Of(2026, 1), M("2026-03"));
   ASSERT_TRUE(Run("2026-06", "2026-06-05"));
   AddFact(p, "T1", "travel", D("2026-06-20"), D("2026-06-25"));
   auto july = Run("2026-07", "2026-07-05");
   ASSERT_TRUE(july);
   EXPECT_EQ(july->run.back_pay_amount, 3 * 18000) << "April, May (previous system) and June (tacit)";
+}
+
+TEST_F(CycleTest, WithoutPaidThroughTheMonthsBeforeTheFirstRunCountAsPaid) {
+  // The same person without paid_through: the months before tacit's first run
+  // count as paid by the previous system, so only June is back paid, and the
+  // first run records May as the entitlement's paid_through.
+  const PersonKey p = AddPerson("14010519520202222", 18000, D("2025-03-15"));
+  ASSERT_TRUE(Run("2026-06", "2026-06-05"));
+  EXPECT_EQ(store_->EntitlementsOf(p)->front().terms.paid_through, M("2026-05"));
+  AddFact(p, "T1", "travel", D("2026-06-20"), D("2026-06-25"));
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july);
+  EXPECT_EQ(july->run.back_pay_amount, 18000) << "June";
 }
 
 TEST_F(CycleTest, KnowledgeNeverGoesBackwardsNorIntoTheFuture) {

@@ -42,23 +42,40 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
   PersonFacts facts;
   facts.baseline_certified = view.person.baseline_certified;
   for (const EvidenceRecord& e : view.evidence) {
-    facts.facts.push_back(Fact{e.id, e.kind, e.source, e.occurred_on, e.received_on});
+    facts.facts.push_back(Fact{e.id, e.kind, e.source, e.occurred_on, e.received_on, e.detail});
   }
   view.certification = DeriveCertification(policy, facts, as_of);
   ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(key));
   ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
-  const bool has_run = !runs.empty();
-  const Month first_run = has_run ? runs.front().month : Month();
   const Month through = MonthOf(as_of);
-  for (EntitlementRecord& e : ents) {
+  std::vector<EntitlementTerms> terms;
+  for (const EntitlementRecord& e : ents) terms.push_back(e.terms);
+  const PersonSchedule schedule =
+      DerivePersonSchedule(policy, terms, facts, through - std::max(1, months) + 1, through, as_of);
+  // Arrears are counted over the months tacit has run.
+  const std::optional<Month> last_run = runs.empty() ? std::nullopt : std::optional<Month>(runs.back().month);
+  const PersonSchedule ran =
+      last_run ? DerivePersonSchedule(policy, terms, facts, runs.front().month, *last_run, as_of, Explain::kNo)
+               : PersonSchedule{};
+  auto is_month_payment = [](const PaymentRecord& p) { return p.kind == "regular" || p.kind == "back_pay"; };
+  for (size_t i = 0; i < ents.size(); ++i) {
+    EntitlementRecord& e = ents[i];
     EntitlementView ev;
     ASSIGN_OR_RETURN(ev.ledger, store.LedgerOf(e.terms.id));
-    const auto schedule =
-        DeriveSchedule(policy, e.terms, facts, through - std::max(1, months) + 1, through, as_of);
-    for (const MonthDecision& d : schedule) {
-      EntitlementView::MonthRow row{d, 0, !has_run || d.month < first_run};
+    for (const OneOffDue& o : schedule.oneoffs) {
+      if (o.entitlement_id != e.terms.id) continue;
+      EntitlementView::OneOffRow row{o, 0};
       for (const PaymentRecord& p : ev.ledger.payments) {
-        if (p.month == d.month) row.paid += p.amount;
+        if (p.kind == o.kind) row.paid += p.amount;
+      }
+      ev.oneoffs.push_back(std::move(row));
+    }
+    for (const MonthDecision& d : schedule.months[i]) {
+      // Months up to paid_through were paid by the previous system; without
+      // it no run has included the entitlement yet.
+      EntitlementView::MonthRow row{d, 0, !e.terms.paid_through || d.month <= *e.terms.paid_through};
+      for (const PaymentRecord& p : ev.ledger.payments) {
+        if (p.month == d.month && is_month_payment(p)) row.paid += p.amount;
       }
       ev.months.push_back(std::move(row));
     }
@@ -68,15 +85,13 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
       ev.recovered += r.recovered;
     }
     // Arrears: months tacit has run whose due amount was not (yet) paid.
-    if (!runs.empty()) {
-      const Month last_run = runs.back().month;
-      const Month epoch = runs.front().month;
-      const auto ran = DeriveSchedule(policy, e.terms, facts, epoch, last_run, as_of, Explain::kNo);
-      for (const MonthDecision& d : ran) {
+    if (last_run) {
+      for (const MonthDecision& d : ran.months[i]) {
         if (d.status != MonthStatus::kPayable) continue;
+        if (e.terms.paid_through && d.month <= *e.terms.paid_through) continue;
         Fen paid = 0;
         for (const PaymentRecord& p : ev.ledger.payments) {
-          if (p.month == d.month) paid += p.amount;
+          if (p.month == d.month && is_month_payment(p)) paid += p.amount;
         }
         if (d.due > paid) ev.arrears += d.due - paid;
       }
@@ -122,6 +137,10 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
                          MonthStatusName(m.decision.status), FormatYuan(m.decision.due),
                          m.previous_system ? "(原系统)" : FormatYuan(m.paid), m.decision.explanation);
     }
+    for (const auto& o : ev.oneoffs) {
+      out << fmt::format("  一次性待遇 {} 应发 {} 元 已发 {} 元：{}\n", o.due.month.ToString(), FormatYuan(o.due.due),
+                         FormatYuan(o.paid), o.due.explanation);
+    }
     out << fmt::format("  多发待遇 {} 元 (已追回 {} 元)  待补发 {} 元\n", FormatYuan(ev.overpaid),
                        FormatYuan(ev.recovered), FormatYuan(ev.arrears));
     for (const ReceivableRecord& r : ev.ledger.receivables) {
@@ -151,7 +170,10 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                         {"due", FormatYuan(m.decision.due)},
                         {"paid", FormatYuan(m.paid)},
                         {"paid_by", m.previous_system ? "previous_system" : "tacit"},
+                        {"withheld", FormatYuan(m.decision.withheld)},
                         {"rule", m.decision.rule},
+                        {"reference", policy.FindRule(m.decision.rule) ? policy.FindRule(m.decision.rule)->reference
+                                                                       : std::string()},
                         {"evidence_id", m.decision.evidence_id},
                         {"explanation", m.decision.explanation}});
     }
@@ -164,6 +186,15 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                              {"evidence_id", r.evidence_id},
                              {"run_month", r.run_month.ToString()}});
     }
+    json oneoffs = json::array();
+    for (const auto& o : ev.oneoffs) {
+      oneoffs.push_back({{"kind", o.due.kind},
+                         {"month", o.due.month.ToString()},
+                         {"due", FormatYuan(o.due.due)},
+                         {"paid", FormatYuan(o.paid)},
+                         {"rule", o.due.rule},
+                         {"explanation", o.due.explanation}});
+    }
     ents.push_back({{"id", t.id},
                     {"scheme", SchemeName(t.scheme)},
                     {"paying_region", t.paying_region},
@@ -171,6 +202,7 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                     {"monthly_amount", FormatYuan(t.AmountIn(MonthOf(v.as_of)))},
                     {"status", MonthStatusName(ev.current)},
                     {"months", months},
+                    {"oneoffs", oneoffs},
                     {"overpaid", FormatYuan(ev.overpaid)},
                     {"recovered", FormatYuan(ev.recovered)},
                     {"arrears", FormatYuan(ev.arrears)},
@@ -200,6 +232,40 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
               {"entitlements", ents},
               {"evidence", evidence}};
   return out.dump(2);
+}
+
+Result<std::string> ExplainMonthText(const PersonView& v, const Policy& policy, Month month) {
+  std::ostringstream out;
+  bool found = false;
+  for (const EntitlementView& ev : v.entitlements) {
+    const EntitlementTerms& t = ev.entitlement.terms;
+    for (const auto& m : ev.months) {
+      if (m.decision.month != month) continue;
+      found = true;
+      const MonthDecision& d = m.decision;
+      out << fmt::format("{} ({}), 发放地 {}:\n  {}\n", SchemeNameZh(t.scheme), SchemeName(t.scheme), t.paying_region,
+                         d.explanation);
+      if (const RuleSpec* r = policy.FindRule(d.rule)) {
+        out << fmt::format("  规则 {} {}；依据 {}\n", r->rule, r->label_zh, r->reference);
+      }
+      out << fmt::format("  应发 {} 元，已发 {}\n", FormatYuan(d.due),
+                         m.previous_system ? std::string("(原系统发放)") : FormatYuan(m.paid) + " 元");
+      if (d.evidence_id != 0) {
+        for (const EvidenceRecord& e : v.evidence) {
+          if (e.id != d.evidence_id) continue;
+          out << fmt::format("  证据 #{}: {} 来源 {} 记录号 {}，发生 {}，获知 {}\n", e.id, policy.KindLabelZh(e.kind),
+                             e.source, e.ref, e.occurred_on.ToString(), e.received_on.ToString());
+        }
+      } else {
+        out << "  证据: 待遇名册 (原系统认证/导入基准)\n";
+      }
+    }
+  }
+  if (!found) {
+    return NotFound(fmt::format("{} is not in the months shown as of {} (a future month, or before the entitlement began)",
+                                month.ToString(), v.as_of.ToString()));
+  }
+  return out.str();
 }
 
 }  // namespace tacit

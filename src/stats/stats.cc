@@ -95,11 +95,15 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
     }
     const std::string child = b.person.region_code.substr(0, std::min(child_len, b.person.region_code.size()));
     std::map<Scheme, StatsCounts> schemes;  // this person's view per scheme
-    for (const EntitlementRecord& e : b.entitlements) {
+    std::vector<EntitlementTerms> terms;
+    for (const EntitlementRecord& e : b.entitlements) terms.push_back(e.terms);
+    const PersonSchedule schedule =
+        DerivePersonSchedule(policy, terms, facts, options.month, options.month, options.as_of, Explain::kNo);
+    for (size_t i = 0; i < b.entitlements.size(); ++i) {
+      const EntitlementRecord& e = b.entitlements[i];
       StatsCounts ent;
       ent.entitlements = 1;
-      auto months = DeriveSchedule(policy, e.terms, facts, options.month, options.month, options.as_of,
-                                   Explain::kNo);
+      const std::vector<MonthDecision>& months = schedule.months[i];
       if (!months.empty()) {
         switch (months[0].status) {
           case MonthStatus::kPayable: ent.payable = 1; break;

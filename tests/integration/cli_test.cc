@@ -80,10 +80,10 @@ class Journey : public ::testing::Test {
     ASSERT_EQ(Tacit(dir_, "init").status, 0);
     std::ofstream reg(dir_ / "registry.csv");
     reg << "id_number,name,sex,birth_date,phone,region_code,scheme,paying_region,monthly_amount,start_month,"
-           "special_care,last_certified_on\n";
+           "special_care,last_certified_on,paid_through\n";
     reg << Id("14010519500101123") << ",张三,M,1950-01-01,13812345678,140105001001,enterprise,140105,3120.50,2010-02,0,"
-        << "2026-02-10\n";
-    reg << Id("14010519520202222") << ",李四,F,1952-02-02,,140105001002,resident,140105,180.00,2012-07,1,2025-03-01\n";
+        << "2026-02-10,\n";
+    reg << Id("14010519520202222") << ",李四,F,1952-02-02,,140105001002,resident,140105,180.00,2012-07,1,2025-03-01,2026-03\n";
   }
   std::filesystem::path dir_;
 };
@@ -121,7 +121,7 @@ TEST_F(Journey, DeathLearnedLateStopsPaymentAndBecomesAnOverpayment) {
   EXPECT_EQ(e["receivables"][0]["month"], "2026-06");
 
   // 李四's certification (2025-03) lapsed after 2026-03: held since April (the
-  // previous system held April too, before tacit's first run in May); a
+  // registry says the previous system paid her through March); a
   // hospital stay in July certifies her again, and April-July are back paid.
   auto li = Tacit(dir_, "person show " + Id("14010519520202222") + " --json --months 4", "2026-07-05");
   EXPECT_EQ(json::parse(li.out)["certification"]["status"], "lapsed");
