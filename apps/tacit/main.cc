@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 
+#include "tacit/casework.h"
 #include "tacit/civil.h"
 #include "tacit/cycle.h"
 #include "tacit/demo.h"
@@ -340,6 +341,104 @@ Status Stats(const Globals& g, const std::string& region, const std::string& mon
   return {};
 }
 
+Status CaseList(const Globals& g, const std::string& status, const std::string& region) {
+  std::string wanted = status;
+  if (wanted == "all") wanted.clear();
+  if (!wanted.empty() && wanted != "open" && wanted != "resolved") {
+    return InvalidArgument("--status: expected open, resolved or all");
+  }
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(std::vector<CaseRecord> cases, CasesInRegion(*ready.first, wanted, region));
+  fmt::print("待核查事项 (cases) 状态 {} 区划 {}\n", status, region.empty() ? "全部" : region);
+  std::cout << CaseListText(cases);
+  return {};
+}
+
+Status CaseShow(const Globals& g, int64_t id, bool json) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(CaseView view, BuildCaseView(*ready.first, id));
+  std::cout << (json ? CaseViewJson(view, ready.second) + "\n" : CaseViewText(view, ready.second));
+  return {};
+}
+
+struct CaseResolveArgs {
+  int64_t id = 0;
+  std::string decision, note, by, on, amount;
+  int64_t evidence = 0;
+};
+
+Status CaseResolve(const Globals& g, const CaseResolveArgs& a) {
+  CaseResolution r;
+  auto decision = ParseCaseDecision(a.decision);
+  if (!decision) return InvalidArgument("--" + decision.error().message);
+  r.decision = *decision;
+  r.note = a.note;
+  r.by = a.by;
+  if (r.by.empty()) {
+    // Who typed the command: recorded with the decision (the server's staff
+    // accounts replace this with the signed-in user).
+    const char* user = std::getenv("USER");
+    r.by = user != nullptr && *user != '\0' ? user : "unknown";
+  }
+  r.evidence_id = a.evidence;
+  if (!a.amount.empty()) {
+    auto amount = ParseYuan(a.amount);
+    if (!amount) return InvalidArgument(fmt::format("--amount: {}", amount.error().message));
+    r.amount = *amount;
+  }
+  ASSIGN_OR_RETURN(r.on, DateOption(a.on, "--on"));
+  if (r.on > Today()) return InvalidArgument("--on: a decision cannot be dated in the future");
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  auto resolved = ResolveCaseWith(*ready.first, ready.second, a.id, r);
+  if (!resolved) {
+    Error e = resolved.error();
+    // The library names the field; the command line calls it by its flag.
+    for (const char* field : {"note", "amount", "evidence"}) {
+      if (e.message.starts_with(std::string(field) + ":")) e.message = "--" + e.message;
+    }
+    return tl::unexpected(e);
+  }
+  fmt::print("待核查事项 #{} 已处理 (resolved): {} ({}), 经办人 {}\n", resolved->id,
+             CaseDecisionNameZh(r.decision), CaseDecisionName(r.decision), resolved->resolved_by);
+  if (resolved->decision_evidence_id != 0) {
+    fmt::print("  决定已记为事实 #{} (来源 {} 记录 case-{}, {}), 下次月度发放据此重新核算\n",
+               resolved->decision_evidence_id, kAgencySource, resolved->id, r.on.ToString());
+  }
+  return {};
+}
+
+Status RecoveryRecordCmd(const Globals& g, const std::string& id_text, const std::string& amount_text,
+                         const std::string& method, const std::string& on_text, const std::string& note) {
+  auto amount = ParseYuan(amount_text);
+  if (!amount) return InvalidArgument(fmt::format("--amount: {}", amount.error().message));
+  ASSIGN_OR_RETURN(Date on, DateOption(on_text, "--on"));
+  if (on > Today()) return InvalidArgument("--on: money cannot have come back in the future");
+  ASSIGN_OR_RETURN(IdNumber id, ParseIdNumberOrError(id_text, Today()));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  Store& store = *ready.first;
+  ASSIGN_OR_RETURN(std::vector<RecoveryRecord> rows, store.RecordRecovery(id.key(), *amount, method, on, note));
+  fmt::print("追回已登记 (recovery recorded) {}: {} 元, {} ({}), {}\n", MaskIdNumber(id.text()), FormatYuan(*amount),
+             RecoveryMethodZh(method), method, on.ToString());
+  for (const RecoveryRecord& r : rows) {
+    fmt::print("  待遇 #{} {} 月多发 冲抵 {} 元\n", r.entitlement_id, r.month.ToString(), FormatYuan(r.amount));
+  }
+  ASSIGN_OR_RETURN(Fen outstanding, store.OutstandingOf(id.key()));
+  fmt::print("待追回余额 (outstanding) {} 元\n", FormatYuan(outstanding));
+  return {};
+}
+
+Status RecoveryList(const Globals& g, const std::string& id_text) {
+  ASSIGN_OR_RETURN(IdNumber id, ParseIdNumberOrError(id_text, Today()));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  Store& store = *ready.first;
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(id.key()));
+  if (!person) return NotFound(fmt::format("{} is not in the benefit registry", MaskIdNumber(id.text())));
+  ASSIGN_OR_RETURN(std::vector<RecoveryRecord> rows, store.RecoveriesOf(id.key()));
+  ASSIGN_OR_RETURN(Fen outstanding, store.OutstandingOf(id.key()));
+  std::cout << RecoveriesText(id.key(), rows, outstanding);
+  return {};
+}
+
 struct DemoArgs {
   int64_t people = 10000;
   std::string dir = "demo";
@@ -433,7 +532,8 @@ int Main(int argc, char** argv) {
       "tacit — 社会保险待遇领取资格认证 (social-insurance benefit entitlement certification)\n"
       "Links partner departments' data to the benefit registry (待遇名册), certifies recipients from\n"
       "real-name evidence (数据比对认证), and runs the monthly pay / hold / stop decisions\n"
-      "(正常发放 / 暂停发放 / 终止发放) with overpayment recovery (多发待遇追回)."};
+      "(正常发放 / 暂停发放 / 终止发放) with overpayment recovery (多发待遇追回) and the cases staff\n"
+      "decide (待核查事项)."};
   app.require_subcommand(1);
   app.fallthrough();
   Globals g;
@@ -518,6 +618,48 @@ int Main(int argc, char** argv) {
                     "group by this level under the region: city 市, county 县, township 乡镇/街道, village 村/社区 "
                     "(default: one level below)");
 
+  auto* case_cmd = app.add_subcommand(
+      "case", "cases for staff (待核查事项): contradictions in a person's facts that a person must decide");
+  case_cmd->require_subcommand(1);
+  std::string case_status = "open", case_region;
+  auto* case_list = case_cmd->add_subcommand("list", "list cases (identity numbers masked)");
+  case_list->add_option("--status", case_status, "open 待处理 (default), resolved 已处理, or all");
+  case_list->add_option("--region", case_region, "only persons living under this region code (区划代码)");
+  int64_t case_id = 0;
+  bool case_json = false;
+  auto* case_show = case_cmd->add_subcommand("show", "one case: its person, evidence, suggestion and decision");
+  case_show->add_option("N", case_id, "case number (编号)")->required();
+  case_show->add_flag("--json", case_json, "print JSON");
+  CaseResolveArgs resolve_args;
+  auto* case_resolve = case_cmd->add_subcommand(
+      "resolve", "decide a case (处理决定); fraud and void_evidence become facts the next monthly run acts on");
+  case_resolve->add_option("N", resolve_args.id, "case number (编号)")->required();
+  case_resolve->add_option("--decision", resolve_args.decision,
+                           "fraud 认定骗取待遇 | void_evidence 撤销错误记录 | dismiss 核实无误, 不予处理")
+      ->required();
+  case_resolve->add_option("--note", resolve_args.note, "why (处理说明)")->required();
+  case_resolve->add_option("--by", resolve_args.by, "who decided (经办人); default the login name");
+  case_resolve->add_option("--evidence", resolve_args.evidence,
+                           "void_evidence: the record found wrong (证据编号, one of the case's)");
+  case_resolve->add_option("--amount", resolve_args.amount,
+                           "fraud: the amount obtained by deception in yuan (骗取金额, the base of the 2-5x fine)");
+  case_resolve->add_option("--on", resolve_args.on, "date of the decision (决定日期), YYYY-MM-DD; default today");
+
+  auto* recovery = app.add_subcommand("recovery", "money claimed back from overpayments (多发待遇追回)");
+  recovery->require_subcommand(1);
+  std::string recovery_id, recovery_amount, recovery_method, recovery_on, recovery_note;
+  auto* recovery_record = recovery->add_subcommand(
+      "record", "record money paid back; it settles the oldest overpaid months first, then prints what is left");
+  recovery_record->add_option("ID", recovery_id, "identity number (公民身份号码)")->required();
+  recovery_record->add_option("--amount", recovery_amount, "amount in yuan (金额, 元)")->required();
+  recovery_record->add_option("--method", recovery_method,
+                              "lump 一次性退回 | instalment 分期退回 | offset 从待遇中抵扣")
+      ->required();
+  recovery_record->add_option("--on", recovery_on, "the day the money came back, YYYY-MM-DD; default today");
+  recovery_record->add_option("--note", recovery_note, "note (说明), e.g. the receipt number");
+  auto* recovery_list = recovery->add_subcommand("list", "a person's recoveries and the outstanding balance (待追回余额)");
+  recovery_list->add_option("ID", recovery_id, "identity number (公民身份号码)")->required();
+
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(
       "demo", "generate a demo province and run init, import, ingest, a monthly run and statistics (演示)");
@@ -558,6 +700,16 @@ int Main(int argc, char** argv) {
     status = EvidenceExport(g, evidence_out);
   } else if (*stats) {
     status = Stats(g, stats_region, stats_month, stats_json, stats_as_of, stats_by);
+  } else if (*case_list) {
+    status = CaseList(g, case_status, case_region);
+  } else if (*case_show) {
+    status = CaseShow(g, case_id, case_json);
+  } else if (*case_resolve) {
+    status = CaseResolve(g, resolve_args);
+  } else if (*recovery_record) {
+    status = RecoveryRecordCmd(g, recovery_id, recovery_amount, recovery_method, recovery_on, recovery_note);
+  } else if (*recovery_list) {
+    status = RecoveryList(g, recovery_id);
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

@@ -8,6 +8,7 @@
 #ifndef TACIT_REPORT_H_
 #define TACIT_REPORT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ struct EntitlementView {
   };
   std::vector<OneOffRow> oneoffs;  // survivor benefits, account refund
   EntitlementLedger ledger;
-  Fen overpaid = 0;    // receivables recorded
-  Fen recovered = 0;
+  Fen overpaid = 0;    // receivables recorded (reversals netted)
+  Fen recovered = 0;   // claimed back so far (the sum of its recoveries)
+  Fen outstanding = 0; // overpaid - recovered: still to be claimed back (below 0: a refund owed)
   Fen arrears = 0;     // due since tacit's first run but not yet paid
 };
 
@@ -47,6 +49,18 @@ struct PersonView {
   std::vector<EvidenceRecord> evidence;  // oldest first
   std::vector<EntitlementView> entitlements;
   std::string region_name;
+  std::vector<CaseRecord> cases;            // open and resolved, oldest first
+  std::vector<RecoveryRecord> recoveries;   // oldest first
+};
+
+// One case for staff: the case, its person and its records (the evidence it
+// names and the fact its decision became).
+struct CaseView {
+  CaseRecord c;
+  PersonRecord person;
+  std::string region_name;
+  std::vector<EvidenceRecord> evidence;  // the case's evidence_ids that are stored, in that order
+  std::optional<EvidenceRecord> decision_fact;
 };
 
 // Builds the view as of `as_of`, with the last `months` months of each schedule.
@@ -54,8 +68,8 @@ struct PersonView {
 Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey key, Date as_of, int months);
 
 std::string PersonViewText(const PersonView& view, const Policy& policy);
-// {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...]};
-// amounts as strings with two decimals.
+// {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...],
+// "cases": [...], "recoveries": [...]}; amounts as strings with two decimals.
 std::string PersonViewJson(const PersonView& view, const Policy& policy);
 
 // `tacit explain`: for each entitlement, the month's decision as a sentence a
@@ -63,6 +77,16 @@ std::string PersonViewJson(const PersonView& view, const Policy& policy);
 // behind it (source and the source's own record id). Errors: kNotFound when the
 // view does not hold the month.
 Result<std::string> ExplainMonthText(const PersonView& view, const Policy& policy, Month month);
+// Errors: kNotFound when there is no such case.
+Result<CaseView> BuildCaseView(Store& store, int64_t id);
+// A table of cases for a list: identity numbers and names masked.
+std::string CaseListText(const std::vector<CaseRecord>& cases);
+// One case in full (the identity number too: the reader asked for this case).
+std::string CaseViewText(const CaseView& view, const Policy& policy);
+std::string CaseViewJson(const CaseView& view, const Policy& policy);
+
+// A person's recoveries and what is still outstanding (identity number masked).
+std::string RecoveriesText(PersonKey person, const std::vector<RecoveryRecord>& recoveries, Fen outstanding);
 
 std::string StatsText(const StatsReport& report);
 std::string StatsJson(const StatsReport& report);

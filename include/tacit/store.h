@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tacit/civil.h"
@@ -31,7 +32,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -113,6 +114,10 @@ struct AdjustCounts {
 // How a record was linked to a person.
 inline constexpr std::string_view kLinkExact = "exact";
 inline constexpr std::string_view kLinkNone = "";
+
+// The source of facts that are the agency's own decisions (a case resolved by
+// staff). Never accepted from a partner feed.
+inline constexpr std::string_view kAgencySource = "agency";
 
 struct EvidenceRecord {
   int64_t id = 0;  // assigned by the store
@@ -206,6 +211,39 @@ struct CycleRunRecord {
   Fen back_pay_amount = 0;
   Fen overpaid_amount = 0;
   std::string payroll_path;
+};
+
+// A case (待核查事项): a contradiction in a person's facts that a person on the
+// staff must decide (an alive signal after a recorded death, death dates that
+// disagree, a face certification after a death...). The monthly run finds them;
+// staff resolve them, and a decision that changes money becomes a fact.
+struct CaseRecord {
+  int64_t id = 0;  // assigned by the store
+  PersonKey person = 0;
+  std::string type;        // what was found, e.g. "alive_after_death"
+  std::string key;         // deduplication key: the type and the evidence ids
+  std::string summary;     // one Chinese sentence for staff
+  std::string suggestion;  // the suggested decision
+  std::vector<int64_t> evidence_ids;
+  Fen at_stake = 0;  // the money that depends on the decision
+  std::string status = "open";  // "open" or "resolved"
+  std::string opened_at;        // ISO 8601 UTC, set by the store
+  Month opened_in;              // the monthly run that found it
+  std::string decision, note, resolved_by, resolved_at;
+  int64_t decision_evidence_id = 0;  // the fact the decision became (0: none)
+};
+
+// Money claimed back (追回) against receivables: one row per receivable touched.
+struct RecoveryRecord {
+  int64_t id = 0;  // assigned by the store
+  int64_t receivable_id = 0;
+  int64_t entitlement_id = 0;
+  Month month;  // the overpaid month
+  Fen amount = 0;
+  std::string method;  // "lump" (一次性退回), "instalment" (分期退回), "offset" (从待遇中抵扣)
+  Date on;             // the day the money came back
+  std::string note;
+  std::string recorded_at;  // ISO 8601 UTC, set by the store
 };
 
 // One person with everything a derivation needs, for streaming over the registry.
@@ -334,6 +372,46 @@ class Store {
   virtual Result<std::vector<ReceivableRecord>> OpenReceivables() = 0;
   // Payments made by the run of `run_month`, ordered by entitlement and month.
   virtual Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) = 0;
+
+  // ---- Cases (待核查事项) and recoveries (追回) ----------------------------------
+
+  // Opens cases in one transaction. A case whose key is stored already (open or
+  // resolved) is not added again, so the findings every monthly run derives
+  // afresh are opened once. On return each case's id is its stored id and a new
+  // case has status "open" and opened_at set. Returns how many were new.
+  // Errors: kInvalidArgument when a case has no person, type or key.
+  virtual Result<int64_t> OpenCases(std::vector<CaseRecord>& cases) = 0;
+  // Cases by status ("open", "resolved", "" for all) and, when `person` is not
+  // 0, of that person; oldest first. Errors: kInvalidArgument for another status.
+  virtual Result<std::vector<CaseRecord>> ListCases(std::string_view status, PersonKey person = 0) = 0;
+  virtual Result<std::optional<CaseRecord>> FindCase(int64_t id) = 0;
+  // Records staff's decision on a case in one transaction. When `fact` is given
+  // it is stored as evidence of the case's person (no batch; its (source, ref)
+  // must be new) and its id kept as the case's decision_evidence_id; `fact`'s
+  // person may be 0 (the case's person is used).
+  // Errors: kNotFound (no such case), kFailedPrecondition (resolved already),
+  // kInvalidArgument (no decision, or a fact about another person),
+  // kAlreadyExists (the fact's (source, ref) is stored already).
+  virtual Status ResolveCase(int64_t id, const std::string& decision, const std::string& note,
+                             const std::string& by, std::optional<EvidenceRecord> fact) = 0;
+
+  // Records money a person paid back, in one transaction: `amount` is allocated
+  // to the person's open receivables oldest month first (entitlement id, then
+  // receivable id, within a month), against the net still owed per (entitlement,
+  // month): sum(amount) - sum(recovered) over its rows, reversals included. Each
+  // receivable touched gains `recovered` and one recovery row. Returns the rows.
+  // Errors: kNotFound (not in the registry), kInvalidArgument (amount <= 0 or
+  // above OutstandingOf, which the message states; method other than lump,
+  // instalment, offset).
+  virtual Result<std::vector<RecoveryRecord>> RecordRecovery(PersonKey person, Fen amount, std::string_view method,
+                                                             Date on, const std::string& note) = 0;
+  // A person's recoveries, oldest first.
+  virtual Result<std::vector<RecoveryRecord>> RecoveriesOf(PersonKey person) = 0;
+  // What a person still owes: the sum over (entitlement, month) of the net
+  // outstanding where it is above 0. (A month whose net is below 0 — money
+  // recovered, then the claim reversed — is a refund the ledger owes; it is not
+  // subtracted here.)
+  virtual Result<Fen> OutstandingOf(PersonKey person) = 0;
 };
 
 struct SqliteOptions {

@@ -87,7 +87,10 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
   read.default_source = in.source;
   read.today = options.today;
   read.is_known_kind = [&policy](std::string_view kind) { return policy.FindKind(kind) != nullptr; };
-  read.is_known_source = [&policy](std::string_view source) { return policy.FindSource(source) != nullptr; };
+  // The agency's own source holds staff decisions: no partner file may speak for it.
+  read.is_known_source = [&policy](std::string_view source) {
+    return source != kAgencySource && policy.FindSource(source) != nullptr;
+  };
   read.on_checksum = [&](std::string_view sha256) {
     out.summary.sha256 = std::string(sha256);
     out.known_checksum =

@@ -166,6 +166,20 @@ TEST_F(IngestTest, RowsFromASourceThePolicyDoesNotDeclareAreRefused) {
   EXPECT_EQ((*r)[0].reject_sample[0].field, "source");
 }
 
+TEST_F(IngestTest, NoFileMaySpeakForTheAgencysOwnDecisions) {
+  // The policy declares `agency` for staff decisions on cases; a feed claiming
+  // it (a forged fraud finding, say) is refused like an undeclared source.
+  ASSERT_NE(policy_.FindSource("agency"), nullptr);
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << "agency,evidence_voided," << Id("14010519500101123") << ",张三,M,,,2026-05-03,case-1,\n";
+  auto r = Ingest({Write("forged.csv", csv.str())});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)[0].batch.rejected, 1);
+  EXPECT_EQ((*r)[0].batch.linked, 0);
+  EXPECT_TRUE(store_->EvidenceOf(person_)->empty());
+}
+
 TEST_F(IngestTest, EmptyReportsOfDifferentMonthsAreDifferentBatches) {
   const std::string may = Write("household-2026-05.csv", kHeader);
   const std::string june = Write("household-2026-06.csv", kHeader);

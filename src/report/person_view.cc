@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tacit/casework.h"
 #include "tacit/report.h"
 
 namespace tacit {
@@ -84,6 +85,7 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
       ev.overpaid += r.amount;
       ev.recovered += r.recovered;
     }
+    ev.outstanding = ev.overpaid - ev.recovered;
     // Arrears: months tacit has run whose due amount was not (yet) paid.
     if (last_run) {
       for (const MonthDecision& d : ran.months[i]) {
@@ -99,6 +101,8 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
     ev.entitlement = std::move(e);
     view.entitlements.push_back(std::move(ev));
   }
+  ASSIGN_OR_RETURN(view.cases, store.ListCases("", key));
+  ASSIGN_OR_RETURN(view.recoveries, store.RecoveriesOf(key));
   return view;
 }
 
@@ -141,11 +145,27 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
       out << fmt::format("  一次性待遇 {} 应发 {} 元 已发 {} 元：{}\n", o.due.month.ToString(), FormatYuan(o.due.due),
                          FormatYuan(o.paid), o.due.explanation);
     }
-    out << fmt::format("  多发待遇 {} 元 (已追回 {} 元)  待补发 {} 元\n", FormatYuan(ev.overpaid),
-                       FormatYuan(ev.recovered), FormatYuan(ev.arrears));
+    out << fmt::format("  多发待遇 {} 元 (已追回 {} 元, 待追回 {} 元)  待补发 {} 元\n", FormatYuan(ev.overpaid),
+                       FormatYuan(ev.recovered), FormatYuan(ev.outstanding), FormatYuan(ev.arrears));
     for (const ReceivableRecord& r : ev.ledger.receivables) {
       out << fmt::format("    应追回 {} {} 元  规则 {}  证据 #{}  记于 {} 月度发放\n", r.month.ToString(),
                          FormatYuan(r.amount), r.reason, r.evidence_id, r.run_month.ToString());
+    }
+  }
+  if (!v.recoveries.empty()) {
+    out << fmt::format("\n追回记录 (recoveries, {} 笔)\n", v.recoveries.size());
+    for (const RecoveryRecord& r : v.recoveries) {
+      out << fmt::format("  {}  {} ({})  待遇 #{} {}  {} 元{}\n", r.on.ToString(), RecoveryMethodZh(r.method),
+                         r.method, r.entitlement_id, r.month.ToString(), FormatYuan(r.amount),
+                         r.note.empty() ? "" : "  说明 " + r.note);
+    }
+  }
+  if (!v.cases.empty()) {
+    out << fmt::format("\n待核查事项 (cases, {} 件)\n", v.cases.size());
+    for (const CaseRecord& k : v.cases) {
+      out << fmt::format("  #{} {}  {}  涉及金额 {} 元  {}{}\n", k.id, k.type, CaseStatusZh(k.status),
+                         FormatYuan(k.at_stake), k.summary,
+                         k.decision.empty() ? "" : fmt::format("  决定 {}", CaseDecisionTextZh(k.decision)));
     }
   }
   return out.str();
@@ -205,6 +225,7 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                     {"oneoffs", oneoffs},
                     {"overpaid", FormatYuan(ev.overpaid)},
                     {"recovered", FormatYuan(ev.recovered)},
+                    {"outstanding", FormatYuan(ev.outstanding)},
                     {"arrears", FormatYuan(ev.arrears)},
                     {"receivables", receivables}});
   }
@@ -220,6 +241,27 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                         {"link_method", e.link_method},
                         {"link_score", e.link_score}});
   }
+  json cases = json::array();
+  for (const CaseRecord& k : v.cases) {
+    cases.push_back({{"id", k.id},
+                     {"type", k.type},
+                     {"status", k.status},
+                     {"summary", k.summary},
+                     {"at_stake", FormatYuan(k.at_stake)},
+                     {"decision", k.decision.empty() ? json(nullptr) : json(k.decision)}});
+  }
+  json recoveries = json::array();
+  for (const RecoveryRecord& r : v.recoveries) {
+    recoveries.push_back({{"id", r.id},
+                          {"entitlement_id", r.entitlement_id},
+                          {"receivable_id", r.receivable_id},
+                          {"month", r.month.ToString()},
+                          {"amount", FormatYuan(r.amount)},
+                          {"method", r.method},
+                          {"on", r.on.ToString()},
+                          {"note", r.note},
+                          {"recorded_at", r.recorded_at}});
+  }
   json out = {{"id_number", v.person.id_number},
               {"name", MaskName(v.person.name)},
               {"sex", v.person.sex == Sex::kMale ? "M" : "F"},
@@ -230,7 +272,9 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
               {"as_of", v.as_of.ToString()},
               {"certification", cert},
               {"entitlements", ents},
-              {"evidence", evidence}};
+              {"evidence", evidence},
+              {"cases", cases},
+              {"recoveries", recoveries}};
   return out.dump(2);
 }
 

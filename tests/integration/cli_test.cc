@@ -1,6 +1,7 @@
 // The command line as a user meets it: the demo end to end, running things
-// twice, --db anywhere, bad input, and a death learned late through the whole
-// chain (import, ingest, monthly runs, person show).
+// twice, --db anywhere, bad input, a death learned late through the whole
+// chain (import, ingest, monthly runs, person show), and staff working the
+// cases and recoveries that follow.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "run.h"
 #include "tacit/id_number.h"
+#include "tacit/store.h"
 
 namespace tacit {
 namespace {
@@ -244,6 +246,147 @@ TEST_F(Journey, DepartmentLayoutsAreReadThroughTheirMappings) {
   EXPECT_EQ(l["certification"]["status"], "certified");
   EXPECT_EQ(l["certification"]["last_certified_on"], "2026-11-03");
   EXPECT_EQ(l["certification"]["method"], "data");
+}
+
+// After a death learned late: staff decide the cases about 张三 and record
+// what the family pays back. A case is opened through the store here, as the
+// monthly run will open them.
+TEST_F(Journey, StaffResolveCasesAndRecordRecoveriesAgainstTheOverpayment) {
+  const std::string zhang = Id("14010519500101123");
+  ASSERT_EQ(Tacit(dir_, "registry import registry.csv", "2026-05-01").status, 0);
+  ASSERT_EQ(Tacit(dir_, "cycle run --month 2026-05 --as-of 2026-05-05", "2026-05-05").status, 0);
+  ASSERT_EQ(Tacit(dir_, "cycle run --month 2026-06 --as-of 2026-06-05", "2026-06-05").status, 0);
+  std::ofstream feed(dir_ / "cremation.csv");
+  feed << "source,kind,id_number,name,sex,birth_date,region_code,occurred_on,ref,detail\n";
+  feed << "civil_affairs,cremation," << zhang << ",张三,M,1950-01-01,,2026-05-20,HZ-1,\n";
+  feed << "bank,bank_counter," << zhang << ",张三,M,,,2026-06-18,B-7,\n";
+  feed.close();
+  ASSERT_EQ(Tacit(dir_, "ingest cremation.csv --received-on 2026-07-02", "2026-07-02").status, 0);
+  ASSERT_EQ(Tacit(dir_, "cycle run --month 2026-07 --as-of 2026-07-05", "2026-07-05").status, 0);
+
+  const PersonKey key = ParseIdNumber(zhang, Date::FromCivil(2026, 7, 5)).id.key();
+  std::vector<CaseRecord> cases;
+  {
+    auto store = std::move(*OpenSqliteStore((dir_ / "tacit.db").string()));
+    const auto evidence = *store->EvidenceOf(key);
+    ASSERT_EQ(evidence.size(), 2u);
+    const int64_t cremation = evidence[0].id, bank = evidence[1].id;
+    for (const std::string type : {"alive_after_death", "face_after_death", "death_dates_disagree"}) {
+      CaseRecord c;
+      c.person = key;
+      c.type = type;
+      c.key = type + ":" + std::to_string(cremation) + ":" + std::to_string(bank);
+      c.summary = "火化之后出现银行柜面实名业务";
+      c.suggestion = "void_evidence";
+      c.evidence_ids = {cremation, bank};
+      c.at_stake = 312050;
+      c.opened_in = Month::Of(2026, 7);
+      cases.push_back(c);
+    }
+    ASSERT_EQ(*store->OpenCases(cases), 3);
+  }
+  const std::string one = std::to_string(cases[0].id), two = std::to_string(cases[1].id),
+                    three = std::to_string(cases[2].id);
+
+  auto list = Tacit(dir_, "case list", "2026-07-06");
+  ASSERT_EQ(list.status, 0) << list.out;
+  EXPECT_NE(list.out.find("#" + one), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(MaskIdNumber(zhang)), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find(zhang), std::string::npos) << "lists mask identity numbers";
+  EXPECT_EQ(list.out.find("张三"), std::string::npos);
+  EXPECT_NE(list.out.find("共 3 件"), std::string::npos) << list.out;
+  EXPECT_NE(Tacit(dir_, "case list --region 1402").out.find("没有待核查事项"), std::string::npos);
+
+  auto shown = Tacit(dir_, "case show " + one + " --json");
+  ASSERT_EQ(shown.status, 0) << shown.out;
+  const json c1 = json::parse(shown.out);
+  EXPECT_EQ(c1["status"], "open");
+  EXPECT_EQ(c1["at_stake"], "3120.50");
+  ASSERT_EQ(c1["evidence"].size(), 2u);
+  EXPECT_EQ(c1["evidence"][0]["kind"], "cremation");
+  const int64_t cremation = c1["evidence"][0]["id"];
+
+  // Refused decisions name the flag and change nothing.
+  auto no_amount = Tacit(dir_, "case resolve " + one + " --decision fraud --note 冒领");
+  EXPECT_EQ(no_amount.status, 1);
+  EXPECT_NE(no_amount.out.find("--amount"), std::string::npos) << no_amount.out;
+  auto wrong_record = Tacit(dir_, "case resolve " + two + " --decision void_evidence --note x --evidence 999");
+  EXPECT_EQ(wrong_record.status, 1);
+  EXPECT_NE(wrong_record.out.find("--evidence"), std::string::npos) << wrong_record.out;
+  auto no_case = Tacit(dir_, "case resolve 999 --decision dismiss --note x");
+  EXPECT_EQ(no_case.status, 1);
+  auto future = Tacit(dir_, "case resolve " + one + " --decision dismiss --note x --on 2027-01-01", "2026-07-06");
+  EXPECT_EQ(future.status, 1);
+
+  auto fraud = Tacit(dir_, "case resolve " + one + " --decision fraud --note 家属冒领 --amount 3120.50 --by 王经办",
+                     "2026-07-06");
+  ASSERT_EQ(fraud.status, 0) << fraud.out;
+  EXPECT_NE(fraud.out.find("认定骗取待遇"), std::string::npos) << fraud.out;
+  auto twice = Tacit(dir_, "case resolve " + one + " --decision dismiss --note x");
+  EXPECT_EQ(twice.status, 1);
+  EXPECT_NE(twice.out.find("resolved already"), std::string::npos) << twice.out;
+  const json f = json::parse(Tacit(dir_, "case show " + one + " --json").out);
+  EXPECT_EQ(f["status"], "resolved");
+  EXPECT_EQ(f["decision"], "fraud");
+  EXPECT_EQ(f["note"], "家属冒领");
+  EXPECT_EQ(f["resolved_by"], "王经办");
+  EXPECT_EQ(f["decision_fact"]["kind"], "fraud");
+  EXPECT_EQ(f["decision_fact"]["source"], "agency");
+  EXPECT_EQ(f["decision_fact"]["ref"], "case-" + one);
+  EXPECT_EQ(f["decision_fact"]["occurred_on"], "2026-07-06");
+  EXPECT_EQ(json::parse(f["decision_fact"]["detail"].get<std::string>()),
+            json::parse("{\"case\": " + one + ", \"amount_fen\": 312050}"));
+
+  auto voided = Tacit(dir_, "case resolve " + two + " --decision void_evidence --note 火化记录录错人 --evidence " +
+                                std::to_string(cremation) + " --on 2026-07-06", "2026-07-08");
+  ASSERT_EQ(voided.status, 0) << voided.out;
+  const json v = json::parse(Tacit(dir_, "case show " + two + " --json").out);
+  EXPECT_EQ(v["decision_fact"]["kind"], "evidence_voided");
+  EXPECT_EQ(json::parse(v["decision_fact"]["detail"].get<std::string>()),
+            json::parse("{\"case\": " + two + ", \"evidence_id\": " + std::to_string(cremation) + "}"));
+  auto dismissed = Tacit(dir_, "case resolve " + three + " --decision dismiss --note 已核实");
+  ASSERT_EQ(dismissed.status, 0) << dismissed.out;
+  EXPECT_TRUE(json::parse(Tacit(dir_, "case show " + three + " --json").out)["decision_fact"].is_null());
+  EXPECT_NE(Tacit(dir_, "case list").out.find("没有待核查事项"), std::string::npos);
+  EXPECT_NE(Tacit(dir_, "case list --status resolved").out.find("共 3 件"), std::string::npos);
+
+  // June (3120.50) was overpaid: the family pays it back in two instalments.
+  auto too_much = Tacit(dir_, "recovery record " + zhang + " --amount 5000 --method lump", "2026-07-10");
+  EXPECT_EQ(too_much.status, 1);
+  EXPECT_NE(too_much.out.find("3120.50"), std::string::npos) << too_much.out;
+  EXPECT_EQ(too_much.out.find(zhang), std::string::npos);
+  EXPECT_EQ(Tacit(dir_, "recovery record " + zhang + " --amount 10 --method cash").status, 1);
+  auto first = Tacit(dir_, "recovery record " + zhang + " --amount 1000 --method instalment --note 第一期",
+                     "2026-07-10");
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find("2026-06"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("待追回余额 (outstanding) 2120.50 元"), std::string::npos) << first.out;
+  EXPECT_EQ(first.out.find(zhang), std::string::npos);
+  auto rest = Tacit(dir_, "recovery record " + zhang + " --amount 2120.50 --method lump --on 2026-07-20",
+                    "2026-07-25");
+  ASSERT_EQ(rest.status, 0) << rest.out;
+  EXPECT_NE(rest.out.find("待追回余额 (outstanding) 0.00 元"), std::string::npos) << rest.out;
+  auto listed = Tacit(dir_, "recovery list " + zhang);
+  ASSERT_EQ(listed.status, 0) << listed.out;
+  EXPECT_NE(listed.out.find("2 笔, 合计 3120.50 元"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("分期退回"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(zhang), std::string::npos);
+
+  auto person = Tacit(dir_, "person show " + zhang + " --json --months 3", "2026-07-25");
+  ASSERT_EQ(person.status, 0) << person.out;
+  const json p = json::parse(person.out);
+  const json& e = p["entitlements"][0];
+  EXPECT_EQ(e["overpaid"], "3120.50");
+  EXPECT_EQ(e["recovered"], "3120.50");
+  EXPECT_EQ(e["outstanding"], "0.00");
+  ASSERT_EQ(p["recoveries"].size(), 2u);
+  EXPECT_EQ(p["recoveries"][0]["on"], "2026-07-10");
+  EXPECT_EQ(p["recoveries"][1]["method"], "lump");
+  ASSERT_EQ(p["cases"].size(), 3u);
+  EXPECT_EQ(p["cases"][0]["decision"], "fraud");
+  int agency_facts = 0;
+  for (const json& ev : p["evidence"]) agency_facts += ev["source"] == "agency";
+  EXPECT_EQ(agency_facts, 2) << "fraud and evidence_voided; the dismissal is no fact";
 }
 
 }  // namespace

@@ -191,7 +191,46 @@ UPDATE entitlement SET paid_through = f.first_run - 1
   WHERE f.entitlement_id = entitlement.id;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+constexpr std::string_view kV4 = R"sql(
+-- A case (待核查事项): a contradiction the monthly run found, for staff to decide.
+-- dedup_key (the type and the evidence ids) makes opening idempotent: every run
+-- derives the findings again. evidence_ids is a comma-separated list.
+CREATE TABLE case_file (
+  id                   INTEGER PRIMARY KEY,
+  person_key           INTEGER NOT NULL,
+  type                 TEXT NOT NULL,
+  dedup_key            TEXT NOT NULL UNIQUE,
+  summary              TEXT NOT NULL,
+  suggestion           TEXT NOT NULL,
+  evidence_ids         TEXT NOT NULL,
+  at_stake_fen         INTEGER NOT NULL,
+  status               TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+  opened_at            TEXT NOT NULL,
+  opened_in            INTEGER NOT NULL,
+  decision             TEXT,
+  note                 TEXT,
+  resolved_by          TEXT,
+  resolved_at          TEXT,
+  decision_evidence_id INTEGER
+);
+CREATE INDEX case_file_person ON case_file(person_key);
+CREATE INDEX case_file_status ON case_file(status);
+-- Money claimed back: one row per receivable an amount was allocated to.
+CREATE TABLE recovery (
+  id             INTEGER PRIMARY KEY,
+  receivable_id  INTEGER NOT NULL REFERENCES receivable(id),
+  entitlement_id INTEGER NOT NULL,
+  month          INTEGER NOT NULL,
+  amount_fen     INTEGER NOT NULL,
+  method         TEXT NOT NULL CHECK (method IN ('lump', 'instalment', 'offset')),
+  on_date        INTEGER NOT NULL,
+  note           TEXT NOT NULL,
+  recorded_at    TEXT NOT NULL
+);
+CREATE INDEX recovery_entitlement ON recovery(entitlement_id, month);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

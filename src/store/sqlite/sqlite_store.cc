@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <tuple>
@@ -562,6 +563,38 @@ class SqliteStore final : public Store {
     return static_cast<int64_t>(h);
   }
 
+  // Claims the evidence_ref `slot` for evidence `id`: returns 0 when claimed,
+  // else the id of the record holding it. `claim` and `holder` are the prepared
+  // statements of kClaimRefSql and kRefHolderSql. Inside a bulk unit the claim
+  // is kept in memory until the unit commits.
+  Result<int64_t> ClaimRefSlot(Stmt& claim, Stmt& holder, int64_t slot, int64_t id) {
+    if (bulk_refs_) {
+      if (const int64_t* pending = bulk_refs_->pending.Find(slot)) return *pending;
+      if (std::binary_search(bulk_refs_->stored.begin(), bulk_refs_->stored.end(), slot)) {
+        holder.Reset().Bind(1, slot);
+        ASSIGN_OR_RETURN(bool found, holder.Step());
+        if (!found) return Internal("evidence_ref slot vanished inside a transaction");
+        const int64_t other = holder.Int(0);
+        holder.Reset();
+        return other;
+      }
+      bulk_refs_->pending.Insert(slot, id);
+      return int64_t{0};
+    }
+    claim.Bind(1, slot).Bind(2, id);
+    RETURN_IF_ERROR(claim.Run());
+    if (db_.Changes() == 1) return int64_t{0};
+    holder.Reset().Bind(1, slot);
+    ASSIGN_OR_RETURN(bool found, holder.Step());
+    if (!found) return Internal("evidence_ref slot vanished inside a transaction");
+    const int64_t other = holder.Int(0);
+    holder.Reset();
+    return other;
+  }
+  static constexpr std::string_view kClaimRefSql =
+      "INSERT OR IGNORE INTO evidence_ref(ref_hash, evidence_id) VALUES(?,?)";
+  static constexpr std::string_view kRefHolderSql = "SELECT evidence_id FROM evidence_ref WHERE ref_hash = ?";
+
   Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     batch.ingested_at = NowUtcText();
@@ -614,35 +647,11 @@ class SqliteStore final : public Store {
       by_hash[i] = {RefHash(evidence[i].source, evidence[i].ref), static_cast<uint32_t>(i)};
     }
     std::sort(by_hash.begin(), by_hash.end());
-    ASSIGN_OR_RETURN(Stmt claim, db_.Prepare("INSERT OR IGNORE INTO evidence_ref(ref_hash, evidence_id) VALUES(?,?)"));
-    ASSIGN_OR_RETURN(Stmt holder, db_.Prepare("SELECT evidence_id FROM evidence_ref WHERE ref_hash = ?"));
+    ASSIGN_OR_RETURN(Stmt claim, db_.Prepare(kClaimRefSql));
+    ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
     ASSIGN_OR_RETURN(Stmt stored, db_.Prepare("SELECT source_id, ref FROM evidence WHERE id = ?"));
     std::vector<bool> duplicate(n, false);
-    // Claims `slot` for `id`; returns 0 when claimed, else the id holding it.
-    auto claim_slot = [&](int64_t slot, int64_t id) -> Result<int64_t> {
-      if (bulk_refs_) {
-        if (const int64_t* pending = bulk_refs_->pending.Find(slot)) return *pending;
-        if (std::binary_search(bulk_refs_->stored.begin(), bulk_refs_->stored.end(), slot)) {
-          holder.Reset().Bind(1, slot);
-          ASSIGN_OR_RETURN(bool found, holder.Step());
-          if (!found) return Internal("evidence_ref slot vanished inside a transaction");
-          const int64_t other = holder.Int(0);
-          holder.Reset();
-          return other;
-        }
-        bulk_refs_->pending.Insert(slot, id);
-        return int64_t{0};
-      }
-      claim.Bind(1, slot).Bind(2, id);
-      RETURN_IF_ERROR(claim.Run());
-      if (db_.Changes() == 1) return int64_t{0};
-      holder.Reset().Bind(1, slot);
-      ASSIGN_OR_RETURN(bool found, holder.Step());
-      if (!found) return Internal("evidence_ref slot vanished inside a transaction");
-      const int64_t other = holder.Int(0);
-      holder.Reset();
-      return other;
-    };
+    auto claim_slot = [&](int64_t slot, int64_t id) { return ClaimRefSlot(claim, holder, slot, id); };
     for (const auto& [hash, i] : by_hash) {
       EvidenceRecord& e = evidence[i];
       for (int64_t slot = hash;; ++slot) {
@@ -1088,6 +1097,275 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt meta, db_.Prepare("INSERT OR IGNORE INTO meta(key, value) VALUES('first_cycle_month', ?)"));
     RETURN_IF_ERROR(meta.Bind(1, run.month.ToString()).Run());
     return tx.Commit();
+  }
+
+  // ---- Cases and recoveries ----------------------------------------------------
+
+  static std::string JoinIds(const std::vector<int64_t>& ids) {
+    std::string out;
+    for (int64_t id : ids) {
+      if (!out.empty()) out += ',';
+      out += std::to_string(id);
+    }
+    return out;
+  }
+
+  static std::vector<int64_t> SplitIds(std::string_view text) {
+    std::vector<int64_t> out;
+    while (!text.empty()) {
+      const size_t comma = text.find(',');
+      const std::string_view part = text.substr(0, comma);
+      int64_t id = 0;
+      if (std::from_chars(part.data(), part.data() + part.size(), id).ec == std::errc()) out.push_back(id);
+      if (comma == std::string_view::npos) break;
+      text.remove_prefix(comma + 1);
+    }
+    return out;
+  }
+
+  static constexpr std::string_view kCaseColumns =
+      "id, person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, status, opened_at, "
+      "opened_in, decision, note, resolved_by, resolved_at, decision_evidence_id";
+
+  static CaseRecord ReadCase(const Stmt& s) {
+    CaseRecord c;
+    c.id = s.Int(0);
+    c.person = static_cast<PersonKey>(s.Int(1));
+    c.type = s.Text(2);
+    c.key = s.Text(3);
+    c.summary = s.Text(4);
+    c.suggestion = s.Text(5);
+    c.evidence_ids = SplitIds(s.TextView(6));
+    c.at_stake = s.Int(7);
+    c.status = s.Text(8);
+    c.opened_at = s.Text(9);
+    c.opened_in = Month::FromIndex(static_cast<int32_t>(s.Int(10)));
+    c.decision = s.Text(11);
+    c.note = s.Text(12);
+    c.resolved_by = s.Text(13);
+    c.resolved_at = s.Text(14);
+    c.decision_evidence_id = s.IsNull(15) ? 0 : s.Int(15);
+    return c;
+  }
+
+  Result<int64_t> OpenCases(std::vector<CaseRecord>& cases) override {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const CaseRecord& c = cases[i];
+      if (c.person == 0 || c.type.empty() || c.key.empty()) {
+        return InvalidArgument(fmt::format("case {} of {}: a case needs a person, a type and a key", i + 1,
+                                           cases.size()));
+      }
+    }
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO case_file(person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, status, "
+        "opened_at, opened_in) VALUES(?,?,?,?,?,?,?,'open',?,?) ON CONFLICT(dedup_key) DO NOTHING"));
+    ASSIGN_OR_RETURN(Stmt find, db_.Prepare("SELECT id FROM case_file WHERE dedup_key = ?"));
+    const std::string now = NowUtcText();
+    int64_t added = 0;
+    for (CaseRecord& c : cases) {
+      ins.Bind(1, static_cast<int64_t>(c.person)).Bind(2, c.type).Bind(3, c.key).Bind(4, c.summary)
+          .Bind(5, c.suggestion).Bind(6, JoinIds(c.evidence_ids)).Bind(7, c.at_stake).Bind(8, now)
+          .Bind(9, c.opened_in.index());
+      RETURN_IF_ERROR(ins.Run());
+      if (db_.Changes() == 1) {
+        c.id = db_.LastInsertId();
+        c.status = "open";
+        c.opened_at = now;
+        ++added;
+        continue;
+      }
+      find.Reset().Bind(1, c.key);
+      ASSIGN_OR_RETURN(bool row, find.Step());
+      if (!row) return Internal("a case key conflicted but is not stored");
+      c.id = find.Int(0);
+      find.Reset();
+    }
+    RETURN_IF_ERROR(tx.Commit());
+    return added;
+  }
+
+  Result<std::vector<CaseRecord>> ListCases(std::string_view status, PersonKey person) override {
+    if (!status.empty() && status != "open" && status != "resolved") {
+      return InvalidArgument("case status: expected open, resolved or empty (all)");
+    }
+    std::string where;
+    if (!status.empty()) where += " AND status = ?1";
+    if (person != 0) where += " AND person_key = ?2";
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM case_file WHERE 1{} ORDER BY id", kCaseColumns,
+                                                     where)));
+    if (!status.empty()) s.Bind(1, status);
+    if (person != 0) s.Bind(2, static_cast<int64_t>(person));
+    return CollectRows<CaseRecord>(s, ReadCase);
+  }
+
+  Result<std::optional<CaseRecord>> FindCase(int64_t id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM case_file WHERE id = ?", kCaseColumns)));
+    s.Bind(1, id);
+    return FirstRow<CaseRecord>(s, ReadCase);
+  }
+
+  // Stores one linked record outside any batch (batch_id 0), with the same
+  // (source, ref) uniqueness as ApplyBatch. Sets e.id.
+  // Errors: kAlreadyExists when (source, ref) is stored already.
+  Status AddSingleEvidence(EvidenceRecord& e) {
+    ASSIGN_OR_RETURN(const int64_t source_id, SourceId(e.source));
+    ASSIGN_OR_RETURN(e.id, AllocateEvidenceIds(1));
+    e.batch_id = 0;
+    ASSIGN_OR_RETURN(Stmt claim, db_.Prepare(kClaimRefSql));
+    ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
+    ASSIGN_OR_RETURN(Stmt stored, db_.Prepare("SELECT source_id, ref FROM evidence WHERE id = ?"));
+    for (int64_t slot = RefHash(e.source, e.ref);; ++slot) {
+      ASSIGN_OR_RETURN(const int64_t other_id, ClaimRefSlot(claim, holder, slot, e.id));
+      if (other_id == 0) break;
+      stored.Reset().Bind(1, other_id);
+      ASSIGN_OR_RETURN(bool row, stored.Step());
+      if (row && stored.Int(0) == source_id && stored.TextView(1) == e.ref) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         fmt::format("a record ({}, {}) is stored already", e.source, e.ref));
+      }
+      stored.Reset();
+    }
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
+        "link_method, link_score, detail) VALUES(?,?,?,?,?,?,?,0,?,?,?)"));
+    ins.Bind(1, static_cast<int64_t>(e.person)).Bind(2, e.id).Bind(3, source_id).Bind(4, e.ref).Bind(5, e.kind)
+        .Bind(6, static_cast<int64_t>(e.occurred_on.days())).Bind(7, static_cast<int64_t>(e.received_on.days()))
+        .Bind(8, e.link_method).Bind(9, e.link_score).BindTextOrNull(10, e.detail);
+    return ins.Run();
+  }
+
+  Status ResolveCase(int64_t id, const std::string& decision, const std::string& note, const std::string& by,
+                     std::optional<EvidenceRecord> fact) override {
+    if (decision.empty()) return InvalidArgument("a case is resolved with a decision");
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt find, db_.Prepare("SELECT person_key, status FROM case_file WHERE id = ?"));
+    find.Bind(1, id);
+    ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) return NotFound(fmt::format("case #{} does not exist", id));
+    const PersonKey person = static_cast<PersonKey>(find.Int(0));
+    if (find.TextView(1) != "open") {
+      return FailedPrecondition(fmt::format("case #{} is resolved already; a decision is not taken twice", id));
+    }
+    find.Reset();
+    std::optional<int64_t> evidence_id;
+    if (fact) {
+      if (fact->person == 0) fact->person = person;
+      if (fact->person != person) return InvalidArgument(fmt::format("case #{}: the fact is about another person", id));
+      if (fact->link_method.empty()) {
+        fact->link_method = std::string(kLinkExact);
+        fact->link_score = 1.0;
+      }
+      RETURN_IF_ERROR(AddSingleEvidence(*fact));
+      evidence_id = fact->id;
+    }
+    ASSIGN_OR_RETURN(Stmt upd, db_.Prepare(
+        "UPDATE case_file SET status = 'resolved', decision = ?, note = ?, resolved_by = ?, resolved_at = ?, "
+        "decision_evidence_id = ? WHERE id = ?"));
+    upd.Bind(1, decision).Bind(2, note).Bind(3, by).Bind(4, NowUtcText()).BindOptional(5, evidence_id).Bind(6, id);
+    RETURN_IF_ERROR(upd.Run());
+    return tx.Commit();
+  }
+
+  // The receivables of one (entitlement, month) and the net still owed on them.
+  struct OwedMonth {
+    int64_t entitlement_id = 0;
+    Month month;
+    Fen net = 0;  // sum(amount) - sum(recovered); below 0 when a recovered claim was reversed
+    std::vector<ReceivableRecord> rows;  // in id order
+  };
+
+  // A person's receivables grouped by (entitlement, month), oldest month first.
+  Result<std::vector<OwedMonth>> OwedMonths(PersonKey person) {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen "
+        "FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = ? "
+        "ORDER BY r.month, r.entitlement_id, r.id"));
+    s.Bind(1, static_cast<int64_t>(person));
+    ASSIGN_OR_RETURN(std::vector<ReceivableRecord> rows, CollectRows<ReceivableRecord>(s, ReadReceivable));
+    std::vector<OwedMonth> out;
+    for (ReceivableRecord& r : rows) {
+      if (out.empty() || out.back().entitlement_id != r.entitlement_id || out.back().month != r.month) {
+        out.push_back(OwedMonth{r.entitlement_id, r.month, 0, {}});
+      }
+      out.back().net += r.amount - r.recovered;
+      out.back().rows.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  static Fen Recoverable(const std::vector<OwedMonth>& months) {
+    Fen total = 0;
+    for (const OwedMonth& m : months) total += std::max<Fen>(m.net, 0);
+    return total;
+  }
+
+  Result<Fen> OutstandingOf(PersonKey person) override {
+    ASSIGN_OR_RETURN(std::vector<OwedMonth> months, OwedMonths(person));
+    return Recoverable(months);
+  }
+
+  Result<std::vector<RecoveryRecord>> RecordRecovery(PersonKey person, Fen amount, std::string_view method, Date on,
+                                                     const std::string& note) override {
+    if (method != "lump" && method != "instalment" && method != "offset") {
+      return InvalidArgument("recovery method: expected lump (一次性退回), instalment (分期退回) or offset (抵扣)");
+    }
+    if (amount <= 0) return InvalidArgument("recovery amount: expected more than 0");
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt exists, db_.Prepare("SELECT 1 FROM person WHERE person_key = ?"));
+    exists.Bind(1, static_cast<int64_t>(person));
+    ASSIGN_OR_RETURN(bool known, exists.Step());
+    if (!known) {
+      return NotFound(fmt::format("{} is not in the benefit registry", MaskIdNumber(IdNumber::FromKey(person).text())));
+    }
+    ASSIGN_OR_RETURN(std::vector<OwedMonth> months, OwedMonths(person));
+    const Fen outstanding = Recoverable(months);
+    if (amount > outstanding) {
+      return InvalidArgument(fmt::format("recovery amount {} yuan is more than the outstanding balance {} yuan",
+                                         FormatYuan(amount), FormatYuan(outstanding)));
+    }
+    ASSIGN_OR_RETURN(Stmt upd, db_.Prepare("UPDATE receivable SET recovered_fen = recovered_fen + ? WHERE id = ?"));
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO recovery(receivable_id, entitlement_id, month, amount_fen, method, on_date, note, recorded_at) "
+        "VALUES(?,?,?,?,?,?,?,?)"));
+    const std::string now = NowUtcText();
+    std::vector<RecoveryRecord> out;
+    Fen left = amount;
+    for (const OwedMonth& m : months) {
+      if (left == 0) break;
+      // The net is at most what the positive rows still carry (reversals are
+      // negative and never recovered), so it fits in them.
+      Fen take = std::min(left, std::max<Fen>(m.net, 0));
+      for (const ReceivableRecord& r : m.rows) {
+        if (take == 0) break;
+        const Fen share = std::min(take, r.amount - r.recovered);
+        if (share <= 0) continue;
+        RETURN_IF_ERROR(upd.Bind(1, share).Bind(2, r.id).Run());
+        RecoveryRecord rec{0, r.id, r.entitlement_id, r.month, share, std::string(method), on, note, now};
+        ins.Bind(1, rec.receivable_id).Bind(2, rec.entitlement_id).Bind(3, rec.month.index()).Bind(4, rec.amount)
+            .Bind(5, rec.method).Bind(6, static_cast<int64_t>(on.days())).Bind(7, note).Bind(8, now);
+        RETURN_IF_ERROR(ins.Run());
+        rec.id = db_.LastInsertId();
+        out.push_back(std::move(rec));
+        take -= share;
+        left -= share;
+      }
+    }
+    if (left != 0) return Internal("a recovery did not fit the receivables it was checked against");
+    RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+
+  Result<std::vector<RecoveryRecord>> RecoveriesOf(PersonKey person) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT c.id, c.receivable_id, c.entitlement_id, c.month, c.amount_fen, c.method, c.on_date, c.note, "
+        "c.recorded_at FROM recovery c JOIN entitlement e ON e.id = c.entitlement_id WHERE e.person_key = ? "
+        "ORDER BY c.id"));
+    s.Bind(1, static_cast<int64_t>(person));
+    return CollectRows<RecoveryRecord>(s, [](const Stmt& r) {
+      return RecoveryRecord{r.Int(0), r.Int(1), r.Int(2), Month::FromIndex(static_cast<int32_t>(r.Int(3))), r.Int(4),
+                            r.Text(5), Date::FromDays(static_cast<int32_t>(r.Int(6))), r.Text(7), r.Text(8)};
+    });
   }
 
  private:

@@ -128,7 +128,7 @@ TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid
                     "INSERT INTO payment VALUES(1, " + may + ", " + may + ", 'regular', 300000);"));
   auto store = std::move(*OpenSqliteStore(old_path));
   ASSERT_TRUE(store->Migrate());
-  EXPECT_EQ(*store->SchemaVersion(), 3);
+  EXPECT_EQ(*store->SchemaVersion(), kSchemaVersion);
   auto ents = store->EntitlementsOf(ran.person.key);
   ASSERT_TRUE(ents) << ents.error().ToString();
   ASSERT_EQ(ents->size(), 2u);
@@ -586,6 +586,350 @@ TEST_F(AdjustTest, ARegistryReimportDoesNotUndoAnAnnouncedRise) {
   t = Terms();
   EXPECT_EQ(t.AmountIn(Month::Of(2026, 12)), 305000);
   EXPECT_EQ(t.AmountIn(Month::Of(2027, 1)), 330000);
+}
+
+// ---- Cases and recoveries -------------------------------------------------------
+
+TEST_F(StoreTest, MigratingAVersion2StoreKeepsItsLedgerAndAddsCasesAndRecoveries) {
+  const std::string old_path = (dir_ / "v2.db").string();
+  ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 2));
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  {
+    auto old = std::move(*OpenSqliteStore(old_path));
+    EXPECT_EQ(*old->SchemaVersion(), 2);
+    ASSERT_TRUE(old->SavePolicy(policy_));
+  }
+  // A v2 store written by the v2 code: one entitlement, one run, one receivable.
+  const std::string nov = std::to_string(Month::Of(2026, 11).index());
+  const std::string oct = std::to_string(Month::Of(2026, 10).index());
+  ASSERT_TRUE(ExecSqliteForTest(
+      old_path, OldRegistrySql(r, 1) +
+                    "INSERT INTO cycle_run VALUES(" + nov + ", 0, 's', 'f', 'v', 1, 1, 0, 0, 300000, 0, 0, 'p');"
+                    "INSERT INTO receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id) "
+                    "VALUES(1, " + oct + ", 300000, " + nov + ", 'terminate.death', 1);"));
+  auto store = std::move(*OpenSqliteStore(old_path));
+  ASSERT_TRUE(store->Migrate());
+  EXPECT_EQ(*store->SchemaVersion(), kSchemaVersion);
+  EXPECT_EQ(store->AllPersonKeys()->size(), 1u);
+  EXPECT_EQ(store->ListCycleRuns()->size(), 1u);
+  EXPECT_EQ(*store->OutstandingOf(r.person.key), 300000);
+  EXPECT_TRUE(store->ListCases("")->empty());
+  auto rec = store->RecordRecovery(r.person.key, 100000, "lump", kToday, "");
+  ASSERT_TRUE(rec) << rec.error().ToString();
+  EXPECT_EQ(store->RecoveriesOf(r.person.key)->size(), 1u);
+}
+
+class CaseStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    a_ = Row("14010519500101123", Scheme::kEnterprise, 300000);
+    b_ = Row("14020219520202223", Scheme::kPublic, 650000);
+    ASSERT_TRUE(store_->ImportRegistry({a_, b_}, Month::Of(2026, 11)));
+    BatchRecord batch;
+    batch.sha256 = "feed";
+    batch.source = "railway";
+    std::vector<EvidenceRecord> ev = {Ev(a_.person.key, "D1", "cremation"), Ev(a_.person.key, "T1", "travel")};
+    ASSERT_TRUE(store_->ApplyBatch(batch, ev));
+    death_id_ = ev[0].id;
+    travel_id_ = ev[1].id;
+  }
+
+  CaseRecord Finding(PersonKey person, std::vector<int64_t> ids) {
+    CaseRecord c;
+    c.person = person;
+    c.type = "alive_after_death";
+    c.key = "alive_after_death";
+    for (int64_t id : ids) c.key += ":" + std::to_string(id);
+    c.summary = "死亡记录之后出现实名乘车记录";
+    c.suggestion = "void_evidence";
+    c.evidence_ids = std::move(ids);
+    c.at_stake = 600000;
+    c.opened_in = Month::Of(2026, 11);
+    return c;
+  }
+
+  RegistryRow a_, b_;
+  int64_t death_id_ = 0, travel_id_ = 0;
+};
+
+TEST_F(CaseStoreTest, OpeningTheSameFindingsAgainAddsNothing) {
+  std::vector<CaseRecord> cases = {Finding(a_.person.key, {death_id_, travel_id_}),
+                                   Finding(b_.person.key, {travel_id_ + 100})};
+  auto first = store_->OpenCases(cases);
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(*first, 2);
+  EXPECT_GT(cases[0].id, 0);
+  EXPECT_NE(cases[0].id, cases[1].id);
+  EXPECT_EQ(cases[0].status, "open");
+  EXPECT_FALSE(cases[0].opened_at.empty());
+
+  // The next monthly run derives the same findings (and one new one).
+  std::vector<CaseRecord> again = {Finding(b_.person.key, {travel_id_ + 100}),
+                                   Finding(a_.person.key, {death_id_, travel_id_}),
+                                   Finding(a_.person.key, {travel_id_})};
+  auto second = store_->OpenCases(again);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, 1);
+  EXPECT_EQ(again[0].id, cases[1].id);
+  EXPECT_EQ(again[1].id, cases[0].id);
+  EXPECT_EQ(store_->ListCases("")->size(), 3u);
+
+  auto stored = store_->FindCase(cases[0].id);
+  ASSERT_TRUE(stored && *stored);
+  const CaseRecord& c = **stored;
+  EXPECT_EQ(c.person, a_.person.key);
+  EXPECT_EQ(c.type, "alive_after_death");
+  EXPECT_EQ(c.summary, "死亡记录之后出现实名乘车记录");
+  EXPECT_EQ(c.suggestion, "void_evidence");
+  EXPECT_EQ(c.evidence_ids, (std::vector<int64_t>{death_id_, travel_id_}));
+  EXPECT_EQ(c.at_stake, 600000);
+  EXPECT_EQ(c.opened_in, Month::Of(2026, 11));
+  EXPECT_EQ(c.status, "open");
+  EXPECT_TRUE(c.decision.empty());
+  EXPECT_EQ(c.decision_evidence_id, 0);
+  EXPECT_FALSE(store_->FindCase(9999)->has_value());
+
+  EXPECT_EQ(store_->ListCases("open", a_.person.key)->size(), 2u);
+  EXPECT_EQ(store_->ListCases("", b_.person.key)->size(), 1u);
+  EXPECT_TRUE(store_->ListCases("resolved")->empty());
+  auto bad = store_->ListCases("closed");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+
+  std::vector<CaseRecord> keyless = {Finding(a_.person.key, {1})};
+  keyless[0].key.clear();
+  auto refused = store_->OpenCases(keyless);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(CaseStoreTest, ADismissalIsRecordedWithoutAFact) {
+  std::vector<CaseRecord> cases = {Finding(a_.person.key, {death_id_, travel_id_})};
+  ASSERT_TRUE(store_->OpenCases(cases));
+  const int64_t id = cases[0].id;
+  ASSERT_TRUE(store_->ResolveCase(id, "dismiss", "同名同号核实无误", "王经办", std::nullopt));
+  const CaseRecord c = **store_->FindCase(id);
+  EXPECT_EQ(c.status, "resolved");
+  EXPECT_EQ(c.decision, "dismiss");
+  EXPECT_EQ(c.note, "同名同号核实无误");
+  EXPECT_EQ(c.resolved_by, "王经办");
+  EXPECT_FALSE(c.resolved_at.empty());
+  EXPECT_EQ(c.decision_evidence_id, 0);
+  EXPECT_EQ(store_->EvidenceOf(a_.person.key)->size(), 2u);
+  EXPECT_TRUE(store_->ListCases("open")->empty());
+  EXPECT_EQ(store_->ListCases("resolved")->size(), 1u);
+
+  auto twice = store_->ResolveCase(id, "fraud", "", "", std::nullopt);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+  auto missing = store_->ResolveCase(id + 1, "dismiss", "", "", std::nullopt);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  // A resolved finding found again is not reopened.
+  std::vector<CaseRecord> again = {Finding(a_.person.key, {death_id_, travel_id_})};
+  EXPECT_EQ(*store_->OpenCases(again), 0);
+  EXPECT_EQ(again[0].id, id);
+}
+
+TEST_F(CaseStoreTest, ADecisionBecomesAFactOfThePersonOnce) {
+  std::vector<CaseRecord> cases = {Finding(a_.person.key, {death_id_, travel_id_}),
+                                   Finding(a_.person.key, {travel_id_})};
+  ASSERT_TRUE(store_->OpenCases(cases));
+  EvidenceRecord fact;
+  fact.source = "agency";
+  fact.ref = "case-" + std::to_string(cases[0].id);
+  fact.kind = "evidence_voided";
+  fact.occurred_on = kToday;
+  fact.received_on = kToday;
+  fact.detail = R"({"case": 1, "evidence_id": 1})";
+  auto resolved = store_->ResolveCase(cases[0].id, "void_evidence", "火化记录录错人", "王经办", fact);
+  ASSERT_TRUE(resolved) << resolved.error().ToString();
+  const CaseRecord c = **store_->FindCase(cases[0].id);
+  ASSERT_GT(c.decision_evidence_id, travel_id_);
+  const auto evidence = *store_->EvidenceOf(a_.person.key);
+  ASSERT_EQ(evidence.size(), 3u);
+  const EvidenceRecord& stored = evidence.back();
+  EXPECT_EQ(stored.id, c.decision_evidence_id);
+  EXPECT_EQ(stored.source, "agency");
+  EXPECT_EQ(stored.kind, "evidence_voided");
+  EXPECT_EQ(stored.person, a_.person.key);
+  EXPECT_EQ(stored.link_method, "exact");
+  EXPECT_EQ(stored.batch_id, 0);
+  EXPECT_EQ(stored.detail, fact.detail);
+  // The derivation sees it like any other fact.
+  int facts_seen = 0;
+  ASSERT_TRUE(store_->ForEachPerson("", [&](const PersonBundle& p) -> Status {
+    for (const Fact& f : p.facts) facts_seen += f.evidence_id == c.decision_evidence_id && f.source == "agency";
+    return {};
+  }));
+  EXPECT_EQ(facts_seen, 1);
+
+  // (source, ref) stays unique: the same fact on another case is refused and
+  // that case stays open.
+  auto dup = store_->ResolveCase(cases[1].id, "void_evidence", "", "", fact);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ((*store_->FindCase(cases[1].id))->status, "open");
+  EXPECT_EQ(store_->EvidenceOf(a_.person.key)->size(), 3u);
+  // A partner batch cannot add the same (source, ref) either.
+  BatchRecord batch;
+  batch.sha256 = "later";
+  batch.source = "agency";
+  std::vector<EvidenceRecord> ev = {fact};
+  ev[0].person = a_.person.key;
+  auto applied = store_->ApplyBatch(batch, ev);
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->duplicates, 1);
+
+  EvidenceRecord other = fact;
+  other.ref = "case-x";
+  other.person = b_.person.key;
+  auto wrong_person = store_->ResolveCase(cases[1].id, "fraud", "", "", other);
+  ASSERT_FALSE(wrong_person);
+  EXPECT_EQ(wrong_person.error().code, ErrorCode::kInvalidArgument);
+}
+
+// A ledger of two entitlements of one person with receivables in several
+// months, one of them reversed: what RecordRecovery allocates against.
+class RecoveryStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    RegistryRow enterprise = Row("14010519500101123", Scheme::kEnterprise, 300000);
+    RegistryRow resident = Row("14010519500101123", Scheme::kResident, 20000);
+    other_ = Row("14020219520202223", Scheme::kPublic, 650000);
+    ASSERT_TRUE(store_->ImportRegistry({enterprise, resident, other_}, Month::Of(2026, 11)));
+    person_ = enterprise.person.key;
+    const auto ents = *store_->EntitlementsOf(person_);
+    ent_ = ents[0].terms.id;
+    res_ = ents[1].terms.id;
+    other_ent_ = (*store_->EntitlementsOf(other_.person.key))[0].terms.id;
+    Run(Month::Of(2026, 9), {{0, ent_, Month::Of(2026, 7), 300000, {}, "terminate.death", 1, 0},
+                             {0, ent_, Month::Of(2026, 8), 300000, {}, "terminate.death", 1, 0},
+                             {0, res_, Month::Of(2026, 8), 20000, {}, "terminate.death", 1, 0},
+                             {0, other_ent_, Month::Of(2026, 6), 650000, {}, "terminate.death", 2, 0}});
+    // October learns that July was due after all: a reversing entry.
+    Run(Month::Of(2026, 10), {{0, ent_, Month::Of(2026, 7), -300000, {}, "reverse.pay.certified", 4, 0}});
+  }
+
+  void Run(Month month, std::vector<ReceivableRecord> receivables) {
+    CycleRunRecord run;
+    run.month = month;
+    run.as_of = month.FirstDay();
+    ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, receivables));
+  }
+
+  Fen RecoveredOf(int64_t entitlement, Month month) {
+    Fen total = 0;
+    const EntitlementLedger ledger = *store_->LedgerOf(entitlement);
+    for (const ReceivableRecord& r : ledger.receivables) {
+      if (r.month == month) total += r.recovered;
+    }
+    return total;
+  }
+
+  RegistryRow other_;
+  PersonKey person_ = 0;
+  int64_t ent_ = 0, res_ = 0, other_ent_ = 0;
+};
+
+TEST_F(RecoveryStoreTest, ReversedMonthsOweNothingAndOthersOnlyTheirNet) {
+  // July nets to 0; August owes 3000.00 + 200.00; the other person's June is not his.
+  EXPECT_EQ(*store_->OutstandingOf(person_), 320000);
+  EXPECT_EQ(*store_->OutstandingOf(other_.person.key), 650000);
+  auto all = store_->RecordRecovery(person_, 320000, "lump", kToday, "家属一次性退回");
+  ASSERT_TRUE(all) << all.error().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(RecoveredOf(ent_, Month::Of(2026, 7)), 0);
+  EXPECT_EQ(RecoveredOf(ent_, Month::Of(2026, 8)), 300000);
+  EXPECT_EQ(RecoveredOf(res_, Month::Of(2026, 8)), 20000);
+  EXPECT_EQ(*store_->OutstandingOf(person_), 0);
+  EXPECT_EQ(*store_->OutstandingOf(other_.person.key), 650000);
+}
+
+TEST_F(RecoveryStoreTest, APartlyReversedMonthOwesItsNet) {
+  Run(Month::Of(2026, 11), {{0, ent_, Month::Of(2026, 8), -100000, {}, "reverse.pay.certified", 5, 0}});
+  EXPECT_EQ(*store_->OutstandingOf(person_), 220000);
+  auto over = store_->RecordRecovery(person_, 220001, "lump", kToday, "");
+  ASSERT_FALSE(over);
+  EXPECT_NE(over.error().message.find("2200.00"), std::string::npos) << over.error().message;
+  auto all = store_->RecordRecovery(person_, 220000, "lump", kToday, "");
+  ASSERT_TRUE(all) << all.error().ToString();
+  EXPECT_EQ(RecoveredOf(ent_, Month::Of(2026, 8)), 200000);
+  EXPECT_EQ(RecoveredOf(res_, Month::Of(2026, 8)), 20000);
+  EXPECT_EQ(*store_->OutstandingOf(person_), 0);
+  Fen open = 0;
+  const std::vector<ReceivableRecord> receivables = *store_->OpenReceivables();
+  for (const ReceivableRecord& r : receivables) {
+    if (r.entitlement_id == ent_ || r.entitlement_id == res_) open += r.amount - r.recovered;
+  }
+  EXPECT_EQ(open, 0) << "the claim, its partial reversal and the recovery net to zero";
+}
+
+TEST_F(RecoveryStoreTest, InstalmentsGoToTheOldestMonthFirstAcrossEntitlements) {
+  // Add an older month on the resident pension so the order crosses entitlements.
+  Run(Month::Of(2026, 11), {{0, res_, Month::Of(2026, 5), 20000, {}, "terminate.death", 1, 0}});
+  ASSERT_EQ(*store_->OutstandingOf(person_), 340000);
+  auto first = store_->RecordRecovery(person_, 100000, "instalment", Date::FromCivil(2026, 11, 1), "第一期");
+  ASSERT_TRUE(first) << first.error().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].entitlement_id, res_);
+  EXPECT_EQ((*first)[0].month, Month::Of(2026, 5));
+  EXPECT_EQ((*first)[0].amount, 20000);
+  EXPECT_EQ((*first)[1].entitlement_id, ent_);
+  EXPECT_EQ((*first)[1].month, Month::Of(2026, 8));
+  EXPECT_EQ((*first)[1].amount, 80000);
+  EXPECT_EQ((*first)[1].method, "instalment");
+  EXPECT_GT((*first)[1].receivable_id, 0);
+
+  auto second = store_->RecordRecovery(person_, 230000, "offset", Date::FromCivil(2026, 12, 1), "");
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ((*second)[0].month, Month::Of(2026, 8));
+  EXPECT_EQ((*second)[0].entitlement_id, ent_);
+  EXPECT_EQ((*second)[0].amount, 220000);
+  EXPECT_EQ((*second)[1].entitlement_id, res_);
+  EXPECT_EQ((*second)[1].amount, 10000);
+  EXPECT_EQ(*store_->OutstandingOf(person_), 10000);
+
+  const auto all = *store_->RecoveriesOf(person_);
+  ASSERT_EQ(all.size(), 4u);
+  Fen sum = 0;
+  for (const RecoveryRecord& r : all) sum += r.amount;
+  EXPECT_EQ(sum, 330000);
+  EXPECT_EQ(all[0].note, "第一期");
+  EXPECT_EQ(all[0].on, Date::FromCivil(2026, 11, 1));
+  EXPECT_FALSE(all[0].recorded_at.empty());
+  EXPECT_TRUE(store_->RecoveriesOf(other_.person.key)->empty());
+  // The ledger's open receivables and the recoveries agree.
+  Fen open = 0;
+  const std::vector<ReceivableRecord> receivables = *store_->OpenReceivables();
+  for (const ReceivableRecord& r : receivables) {
+    if (r.entitlement_id == ent_ || r.entitlement_id == res_) open += r.amount - r.recovered;
+  }
+  EXPECT_EQ(open, 10000);
+}
+
+TEST_F(RecoveryStoreTest, MoreThanIsOwedOrABadMethodIsRefusedAndChangesNothing) {
+  auto over = store_->RecordRecovery(person_, 320001, "lump", kToday, "");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(over.error().message.find("3200.00"), std::string::npos) << over.error().message;
+  auto zero = store_->RecordRecovery(person_, 0, "lump", kToday, "");
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().code, ErrorCode::kInvalidArgument);
+  auto method = store_->RecordRecovery(person_, 100, "cash", kToday, "");
+  ASSERT_FALSE(method);
+  EXPECT_EQ(method.error().code, ErrorCode::kInvalidArgument);
+  std::string stranger = "14010519600101123";
+  stranger += IdCheckCharacter(stranger);
+  auto unknown = store_->RecordRecovery(ParseIdNumber(stranger, kToday).id.key(), 100, "lump", kToday, "");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().message.find(stranger), std::string::npos);
+  EXPECT_TRUE(store_->RecoveriesOf(person_)->empty());
+  EXPECT_EQ(*store_->OutstandingOf(person_), 320000);
 }
 
 }  // namespace

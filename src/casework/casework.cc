@@ -1,0 +1,143 @@
+#include "tacit/casework.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace tacit {
+
+std::string_view CaseDecisionName(CaseDecision d) {
+  switch (d) {
+    case CaseDecision::kFraud: return "fraud";
+    case CaseDecision::kVoidEvidence: return "void_evidence";
+    case CaseDecision::kDismiss: return "dismiss";
+  }
+  return "dismiss";
+}
+
+std::string_view CaseDecisionNameZh(CaseDecision d) {
+  switch (d) {
+    case CaseDecision::kFraud: return "认定骗取待遇";
+    case CaseDecision::kVoidEvidence: return "撤销错误记录";
+    case CaseDecision::kDismiss: return "核实无误, 不予处理";
+  }
+  return "";
+}
+
+Result<CaseDecision> ParseCaseDecision(std::string_view text) {
+  if (text == "fraud") return CaseDecision::kFraud;
+  if (text == "void_evidence") return CaseDecision::kVoidEvidence;
+  if (text == "dismiss") return CaseDecision::kDismiss;
+  return InvalidArgument("decision: expected fraud (认定骗取待遇), void_evidence (撤销错误记录) or dismiss (不予处理)");
+}
+
+std::string_view CaseDecisionTextZh(std::string_view decision) {
+  auto d = ParseCaseDecision(decision);
+  return d ? CaseDecisionNameZh(*d) : decision;
+}
+
+std::string_view CaseStatusZh(std::string_view status) {
+  if (status == "open") return "待处理";
+  if (status == "resolved") return "已处理";
+  return status;
+}
+
+std::string_view RecoveryMethodZh(std::string_view method) {
+  if (method == "lump") return "一次性退回";
+  if (method == "instalment") return "分期退回";
+  if (method == "offset") return "从待遇中抵扣";
+  return method;
+}
+
+Result<std::optional<EvidenceRecord>> DecisionFact(const CaseRecord& c, const CaseResolution& r) {
+  if (r.note.empty()) return InvalidArgument("note: a decision needs a note saying why it was taken (处理说明)");
+  const bool wants_amount = r.decision == CaseDecision::kFraud;
+  const bool wants_evidence = r.decision == CaseDecision::kVoidEvidence;
+  if (r.amount && !wants_amount) {
+    return InvalidArgument(fmt::format("amount: only a fraud decision states an amount, not {}",
+                                       CaseDecisionName(r.decision)));
+  }
+  if (r.evidence_id != 0 && !wants_evidence) {
+    return InvalidArgument(fmt::format("evidence: only a void_evidence decision names a record, not {}",
+                                       CaseDecisionName(r.decision)));
+  }
+  EvidenceRecord fact;
+  fact.source = std::string(kAgencySource);
+  fact.ref = fmt::format("case-{}", c.id);
+  fact.person = c.person;
+  fact.occurred_on = r.on;
+  fact.received_on = r.on;
+  fact.link_method = std::string(kLinkExact);
+  fact.link_score = 1.0;
+  switch (r.decision) {
+    case CaseDecision::kDismiss:
+      return std::optional<EvidenceRecord>();
+    case CaseDecision::kFraud:
+      // The fine (2 to 5 times) is a multiple of this amount: staff state it.
+      if (!r.amount || *r.amount <= 0) {
+        return InvalidArgument("amount: a fraud decision states the amount obtained by deception (骗取金额), above 0");
+      }
+      fact.kind = std::string(kFraudKind);
+      fact.detail = fmt::format(R"({{"case": {}, "amount_fen": {}}})", c.id, *r.amount);
+      break;
+    case CaseDecision::kVoidEvidence:
+      if (std::find(c.evidence_ids.begin(), c.evidence_ids.end(), r.evidence_id) == c.evidence_ids.end()) {
+        std::string ids;
+        for (int64_t id : c.evidence_ids) ids += fmt::format("{}#{}", ids.empty() ? "" : ", ", id);
+        return InvalidArgument(fmt::format("evidence: a void_evidence decision names one of the case's records ({})",
+                                           ids.empty() ? "the case has none" : ids));
+      }
+      fact.kind = std::string(kEvidenceVoidedKind);
+      fact.detail = fmt::format(R"({{"case": {}, "evidence_id": {}}})", c.id, r.evidence_id);
+      break;
+  }
+  return std::optional<EvidenceRecord>(std::move(fact));
+}
+
+Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r) {
+  ASSIGN_OR_RETURN(std::optional<CaseRecord> c, store.FindCase(id));
+  if (!c) return NotFound(fmt::format("case #{} does not exist", id));
+  if (c->status != "open") {
+    return FailedPrecondition(fmt::format("case #{} was resolved already ({} on {}); a decision is not taken twice",
+                                          id, c->decision, c->resolved_at));
+  }
+  ASSIGN_OR_RETURN(std::optional<EvidenceRecord> fact, DecisionFact(*c, r));
+  // The summary index keeps what ingest keeps: the latest alive signal and the
+  // earliest death, by the policy's class of the kind.
+  std::optional<PersonSignal> signal;
+  if (fact) {
+    const EvidenceKindSpec* spec = policy.FindKind(fact->kind);
+    if (spec != nullptr && spec->cls == EvidenceClass::kAlive) {
+      signal = PersonSignal{c->person, fact->occurred_on, std::nullopt};
+    } else if (spec != nullptr && spec->cls == EvidenceClass::kDeath) {
+      signal = PersonSignal{c->person, std::nullopt, fact->occurred_on};
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  RETURN_IF_ERROR(store.ResolveCase(id, std::string(CaseDecisionName(r.decision)), r.note, r.by, fact));
+  if (signal) RETURN_IF_ERROR(store.UpdatePersonSummary({*signal}));
+  RETURN_IF_ERROR(unit->Commit());
+  ASSIGN_OR_RETURN(std::optional<CaseRecord> resolved, store.FindCase(id));
+  if (!resolved) return Internal(fmt::format("case #{} vanished after it was resolved", id));
+  return *resolved;
+}
+
+Result<std::vector<CaseRecord>> CasesInRegion(Store& store, std::string_view status,
+                                              std::string_view region_prefix) {
+  ASSIGN_OR_RETURN(std::vector<CaseRecord> cases, store.ListCases(status));
+  if (region_prefix.empty()) return cases;
+  std::unordered_map<PersonKey, bool> inside;  // per person: cases cluster on few people
+  std::vector<CaseRecord> out;
+  for (CaseRecord& c : cases) {
+    auto it = inside.find(c.person);
+    if (it == inside.end()) {
+      ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(c.person));
+      it = inside.emplace(c.person, p && p->region_code.starts_with(region_prefix)).first;
+    }
+    if (it->second) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace tacit
