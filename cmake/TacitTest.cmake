@@ -1,12 +1,14 @@
-# tacit_add_test(NAME name SOURCES a_test.cc ... [LIBS ...] [LABELS unit ...])
+# tacit_add_test(NAME name SOURCES a_test.cc ... [LIBS ...] [LABELS unit ...] [NO_REGISTER])
 # One helper for every gtest binary: links gtest_main, registers each TEST with
 # ctest through gtest_discover_tests, and applies labels (unit, integration, e2e, slow).
+# NO_REGISTER builds the binary only, for callers that register its ctest tests
+# themselves (the golden scenarios: one test per scenario file).
 include(GoogleTest)
 function(tacit_add_test)
   if(NOT TACIT_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "NO_REGISTER" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
@@ -14,6 +16,9 @@ function(tacit_add_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main tacit::warnings)
   target_compile_definitions(${T_NAME} PRIVATE TACIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  if(T_NO_REGISTER)
+    return()
+  endif()
   list(LENGTH T_LABELS label_count)
   if(label_count GREATER 1)
     # gtest_discover_tests cannot carry a list of labels to the tests it
