@@ -233,6 +233,12 @@ void PrintRun(const CycleResult& r) {
              run.suspended, run.terminated);
   fmt::print("  本月发放 {} 元, 补发 (back pay) {} 元, 新增多发待遇应追回 (overpaid) {} 元\n", FormatYuan(run.paid_amount),
              FormatYuan(run.back_pay_amount), FormatYuan(run.overpaid_amount));
+  if (r.offset_amount > 0) {
+    fmt::print("  从补发待遇中抵扣多发待遇 (offset) {} 元\n", FormatYuan(r.offset_amount));
+  }
+  if (r.cases_opened > 0) {
+    fmt::print("  新增待核查事项 (cases) {} 件: tacit case list\n", r.cases_opened);
+  }
   fmt::print("  发放文件 (payroll): {}\n", run.payroll_path);
 }
 

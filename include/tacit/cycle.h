@@ -37,6 +37,8 @@ struct CycleResult {
   bool already_run = false;  // the month was recorded before; nothing changed
   int64_t receivables = 0;   // receivable lines created by this run
   int64_t back_pay_lines = 0;
+  Fen offset_amount = 0;     // back pay set off against overpayments (抵扣)
+  int64_t cases_opened = 0;  // new cases for staff (contradictions found)
 };
 
 // Errors: as_of after today, a month before the latest recorded one (months are run in order),

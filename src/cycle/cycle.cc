@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <unordered_map>
 
 #include <unistd.h>
@@ -37,7 +38,7 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
   for (const DecisionRecord& d : decisions) by_entitlement[d.entitlement_id] = &d;
   std::unordered_map<int64_t, std::vector<const PaymentRecord*>> back_pay;
   for (const PaymentRecord& p : payments) {
-    if (p.kind != "regular") back_pay[p.entitlement_id].push_back(&p);
+    if (p.kind != "regular") back_pay[p.entitlement_id].push_back(&p);  // back pay, one-offs, offsets
   }
   const std::string tmp = path + ".tmp";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -55,7 +56,9 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
         for (const PaymentRecord* p : bp->second) {
           out << b.person.id_number << ',' << CsvField(b.person.name) << ',' << SchemeName(e.terms.scheme) << ','
               << e.terms.paying_region << ',' << p->month.ToString() << ',' << FormatYuan(p->amount)
-              << ',' << p->kind << ',' << (p->kind == "back_pay" ? "pay.back_pay" : "oneoff." + p->kind) << '\n';
+              << ',' << p->kind << ','
+              << (p->kind == "back_pay" ? "pay.back_pay" : p->kind == "offset" ? "recover.offset" : "oneoff." + p->kind)
+              << '\n';
         }
       }
     }
@@ -133,6 +136,12 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     return FailedPrecondition(fmt::format("{} was run already; months are run in order, so {} cannot be run now",
                                           runs.back().month.ToString(), month.ToString()));
   }
+  if (!runs.empty() && runs.back().month + 1 != month) {
+    return FailedPrecondition(fmt::format("the last monthly run was {}; months are run one after another, so the next "
+                                          "is {}, not {}",
+                                          runs.back().month.ToString(), (runs.back().month + 1).ToString(),
+                                          month.ToString()));
+  }
   if (!runs.empty() && options.as_of < runs.back().as_of) {
     return FailedPrecondition(fmt::format(
         "the run of {} used knowledge as of {}; a later month cannot know less (--as-of {})",
@@ -156,7 +165,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   std::vector<DecisionRecord> decisions;
   std::vector<PaymentRecord> payments;
   std::vector<ReceivableRecord> receivables;
+  std::vector<CaseRecord> cases;
+  std::vector<std::pair<PersonKey, Fen>> offsets;  // back pay set off against overpayments
   const EntitlementLedger no_ledger;
+  const bool offset_allowed = policy.offset_overpayments.At(options.as_of);
 
   // Compares what was paid for a month (or a one-off), net of claims, with what
   // is due now: paid but not due → a receivable (多发待遇); due but not paid →
@@ -194,6 +206,8 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       if (e.terms.start <= month) terms.push_back(e.terms);
     }
     if (terms.empty()) return {};
+    const size_t first_payment = payments.size();
+    const size_t first_receivable = receivables.size();
     const PersonSchedule schedule =
         DerivePersonSchedule(policy, terms, facts, from, month, options.as_of, Explain::kNo);
     for (size_t i = 0; i < terms.size(); ++i) {
@@ -248,11 +262,59 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       settle(o.entitlement_id, o.month, paid - claimed, claimed, true, o.due, o.due > 0, o.rule, o.evidence_id,
              o.kind);
     }
+    // What the person still owes the fund: each month's claims net of what was
+    // recovered, with this run's new claims.
+    std::map<std::pair<int64_t, int32_t>, Fen> open;
+    for (const EntitlementTerms& e : terms) {
+      const auto lit = ledgers.find(e.id);
+      if (lit == ledgers.end()) continue;
+      for (const ReceivableRecord& r : lit->second.receivables) open[{e.id, r.month.index()}] += r.amount - r.recovered;
+    }
+    for (size_t i = first_receivable; i < receivables.size(); ++i) {
+      open[{receivables[i].entitlement_id, receivables[i].month.index()}] += receivables[i].amount;
+    }
+    Fen outstanding = 0;
+    for (const auto& [key, amount] : open) outstanding += std::max<Fen>(0, amount);
+    // Back pay owed is first set off against it, when the policy allows: the
+    // payroll carries a negative offset line and the claims are recovered.
+    Fen back_pay = 0;
+    for (size_t i = first_payment; i < payments.size(); ++i) {
+      if (payments[i].kind != "regular") back_pay += payments[i].amount;
+    }
+    const Fen offset = offset_allowed ? std::min(back_pay, outstanding) : 0;
+    if (offset > 0) {
+      payments.push_back(PaymentRecord{terms.front().id, month, -offset, "offset", month});
+      offsets.emplace_back(b.person.key, offset);
+      result.offset_amount += offset;
+      outstanding -= offset;
+    }
+    // Contradictions become cases for staff, never silent decisions.
+    for (Finding& f : FindContradictions(policy, terms, facts, options.as_of)) {
+      CaseRecord c;
+      c.person = b.person.key;
+      c.type = std::move(f.type);
+      c.key = std::move(f.key);
+      c.summary = std::move(f.summary);
+      c.suggestion = std::move(f.suggestion);
+      c.evidence_ids = std::move(f.evidence_ids);
+      c.at_stake = outstanding;
+      c.opened_in = month;
+      cases.push_back(std::move(c));
+    }
     return {};
   }));
   run.finished_at = NowUtcText();
   result.receivables = static_cast<int64_t>(receivables.size());
+  // The run, the recoveries by offset and the cases it found: one unit of work.
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables));
+  for (const auto& [person, amount] : offsets) {
+    auto recovered = store.RecordRecovery(person, amount, "offset", options.as_of,
+                                          fmt::format("{} 月度发放: 从应补发待遇中抵扣", month.ToString()));
+    if (!recovered) return tl::unexpected<Error>(recovered.error());
+  }
+  ASSIGN_OR_RETURN(result.cases_opened, store.OpenCases(cases));
+  RETURN_IF_ERROR(unit->Commit());
   // The run is recorded; the payroll file is derived from that record, so a
   // crash here is repaired by running the month again.
   RETURN_IF_ERROR(WritePayroll(store, month, payroll));

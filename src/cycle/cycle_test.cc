@@ -129,10 +129,15 @@ TEST_F(CycleTest, RunningAMonthAgainNeverPaysTwice) {
   auto earlier = Run("2026-05", "2026-05-05");
   ASSERT_FALSE(earlier);
   EXPECT_EQ(earlier.error().code, ErrorCode::kFailedPrecondition);
+  // Months are run one after another.
+  auto skipped = Run("2026-08", "2026-07-25");
+  ASSERT_FALSE(skipped);
+  EXPECT_EQ(skipped.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(skipped.error().message.find("2026-07"), std::string::npos) << skipped.error().message;
   // A month is run with the knowledge of its payroll lock in the month before.
-  auto locked = Run("2026-09", "2026-08-25");
+  auto locked = Run("2026-07", "2026-06-28");
   ASSERT_TRUE(locked);
-  EXPECT_EQ(locked->run.as_of, D("2026-08-25"));
+  EXPECT_EQ(locked->run.as_of, D("2026-06-28"));
   EXPECT_EQ(PayrollLockDate(policy_, M("2026-09")), D("2026-08-25"));
 }
 

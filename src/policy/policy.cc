@@ -172,7 +172,7 @@ const std::vector<std::string_view>& KnownRules() {
       "stop.parole_revoked",    "stop.declared_dead",
       "terminate.death",        "terminate.declared_dead",
       "terminate.duplicate",    "terminate.fraud",
-      "adjust.withheld_in_sentence", "recover.duplicate_basic",
+      "adjust.withheld_in_sentence", "recover.duplicate_basic", "recover.offset",
       "oneoff.funeral_grant",   "oneoff.survivor_pension",
       "oneoff.account_refund"};
   return rules;

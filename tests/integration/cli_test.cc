@@ -283,7 +283,9 @@ TEST_F(Journey, StaffResolveCasesAndRecordRecoveriesAgainstTheOverpayment) {
       c.opened_in = Month::Of(2026, 7);
       cases.push_back(c);
     }
-    ASSERT_EQ(*store->OpenCases(cases), 3);
+    // The July run found the first (a bank visit after the cremation) itself;
+    // opening it again adds nothing.
+    ASSERT_EQ(*store->OpenCases(cases), 2);
   }
   const std::string one = std::to_string(cases[0].id), two = std::to_string(cases[1].id),
                     three = std::to_string(cases[2].id);
