@@ -179,6 +179,9 @@ std::string JoinSources(const std::set<std::string>& sources, const std::string&
 Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& policy,
                                                   const std::vector<IngestInput>& inputs,
                                                   const IngestOptions& options) {
+  // Knowledge is never backdated past a monthly run: the run as of a date must
+  // replay from the store with exactly what was known then.
+  ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
   ASSIGN_OR_RETURN(std::vector<PersonKey> all_keys, store.AllPersonKeys());
   if (all_keys.empty()) {
     return FailedPrecondition(
@@ -241,6 +244,13 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
       report.batch = *existing;
       reports.push_back(std::move(report));
       continue;
+    }
+    if (!runs.empty() && in.received_on < runs.back().as_of) {
+      return FailedPrecondition(fmt::format(
+          "{}: --received-on {} is before the knowledge cut-off of the monthly run of {} ({}): that run decided "
+          "without this file, so it must be dated on or after {}",
+          file_name, in.received_on.ToString(), runs.back().month.ToString(), runs.back().as_of.ToString(),
+          runs.back().as_of.ToString()));
     }
     if (!unit) RETURN_IF_ERROR(open_unit(i));
     BatchRecord batch;

@@ -75,6 +75,8 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
       // Months up to paid_through were paid by the previous system; without
       // it no run has included the entitlement yet.
       EntitlementView::MonthRow row{d, 0, !e.terms.paid_through || d.month <= *e.terms.paid_through};
+      // What the previous system paid, as the monthly run counts it.
+      if (e.terms.paid_through && d.month <= *e.terms.paid_through) row.paid = e.terms.AmountIn(d.month);
       for (const PaymentRecord& p : ev.ledger.payments) {
         if (p.month == d.month && is_month_payment(p)) row.paid += p.amount;
       }

@@ -106,6 +106,15 @@ TEST_F(Journey, DeathLearnedLateStopsPaymentAndBecomesAnOverpayment) {
   auto july = Tacit(dir_, "cycle run --month 2026-07 --as-of 2026-07-05", "2026-07-05");
   ASSERT_EQ(july.status, 0) << july.out;
   EXPECT_NE(july.out.find("3120.50"), std::string::npos) << "June was overpaid: " << july.out;
+  // Knowledge is not backdated past a run: July ran as of 2026-07-05.
+  std::ofstream late(dir_ / "late.csv");
+  late << "source,kind,id_number,name,sex,birth_date,region_code,occurred_on,ref,detail\n";
+  late << "railway,travel," << Id("14010519520202222") << ",李四,F,,,2026-06-30,RW-1,\n";
+  late.close();
+  auto backdated = Tacit(dir_, "ingest late.csv --received-on 2026-07-01", "2026-07-06");
+  EXPECT_EQ(backdated.status, 1);
+  EXPECT_NE(backdated.out.find("knowledge cut-off of the monthly run of 2026-07"), std::string::npos) << backdated.out;
+  std::filesystem::remove(dir_ / "late.csv");
 
   auto show = Tacit(dir_, "person show " + Id("14010519500101123") + " --json --months 3", "2026-07-05");
   ASSERT_EQ(show.status, 0) << show.out;
