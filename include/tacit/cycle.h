@@ -30,6 +30,9 @@ struct CycleOptions {
   Date as_of;               // knowledge cut-off: facts received later do not exist
   std::string payroll_dir;  // where payroll-YYYY-MM.csv is written (must exist)
   Date today;               // as_of may not be after it
+  // Derive every person over the whole look-back window, not only those with
+  // something new since the previous run (for checks: the result is the same).
+  bool full = false;
 };
 
 struct CycleResult {
@@ -39,6 +42,7 @@ struct CycleResult {
   int64_t back_pay_lines = 0;
   Fen offset_amount = 0;     // back pay set off against overpayments (抵扣)
   int64_t cases_opened = 0;  // new cases for staff (contradictions found)
+  int64_t derived_in_full = 0;  // persons derived over the look-back window (the rest: the month alone)
 };
 
 // Errors: as_of after today, a month before the latest recorded one (months are run in order),

@@ -177,6 +177,10 @@ struct Policy {
   // Declared and trusted. Untrusted sources' records are kept and shown but
   // never certify anyone nor stop anyone's payment.
   bool IsTrustedSource(std::string_view source) const;
+  // Whether any parameter takes a new value on a day in (after, through]: a
+  // derivation as of `through` may then differ from one as of `after` even
+  // with the same facts.
+  bool HasStepBetween(Date after, Date through) const;
   // The rule as the policy cites it; nullptr for an unknown rule id.
   const RuleSpec* FindRule(std::string_view rule) const;
   // Whether `list` (a comma-separated parameter value) contains `item`.

@@ -58,6 +58,9 @@ struct EntitlementTerms {
   // when the entitlement is terminated as a duplicate; unknown when absent.
   std::optional<Fen> account_balance;
   std::optional<Fen> account_subsidy;
+  // The month of the latest monthly run when these terms last changed (nullopt:
+  // unchanged since before any run): the next run derives it in full.
+  std::optional<Month> changed_after_run;
 
   // The amount in force in month m (0 before the first step).
   Fen AmountIn(Month m) const;

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <random>
 
@@ -23,6 +25,13 @@ namespace tacit {
 namespace {
 
 Date D(std::string_view s) { return *ParseDate(s); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 Month M(std::string_view s) { return *ParseMonth(s); }
 
 struct KindChoice {
@@ -144,19 +153,44 @@ TEST_F(CycleProperty, LedgerBalancesAndNothingIsPaidTwice) {
   std::vector<PersonKey> people;
   for (int n = 0; n < 150; ++n) people.push_back(AddRandomPerson(rng, n));
 
+  // A copy of the store is run with every person derived in full each month:
+  // the incremental runs must pay exactly the same.
+  store_.reset();
+  std::filesystem::create_directories(dir_ / "full");
+  std::filesystem::copy_file(dir_ / "t.db", dir_ / "full" / "t.db");
+  store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+  std::unique_ptr<Store> full = std::move(*OpenSqliteStore((dir_ / "full" / "t.db").string()));
+
   const Month first = M("2026-01"), last = M("2027-06");
   Date as_of;
+  int64_t derived_in_full = 0, decided = 0;
   for (Month m = first; m <= last; ++m) {
     as_of = PayrollLockDate(policy_, m);
     auto r = RunCycle(*store_, policy_, {m, as_of, dir_.string(), as_of});
     ASSERT_TRUE(r) << m.ToString() << ": " << r.error().message;
+    auto f = RunCycle(*full, policy_, {m, as_of, (dir_ / "full").string(), as_of, /*full=*/true});
+    ASSERT_TRUE(f) << m.ToString() << ": " << f.error().message;
+    EXPECT_EQ(ReadFile(PayrollPath(dir_.string(), m)), ReadFile(PayrollPath((dir_ / "full").string(), m)))
+        << m.ToString() << ": the incremental run paid differently from the full one";
+    EXPECT_EQ(r->run.overpaid_amount, f->run.overpaid_amount) << m.ToString();
+    EXPECT_EQ(r->offset_amount, f->offset_amount) << m.ToString();
+    EXPECT_EQ(r->cases_opened, f->cases_opened) << m.ToString();
+    if (m != first) {
+      derived_in_full += r->derived_in_full;
+      decided += static_cast<int64_t>(people.size());
+    }
+    // The payroll rebuilt from the record is the file the run wrote.
+    const std::string written = ReadFile(PayrollPath(dir_.string(), m));
+    std::filesystem::remove(PayrollPath(dir_.string(), m));
     // Running it again changes nothing.
     const size_t payments = store_->PaymentsOfRun(m)->size();
     auto again = RunCycle(*store_, policy_, {m, as_of, dir_.string(), as_of});
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->already_run);
     EXPECT_EQ(store_->PaymentsOfRun(m)->size(), payments);
+    EXPECT_EQ(ReadFile(PayrollPath(dir_.string(), m)), written) << m.ToString();
   }
+  EXPECT_LT(derived_in_full, decided) << "persons with nothing new are derived for the month alone";
 
   int64_t settled_months = 0;
   for (PersonKey key : people) {

@@ -194,6 +194,40 @@ Date HolidayCalendar::AddWorkingDays(Date d, int n) const {
   return d;
 }
 
+bool Policy::HasStepBetween(Date after, Date through) const {
+  bool found = false;
+  auto check = [&](const auto& param) {
+    for (const auto& step : param.steps) found = found || (after < step.since && step.since <= through);
+  };
+  check(certification_cycle_months);
+  check(certify_weight);
+  check(alive_window_days);
+  check(back_pay_on_resume);
+  check(default_last_certified);
+  check(ledger_lookback_months);
+  check(due_soon_days);
+  check(payroll_lock_day);
+  check(custody_month_paid);
+  check(missing_paid_months);
+  check(lapse_arrears_to_heirs);
+  check(withhold_adjustments_in_sentence);
+  check(custodial_sentence_types);
+  check(abroad_methods);
+  check(duplicate_recover_basic_only);
+  check(offset_overpayments);
+  check(fraud_fine_min_multiple);
+  check(fraud_fine_max_multiple);
+  check(death_report_days_family);
+  check(death_report_days_unit);
+  check(death_report_day_count);
+  check(survivor_income_base_yearly_fen);
+  check(survivor_funeral_grant_months);
+  check(survivor_pension_min_months);
+  check(survivor_pension_threshold_years);
+  check(survivor_pension_max_months);
+  return found;
+}
+
 const RuleSpec* Policy::FindRule(std::string_view rule) const {
   for (const RuleSpec& r : rules) {
     if (r.rule == rule) return &r;

@@ -230,7 +230,36 @@ CREATE TABLE recovery (
 CREATE INDEX recovery_entitlement ON recovery(entitlement_id, month);
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Incremental monthly runs: an entitlement whose terms changed after a run is
+// derived in full by the next one. changed_after_run is the month of the latest
+// run when the terms last changed (NULL: unchanged since before any run); the
+// triggers keep it, so no writer can forget. The monthly run's own setting of a
+// missing paid_through is not a change of terms.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE entitlement ADD COLUMN changed_after_run INTEGER;
+CREATE TRIGGER entitlement_inserted AFTER INSERT ON entitlement BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+END;
+CREATE TRIGGER entitlement_changed AFTER UPDATE OF person_key, scheme, paying_region, start_month,
+    contribution_months, registered_on, account_balance_fen, account_subsidy_fen ON entitlement BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+END;
+CREATE TRIGGER entitlement_paid_through_corrected AFTER UPDATE OF paid_through ON entitlement
+    WHEN OLD.paid_through IS NOT NULL AND NEW.paid_through IS NOT OLD.paid_through BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+END;
+CREATE TRIGGER entitlement_amount_inserted AFTER INSERT ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.entitlement_id;
+END;
+CREATE TRIGGER entitlement_amount_updated AFTER UPDATE ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.entitlement_id;
+END;
+CREATE TRIGGER entitlement_amount_deleted AFTER DELETE ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = OLD.entitlement_id;
+END;
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

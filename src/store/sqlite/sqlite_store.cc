@@ -774,8 +774,8 @@ class SqliteStore final : public Store {
 
   static constexpr std::string_view kEntitlementQuery =
       "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen, "
-      "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen "
-      "FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
+      "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen, "
+      "e.changed_after_run FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
 
   // Appends the row to `out`, merging amount steps of the same entitlement.
   static void AddEntitlementRow(const Stmt& s, std::vector<EntitlementRecord>& out) {
@@ -793,6 +793,7 @@ class SqliteStore final : public Store {
       if (!s.IsNull(10)) e.terms.registered_on = Date::FromDays(static_cast<int32_t>(s.Int(10)));
       e.terms.account_balance = OptionalInt(s, 11);
       e.terms.account_subsidy = OptionalInt(s, 12);
+      if (!s.IsNull(13)) e.terms.changed_after_run = Month::FromIndex(static_cast<int32_t>(s.Int(13)));
       out.push_back(std::move(e));
     }
     out.back().terms.amounts.push_back(
