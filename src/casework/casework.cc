@@ -103,6 +103,14 @@ Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t i
                                           id, c->decision, c->resolved_at));
   }
   ASSIGN_OR_RETURN(std::optional<EvidenceRecord> fact, DecisionFact(*c, r));
+  // A decision is knowledge like any other: it cannot be dated before a monthly
+  // run that was made without it.
+  ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
+  if (fact && !runs.empty() && r.on < runs.back().as_of) {
+    return FailedPrecondition(fmt::format(
+        "--on {} is before the knowledge cut-off of the monthly run of {} ({}): date the decision on or after it",
+        r.on.ToString(), runs.back().month.ToString(), runs.back().as_of.ToString()));
+  }
   // The summary index keeps what ingest keeps: the latest alive signal and the
   // earliest death, by the policy's class of the kind.
   std::optional<PersonSignal> signal;

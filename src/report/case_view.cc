@@ -72,6 +72,20 @@ std::string CaseListText(const std::vector<CaseRecord>& cases) {
   return out.str();
 }
 
+// The fine range for benefits obtained by deception (社会保险法 第八十八条):
+// the engine gives the range, staff decide. From the decision's amount.
+struct FineRange {
+  Fen amount = 0, low = 0, high = 0;
+};
+std::optional<FineRange> FineOf(const CaseView& v, const Policy& policy) {
+  if (!v.decision_fact || v.c.decision != "fraud") return std::nullopt;
+  const nlohmann::json d = nlohmann::json::parse(v.decision_fact->detail, nullptr, false);
+  if (!d.is_object() || !d.contains("amount_fen") || !d["amount_fen"].is_number_integer()) return std::nullopt;
+  const Fen amount = d["amount_fen"].get<Fen>();
+  const Date on = v.decision_fact->occurred_on;
+  return FineRange{amount, amount * policy.fraud_fine_min_multiple.At(on), amount * policy.fraud_fine_max_multiple.At(on)};
+}
+
 std::string CaseViewText(const CaseView& v, const Policy& policy) {
   const CaseRecord& c = v.c;
   std::ostringstream out;
@@ -102,6 +116,13 @@ std::string CaseViewText(const CaseView& v, const Policy& policy) {
   if (v.decision_fact) {
     const EvidenceRecord& f = *v.decision_fact;
     out << fmt::format("  决定已记为事实 {}  {}\n", EvidenceLine(f, policy), f.detail);
+  }
+  if (auto fine = FineOf(v, policy)) {
+    out << fmt::format("  骗取金额 {} 元, 应退回; 罚款区间 {}–{} 元 ({}–{} 倍, 由经办机构决定; {}); 涉嫌犯罪的移送司法机关\n",
+                       FormatYuan(fine->amount), FormatYuan(fine->low), FormatYuan(fine->high),
+                       policy.fraud_fine_min_multiple.At(v.decision_fact->occurred_on),
+                       policy.fraud_fine_max_multiple.At(v.decision_fact->occurred_on),
+                       policy.fraud_fine_min_multiple.reference);
   }
   return out.str();
 }
@@ -134,6 +155,13 @@ std::string CaseViewJson(const CaseView& v, const Policy& policy) {
               {"resolved_at", text_or_null(c.resolved_at)},
               {"decision_evidence_id", c.decision_evidence_id ? json(c.decision_evidence_id) : json(nullptr)},
               {"decision_fact", v.decision_fact ? EvidenceJson(*v.decision_fact, policy) : json(nullptr)}};
+  if (auto fine = FineOf(v, policy)) {
+    out["fraud"] = {{"amount", FormatYuan(fine->amount)},
+                    {"fine_min", FormatYuan(fine->low)},
+                    {"fine_max", FormatYuan(fine->high)},
+                    {"referral", true},
+                    {"reference", policy.fraud_fine_min_multiple.reference}};
+  }
   return out.dump(2);
 }
 

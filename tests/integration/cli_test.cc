@@ -339,6 +339,9 @@ TEST_F(Journey, StaffResolveCasesAndRecordRecoveriesAgainstTheOverpayment) {
   const json f = json::parse(Tacit(dir_, "case show " + one + " --json").out);
   EXPECT_EQ(f["status"], "resolved");
   EXPECT_EQ(f["decision"], "fraud");
+  // The engine gives the fine range (2x-5x the amount obtained); staff decide.
+  EXPECT_EQ(f["fraud"]["fine_min"], "6241.00");
+  EXPECT_EQ(f["fraud"]["fine_max"], "15602.50");
   EXPECT_EQ(f["note"], "家属冒领");
   EXPECT_EQ(f["resolved_by"], "王经办");
   EXPECT_EQ(f["decision_fact"]["kind"], "fraud");
