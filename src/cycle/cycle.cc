@@ -264,7 +264,8 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
         DerivePersonSchedule(policy, terms, facts, derive_from, month, options.as_of, Explain::kNo);
     for (size_t i = 0; i < terms.size(); ++i) {
       const EntitlementTerms& e = terms[i];
-      const auto lit = ledgers.find(e.id);
+      // Only earlier months need the ledger; a person with nothing new has none.
+      const auto lit = changed ? ledgers.find(e.id) : ledgers.end();
       const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;
       const Month paid_through = PaidThrough(e, month);
       for (const MonthDecision& d : schedule.months[i]) {
@@ -314,25 +315,53 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       settle(o.entitlement_id, o.month, paid - claimed, claimed, true, o.due, o.due > 0, o.rule, o.evidence_id,
              o.kind);
     }
-    // What the person still owes the fund: each month's claims net of what was
-    // recovered, with this run's new claims.
-    std::map<std::pair<int64_t, int32_t>, Fen> open;
-    for (const EntitlementTerms& e : terms) {
-      const auto lit = ledgers.find(e.id);
-      if (lit == ledgers.end()) continue;
-      for (const ReceivableRecord& r : lit->second.receivables) open[{e.id, r.month.index()}] += r.amount - r.recovered;
+    // A one-off paid earlier that is no longer due at all (a declaration of
+    // death revoked, a death record voided): what was paid is to be returned.
+    if (changed) {
+      for (const EntitlementTerms& e : terms) {
+        const auto lit = ledgers.find(e.id);
+        if (lit == ledgers.end()) continue;
+        std::map<std::string, std::pair<Month, Fen>> paid_kinds;  // kind -> (month, paid)
+        for (const PaymentRecord& p : lit->second.payments) {
+          if (p.kind == "regular" || p.kind == "back_pay" || p.kind == "offset") continue;
+          auto [it, added] = paid_kinds.emplace(p.kind, std::make_pair(p.month, Fen{0}));
+          it->second.second += p.amount;
+        }
+        for (const auto& [kind, paid] : paid_kinds) {
+          bool still_derived = false;
+          for (const OneOffDue& o : schedule.oneoffs) still_derived = still_derived || (o.entitlement_id == e.id && o.kind == kind);
+          if (still_derived) continue;
+          const std::string rule = "oneoff." + kind;
+          Fen claimed = 0;
+          for (const ReceivableRecord& r : lit->second.receivables) {
+            if (r.reason == rule || r.reason == "reverse." + rule) claimed += r.amount;
+          }
+          settle(e.id, paid.first, paid.second - claimed, claimed, true, 0, false, rule, 0, kind);
+        }
+      }
     }
-    for (size_t i = first_receivable; i < receivables.size(); ++i) {
-      open[{receivables[i].entitlement_id, receivables[i].month.index()}] += receivables[i].amount;
-    }
-    Fen outstanding = 0;
-    for (const auto& [key, amount] : open) outstanding += std::max<Fen>(0, amount);
-    // Back pay owed is first set off against it, when the policy allows: the
-    // payroll carries a negative offset line and the claims are recovered.
+    // Back pay owed this run (months, one-offs).
     Fen back_pay = 0;
     for (size_t i = first_payment; i < payments.size(); ++i) {
       if (payments[i].kind != "regular") back_pay += payments[i].amount;
     }
+    // What the person still owes the fund: each month's claims net of what was
+    // recovered, with this run's new claims (needed for an offset or a case).
+    Fen outstanding = 0;
+    if (changed || back_pay > 0) {
+      std::map<std::pair<int64_t, int32_t>, Fen> open;
+      for (const EntitlementTerms& e : terms) {
+        const auto lit = ledgers.find(e.id);
+        if (lit == ledgers.end()) continue;
+        for (const ReceivableRecord& r : lit->second.receivables) open[{e.id, r.month.index()}] += r.amount - r.recovered;
+      }
+      for (size_t i = first_receivable; i < receivables.size(); ++i) {
+        open[{receivables[i].entitlement_id, receivables[i].month.index()}] += receivables[i].amount;
+      }
+      for (const auto& [key, amount] : open) outstanding += std::max<Fen>(0, amount);
+    }
+    // Back pay owed is first set off against it, when the policy allows: the
+    // payroll carries a negative offset line and the claims are recovered.
     const Fen offset = offset_allowed ? std::min(back_pay, outstanding) : 0;
     if (offset > 0) {
       payments.push_back(PaymentRecord{terms.front().id, month, -offset, "offset", month});

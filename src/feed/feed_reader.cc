@@ -601,7 +601,7 @@ void Reader::Emit(int64_t line, std::string_view raw) {
                       ? fmt::format("kind: '{}' (from mapping '{}') is not a kind the policy "
                                     "declares",
                                     kind, mapping_.name)
-                      : std::string("kind: not a kind the policy declares (expected a canonical "
+                      : std::string("kind: not a kind the policy declares for partner feeds (expected a canonical "
                                     "kind such as cremation or travel; see docs/feeds.md)"));
   }
   row.kind = kind;

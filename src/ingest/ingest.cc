@@ -86,7 +86,12 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
   }
   read.default_source = in.source;
   read.today = options.today;
-  read.is_known_kind = [&policy](std::string_view kind) { return policy.FindKind(kind) != nullptr; };
+  // Staff decisions (fraud confirmed, a record voided) are the agency's alone:
+  // no partner file may carry them, so for a feed they are not kinds at all.
+  read.is_known_kind = [&policy](std::string_view kind) {
+    const EvidenceKindSpec* spec = policy.FindKind(kind);
+    return spec != nullptr && spec->cls != EvidenceClass::kFraud && spec->cls != EvidenceClass::kEvidenceVoided;
+  };
   // The agency's own source holds staff decisions: no partner file may speak for it.
   read.is_known_source = [&policy](std::string_view source) {
     return source != kAgencySource && policy.FindSource(source) != nullptr;

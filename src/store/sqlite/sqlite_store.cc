@@ -1066,9 +1066,24 @@ class SqliteStore final : public Store {
         .Bind(8, run.suspended).Bind(9, run.terminated).Bind(10, run.paid_amount).Bind(11, run.back_pay_amount)
         .Bind(12, run.overpaid_amount).Bind(13, run.payroll_path);
     RETURN_IF_ERROR(ins_run.Run());
+    // Rows go in in key order, so each B-tree page is written once.
+    std::vector<const DecisionRecord*> decision_order;
+    decision_order.reserve(decisions.size());
+    for (const DecisionRecord& d : decisions) decision_order.push_back(&d);
+    std::sort(decision_order.begin(), decision_order.end(),
+              [](const DecisionRecord* a, const DecisionRecord* b) { return a->entitlement_id < b->entitlement_id; });
+    std::vector<const PaymentRecord*> payment_order;
+    payment_order.reserve(payments.size());
+    for (const PaymentRecord& p : payments) payment_order.push_back(&p);
+    std::sort(payment_order.begin(), payment_order.end(), [](const PaymentRecord* a, const PaymentRecord* b) {
+      if (a->entitlement_id != b->entitlement_id) return a->entitlement_id < b->entitlement_id;
+      if (a->month != b->month) return a->month < b->month;
+      return a->kind < b->kind;
+    });
     ASSIGN_OR_RETURN(Stmt ins_dec, db_.Prepare(
         "INSERT INTO decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) VALUES(?,?,?,?,?,?)"));
-    for (const DecisionRecord& d : decisions) {
+    for (const DecisionRecord* dp : decision_order) {
+      const DecisionRecord& d = *dp;
       ins_dec.Bind(1, run.month.index()).Bind(2, d.entitlement_id).Bind(3, static_cast<int>(d.status))
           .Bind(4, d.due).Bind(5, d.rule).Bind(6, d.evidence_id);
       RETURN_IF_ERROR(ins_dec.Run());
@@ -1076,13 +1091,13 @@ class SqliteStore final : public Store {
     // The first run that decides an entitlement fixes what the previous system
     // paid, so that fact is stored and auditable rather than implied.
     ASSIGN_OR_RETURN(Stmt set_paid_through, db_.Prepare(
-        "UPDATE entitlement SET paid_through = ?1 WHERE id = ?2 AND paid_through IS NULL"));
-    for (const DecisionRecord& d : decisions) {
-      RETURN_IF_ERROR(set_paid_through.Bind(1, (run.month - 1).index()).Bind(2, d.entitlement_id).Run());
-    }
+        "UPDATE entitlement SET paid_through = ?1 WHERE paid_through IS NULL AND id IN "
+        "(SELECT entitlement_id FROM decision WHERE run_month = ?2)"));
+    RETURN_IF_ERROR(set_paid_through.Bind(1, (run.month - 1).index()).Bind(2, run.month.index()).Run());
     ASSIGN_OR_RETURN(Stmt ins_pay, db_.Prepare(fmt::format("INSERT INTO payment({}) VALUES(?,?,?,?,?)",
                                                            kPaymentColumns)));
-    for (const PaymentRecord& p : payments) {
+    for (const PaymentRecord* pp : payment_order) {
+      const PaymentRecord& p = *pp;
       ins_pay.Bind(1, p.entitlement_id).Bind(2, p.month.index()).Bind(3, run.month.index()).Bind(4, p.kind)
           .Bind(5, p.amount);
       RETURN_IF_ERROR(ins_pay.Run());
