@@ -243,7 +243,7 @@ void PrintRun(const CycleResult& r) {
 }
 
 Status CycleRun(const Globals& g, const std::string& month_text, const std::string& as_of_text,
-                const std::string& out_dir) {
+                const std::string& out_dir, bool full) {
   auto month = ParseMonth(month_text);
   if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
@@ -251,7 +251,7 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   if (!as_of_text.empty()) {
     ASSIGN_OR_RETURN(as_of, DateOption(as_of_text, "--as-of"));
   }
-  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today()}));
+  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today(), full}));
   PrintRun(r);
   return {};
 }
@@ -587,6 +587,10 @@ int Main(int argc, char** argv) {
   cycle_run->add_option("--month", cycle_month, "the month, YYYY-MM")->required();
   cycle_run->add_option("--as-of", cycle_as_of, "knowledge cut-off (数据截止日), YYYY-MM-DD; default the payroll lock day of the month before (发放锁定日, 25th)");
   cycle_run->add_option("--out", cycle_out, "directory for payroll-YYYY-MM.csv; default the working directory");
+  bool cycle_full = false;
+  cycle_run->add_flag("--full", cycle_full,
+                      "derive every person over the whole look-back window, not only those with something new since "
+                      "the previous run (slower; the result is the same)");
 
   auto* person = app.add_subcommand("person", "one person's file (个人档案)");
   person->require_subcommand(1);
@@ -697,7 +701,7 @@ int Main(int argc, char** argv) {
   } else if (*ingest) {
     status = Ingest(g, feed_files, feed_source, feed_mapping, received_on);
   } else if (*cycle_run) {
-    status = CycleRun(g, cycle_month, cycle_as_of, cycle_out);
+    status = CycleRun(g, cycle_month, cycle_as_of, cycle_out, cycle_full);
   } else if (*explain) {
     status = Explain(g, explain_id, explain_month, explain_as_of);
   } else if (*person_show) {
