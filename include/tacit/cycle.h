@@ -25,6 +25,11 @@
 
 namespace tacit {
 
+// How a run reads facts and ledgers: in one pass over the store, or person by
+// person for the persons it derives. The result is the same; kAuto chooses by
+// how many persons have something new.
+enum class CycleReads { kAuto, kBulk, kPerPerson };
+
 struct CycleOptions {
   Month month;
   Date as_of;               // knowledge cut-off: facts received later do not exist
@@ -33,6 +38,7 @@ struct CycleOptions {
   // Derive every person over the whole look-back window, not only those with
   // something new since the previous run (for checks: the result is the same).
   bool full = false;
+  CycleReads reads = CycleReads::kAuto;
 };
 
 struct CycleResult {
@@ -43,6 +49,7 @@ struct CycleResult {
   Fen offset_amount = 0;     // back pay set off against overpayments (抵扣)
   int64_t cases_opened = 0;  // new cases for staff (contradictions found)
   int64_t derived_in_full = 0;  // persons derived over the look-back window (the rest: the month alone)
+  int64_t decided_from_forecast = 0;  // persons with nothing new decided from the previous runs' forecasts
 };
 
 // Errors: as_of after today, a month before the latest recorded one (months are run in order),

@@ -32,7 +32,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -211,6 +211,40 @@ struct CycleRunRecord {
   Fen back_pay_amount = 0;
   Fen overpaid_amount = 0;
   std::string payroll_path;
+  // The change marks the run read before deciding (see ChangeMarks): the next
+  // run derives again whoever has evidence or a mark after them. Absent on runs
+  // recorded before schema v6, whose successor therefore derives everyone.
+  std::optional<int64_t> evidence_high_water;
+  std::optional<int64_t> dirty_high_water;
+};
+
+// What a run expects an entitlement's decision to be in the months after it
+// when nothing new is learned: the same status, amount, rule and evidence
+// through `through`. The next runs take it for a person with nothing new and
+// read none of the person's facts.
+struct ForecastRecord {
+  int64_t entitlement_id = 0;
+  Month through;
+  MonthStatus status = MonthStatus::kPayable;
+  Fen due = 0;
+  std::string rule;
+  int64_t evidence_id = 0;
+};
+
+// Where the store's knowledge stands: the highest evidence id and the highest
+// person mark (a person marked when a stored fact of theirs changed in place: a
+// record linked later, a baseline corrected, or facts a run could not know yet).
+struct ChangeMarks {
+  int64_t evidence = 0;
+  int64_t dirty = 0;
+};
+
+// What a monthly run leaves for the next one besides its record: forecasts of
+// the persons it derived, and the persons with facts not known as of its
+// cut-off (received or dated after it), to be derived again.
+struct CycleCarryOver {
+  std::vector<ForecastRecord> forecasts;
+  std::vector<PersonKey> pending;
 };
 
 // A case (待核查事项): a contradiction in a person's facts that a person on the
@@ -346,9 +380,17 @@ class Store {
   virtual Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) = 0;
 
   // Streams every person whose residence code starts with `region_prefix` (empty:
-  // all), in key order, with entitlements and linked facts.
-  virtual Status ForEachPerson(const std::string& region_prefix,
-                               const std::function<Status(const PersonBundle&)>& fn) = 0;
+  // all), in key order, with entitlements and (unless kWithout) linked facts.
+  enum class Facts { kWith, kWithout };
+  virtual Status ForEachPerson(const std::string& region_prefix, const std::function<Status(const PersonBundle&)>& fn,
+                               Facts facts = Facts::kWith) = 0;
+  // The linked facts of one person, oldest first, as ForEachPerson gives them.
+  virtual Result<std::vector<Fact>> FactsOf(PersonKey key) = 0;
+  virtual Result<ChangeMarks> CurrentChangeMarks() = 0;
+  // Persons with evidence stored after `evidence_high_water`, or marked.
+  virtual Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) = 0;
+  // Every stored forecast, by entitlement id.
+  virtual Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) = 0;
 
   virtual Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) = 0;
   virtual Result<std::vector<CycleRunRecord>> ListCycleRuns() = 0;
@@ -362,10 +404,13 @@ class Store {
   // Records a whole monthly run in one transaction. An entitlement decided by
   // the run whose paid_through is not known yet gets run.month - 1: the months
   // before the first run that includes it were paid by the previous system.
+  // The carry-over replaces the forecasts of its entitlements, and the person
+  // marks up to run.dirty_high_water give way to its pending persons.
   // Errors: kAlreadyExists when the month was run already.
   virtual Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                               const std::vector<PaymentRecord>& payments,
-                              const std::vector<ReceivableRecord>& receivables) = 0;
+                              const std::vector<ReceivableRecord>& receivables,
+                              const CycleCarryOver& carry_over) = 0;
   virtual Result<std::vector<DecisionRecord>> DecisionsOf(Month month) = 0;
   // Receivables not settled (amount other than recovered; reversals are
   // negative), by entitlement and month.

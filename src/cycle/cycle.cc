@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <unistd.h>
 
@@ -86,20 +87,18 @@ Status WritePayroll(Store& store, Month month, const std::string& path) {
                          o == others.end() ? std::vector<const PaymentRecord*>{} : o->second);
     }
     return {};
-  }));
+  }, Store::Facts::kWithout));
   return WriteFileAtomically(path, text);
 }
 
-// Whether anything the derivation of a person reads may have changed since the
-// previous run: facts learned or dated after its cut-off, a baseline after it,
-// terms changed after it, an entitlement registered after it or never run.
-// A person with nothing new keeps every settled month as the previous run left
-// it; only the month itself is derived.
-bool ChangedSince(const PersonBundle& b, const CycleRunRecord& prev, Month month) {
+// Whether the terms of a person may have changed since the previous run: a
+// baseline after its cut-off, terms changed after it, an entitlement registered
+// after it or never run. (New or changed facts are found by the change marks:
+// evidence stored after the run, persons marked since.) A person with nothing
+// new keeps every settled month as the previous run left it; only the month
+// itself is decided.
+bool TermsChangedSince(const PersonBundle& b, const CycleRunRecord& prev, Month month) {
   if (b.person.baseline_certified && *b.person.baseline_certified > prev.as_of) return true;
-  for (const Fact& f : b.facts) {
-    if (f.received_on > prev.as_of || f.occurred_on > prev.as_of) return true;
-  }
   for (const EntitlementRecord& e : b.entitlements) {
     const EntitlementTerms& t = e.terms;
     if (t.start > month) continue;
@@ -108,6 +107,41 @@ bool ChangedSince(const PersonBundle& b, const CycleRunRecord& prev, Month month
     if (t.registered_on > prev.as_of) return true;
   }
   return false;
+}
+
+// How far ahead a run forecasts each decision for the runs after it.
+constexpr int kForecastMonths = 12;
+
+// The forecast of one entitlement from its derived months: the month's
+// decision, held through the last following month that decides the same, and
+// never past a one-off the person is due later (the run of that month pays it).
+ForecastRecord ForecastOf(const EntitlementTerms& e, const std::vector<MonthDecision>& months,
+                          const std::vector<OneOffDue>& oneoffs, Month month) {
+  ForecastRecord f;
+  f.entitlement_id = e.id;
+  f.through = month;
+  const MonthDecision* first = nullptr;
+  for (const MonthDecision& d : months) {
+    if (d.month < month) continue;
+    if (first == nullptr) {
+      if (d.month != month) break;
+      first = &d;
+      f.status = d.status;
+      f.due = d.due;
+      f.rule = d.rule;
+      f.evidence_id = d.evidence_id;
+      continue;
+    }
+    if (d.month != f.through + 1 || d.status != first->status || d.due != first->due || d.rule != first->rule ||
+        d.evidence_id != first->evidence_id) {
+      break;
+    }
+    f.through = d.month;
+  }
+  for (const OneOffDue& o : oneoffs) {
+    if (o.month > month && o.month - 1 < f.through) f.through = o.month - 1;
+  }
+  return f;
 }
 
 // The months the previous system paid: up to the registry's paid_through, or
@@ -186,14 +220,9 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   RETURN_IF_ERROR(CheckPayrollDir(options.payroll_dir));
   const Month from = month - policy.ledger_lookback_months.At(options.as_of);
 
-  std::unordered_map<int64_t, EntitlementLedger> ledgers;
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const auto t_start = Clock::now();
-  RETURN_IF_ERROR(store.ForEachLedger(from, [&](int64_t id, const EntitlementLedger& l) -> Status {
-    ledgers.emplace(id, l);
-    return {};
-  }));
 
   CycleRunRecord run;
   run.month = month;
@@ -213,7 +242,48 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   // function of facts, so unchanged facts leave the settled months as they were).
   const CycleRunRecord* prev = runs.empty() ? nullptr : &runs.back();
   const bool full_run = options.full || prev == nullptr || prev->policy_version != policy.version ||
-                        policy.HasStepBetween(prev->as_of, options.as_of);
+                        policy.HasStepBetween(prev->as_of, options.as_of) || !prev->evidence_high_water;
+  // What changed since the previous run: persons with evidence stored after its
+  // marks or marked since; and what it expects of everyone else (forecasts).
+  ASSIGN_OR_RETURN(const ChangeMarks marks, store.CurrentChangeMarks());
+  run.evidence_high_water = marks.evidence;
+  run.dirty_high_water = marks.dirty;
+  std::unordered_set<PersonKey> changed_persons;
+  std::unordered_map<int64_t, ForecastRecord> forecasts;
+  size_t expiring = 0;  // forecasts that do not reach this month
+  if (!full_run) {
+    ASSIGN_OR_RETURN(std::vector<PersonKey> keys, store.PersonsChangedSince(*prev->evidence_high_water));
+    changed_persons.insert(keys.begin(), keys.end());
+    RETURN_IF_ERROR(store.ForEachForecast([&](const ForecastRecord& f) -> Status {
+      if (f.through < month) ++expiring;
+      forecasts.emplace(f.entitlement_id, f);
+      return {};
+    }));
+  }
+  // Facts and ledgers are read in one pass over the store when most persons
+  // need them, and person by person otherwise (measured at a million: alike at
+  // a fifth; the ledgers read in bulk grow with every month recorded).
+  const bool bulk = options.reads == CycleReads::kBulk ||
+                    (options.reads == CycleReads::kAuto &&
+                     (full_run || (changed_persons.size() + expiring) * 2 > forecasts.size()));
+  std::unordered_map<int64_t, EntitlementLedger> ledgers;
+  if (bulk) {
+    RETURN_IF_ERROR(store.ForEachLedger(from, [&](int64_t id, const EntitlementLedger& l) -> Status {
+      ledgers.emplace(id, l);
+      return {};
+    }));
+  }
+  // Read person by person: the ledger of the look-back window, as the bulk read gives it.
+  auto ledger_of = [&](int64_t entitlement_id) -> Result<const EntitlementLedger*> {
+    auto it = ledgers.find(entitlement_id);
+    if (it != ledgers.end() || bulk) return it == ledgers.end() ? nullptr : &it->second;
+    ASSIGN_OR_RETURN(EntitlementLedger l, store.LedgerOf(entitlement_id));
+    std::erase_if(l.payments, [&](const PaymentRecord& p) { return p.month < from; });
+    std::erase_if(l.receivables, [&](const ReceivableRecord& r) { return r.month < from; });
+    if (l.payments.empty() && l.receivables.empty()) return nullptr;
+    return &ledgers.emplace(entitlement_id, std::move(l)).first->second;
+  };
+  CycleCarryOver carry_over;
   std::string payroll_text(kPayrollHeader);
 
   // Compares what was paid for a month (or a one-off), net of claims, with what
@@ -245,10 +315,21 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
 
   const double t_ledger = seconds_since(t_start);
   const auto t_derive_start = Clock::now();
+  // The month's decision of one entitlement, counted and paid.
+  auto decide = [&](int64_t entitlement, MonthStatus status, Fen due, const std::string& rule, int64_t evidence) {
+    decisions.push_back(DecisionRecord{entitlement, status, due, rule, evidence});
+    ++run.entitlements;
+    if (status == MonthStatus::kPayable) {
+      ++run.paid;
+      run.paid_amount += due;
+      payments.push_back(PaymentRecord{entitlement, month, due, "regular", month});
+    } else if (status == MonthStatus::kSuspended) {
+      ++run.suspended;
+    } else {
+      ++run.terminated;
+    }
+  };
   RETURN_IF_ERROR(store.ForEachPerson("", [&](const PersonBundle& b) -> Status {
-    PersonFacts facts;
-    facts.baseline_certified = b.person.baseline_certified;
-    facts.facts = b.facts;
     std::vector<EntitlementTerms> terms;
     for (const EntitlementRecord& e : b.entitlements) {
       if (e.terms.start <= month) terms.push_back(e.terms);
@@ -257,30 +338,57 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     const size_t first_payment = payments.size();
     const size_t first_receivable = receivables.size();
     const size_t first_decision = decisions.size();
-    const bool changed = full_run || ChangedSince(b, *prev, month);
+    const bool changed = full_run || changed_persons.contains(b.person.key) || TermsChangedSince(b, *prev, month);
+    // Nothing new and every entitlement forecast through the month: decided
+    // from the forecasts, without reading the person's facts.
+    // (An entitlement migrated without its registration date counts as
+    // learned on each run's as-of date, so its decisions are never forecast.)
+    bool forecast = !changed;
+    for (size_t i = 0; forecast && i < terms.size(); ++i) {
+      auto it = forecasts.find(terms[i].id);
+      forecast = it != forecasts.end() && it->second.through >= month && terms[i].registered_on.days() != 0;
+    }
+    if (forecast) {
+      ++result.decided_from_forecast;
+      for (const EntitlementTerms& e : terms) {
+        const ForecastRecord& f = forecasts.at(e.id);
+        decide(e.id, f.status, f.due, f.rule, f.evidence_id);
+        AppendPayrollLines(payroll_text, b.person, e, month, decisions.back(), {});
+      }
+      return {};
+    }
+    PersonFacts facts;
+    facts.baseline_certified = b.person.baseline_certified;
+    if (bulk) {
+      facts.facts = b.facts;
+    } else {
+      ASSIGN_OR_RETURN(facts.facts, store.FactsOf(b.person.key));
+    }
+    // Facts this run cannot know yet make the person new again for the next.
+    for (const Fact& f : facts.facts) {
+      if (f.received_on > options.as_of || f.occurred_on > options.as_of) {
+        carry_over.pending.push_back(b.person.key);
+        break;
+      }
+    }
     if (changed) ++result.derived_in_full;
     const Month derive_from = changed ? from : month;
-    const PersonSchedule schedule =
-        DerivePersonSchedule(policy, terms, facts, derive_from, month, options.as_of, Explain::kNo);
+    const PersonSchedule schedule = DerivePersonSchedule(policy, terms, facts, derive_from, month + kForecastMonths,
+                                                         options.as_of, Explain::kNo);
     for (size_t i = 0; i < terms.size(); ++i) {
       const EntitlementTerms& e = terms[i];
+      carry_over.forecasts.push_back(ForecastOf(e, schedule.months[i], schedule.oneoffs, month));
       // Only earlier months need the ledger; a person with nothing new has none.
-      const auto lit = changed ? ledgers.find(e.id) : ledgers.end();
-      const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;
+      const EntitlementLedger* lp = nullptr;
+      if (changed) {
+        ASSIGN_OR_RETURN(lp, ledger_of(e.id));
+      }
+      const EntitlementLedger& ledger = lp == nullptr ? no_ledger : *lp;
       const Month paid_through = PaidThrough(e, month);
       for (const MonthDecision& d : schedule.months[i]) {
+        if (d.month > month) break;
         if (d.month == month) {
-          decisions.push_back(DecisionRecord{e.id, d.status, d.due, d.rule, d.evidence_id});
-          ++run.entitlements;
-          if (d.status == MonthStatus::kPayable) {
-            ++run.paid;
-            run.paid_amount += d.due;
-            payments.push_back(PaymentRecord{e.id, month, d.due, "regular", month});
-          } else if (d.status == MonthStatus::kSuspended) {
-            ++run.suspended;
-          } else {
-            ++run.terminated;
-          }
+          decide(e.id, d.status, d.due, d.rule, d.evidence_id);
           continue;
         }
         // An earlier month: what was paid for it (net of what was claimed
@@ -302,8 +410,9 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     // paid of the same kind.
     for (const OneOffDue& o : schedule.oneoffs) {
       if (o.month > month || o.month < derive_from) continue;
-      const auto lit = ledgers.find(o.entitlement_id);
-      const EntitlementLedger& ledger = lit == ledgers.end() ? no_ledger : lit->second;
+      const EntitlementLedger* lp = nullptr;
+      ASSIGN_OR_RETURN(lp, ledger_of(o.entitlement_id));
+      const EntitlementLedger& ledger = lp == nullptr ? no_ledger : *lp;
       Fen paid = 0;
       for (const PaymentRecord& p : ledger.payments) {
         if (p.kind == o.kind) paid += p.amount;
@@ -319,10 +428,11 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     // death revoked, a death record voided): what was paid is to be returned.
     if (changed) {
       for (const EntitlementTerms& e : terms) {
-        const auto lit = ledgers.find(e.id);
-        if (lit == ledgers.end()) continue;
+        const EntitlementLedger* lp = nullptr;
+        ASSIGN_OR_RETURN(lp, ledger_of(e.id));
+        if (lp == nullptr) continue;
         std::map<std::string, std::pair<Month, Fen>> paid_kinds;  // kind -> (month, paid)
-        for (const PaymentRecord& p : lit->second.payments) {
+        for (const PaymentRecord& p : lp->payments) {
           if (p.kind == "regular" || p.kind == "back_pay" || p.kind == "offset") continue;
           auto [it, added] = paid_kinds.emplace(p.kind, std::make_pair(p.month, Fen{0}));
           it->second.second += p.amount;
@@ -333,7 +443,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
           if (still_derived) continue;
           const std::string rule = "oneoff." + kind;
           Fen claimed = 0;
-          for (const ReceivableRecord& r : lit->second.receivables) {
+          for (const ReceivableRecord& r : lp->receivables) {
             if (r.reason == rule || r.reason == "reverse." + rule) claimed += r.amount;
           }
           settle(e.id, paid.first, paid.second - claimed, claimed, true, 0, false, rule, 0, kind);
@@ -351,9 +461,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (changed || back_pay > 0) {
       std::map<std::pair<int64_t, int32_t>, Fen> open;
       for (const EntitlementTerms& e : terms) {
-        const auto lit = ledgers.find(e.id);
-        if (lit == ledgers.end()) continue;
-        for (const ReceivableRecord& r : lit->second.receivables) open[{e.id, r.month.index()}] += r.amount - r.recovered;
+        const EntitlementLedger* lp = nullptr;
+        ASSIGN_OR_RETURN(lp, ledger_of(e.id));
+        if (lp == nullptr) continue;
+        for (const ReceivableRecord& r : lp->receivables) open[{e.id, r.month.index()}] += r.amount - r.recovered;
       }
       for (size_t i = first_receivable; i < receivables.size(); ++i) {
         open[{receivables[i].entitlement_id, receivables[i].month.index()}] += receivables[i].amount;
@@ -396,14 +507,14 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       cases.push_back(std::move(c));
     }
     return {};
-  }));
+  }, bulk ? Store::Facts::kWith : Store::Facts::kWithout));
   run.finished_at = NowUtcText();
   result.receivables = static_cast<int64_t>(receivables.size());
   // The run, the recoveries by offset and the cases it found: one unit of work.
   const double t_derive = seconds_since(t_derive_start);
   const auto t_save_start = Clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-  RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables));
+  RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables, carry_over));
   for (const auto& [person, amount] : offsets) {
     auto recovered = store.RecordRecovery(person, amount, "offset", options.as_of,
                                           fmt::format("{} 月度发放: 从应补发待遇中抵扣", month.ToString()));
@@ -417,9 +528,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   const double t_save = seconds_since(t_save_start);
   const auto t_payroll_start = Clock::now();
   RETURN_IF_ERROR(WriteFileAtomically(payroll, payroll_text));
-  spdlog::debug("cycle {}: ledger {:.2f} s, scan and derive {:.2f} s ({} persons in full), record {:.2f} s, "
-                "payroll {:.2f} s",
-                month.ToString(), t_ledger, t_derive, result.derived_in_full, t_save, seconds_since(t_payroll_start));
+  spdlog::debug("cycle {}: marks, forecasts and ledger {:.2f} s ({}), scan and derive {:.2f} s ({} persons in full, "
+                "{} from forecasts), record {:.2f} s, payroll {:.2f} s",
+                month.ToString(), t_ledger, bulk ? "read in bulk" : "read per person", t_derive,
+                result.derived_in_full, result.decided_from_forecast, t_save, seconds_since(t_payroll_start));
   spdlog::info("cycle {}: {} entitlements, {} paid, {} suspended, {} terminated", month.ToString(), run.entitlements,
                run.paid, run.suspended, run.terminated);
   result.run = run;

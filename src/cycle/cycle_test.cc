@@ -26,7 +26,7 @@ class CycleTest : public ::testing::Test {
   }
 
   PersonKey AddPerson(const std::string& id17, Fen amount, Date baseline, Month effective = Month::Of(2026, 1),
-                      std::optional<Month> paid_through = std::nullopt) {
+                      std::optional<Month> paid_through = std::nullopt, int contribution_months = 0) {
     RegistryRow row;
     IdParse p = ParseIdNumber(Id(id17), D("2026-11-27"));
     EXPECT_TRUE(p.ok());
@@ -41,6 +41,8 @@ class CycleTest : public ::testing::Test {
     row.start = M("2010-01");
     row.monthly = amount;
     row.paid_through = paid_through;
+    row.contribution_months = contribution_months;
+    row.imported_on = D("2025-12-20");
     EXPECT_TRUE(store_->ImportRegistry({row}, effective));
     return p.id.key();
   }
@@ -204,6 +206,85 @@ TEST_F(CycleTest, KnowledgeNeverGoesBackwardsNorIntoTheFuture) {
   auto no_dir = RunCycle(*store_, policy_, {M("2026-07"), D("2026-07-25"), (dir_ / "typo").string(), D("2026-07-25")});
   ASSERT_FALSE(no_dir);
   EXPECT_FALSE(store_->FindCycleRun(M("2026-07"))->has_value()) << "nothing recorded when the payroll cannot be written";
+}
+
+TEST_F(CycleTest, PersonsWithNothingNewAreDecidedFromForecastsUntilTheDecisionChanges) {
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  AddPerson("14010519500202124", 250000, D("2026-01-10"));
+  AddFact(p, "alive-1", "cremation", D("2026-01-01"), D("2026-01-02"));  // any fact: the person is read
+  ASSERT_TRUE(Run("2026-06", "2026-05-25"));
+  // Nothing new: both decided from the June run's forecasts, without their facts.
+  auto july = Run("2026-07", "2026-06-25");
+  ASSERT_TRUE(july) << july.error().ToString();
+  EXPECT_EQ(july->decided_from_forecast, 2);
+  EXPECT_EQ(july->derived_in_full, 0);
+  // Evidence stored after the July run: that person is derived again, over the look-back.
+  AddFact(p, "late-death", "cremation", D("2026-07-03"), D("2026-07-10"));
+  auto august = Run("2026-08", "2026-07-25");
+  ASSERT_TRUE(august);
+  EXPECT_EQ(august->decided_from_forecast, 1);
+  EXPECT_EQ(august->derived_in_full, 1);
+  EXPECT_EQ(august->run.terminated, 1);
+  // The baseline certification of January 2026 lapses after 12 months: the
+  // forecast ends there, so February 2027 is derived and held.
+  for (Month m = M("2026-09"); m <= M("2027-01"); ++m) {
+    auto r = RunCycle(*store_, policy_, {m, PayrollLockDate(policy_, m), dir_.string(), PayrollLockDate(policy_, m)});
+    ASSERT_TRUE(r) << m.ToString();
+    EXPECT_EQ(r->run.paid, 1) << m.ToString();
+  }
+  auto february = RunCycle(*store_, policy_, {M("2027-02"), D("2027-01-25"), dir_.string(), D("2027-01-25")});
+  ASSERT_TRUE(february);
+  EXPECT_EQ(february->run.paid, 0);
+  EXPECT_EQ(february->run.suspended, 1);
+}
+
+TEST_F(CycleTest, AOneOffFallingDueAfterTheRunIsPaidByTheNextRunEvenWithNothingNew) {
+  // An enterprise pensioner with 30 years of contributions dies on 2 June; the
+  // June run, run late (as of 5 June), learns it: June is the death month (paid),
+  // and the funeral grant and survivor pension fall due in July.
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"), Month::Of(2026, 1), std::nullopt, 360);
+  AddFact(p, "death", "cremation", D("2026-06-02"), D("2026-06-03"));
+  auto june = Run("2026-06", "2026-06-05");
+  ASSERT_TRUE(june) << june.error().ToString();
+  EXPECT_EQ(june->run.paid, 1);
+  EXPECT_EQ(june->back_pay_lines, 0);
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july) << july.error().ToString();
+  EXPECT_EQ(july->run.terminated, 1);
+  EXPECT_EQ(july->decided_from_forecast, 0) << "the June forecast ends before the one-offs";
+  EXPECT_EQ(july->back_pay_lines, 2) << "funeral grant and survivor pension";
+}
+
+TEST_F(CycleTest, AnAccountRefundFallingDueAfterTheRunIsPaidByTheNextRunEvenWithNothingNew) {
+  // A resident pension registered on 3 June for someone already drawing an
+  // enterprise pension: a duplicate. The June run (as of 5 June) stops it; the
+  // refund of the personal account falls due in July, with nothing new by then.
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  RegistryRow resident;
+  resident.person = **store_->FindPerson(p);
+  resident.paying_region = "140105";
+  resident.scheme = Scheme::kResident;
+  resident.start = M("2026-01");
+  resident.monthly = 20000;
+  resident.basic = 12000;
+  resident.account_balance = 400000;
+  resident.account_subsidy = 50000;
+  resident.imported_on = D("2026-06-03");
+  ASSERT_TRUE(store_->ImportRegistry({resident}, M("2026-01")));
+  auto june = Run("2026-06", "2026-06-05");
+  ASSERT_TRUE(june) << june.error().ToString();
+  auto july = Run("2026-07", "2026-07-05");
+  ASSERT_TRUE(july) << july.error().ToString();
+  const std::vector<PaymentRecord> paid = *store_->PaymentsOfRun(M("2026-07"));
+  Fen refund = 0;
+  for (const PaymentRecord& x : paid) {
+    if (x.kind == "account_refund") refund += x.amount;
+  }
+  EXPECT_EQ(refund, 350000) << "balance less the subsidies, paid once in July";
+  auto august = Run("2026-08", "2026-07-25");
+  ASSERT_TRUE(august);
+  const std::vector<PaymentRecord> later = *store_->PaymentsOfRun(M("2026-08"));
+  for (const PaymentRecord& x : later) EXPECT_NE(x.kind, "account_refund");
 }
 
 }  // namespace

@@ -316,7 +316,7 @@ TEST_F(AdjustFileTest, GoodRowsAreAppliedBadOnesQuarantinedMaskedAndASecondRunCh
 TEST_F(AdjustFileTest, TheLookBackCountsFromTheNextMonthlyRun) {
   CycleRunRecord run;
   run.month = Month::Of(2026, 11);
-  ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, {}));
+  ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, {}, {}));
   // Runs through 2026-11: the next is 2026-12, which looks back 60 months to 2021-12.
   std::ostringstream csv;
   csv << "id_number,scheme,effective_month,monthly_amount\n";

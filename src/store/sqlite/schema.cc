@@ -259,7 +259,41 @@ CREATE TRIGGER entitlement_amount_deleted AFTER DELETE ON entitlement_amount BEG
 END;
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Monthly runs that read only what changed: each run records the change marks
+// it started from and leaves forecasts (what each entitlement's decision will be
+// while nothing new is learned). A person is derived again when evidence was
+// added after the marks, or when a person mark says a stored fact changed in
+// place: the triggers set the marks, so no writer can forget.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE cycle_run ADD COLUMN evidence_high_water INTEGER;
+ALTER TABLE cycle_run ADD COLUMN dirty_high_water INTEGER;
+CREATE TABLE forecast (
+  entitlement_id INTEGER PRIMARY KEY,
+  through_month  INTEGER NOT NULL,
+  status         INTEGER NOT NULL,
+  due_fen        INTEGER NOT NULL,
+  rule           TEXT NOT NULL,
+  evidence_id    INTEGER NOT NULL
+);
+CREATE TABLE person_dirty (
+  id         INTEGER PRIMARY KEY,
+  person_key INTEGER NOT NULL
+);
+CREATE TRIGGER evidence_changed AFTER UPDATE ON evidence BEGIN
+  INSERT INTO person_dirty(person_key) SELECT OLD.person_key WHERE OLD.person_key > 0;
+  INSERT INTO person_dirty(person_key) SELECT NEW.person_key WHERE NEW.person_key > 0
+    AND NEW.person_key <> OLD.person_key;
+END;
+CREATE TRIGGER evidence_deleted AFTER DELETE ON evidence WHEN OLD.person_key > 0 BEGIN
+  INSERT INTO person_dirty(person_key) VALUES (OLD.person_key);
+END;
+CREATE TRIGGER person_baseline_changed AFTER UPDATE OF baseline_certified ON person
+    WHEN NEW.baseline_certified IS NOT OLD.baseline_certified BEGIN
+  INSERT INTO person_dirty(person_key) VALUES (NEW.person_key);
+END;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -858,8 +858,20 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  Status ForEachPerson(const std::string& region_prefix,
-                       const std::function<Status(const PersonBundle&)>& fn) override {
+  static Fact ReadFact(const Stmt& s, std::string source) {
+    Fact f;
+    f.evidence_id = s.Int(1);
+    f.kind = s.Text(2);
+    f.source = std::move(source);
+    f.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(4)));
+    f.received_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
+    f.detail = s.Text(6);
+    return f;
+  }
+
+  Status ForEachPerson(const std::string& region_prefix, const std::function<Status(const PersonBundle&)>& fn,
+                       Facts with_facts) override {
+    const bool want_facts = with_facts == Facts::kWith;
     std::unordered_map<int64_t, std::string> sources;
     {
       ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, name FROM source"));
@@ -874,9 +886,9 @@ class SqliteStore final : public Store {
     persons.Bind(1, region_prefix).Bind(2, PrefixUpperBound(region_prefix));
     ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format("{} ORDER BY e.person_key, e.id, a.from_month",
                                                         kEntitlementQuery)));
-    ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(
+    ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(fmt::format(
         "SELECT person_key, id, kind, source_id, occurred_on, received_on, detail FROM evidence "
-        "WHERE person_key > 0 ORDER BY person_key, id"));
+        "WHERE person_key > 0 {} ORDER BY person_key, id", want_facts ? "" : "AND 0")));
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
     PersonBundle bundle;
@@ -898,14 +910,7 @@ class SqliteStore final : public Store {
         ASSIGN_OR_RETURN(fact_row, facts.Step());
       }
       while (fact_row && facts.Int(0) == key) {
-        Fact f;
-        f.evidence_id = facts.Int(1);
-        f.kind = facts.Text(2);
-        f.source = sources[facts.Int(3)];
-        f.occurred_on = Date::FromDays(static_cast<int32_t>(facts.Int(4)));
-        f.received_on = Date::FromDays(static_cast<int32_t>(facts.Int(5)));
-        f.detail = facts.Text(6);
-        bundle.facts.push_back(std::move(f));
+        bundle.facts.push_back(ReadFact(facts, sources[facts.Int(3)]));
         ASSIGN_OR_RETURN(fact_row, facts.Step());
       }
       RETURN_IF_ERROR(fn(bundle));
@@ -913,9 +918,63 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<std::vector<Fact>> FactsOf(PersonKey key) override {
+    if (!facts_of_) {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+          "SELECT e.person_key, e.id, e.kind, s.name, e.occurred_on, e.received_on, e.detail FROM evidence e "
+          "JOIN source s ON s.id = e.source_id WHERE e.person_key = ? ORDER BY e.id"));
+      facts_of_ = std::make_unique<Stmt>(std::move(s));
+    }
+    Stmt& s = *facts_of_;
+    s.Reset();
+    s.Bind(1, static_cast<int64_t>(key));
+    std::vector<Fact> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadFact(s, s.Text(3)));
+    }
+    s.Reset();
+    return out;
+  }
+
+  Result<ChangeMarks> CurrentChangeMarks() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT (SELECT coalesce(max(id), 0) FROM evidence), (SELECT coalesce(max(id), 0) FROM person_dirty)"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Internal("no change marks");
+    return ChangeMarks{s.Int(0), s.Int(1)};
+  }
+
+  Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT person_key FROM evidence WHERE id > ? AND person_key > 0 "
+        "UNION SELECT person_key FROM person_dirty"));
+    s.Bind(1, evidence_high_water);
+    return CollectRows<PersonKey>(s, [](const Stmt& st) { return static_cast<PersonKey>(st.Int(0)); });
+  }
+
+  Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id FROM forecast"));
+    ForecastRecord f;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      f.entitlement_id = s.Int(0);
+      f.through = Month::FromIndex(static_cast<int32_t>(s.Int(1)));
+      f.status = static_cast<MonthStatus>(s.Int(2));
+      f.due = s.Int(3);
+      f.rule = s.Text(4);
+      f.evidence_id = s.Int(5);
+      RETURN_IF_ERROR(fn(f));
+    }
+    return {};
+  }
+
   static constexpr std::string_view kRunColumns =
       "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
-      "paid_amount, back_pay_amount, overpaid_amount, payroll_path";
+      "paid_amount, back_pay_amount, overpaid_amount, payroll_path, evidence_high_water, dirty_high_water";
 
   static CycleRunRecord ReadRun(const Stmt& s) {
     CycleRunRecord r;
@@ -932,6 +991,8 @@ class SqliteStore final : public Store {
     r.back_pay_amount = s.Int(10);
     r.overpaid_amount = s.Int(11);
     r.payroll_path = s.Text(12);
+    r.evidence_high_water = OptionalInt(s, 13);
+    r.dirty_high_water = OptionalInt(s, 14);
     return r;
   }
 
@@ -994,23 +1055,34 @@ class SqliteStore final : public Store {
   }
 
   Result<EntitlementLedger> LedgerOf(int64_t entitlement_id) override {
+    // Prepared once: a monthly run asks for the ledger of every entitlement it derives.
+    if (!ledger_payments_) {
+      ASSIGN_OR_RETURN(Stmt pay, db_.Prepare(fmt::format(
+          "SELECT {} FROM payment WHERE entitlement_id = ? ORDER BY month, run_month", kPaymentColumns)));
+      ASSIGN_OR_RETURN(Stmt rec, db_.Prepare(fmt::format(
+          "SELECT {} FROM receivable WHERE entitlement_id = ? ORDER BY month, id", kReceivableColumns)));
+      ledger_payments_ = std::make_unique<Stmt>(std::move(pay));
+      ledger_receivables_ = std::make_unique<Stmt>(std::move(rec));
+    }
     EntitlementLedger ledger;
-    ASSIGN_OR_RETURN(Stmt pay, db_.Prepare(fmt::format(
-        "SELECT {} FROM payment WHERE entitlement_id = ? ORDER BY month, run_month", kPaymentColumns)));
+    Stmt& pay = *ledger_payments_;
+    pay.Reset();
     pay.Bind(1, entitlement_id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, pay.Step());
       if (!row) break;
       ledger.payments.push_back(ReadPayment(pay));
     }
-    ASSIGN_OR_RETURN(Stmt rec, db_.Prepare(fmt::format(
-        "SELECT {} FROM receivable WHERE entitlement_id = ? ORDER BY month, id", kReceivableColumns)));
+    pay.Reset();
+    Stmt& rec = *ledger_receivables_;
+    rec.Reset();
     rec.Bind(1, entitlement_id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, rec.Step());
       if (!row) break;
       ledger.receivables.push_back(ReadReceivable(rec));
     }
+    rec.Reset();
     return ledger;
   }
 
@@ -1048,9 +1120,37 @@ class SqliteStore final : public Store {
     return CollectRows<PaymentRecord>(s, ReadPayment);
   }
 
+  // Forecasts replace those of their entitlements (in key order); the person
+  // marks the run read give way to the persons it could not settle.
+  Status SaveCarryOver(const CycleRunRecord& run, const CycleCarryOver& carry_over) {
+    std::vector<const ForecastRecord*> order;
+    order.reserve(carry_over.forecasts.size());
+    for (const ForecastRecord& f : carry_over.forecasts) order.push_back(&f);
+    std::sort(order.begin(), order.end(), [](const ForecastRecord* a, const ForecastRecord* b) {
+      return a->entitlement_id < b->entitlement_id;
+    });
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT OR REPLACE INTO forecast(entitlement_id, through_month, status, due_fen, rule, evidence_id) "
+        "VALUES(?,?,?,?,?,?)"));
+    for (const ForecastRecord* f : order) {
+      ins.Bind(1, f->entitlement_id).Bind(2, f->through.index()).Bind(3, static_cast<int>(f->status))
+          .Bind(4, f->due).Bind(5, f->rule).Bind(6, f->evidence_id);
+      RETURN_IF_ERROR(ins.Run());
+    }
+    if (run.dirty_high_water) {
+      ASSIGN_OR_RETURN(Stmt del, db_.Prepare("DELETE FROM person_dirty WHERE id <= ?"));
+      RETURN_IF_ERROR(del.Bind(1, *run.dirty_high_water).Run());
+    }
+    ASSIGN_OR_RETURN(Stmt mark, db_.Prepare("INSERT INTO person_dirty(person_key) VALUES(?)"));
+    for (PersonKey p : carry_over.pending) {
+      RETURN_IF_ERROR(mark.Bind(1, static_cast<int64_t>(p)).Run());
+    }
+    return {};
+  }
+
   Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                       const std::vector<PaymentRecord>& payments,
-                      const std::vector<ReceivableRecord>& receivables) override {
+                      const std::vector<ReceivableRecord>& receivables, const CycleCarryOver& carry_over) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Stmt exists, db_.Prepare("SELECT 1 FROM cycle_run WHERE month = ?"));
     exists.Bind(1, run.month.index());
@@ -1060,11 +1160,12 @@ class SqliteStore final : public Store {
                                                               run.month.ToString()));
     }
     ASSIGN_OR_RETURN(Stmt ins_run, db_.Prepare(fmt::format(
-        "INSERT INTO cycle_run({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", kRunColumns)));
+        "INSERT INTO cycle_run({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kRunColumns)));
     ins_run.Bind(1, run.month.index()).Bind(2, static_cast<int64_t>(run.as_of.days())).Bind(3, run.started_at)
         .Bind(4, run.finished_at).Bind(5, run.policy_version).Bind(6, run.entitlements).Bind(7, run.paid)
         .Bind(8, run.suspended).Bind(9, run.terminated).Bind(10, run.paid_amount).Bind(11, run.back_pay_amount)
-        .Bind(12, run.overpaid_amount).Bind(13, run.payroll_path);
+        .Bind(12, run.overpaid_amount).Bind(13, run.payroll_path).BindOptional(14, run.evidence_high_water)
+        .BindOptional(15, run.dirty_high_water);
     RETURN_IF_ERROR(ins_run.Run());
     // Rows go in in key order, so each B-tree page is written once.
     std::vector<const DecisionRecord*> decision_order;
@@ -1110,6 +1211,7 @@ class SqliteStore final : public Store {
           .Bind(5, r.reason).Bind(6, r.evidence_id);
       RETURN_IF_ERROR(ins_rec.Run());
     }
+    RETURN_IF_ERROR(SaveCarryOver(run, carry_over));
     ASSIGN_OR_RETURN(Stmt meta, db_.Prepare("INSERT OR IGNORE INTO meta(key, value) VALUES('first_cycle_month', ?)"));
     RETURN_IF_ERROR(meta.Bind(1, run.month.ToString()).Run());
     return tx.Commit();
@@ -1398,6 +1500,8 @@ class SqliteStore final : public Store {
   bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
+  std::unique_ptr<Stmt> facts_of_;  // FactsOf runs once per person of a monthly run: prepared once
+  std::unique_ptr<Stmt> ledger_payments_, ledger_receivables_;  // LedgerOf, likewise
 };
 
 Result<std::unique_ptr<SqliteStore>> OpenConfigured(const std::string& path, const SqliteOptions& options) {

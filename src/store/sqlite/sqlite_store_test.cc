@@ -1,6 +1,9 @@
 // Store behaviour on the SQLite backend. The cases are written against the Store
 // interface so that the PostgreSQL backend can run the same suite.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <filesystem>
 
@@ -151,7 +154,7 @@ TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid
   july.month = Month::Of(2026, 7);
   ASSERT_TRUE(store->SaveCycleRun(july, {{1, MonthStatus::kPayable, 300000, "pay.certified", 0},
                                          {2, MonthStatus::kPayable, 18000, "pay.certified", 0}},
-                                  {}, {}));
+                                  {}, {}, {}));
   ents = store->EntitlementsOf(ran.person.key);
   EXPECT_EQ((*ents)[0].terms.paid_through, Month::Of(2026, 4));
   EXPECT_EQ((*ents)[1].terms.paid_through, Month::Of(2026, 6));
@@ -258,6 +261,68 @@ TEST_F(StoreTest, ForEachPersonBundlesEntitlementsAndFactsByRegion) {
   EXPECT_EQ(in_county, 1);
 }
 
+TEST_F(StoreTest, ChangeMarksFindWhatIsNewSinceARunAndForecastsAreReplaced) {
+  RegistryRow a = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  RegistryRow b = Row("14010519500202124", Scheme::kEnterprise, 250000);
+  RegistryRow c = Row("14010519500303125", Scheme::kEnterprise, 200000);
+  ASSERT_TRUE(store_->ImportRegistry({a, b, c}, Month::Of(2026, 1)));
+  BatchRecord batch;
+  batch.sha256 = "s1";
+  batch.source = "railway";
+  batch.received_on = Date::FromCivil(2026, 6, 3);
+  std::vector<EvidenceRecord> ev = {Ev(a.person.key, "r1", "travel")};
+  ASSERT_TRUE(store_->ApplyBatch(batch, ev));
+  auto everyone = store_->PersonsChangedSince(0);
+  ASSERT_TRUE(everyone);
+  EXPECT_EQ(*everyone, std::vector<PersonKey>{a.person.key});
+
+  const ChangeMarks marks = *store_->CurrentChangeMarks();
+  EXPECT_EQ(marks.evidence, ev[0].id);
+  const int64_t entitlement = (*store_->EntitlementsOf(a.person.key))[0].terms.id;
+  CycleRunRecord run;
+  run.month = Month::Of(2026, 7);
+  run.as_of = Date::FromCivil(2026, 6, 25);
+  run.evidence_high_water = marks.evidence;
+  run.dirty_high_water = marks.dirty;
+  CycleCarryOver carry;
+  carry.forecasts = {{entitlement, Month::Of(2027, 1), MonthStatus::kPayable, 300000, "pay.certified", ev[0].id}};
+  carry.pending = {b.person.key};  // a fact the run could not know yet
+  ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, {}, carry));
+  EXPECT_EQ(store_->FindCycleRun(run.month)->value().evidence_high_water, marks.evidence);
+  EXPECT_EQ(*store_->PersonsChangedSince(marks.evidence), std::vector<PersonKey>{b.person.key});
+
+  // A stored fact linked to someone else in place, and a corrected baseline:
+  // the triggers mark the persons, whoever wrote the change.
+  ASSERT_TRUE(ExecSqliteForTest(path_, fmt::format("UPDATE evidence SET person_key = {} WHERE id = {}",
+                                                   c.person.key, ev[0].id)));
+  c.person.baseline_certified = Date::FromCivil(2025, 3, 1);
+  ASSERT_TRUE(store_->ImportRegistry({c}, Month::Of(2026, 1)));
+  std::vector<PersonKey> changed = *store_->PersonsChangedSince(marks.evidence);
+  std::sort(changed.begin(), changed.end());
+  std::vector<PersonKey> expected = {a.person.key, b.person.key, c.person.key};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(changed, expected);
+
+  // The next run replaces the forecast and clears the marks it read.
+  CycleRunRecord next = run;
+  next.month = Month::Of(2026, 8);
+  const ChangeMarks now = *store_->CurrentChangeMarks();
+  next.dirty_high_water = now.dirty;
+  carry.forecasts[0].through = Month::Of(2026, 8);
+  carry.forecasts[0].status = MonthStatus::kSuspended;
+  carry.pending.clear();
+  ASSERT_TRUE(store_->SaveCycleRun(next, {}, {}, {}, carry));
+  EXPECT_TRUE(store_->PersonsChangedSince(marks.evidence)->empty());
+  std::vector<ForecastRecord> forecasts;
+  ASSERT_TRUE(store_->ForEachForecast([&](const ForecastRecord& f) -> Status {
+    forecasts.push_back(f);
+    return {};
+  }));
+  ASSERT_EQ(forecasts.size(), 1u);
+  EXPECT_EQ(forecasts[0].through, Month::Of(2026, 8));
+  EXPECT_EQ(forecasts[0].status, MonthStatus::kSuspended);
+}
+
 TEST_F(StoreTest, AMonthIsRecordedOnceWithItsLedger) {
   CycleRunRecord run;
   run.month = Month::Of(2026, 11);
@@ -265,8 +330,8 @@ TEST_F(StoreTest, AMonthIsRecordedOnceWithItsLedger) {
   std::vector<DecisionRecord> d = {{7, MonthStatus::kPayable, 300000, "pay.certified", 0}};
   std::vector<PaymentRecord> p = {{7, Month::Of(2026, 11), 300000, "regular", run.month}};
   std::vector<ReceivableRecord> r = {{0, 7, Month::Of(2026, 10), 300000, run.month, "terminate.death", 3, 0}};
-  ASSERT_TRUE(store_->SaveCycleRun(run, d, p, r));
-  auto again = store_->SaveCycleRun(run, d, p, r);
+  ASSERT_TRUE(store_->SaveCycleRun(run, d, p, r, {}));
+  auto again = store_->SaveCycleRun(run, d, p, r, {});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
   auto ledger = store_->LedgerOf(7);
@@ -469,7 +534,7 @@ TEST_F(StoreTest, TheFirstRunThatDecidesAnEntitlementStoresWhatThePreviousSystem
   may.month = Month::Of(2026, 5);
   ASSERT_TRUE(store_->SaveCycleRun(may, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0},
                                          {ids(unknown), MonthStatus::kSuspended, 0, "suspend.x", 0}},
-                                   {}, {}));
+                                   {}, {}, {}));
   EXPECT_EQ(paid_through(given), Month::Of(2026, 2)) << "given by the registry: kept";
   EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "whatever the run decided";
   EXPECT_EQ(paid_through(later), std::nullopt) << "not in the run";
@@ -477,11 +542,11 @@ TEST_F(StoreTest, TheFirstRunThatDecidesAnEntitlementStoresWhatThePreviousSystem
   june.month = Month::Of(2026, 6);
   ASSERT_TRUE(store_->SaveCycleRun(june, {{ids(unknown), MonthStatus::kPayable, 18000, "pay.certified", 0},
                                           {ids(later), MonthStatus::kPayable, 650000, "pay.certified", 0}},
-                                   {}, {}));
+                                   {}, {}, {}));
   EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "set once";
   EXPECT_EQ(paid_through(later), Month::Of(2026, 5));
   // A run refused as recorded already changes nothing.
-  ASSERT_FALSE(store_->SaveCycleRun(june, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0}}, {}, {}));
+  ASSERT_FALSE(store_->SaveCycleRun(june, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0}}, {}, {}, {}));
   EXPECT_EQ(paid_through(given), Month::Of(2026, 2));
 }
 
@@ -817,7 +882,7 @@ class RecoveryStoreTest : public StoreTest {
     CycleRunRecord run;
     run.month = month;
     run.as_of = month.FirstDay();
-    ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, receivables));
+    ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, receivables, {}));
   }
 
   Fen RecoveredOf(int64_t entitlement, Month month) {
