@@ -310,7 +310,8 @@ Model InitialModel(std::string source);
 // u from random pairs; m of every field but the birth date by EM over the pairs
 // born the same day (a Splink training session: blocking forces that field to
 // agree, so it is left out); the birth date's m from near-certain matches (an
-// identity number one keystroke off, or the same phone), at least 30 of them,
+// identity number one keystroke off, or the same phone, with the name
+// agreeing), at least 30 of them,
 // else the starting values stay and training.converged is false; then λ by EM
 // over all blocked pairs with m and u fixed. Deterministic for a given seed.
 Model TrainModel(const RegistryIndex& index, std::span<const PreparedRecord> records,

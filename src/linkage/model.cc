@@ -214,12 +214,16 @@ void EstimateBySessions(std::span<const ComparisonVector> vectors, std::span<con
       same_birth.push_back(v);
       birth_counts.push_back(counts[k]);
     }
-    // A number one keystroke from the registry's, or the same phone: pairs that
-    // are matches but by rare accident, and say how often matches' birth dates
-    // agree, are swapped or one digit off.
+    // A number one keystroke from the registry's, or the same phone, and the
+    // name the same or same-sounding: pairs that are matches but by rare
+    // accident, and say how often matches' birth dates agree, are swapped or
+    // one digit off. (A number one digit off alone is not enough: sequence
+    // numbers are dense, so a typo often makes another person's first 17 digits.)
     const auto id = static_cast<IdLevel>(v[4]);
     const bool near_id = id == IdLevel::kEqual || id == IdLevel::kOneDigit || id == IdLevel::kTransposed;
-    if ((near_id || v[5] == static_cast<uint8_t>(PhoneLevel::kEqual)) && !IsMissing(1, v[1])) {
+    const bool name_agrees = v[0] <= static_cast<uint8_t>(NameLevel::kSameSound);
+    if ((near_id || v[5] == static_cast<uint8_t>(PhoneLevel::kEqual)) && name_agrees &&
+        !IsMissing(1, v[1])) {
       near_birth[v[1]] += static_cast<double>(counts[k]);
       near_total += static_cast<double>(counts[k]);
     }
