@@ -17,7 +17,8 @@ done
 
 # Debian packages: the toolchain, every library tacit links, the test and
 # benchmark frameworks, PostgreSQL 15 (the benchmark's peer, and the production
-# store of a later issue). Installed only when something is missing, so that a
+# store of a later issue), OpenCC and Unihan (unicode-data, read with bzip2) for
+# names in linkage. Installed only when something is missing, so that a
 # prepared machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
@@ -25,6 +26,7 @@ packages=(
   libtomlplusplus-dev libexpected-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib time
+  libopencc-dev opencc unicode-data bzip2
 )
 missing=()
 for p in "${packages[@]}"; do
