@@ -17,6 +17,7 @@
 #include "tacit/cycle.h"
 #include "tacit/demo.h"
 #include "tacit/ingest.h"
+#include "tacit/link_job.h"
 #include "tacit/policy.h"
 #include "tacit/regions.h"
 #include "tacit/registry.h"
@@ -367,6 +368,49 @@ Status CaseShow(const Globals& g, int64_t id, bool json) {
   return {};
 }
 
+Status Link(const Globals& g, bool retry) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  LinkJobOptions options;
+  options.today = Today();
+  options.retry = retry;
+  ASSIGN_OR_RETURN(LinkJobReport report, RunLinkJob(*ready.first, ready.second, options));
+  std::cout << LinkJobReportText(report);
+  return {};
+}
+
+Status ReviewList(const Globals& g, const std::string& status, const std::string& region) {
+  if (status != "open" && status != "accepted" && status != "rejected" && status != "linked" && status != "all") {
+    return InvalidArgument("--status: expected open, accepted, rejected, linked or all");
+  }
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(std::vector<ReviewItem> items, ListReview(*ready.first, status, region));
+  fmt::print("关联复核 (link review) 状态 {} 区划 {}\n", status, region.empty() ? "全部" : region);
+  std::cout << ReviewListText(items, ready.second);
+  return {};
+}
+
+Status ReviewShow(const Globals& g, int64_t id) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(ReviewItem item, ShowReview(*ready.first, id));
+  std::cout << ReviewItemText(item, ready.second);
+  return {};
+}
+
+// Who typed the command: recorded with a decision (the server's staff accounts
+// replace this with the signed-in user).
+std::string CommandUser() {
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? user : "unknown";
+}
+
+Status ReviewDecide(const Globals& g, int64_t id, bool accept, const std::string& by, const std::string& note) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  RETURN_IF_ERROR(DecideReview(*ready.first, ready.second, id, accept, by.empty() ? CommandUser() : by, note));
+  fmt::print("记录 #{} {}\n", id, accept ? "已确认关联 (accepted): 下次月度发放时据此重新核定待遇"
+                                          : "已否定关联 (rejected): 记录保持未关联");
+  return {};
+}
+
 struct CaseResolveArgs {
   int64_t id = 0;
   std::string decision, note, by, on, amount;
@@ -379,13 +423,7 @@ Status CaseResolve(const Globals& g, const CaseResolveArgs& a) {
   if (!decision) return InvalidArgument("--" + decision.error().message);
   r.decision = *decision;
   r.note = a.note;
-  r.by = a.by;
-  if (r.by.empty()) {
-    // Who typed the command: recorded with the decision (the server's staff
-    // accounts replace this with the signed-in user).
-    const char* user = std::getenv("USER");
-    r.by = user != nullptr && *user != '\0' ? user : "unknown";
-  }
+  r.by = a.by.empty() ? CommandUser() : a.by;
   r.evidence_id = a.evidence;
   if (!a.amount.empty()) {
     auto amount = ParseYuan(a.amount);
@@ -655,6 +693,28 @@ int Main(int argc, char** argv) {
                            "fraud: the amount obtained by deception in yuan (骗取金额, the base of the 2-5x fine)");
   case_resolve->add_option("--on", resolve_args.on, "date of the decision (决定日期), YYYY-MM-DD; default today");
 
+  bool link_retry = false;
+  auto* link = app.add_subcommand(
+      "link", "link stored records without a usable identity number to registry persons (概率关联); safe to run again");
+  link->add_flag("--retry", link_retry, "also try again the records no candidate was found for (e.g. after a registry import)");
+
+  auto* review = app.add_subcommand("review", "proposed links awaiting a person's decision (关联复核)");
+  review->require_subcommand(1);
+  std::string review_status = "open", review_region, review_note, review_by;
+  int64_t review_id = 0;
+  auto* review_list = review->add_subcommand("list", "list proposed links (identity numbers and names masked)");
+  review_list->add_option("--status", review_status, "open 待复核 (default), accepted, rejected, linked or all");
+  review_list->add_option("--region", review_region, "only candidates living under this region code (区划代码)");
+  auto* review_show = review->add_subcommand("show", "one proposed link: the record and the person side by side");
+  review_show->add_option("N", review_id, "record number (记录编号)")->required();
+  auto* review_accept = review->add_subcommand("accept", "link the record to the proposed person (确认关联)");
+  auto* review_reject = review->add_subcommand("reject", "the record is not about the proposed person (否定关联)");
+  for (CLI::App* sub : {review_accept, review_reject}) {
+    sub->add_option("N", review_id, "record number (记录编号)")->required();
+    sub->add_option("--note", review_note, "why (复核说明)")->required();
+    sub->add_option("--by", review_by, "who decided (复核人); default the login name");
+  }
+
   auto* recovery = app.add_subcommand("recovery", "money claimed back from overpayments (多发待遇追回)");
   recovery->require_subcommand(1);
   std::string recovery_id, recovery_amount, recovery_method, recovery_on, recovery_note;
@@ -716,6 +776,14 @@ int Main(int argc, char** argv) {
     status = CaseShow(g, case_id, case_json);
   } else if (*case_resolve) {
     status = CaseResolve(g, resolve_args);
+  } else if (*link) {
+    status = Link(g, link_retry);
+  } else if (*review_list) {
+    status = ReviewList(g, review_status, review_region);
+  } else if (*review_show) {
+    status = ReviewShow(g, review_id);
+  } else if (*review_accept || *review_reject) {
+    status = ReviewDecide(g, review_id, static_cast<bool>(*review_accept), review_by, review_note);
   } else if (*recovery_record) {
     status = RecoveryRecordCmd(g, recovery_id, recovery_amount, recovery_method, recovery_on, recovery_note);
   } else if (*recovery_list) {

@@ -159,6 +159,17 @@ struct Policy {
   Dated<int> survivor_pension_min_months;      // 抚恤金 months for up to threshold years
   Dated<int> survivor_pension_threshold_years;
   Dated<int> survivor_pension_max_months;
+  // Probabilistic linkage of records without a usable identity number: a
+  // proposed link at or above the upper probability is made automatically for
+  // records of the automatic classes (comma-separated); a record of any other
+  // class, or between the two probabilities, or whose best candidate leads the
+  // second by fewer bits than the margin, goes to review; below the lower, no link.
+  Dated<double> link_upper_probability;
+  Dated<double> link_lower_probability;
+  Dated<double> link_margin_bits;
+  Dated<std::string> link_automatic_classes;
+  // Whether a record of this class may be linked automatically (on `on`).
+  bool LinksAutomatically(EvidenceClass cls, Date on) const;
 
   HolidayCalendar calendar;
   std::vector<RuleSpec> rules;

@@ -32,7 +32,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -113,6 +113,13 @@ struct AdjustCounts {
 
 // How a record was linked to a person.
 inline constexpr std::string_view kLinkExact = "exact";
+// The number as sent needed normalising first (full-width digits, spaces, a
+// lower-case x, 15 digits widened to 18).
+inline constexpr std::string_view kLinkExactNormalised = "exact_normalised";
+// Linked by the probabilistic linker above the policy's upper threshold.
+inline constexpr std::string_view kLinkProbabilistic = "probabilistic";
+// Linked by a person on the staff who accepted a proposed link.
+inline constexpr std::string_view kLinkReviewed = "reviewed";
 inline constexpr std::string_view kLinkNone = "";
 
 // The source of facts that are the agency's own decisions (a case resolved by
@@ -237,6 +244,36 @@ struct ForecastRecord {
 struct ChangeMarks {
   int64_t evidence = 0;
   int64_t dirty = 0;
+};
+
+// A probabilistic linkage model as fitted for one feed source's unlinked
+// records, kept so that every link it made can be explained.
+struct LinkModelRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string source;
+  std::string trained_at;  // ISO 8601 UTC
+  int64_t records = 0;      // unlinked records it was fitted on and applied to
+  int64_t comparisons = 0;  // candidate pairs compared
+  std::string model_json;   // linkage::ModelToJson
+};
+
+// What the linker concluded about one unlinked record, and what staff decided.
+// status: "linked" (automatic), "open" (awaiting review), "accepted" and
+// "rejected" (reviewed), "none" (no candidate good enough; tried again with
+// `tacit link --retry`).
+struct LinkAttempt {
+  int64_t evidence_id = 0;
+  int64_t model_id = 0;  // in SaveLinkAttempts: the index of the model in its list
+  std::string outcome;   // link / review / no_link
+  std::string reason;    // linkage::ReasonName
+  PersonKey candidate = 0;  // the best candidate (0: none)
+  double probability = 0;
+  double weight_bits = 0;
+  PersonKey second = 0;  // the runner-up (0: none)
+  double second_bits = 0;
+  std::string contributions_json;  // [{"comparison", "level", "bits"}...] of the best candidate
+  std::string status;
+  std::string decided_by, decided_at, note;
 };
 
 // What a monthly run leaves for the next one besides its record: forecasts of
@@ -391,6 +428,26 @@ class Store {
   virtual Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) = 0;
   // Every stored forecast, by entitlement id.
   virtual Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) = 0;
+
+  // ---- Probabilistic linkage ----
+  // Unlinked records with the partner's identifying fields that the linker has
+  // not tried yet (and, with `retry`, those it found no candidate for), by id.
+  virtual Result<std::vector<EvidenceRecord>> UnlinkedToTry(bool retry) = 0;
+  // One record with the partner's fields when unlinked, or nullopt.
+  virtual Result<std::optional<EvidenceRecord>> FindEvidence(int64_t id) = 0;
+  // Stores the models (ids assigned) and the attempts (model_id given as the
+  // index into `models`) in one transaction; records whose status is "linked"
+  // are linked to their candidate with link method "probabilistic" and the
+  // probability as score. An attempt replaces an earlier one of the record.
+  virtual Status SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std::vector<LinkAttempt>& attempts) = 0;
+  // Attempts by status ("" for all), by evidence id.
+  virtual Result<std::vector<LinkAttempt>> LinkAttempts(std::string_view status) = 0;
+  virtual Result<std::optional<LinkAttempt>> FindLinkAttempt(int64_t evidence_id) = 0;
+  virtual Result<std::optional<LinkModelRecord>> FindLinkModel(int64_t id) = 0;
+  // Records a reviewer's decision on an open attempt: accepted links the record
+  // to the candidate (link method "reviewed"); rejected leaves it unlinked.
+  // Errors: kNotFound, kFailedPrecondition when the attempt is not open.
+  virtual Status DecideLinkAttempt(int64_t evidence_id, bool accept, const std::string& by, const std::string& note) = 0;
 
   virtual Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) = 0;
   virtual Result<std::vector<CycleRunRecord>> ListCycleRuns() = 0;

@@ -132,7 +132,9 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
             out.deaths.emplace_back(static_cast<uint32_t>(slot), row.occurred_on.days());
           }
           e.person = id.id.key();
-          e.link_method = std::string(kLinkExact);
+          // Exact either way; the method says whether the number as sent had
+          // to be normalised first (full-width digits, spaces, 15 digits...).
+          e.link_method = std::string(row.id_number == id.id.text() ? kLinkExact : kLinkExactNormalised);
           e.link_score = 1.0;
         } else {
           e.id_problem = std::string(IdProblemName(id.problem));

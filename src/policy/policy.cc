@@ -25,6 +25,13 @@ bool ReadValue<int>(const toml::node& node, int& out) {
   return true;
 }
 template <>
+bool ReadValue<double>(const toml::node& node, double& out) {
+  auto v = node.value<double>();  // an integer reads as a number too
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+template <>
 bool ReadValue<bool>(const toml::node& node, bool& out) {
   auto v = node.value<bool>();
   if (!v) return false;
@@ -43,6 +50,7 @@ template <typename T>
 std::string_view TypeName();
 template <> std::string_view TypeName<int>() { return "an integer"; }
 template <> std::string_view TypeName<bool>() { return "true or false"; }
+template <> std::string_view TypeName<double>() { return "a number"; }
 template <> std::string_view TypeName<std::string>() { return "a string"; }
 
 // Reads [parameters.<name>] with description, reference and values = [{since, value}].
@@ -194,6 +202,17 @@ Date HolidayCalendar::AddWorkingDays(Date d, int n) const {
   return d;
 }
 
+bool Policy::LinksAutomatically(EvidenceClass cls, Date on) const {
+  std::string_view rest = link_automatic_classes.At(on);
+  const std::string_view name = EvidenceClassName(cls);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == name) return true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return false;
+}
+
 bool Policy::HasStepBetween(Date after, Date through) const {
   bool found = false;
   auto check = [&](const auto& param) {
@@ -314,6 +333,38 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_min_months", p.survivor_pension_min_months));
   RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_threshold_years", p.survivor_pension_threshold_years));
   RETURN_IF_ERROR(ReadDated(root, origin, "survivor_pension_max_months", p.survivor_pension_max_months));
+  RETURN_IF_ERROR(ReadDated(root, origin, "link_upper_probability", p.link_upper_probability));
+  RETURN_IF_ERROR(ReadDated(root, origin, "link_lower_probability", p.link_lower_probability));
+  RETURN_IF_ERROR(ReadDated(root, origin, "link_margin_bits", p.link_margin_bits));
+  RETURN_IF_ERROR(ReadDated(root, origin, "link_automatic_classes", p.link_automatic_classes));
+  for (size_t i = 0; i < p.link_upper_probability.steps.size(); ++i) {
+    const Date since = p.link_upper_probability.steps[i].since;
+    const double upper = p.link_upper_probability.At(since), lower = p.link_lower_probability.At(since);
+    if (!(lower > 0 && lower <= upper && upper < 1)) {
+      return InvalidArgument(fmt::format(
+          "{}: parameters.link_upper_probability / link_lower_probability: expected 0 < lower <= upper < 1", origin));
+    }
+  }
+  for (const auto& step : p.link_margin_bits.steps) {
+    if (step.value < 0) {
+      return InvalidArgument(fmt::format("{}: parameters.link_margin_bits: expected a number of bits (at least 0)",
+                                         origin));
+    }
+  }
+  for (const auto& step : p.link_automatic_classes.steps) {
+    std::string_view rest = step.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      if (!name.empty()) {
+        auto cls = ParseClass(name);
+        if (!cls) {
+          return InvalidArgument(fmt::format("{}: parameters.link_automatic_classes: {}", origin, cls.error().message));
+        }
+      }
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
   for (const auto& step : p.certification_cycle_months.steps) {
     if (step.value < 1 || step.value > 60) {
       return InvalidArgument(fmt::format("{}: parameters.certification_cycle_months: expected 1 to 60 months", origin));

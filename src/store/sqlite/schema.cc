@@ -293,7 +293,37 @@ CREATE TRIGGER person_baseline_changed AFTER UPDATE OF baseline_certified ON per
 END;
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Probabilistic linkage (issue 4): the models fitted per feed source and what
+// they concluded about each unlinked record, with the reviewers' decisions.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE link_model (
+  id          INTEGER PRIMARY KEY,
+  source      TEXT NOT NULL,
+  trained_at  TEXT NOT NULL,
+  records     INTEGER NOT NULL,
+  comparisons INTEGER NOT NULL,
+  model_json  TEXT NOT NULL
+);
+CREATE TABLE link_attempt (
+  evidence_id        INTEGER PRIMARY KEY REFERENCES evidence(id),
+  model_id           INTEGER NOT NULL REFERENCES link_model(id),
+  outcome            TEXT NOT NULL CHECK (outcome IN ('link', 'review', 'no_link')),
+  reason             TEXT NOT NULL,
+  candidate_key      INTEGER NOT NULL,
+  probability        REAL NOT NULL,
+  weight_bits        REAL NOT NULL,
+  second_key         INTEGER NOT NULL,
+  second_bits        REAL NOT NULL,
+  contributions      TEXT NOT NULL,
+  status             TEXT NOT NULL CHECK (status IN ('linked', 'open', 'accepted', 'rejected', 'none')),
+  decided_by         TEXT,
+  decided_at         TEXT,
+  note               TEXT
+);
+CREATE INDEX link_attempt_status ON link_attempt(status);
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

@@ -972,6 +972,136 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // ---- Probabilistic linkage -------------------------------------------------
+
+  Result<std::vector<EvidenceRecord>> UnlinkedToTry(bool retry) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "{} LEFT JOIN link_attempt a ON a.evidence_id = e.id WHERE e.person_key = 0 AND (a.evidence_id IS NULL{}) "
+        "ORDER BY e.id",
+        kEvidenceQuery, retry ? " OR a.status = 'none'" : "")));
+    return CollectRows<EvidenceRecord>(s, ReadEvidence);
+  }
+
+  Result<std::optional<EvidenceRecord>> FindEvidence(int64_t id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.id = ?", kEvidenceQuery)));
+    s.Bind(1, id);
+    return FirstRow<EvidenceRecord>(s, ReadEvidence);
+  }
+
+  Status SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std::vector<LinkAttempt>& attempts) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Stmt ins_model, db_.Prepare(
+        "INSERT INTO link_model(source, trained_at, records, comparisons, model_json) VALUES(?,?,?,?,?)"));
+    for (LinkModelRecord& m : models) {
+      ins_model.Bind(1, m.source).Bind(2, m.trained_at).Bind(3, m.records).Bind(4, m.comparisons)
+          .Bind(5, m.model_json);
+      RETURN_IF_ERROR(ins_model.Run());
+      m.id = db_.LastInsertId();
+    }
+    // An attempt replaces an earlier one of the record (`tacit link --retry`).
+    // Set-based statements where possible: a statement per row inside the
+    // unit of work would each open and close a statement journal.
+    ASSIGN_OR_RETURN(Stmt forget, db_.Prepare("DELETE FROM link_attempt WHERE evidence_id = ?"));
+    ASSIGN_OR_RETURN(Stmt known, db_.Prepare("SELECT 1 FROM link_attempt WHERE evidence_id = ?"));
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO link_attempt(evidence_id, model_id, outcome, reason, candidate_key, probability, "
+        "weight_bits, second_key, second_bits, contributions, status) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const LinkAttempt& a : attempts) {
+      if (a.model_id < 0 || static_cast<size_t>(a.model_id) >= models.size()) {
+        return Internal("a link attempt names no model of its run");
+      }
+      known.Reset();
+      known.Bind(1, a.evidence_id);
+      ASSIGN_OR_RETURN(bool tried_before, known.Step());
+      known.Reset();
+      if (tried_before) RETURN_IF_ERROR(forget.Bind(1, a.evidence_id).Run());
+      ins.Bind(1, a.evidence_id).Bind(2, models[static_cast<size_t>(a.model_id)].id).Bind(3, a.outcome)
+          .Bind(4, a.reason).Bind(5, static_cast<int64_t>(a.candidate)).Bind(6, a.probability)
+          .Bind(7, a.weight_bits).Bind(8, static_cast<int64_t>(a.second)).Bind(9, a.second_bits)
+          .Bind(10, a.contributions_json).Bind(11, a.status);
+      RETURN_IF_ERROR(ins.Run());
+    }
+    // The automatic links of this run, in one statement. Only a record still
+    // unlinked is linked: a record linked meanwhile keeps its link.
+    if (!models.empty()) {
+      ASSIGN_OR_RETURN(Stmt link, db_.Prepare(
+          "UPDATE evidence SET person_key = a.candidate_key, link_method = ?1, link_score = a.probability "
+          "FROM link_attempt a WHERE a.evidence_id = evidence.id AND a.status = 'linked' AND a.model_id >= ?2 "
+          "AND evidence.person_key = 0"));
+      RETURN_IF_ERROR(link.Bind(1, kLinkProbabilistic).Bind(2, models.front().id).Run());
+    }
+    return tx.Commit();
+  }
+
+  static constexpr std::string_view kAttemptColumns =
+      "evidence_id, model_id, outcome, reason, candidate_key, probability, weight_bits, second_key, second_bits, "
+      "contributions, status, decided_by, decided_at, note";
+
+  static LinkAttempt ReadAttempt(const Stmt& s) {
+    LinkAttempt a;
+    a.evidence_id = s.Int(0);
+    a.model_id = s.Int(1);
+    a.outcome = s.Text(2);
+    a.reason = s.Text(3);
+    a.candidate = static_cast<PersonKey>(s.Int(4));
+    a.probability = s.Double(5);
+    a.weight_bits = s.Double(6);
+    a.second = static_cast<PersonKey>(s.Int(7));
+    a.second_bits = s.Double(8);
+    a.contributions_json = s.Text(9);
+    a.status = s.Text(10);
+    a.decided_by = s.Text(11);
+    a.decided_at = s.Text(12);
+    a.note = s.Text(13);
+    return a;
+  }
+
+  Result<std::vector<LinkAttempt>> LinkAttempts(std::string_view status) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM link_attempt {} ORDER BY evidence_id",
+                                                     kAttemptColumns, status.empty() ? "" : "WHERE status = ?")));
+    if (!status.empty()) s.Bind(1, status);
+    return CollectRows<LinkAttempt>(s, ReadAttempt);
+  }
+
+  Result<std::optional<LinkAttempt>> FindLinkAttempt(int64_t evidence_id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM link_attempt WHERE evidence_id = ?",
+                                                     kAttemptColumns)));
+    s.Bind(1, evidence_id);
+    return FirstRow<LinkAttempt>(s, ReadAttempt);
+  }
+
+  Result<std::optional<LinkModelRecord>> FindLinkModel(int64_t id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT id, source, trained_at, records, comparisons, model_json FROM link_model WHERE id = ?"));
+    s.Bind(1, id);
+    return FirstRow<LinkModelRecord>(s, [](const Stmt& st) {
+      return LinkModelRecord{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4), st.Text(5)};
+    });
+  }
+
+  Status DecideLinkAttempt(int64_t evidence_id, bool accept, const std::string& by, const std::string& note) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(std::optional<LinkAttempt> a, FindLinkAttempt(evidence_id));
+    if (!a) return NotFound(fmt::format("no proposed link for record {}", evidence_id));
+    if (a->status != "open") {
+      return FailedPrecondition(fmt::format("record {} is not awaiting review (status {})", evidence_id, a->status));
+    }
+    ASSIGN_OR_RETURN(Stmt upd, db_.Prepare(
+        "UPDATE link_attempt SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE evidence_id = ?"));
+    RETURN_IF_ERROR(upd.Bind(1, accept ? "accepted" : "rejected").Bind(2, by).Bind(3, NowUtcText()).Bind(4, note)
+                        .Bind(5, evidence_id).Run());
+    if (accept) {
+      ASSIGN_OR_RETURN(Stmt link, db_.Prepare(
+          "UPDATE evidence SET person_key = ?, link_method = ?, link_score = ? WHERE id = ? AND person_key = 0"));
+      RETURN_IF_ERROR(link.Bind(1, static_cast<int64_t>(a->candidate)).Bind(2, kLinkReviewed)
+                          .Bind(3, a->probability).Bind(4, evidence_id).Run());
+      if (db_.Changes() != 1) {
+        return FailedPrecondition(fmt::format("record {} is linked already", evidence_id));
+      }
+    }
+    return tx.Commit();
+  }
+
   static constexpr std::string_view kRunColumns =
       "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
       "paid_amount, back_pay_amount, overpaid_amount, payroll_path, evidence_high_water, dirty_high_water";
