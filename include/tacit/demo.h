@@ -5,8 +5,11 @@
 // valid identity numbers, plausible names, ages and pensions under the three
 // schemes, and leave a year of traces in the departments' own layouts with the
 // noise real feeds have: legacy 15-digit numbers, full-width digits, lower-case x,
-// missing or mistyped numbers, and records of people who draw nothing (most
-// travel records are of non-recipients).
+// missing or mistyped numbers, names and birth dates written another way, and
+// records of people who draw nothing (most travel records are of non-recipients),
+// among them "twins" who share a recipient's name, sex and birth date. A
+// ground-truth file says who each feed row is really about, for measuring
+// linkage (bench/linkage_accuracy.sh).
 //
 //   DemoOptions opt{.people = 10000, .dir = "demo", .today = Today()};
 //   ASSIGN_OR_RETURN(DemoFiles files, GenerateDemo(opt, regions, "examples/mappings"));
@@ -30,6 +33,21 @@
 //                    bank-YYYY-MM.csv       bank bank_counter                     } CSV
 //                    medical-YYYY-MM.csv    medical_insurance medical_settlement  }
 //   mappings/      the mapping TOML files copied from `mappings_dir`.
+//   truth.csv      the ground truth, one row per feed row (UTF-8, header; not an
+//                  input of tacit, and kept out of feeds/ so that nothing ingests it):
+//                    source,ref,kind,true_id_number,noise,twin_of
+//                  (source, ref) names the feed row as ingest stores it; kind is its
+//                  canonical kind; true_id_number the 18-character number of the
+//                  registry person the row is about, empty when it is about nobody in
+//                  the registry (a stranger or a twin); noise the labels, joined by
+//                  '+', of what the partner did to the row ("none" for nothing):
+//                    who:        stranger | twin
+//                    number:     id_missing | id_mistyped_digit | id_transposed |
+//                                id_15digit | id_full_width | id_spaces | id_lower_x
+//                    name:       traditional_name (陈建华 → 陳建華) | same_sound_name (秀英 → 秀瑛)
+//                    birth date: swapped_birth_date (month and day) | no_birth_date
+//                    row:        bad_event_date | unknown_event (quarantined on ingest)
+//                  twin_of: for a twin, the number of the recipient they resemble.
 //
 // Canonical kinds, as the mappings in examples/mappings translate the
 // departments' rows and as canonical_feeds writes them: cremation, travel,
@@ -65,6 +83,12 @@ struct DemoOptions {
   double feed_rows_per_person = 3.0;
   // The 2-digit province whose villages the people live in (14: 山西省).
   std::string province = "14";
+  // Share of recipients who have a "twin": a person outside the registry with
+  // the same name, sex and birth date, half of them in the same county, who
+  // appears in feeds mostly without a usable identity number (a hard case for
+  // linkage: linking the twin's row to the recipient is a wrong link). 0..1;
+  // the default gives 500 twins a million recipients.
+  double twin_share = 0.0005;
 };
 
 struct DemoFeedFile {
@@ -76,6 +100,8 @@ struct DemoFeedFile {
 
 struct DemoFiles {
   std::string registry_csv;
+  std::string truth_csv;            // options.dir/truth.csv
+
   std::vector<DemoFeedFile> feeds;  // in the order they should be ingested (by received_on)
   int64_t persons = 0;
   int64_t entitlements = 0;

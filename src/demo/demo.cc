@@ -5,8 +5,15 @@
 // year of traces they leave is written to the monthly feed files, so nothing
 // but a hash set of identity numbers grows with the number of people. Rows of
 // strangers (people who draw nothing) follow in a second, smaller pass, each
-// source and month on a stream of its own. The same options therefore give the
-// same bytes.
+// source and month on a stream of its own. A recipient's twin (someone outside
+// the registry with their name, sex and birth date) is drawn right after them
+// on a stream of its own, so the registry does not change with the share of
+// twins. The same options therefore give the same bytes.
+//
+// Every feed row gets a row in truth.csv as it is written: who it is about and
+// the labels of the noise and hard cases drawn for it (PrepareRow), so the
+// labels describe what the row shows, not what was intended (a same-sound
+// variant of a name with no character in the table leaves no label).
 #include "tacit/demo.h"
 
 #include <algorithm>
@@ -43,6 +50,7 @@ constexpr std::string_view kRegistryHeader =
     "start_month,special_care,basic_amount,last_certified_on\n";
 constexpr std::string_view kCanonicalHeader =
     "source,kind,id_number,name,sex,birth_date,region_code,occurred_on,ref,detail\n";
+constexpr std::string_view kTruthHeader = "source,ref,kind,true_id_number,noise,twin_of\n";
 
 // ---------------------------------------------------------------------------
 // Sources and their files.
@@ -118,12 +126,41 @@ constexpr SignalMix kSignalMix[] = {
 };
 
 // Identity-number noise in partner rows (cumulative thresholds of one draw).
+// A mistyped number never passes the check character: MOD 11-2 catches every
+// single wrong digit and every swap of two different adjacent digits.
 constexpr double kIdMissing = 0.010;
 constexpr double kIdLegacy15 = 0.020;
 constexpr double kIdFullWidth = 0.010;
 constexpr double kIdSpaces = 0.010;
-constexpr double kIdMistyped = 0.005;
+constexpr double kIdMistypedDigit = 0.003;  // one of the first 17 digits wrong
+constexpr double kIdTransposed = 0.002;     // two adjacent digits of the first 17 swapped
 constexpr double kIdLowerX = 0.30;  // of numbers whose check character is X
+
+// Hard cases for probabilistic linkage (issue #4); truth.csv labels every one.
+//
+// Names and birth dates written another way, drawn for every row after its
+// identity number (one name variant at most, one birth-date variant at most).
+// Errors come together: the clerk who left the number out or mistyped it is
+// the one who also wrote the name from hearing, so rows without a usable
+// number carry variants far more often.
+struct VariantShares {
+  double traditional;    // every character that has one in its traditional form (陈建华 → 陳建華)
+  double same_sound;     // one given-name character replaced by a same-sounding one (秀英 → 秀瑛)
+  double swapped_birth;  // month and day swapped; applied only when the day is 1-12 and not the month
+  double no_birth;       // birth date left out (sources that send one)
+};
+constexpr VariantShares kVariantsWithUsableId = {0.010, 0.005, 0.003, 0.005};
+constexpr VariantShares kVariantsWithoutUsableId = {0.12, 0.12, 0.10, 0.10};
+// Twins: people outside the registry with a recipient's name, sex and birth
+// date (DemoOptions::twin_share of recipients have one). Half live in the
+// recipient's county, the rest anywhere in the province; a fifth die in the
+// year, so their cremation and death records exist too. They mostly appear
+// without a usable number: a twin's row with a valid number is about someone
+// the registry does not know and is dropped, never linked by name.
+constexpr double kTwinSameCounty = 0.5;
+constexpr double kTwinDeathShare = 0.20;
+constexpr double kTwinIdMissing = 0.60;   // of a twin's rows
+constexpr double kTwinIdMistyped = 0.15;  // of a twin's rows (digit or transposition)
 
 // Identity numbers of people born elsewhere: real county codes of other provinces.
 constexpr std::string_view kOutsideAreas[] = {"110105", "120101", "130102", "130402", "150102",
@@ -147,6 +184,8 @@ struct County {
   std::string code;
   std::string name;
   uint32_t city = 0;
+  uint32_t first_village = 0;  // villages are sorted by code: a county's are contiguous
+  uint32_t villages = 0;
 };
 struct Township {
   std::string code;
@@ -228,8 +267,10 @@ Result<Province> BuildProvince(const std::vector<Region>& regions, std::string_v
       c.code = county_code;
       c.name = name_of(county_code, p.cities[ci->second].name);
       c.city = ci->second;
+      c.first_village = static_cast<uint32_t>(p.villages.size());
       p.counties.push_back(std::move(c));
     }
+    ++p.counties[oi->second].villages;
     auto [ti, town_new] =
         township_index.emplace(town_code, static_cast<uint32_t>(p.townships.size()));
     if (town_new) {
@@ -331,13 +372,33 @@ struct Entitlement {
   Month start;
 };
 
-// Who a feed row is about: a pensioner or a stranger.
+// Who a feed row is about: a recipient (pensioner), a stranger who draws
+// nothing, or a recipient's twin (outside the registry, same name, sex and
+// birth date).
+enum class Who : uint8_t { kRecipient, kStranger, kTwin };
+
 struct Subject {
   const char* id = nullptr;  // 18 characters, valid
   std::string_view name;
   bool male = false;
   Date birth;
   uint32_t village = 0;
+  Who who = Who::kRecipient;
+  const char* twin_of = nullptr;  // kTwin: the recipient's number (18 characters)
+};
+
+// One row's identifying fields as the partner writes them, and the labels of
+// what was done to them (truth.csv's noise column).
+struct RowFields {
+  std::string id_text;  // empty: left out
+  std::string name;
+  bool has_birth = true;
+  Date birth;
+  std::string noise;  // labels joined by '+'; empty means none
+  void AddLabel(std::string_view label) {
+    if (!noise.empty()) noise.push_back('+');
+    noise.append(label);
+  }
 };
 
 // `date` plus `years` years; 29 February becomes 28 February in common years.
@@ -393,7 +454,8 @@ class Generator {
   void GeneratePerson(int64_t index);
   Entitlement DrawEntitlement(Rng& rng, const Person& p, Scheme scheme, uint32_t paying_county);
   void WriteRegistryRow(const Person& p, const Entitlement& e);
-  void GenerateTraces(Rng& rng, const Person& p);
+  void GenerateTraces(Rng& rng, const Person& p, Who who, const char* twin_of);
+  void GenerateTwin(int64_t index, const Person& recipient);
   void GenerateStrangers();
   void DrawStranger(Rng& rng, bool deceased, Subject& s, char id[18], std::string& name);
 
@@ -410,10 +472,32 @@ class Generator {
   Sink& SinkFor(Source s, Date d) {
     return *feeds_[static_cast<size_t>(s) * 12 + (MonthOf(d) - first_month_)];
   }
-  void AppendNoisyId(Rng& rng, std::string& out, const char* id);
+  // Draws how the partner writes the subject's fields into row_ (identity
+  // number noise, then name and birth-date variants), with their labels.
+  void PrepareRow(Rng& rng, const Subject& who, bool birth_field);
+  // Draws whether the row is malformed (an unusable event date), then
+  // PrepareRow; returns whether it is malformed.
+  bool BeginRow(Rng& rng, Source source, const Subject& who, bool birth_field) {
+    const bool bad = rng.Chance(malformed_[source]);
+    PrepareRow(rng, who, birth_field);
+    if (bad) row_.AddLabel("bad_event_date");
+    return bad;
+  }
+  // scratch_ set to `prefix`, the date as YYYYMMDD and the row number in its
+  // file in 8 digits (BK2026050300000012).
+  const std::string& DailyRef(std::string_view prefix, Date date, int64_t row) {
+    scratch_.assign(prefix);
+    demo::AppendCompactDate(scratch_, date);
+    AppendUint(scratch_, static_cast<uint64_t>(row), 8);
+    return scratch_;
+  }
+  // Writes row_.id_text; returns false when the number is left out or mistyped.
+  bool DrawNoisyId(Rng& rng, const Subject& who);
+  // The truth.csv row of the feed row just written.
+  void WriteTruth(Source source, std::string_view ref, std::string_view kind, const Subject& who);
   void AppendBadDate(Rng& rng, std::string& out, Date d, char style);
   void AppendCanonicalStart(std::string& out, std::string_view source, std::string_view kind);
-  void AppendPersonFields(Rng& rng, std::string& out, const Subject& who, bool with_region);
+  void AppendPersonFields(std::string& out, const Subject& who, bool with_region);
   void AppendHospitalName(Rng& rng, std::string& out, const Subject& who);
   uint32_t RandomCounty(Rng& rng) {
     return static_cast<uint32_t>(rng.Below(province_.counties.size()));
@@ -430,6 +514,7 @@ class Generator {
   IdSet ids_;
 
   std::unique_ptr<Sink> registry_;
+  std::unique_ptr<Sink> truth_;  // truth.csv: who each feed row is really about
   std::vector<std::unique_ptr<Sink>> feeds_;  // [source * 12 + month]
   std::vector<DemoFeedFile> feed_files_;      // parallel to feeds_
   int64_t entitlements_ = 0;
@@ -441,6 +526,7 @@ class Generator {
   double malformed_[kSourceCount] = {};         // probability a row is malformed
   std::string scratch_;                         // the row's reference, while it is formatted
   std::string hospital_scratch_;                // the row's hospital name, while it is formatted
+  RowFields row_;                               // the row's identifying fields, while it is formatted
 };
 
 void Generator::PlanVolumes() {
@@ -494,6 +580,11 @@ Status Generator::OpenFiles() {
   RETURN_IF_ERROR(registry_->Open((dir / "registry.csv").string(), false));
   registry_->row_buffer().append(kRegistryHeader);
   registry_->EndHeader();
+  // Beside feeds/, not in it: scripts that ingest feeds/* must not take it for a feed.
+  truth_ = std::make_unique<Sink>();
+  RETURN_IF_ERROR(truth_->Open((dir / "truth.csv").string(), false));
+  truth_->row_buffer().append(kTruthHeader);
+  truth_->EndHeader();
 
   Rng received(demo::StreamSeed(options_.seed, (1ULL << 62) | 1));
   for (int s = 0; s < kSourceCount; ++s) {
@@ -542,10 +633,17 @@ Result<DemoFiles> Generator::Run(const std::string& mappings_dir) {
 
   DemoFiles out;
   out.registry_csv = registry_->path();
+  out.truth_csv = truth_->path();
   RETURN_IF_ERROR(registry_->Close());
   for (size_t i = 0; i < feeds_.size(); ++i) {
     out.feed_rows += feeds_[i]->rows();
     RETURN_IF_ERROR(feeds_[i]->Close());
+  }
+  const int64_t truth_rows = truth_->rows();
+  RETURN_IF_ERROR(truth_->Close());
+  if (truth_rows != out.feed_rows) {
+    return Internal("demo: truth.csv has " + std::to_string(truth_rows) + " rows for " +
+                    std::to_string(out.feed_rows) + " feed rows");
   }
   // Ingest order: by the day the agency received the file, then source, then month.
   std::vector<size_t> order(feed_files_.size());
@@ -641,7 +739,8 @@ void Generator::GeneratePerson(int64_t index) {
     }
     WriteRegistryRow(p, DrawEntitlement(rng, p, second, second_county));
   }
-  GenerateTraces(rng, p);
+  GenerateTraces(rng, p, Who::kRecipient, nullptr);
+  GenerateTwin(index, p);
 }
 
 Entitlement Generator::DrawEntitlement(Rng& rng, const Person& p, Scheme scheme,
@@ -710,8 +809,8 @@ void Generator::WriteRegistryRow(const Person& p, const Entitlement& e) {
 // ---------------------------------------------------------------------------
 // Traces.
 
-void Generator::GenerateTraces(Rng& rng, const Person& p) {
-  const Subject who{p.id, p.name, p.male, p.birth, p.village};
+void Generator::GenerateTraces(Rng& rng, const Person& p, Who kind, const char* twin_of) {
+  const Subject who{p.id, p.name, p.male, p.birth, p.village, kind, twin_of};
   const int32_t window_days = window_last_ - window_first_ + 1;
 
   if (!rng.Chance(kSilentShare)) {
@@ -754,7 +853,41 @@ void Generator::GenerateTraces(Rng& rng, const Person& p) {
   }
 }
 
+// A twin of `recipient`, drawn on a stream of its own so that the registry
+// does not depend on the share of twins. The twin's number is taken from the
+// same set as the recipients', so no later recipient gets it.
+void Generator::GenerateTwin(int64_t index, const Person& recipient) {
+  Rng rng(demo::StreamSeed(options_.seed, (1ULL << 62) | (3ULL << 32) | static_cast<uint64_t>(index)));
+  if (!rng.Chance(options_.twin_share)) return;
+  Person t;
+  t.name = recipient.name;
+  t.male = recipient.male;
+  t.birth = recipient.birth;
+  t.age = recipient.age;
+  const County& home = province_.counties[province_.villages[recipient.village].county];
+  t.village = rng.Chance(kTwinSameCounty)
+                  ? home.first_village + static_cast<uint32_t>(rng.Below(home.villages))
+                  : static_cast<uint32_t>(rng.Below(province_.villages.size()));
+  const uint32_t county = province_.villages[t.village].county;
+  std::string_view area = rng.Chance(0.88)
+                              ? std::string_view(province_.counties[county].code)
+                              : std::string_view(province_.counties[RandomCounty(rng)].code);
+  WriteIdDigits(area, t.birth, DrawSequence(rng, t.male), t.id);
+  for (int tries = 0; !ids_.Insert(Key17(t.id)); ++tries) {
+    if (tries > 20) area = province_.counties[RandomCounty(rng)].code;
+    WriteIdDigits(area, t.birth, DrawSequence(rng, t.male), t.id);
+  }
+  if (rng.Chance(kTwinDeathShare)) {
+    t.dies = true;
+    t.death =
+        window_first_ +
+        static_cast<int32_t>(rng.Below(static_cast<uint64_t>(window_last_ - window_first_ + 1)));
+  }
+  GenerateTraces(rng, t, Who::kTwin, recipient.id);
+}
+
 void Generator::DrawStranger(Rng& rng, bool deceased, Subject& s, char id[18], std::string& name) {
+  s.who = Who::kStranger;
   s.male = rng.Chance(deceased ? 0.55 : 0.5);
   int age;
   if (deceased) {
@@ -814,14 +947,51 @@ void Generator::GenerateStrangers() {
 // ---------------------------------------------------------------------------
 // Rows.
 
-void Generator::AppendNoisyId(Rng& rng, std::string& out, const char* id) {
+// Appends `id` with one of its first 17 digits wrong (`transpose` false) or
+// two different adjacent digits among them swapped; returns the label.
+std::string_view AppendMistypedId(Rng& rng, const char* id, bool transpose, std::string& out) {
+  char typo[18];
+  std::memcpy(typo, id, 18);
+  if (transpose) {
+    uint64_t pos = rng.Below(16);
+    for (int k = 0; k < 16 && typo[pos] == typo[pos + 1]; ++k) pos = (pos + 1) % 16;
+    if (typo[pos] != typo[pos + 1]) {
+      std::swap(typo[pos], typo[pos + 1]);
+      out.append(typo, 18);
+      return "id_transposed";
+    }
+  }
+  const uint64_t pos = rng.Below(17);
+  typo[pos] = static_cast<char>('0' + (typo[pos] - '0' + 1 + static_cast<int>(rng.Below(9))) % 10);
+  out.append(typo, 18);
+  return "id_mistyped_digit";
+}
+
+bool Generator::DrawNoisyId(Rng& rng, const Subject& who) {
+  const char* id = who.id;
+  std::string& out = row_.id_text;
+  if (who.who == Who::kTwin) {
+    const double t = rng.Uniform();
+    if (t < kTwinIdMissing) {
+      row_.AddLabel("id_missing");
+      return false;
+    }
+    if (t < kTwinIdMissing + kTwinIdMistyped) {
+      row_.AddLabel(AppendMistypedId(rng, id, rng.Chance(0.4), out));
+      return false;
+    }
+  }
   double u = rng.Uniform();
-  if ((u -= kIdMissing) < 0) return;
+  if ((u -= kIdMissing) < 0) {
+    row_.AddLabel("id_missing");
+    return false;
+  }
   if ((u -= kIdLegacy15) < 0) {
     if (id[6] == '1' && id[7] == '9') {  // only the 1900s had 15-digit numbers
       out.append(id, 6);
       out.append(id + 8, 9);
-      return;
+      row_.AddLabel("id_15digit");
+      return true;
     }
   } else if ((u -= kIdFullWidth) < 0) {
     for (int i = 0; i < 18; ++i) {
@@ -829,24 +999,76 @@ void Generator::AppendNoisyId(Rng& rng, std::string& out, const char* id) {
       out.append("\xEF\xBC");
       out.push_back(static_cast<char>(id[i] == 'X' ? 0xB8 : 0x90 + (id[i] - '0')));
     }
-    return;
+    row_.AddLabel("id_full_width");
+    return true;
   } else if ((u -= kIdSpaces) < 0) {
     const uint64_t where = rng.Below(3);
     if (where != 1) out.push_back(' ');
     out.append(id, 18);
     if (where != 0) out.append(rng.Chance(0.5) ? " " : "  ");
-    return;
-  } else if ((u -= kIdMistyped) < 0) {
-    char typo[18];
-    std::memcpy(typo, id, 18);
-    const uint64_t pos = rng.Below(17);
-    typo[pos] =
-        static_cast<char>('0' + (typo[pos] - '0' + 1 + static_cast<int>(rng.Below(9))) % 10);
-    out.append(typo, 18);
-    return;
+    row_.AddLabel("id_spaces");
+    return true;
+  } else if ((u -= kIdMistypedDigit + kIdTransposed) < 0) {
+    row_.AddLabel(AppendMistypedId(rng, id, u < -kIdMistypedDigit, out));
+    return false;
   }
   out.append(id, 17);
-  out.push_back(id[17] == 'X' && rng.Chance(kIdLowerX) ? 'x' : id[17]);
+  if (id[17] == 'X' && rng.Chance(kIdLowerX)) {
+    out.push_back('x');
+    row_.AddLabel("id_lower_x");
+  } else {
+    out.push_back(id[17]);
+  }
+  return true;
+}
+
+void Generator::PrepareRow(Rng& rng, const Subject& who, bool birth_field) {
+  row_.id_text.clear();
+  row_.name.clear();
+  row_.noise.clear();
+  if (who.who == Who::kStranger) row_.AddLabel("stranger");
+  if (who.who == Who::kTwin) row_.AddLabel("twin");
+  const bool usable = DrawNoisyId(rng, who);
+  const VariantShares& v = usable ? kVariantsWithUsableId : kVariantsWithoutUsableId;
+  const double n = rng.Uniform();
+  if (n < v.traditional) {
+    if (demo::AppendTraditionalName(who.name, row_.name)) row_.AddLabel("traditional_name");
+  } else if (n < v.traditional + v.same_sound) {
+    if (demo::AppendSameSoundName(rng, who.name, row_.name)) row_.AddLabel("same_sound_name");
+  }
+  if (row_.name.empty()) row_.name.assign(who.name);
+  row_.has_birth = true;
+  row_.birth = who.birth;
+  if (!birth_field) return;
+  const double b = rng.Uniform();
+  if (b < v.swapped_birth) {
+    const demo::Ymd t = demo::YmdOf(who.birth);
+    if (t.d <= 12 && t.d != t.m) {
+      row_.birth = Date::FromCivil(t.y, t.d, t.m);
+      row_.AddLabel("swapped_birth_date");
+    }
+  } else if (b < v.swapped_birth + v.no_birth) {
+    row_.has_birth = false;
+    row_.AddLabel("no_birth_date");
+  }
+}
+
+void Generator::WriteTruth(Source source, std::string_view ref, std::string_view kind,
+                           const Subject& who) {
+  std::string& b = truth_->row_buffer();
+  b.append(kSources[source].source);
+  b.push_back(',');
+  AppendCsvField(b, ref);
+  b.push_back(',');
+  b.append(kind);
+  b.push_back(',');
+  if (who.who == Who::kRecipient) b.append(who.id, 18);
+  b.push_back(',');
+  b.append(row_.noise.empty() ? std::string_view("none") : std::string_view(row_.noise));
+  b.push_back(',');
+  if (who.who == Who::kTwin) b.append(who.twin_of, 18);
+  b.push_back('\n');
+  truth_->EndRow();
 }
 
 // An impossible date in the month of `d`, in `style` ('-' ISO, '/' Y/M/D, '8' YYYYMMDD),
@@ -884,14 +1106,13 @@ void Generator::AppendCanonicalStart(std::string& out, std::string_view source,
   out.push_back(',');
 }
 
-// id_number,name,sex,birth_date,region_code, (canonical), ending with the comma.
-void Generator::AppendPersonFields(Rng& rng, std::string& out, const Subject& who,
-                                   bool with_region) {
-  AppendNoisyId(rng, out, who.id);
+// id_number,name,sex,birth_date,region_code, (canonical) from row_, ending with the comma.
+void Generator::AppendPersonFields(std::string& out, const Subject& who, bool with_region) {
+  out.append(row_.id_text);
   out.push_back(',');
-  AppendCsvField(out, who.name);
+  AppendCsvField(out, row_.name);
   out.append(who.male ? ",M," : ",F,");
-  demo::AppendIsoDate(out, who.birth);
+  if (row_.has_birth) demo::AppendIsoDate(out, row_.birth);
   out.push_back(',');
   if (with_region) out.append(VillageOf(who).code);
   out.push_back(',');
@@ -919,7 +1140,7 @@ void Generator::EmitAliveSignal(Rng& rng, Source source, const Subject& who, Dat
 void Generator::EmitCremation(Rng& rng, const Subject& who, Date date) {
   if (!InWindow(date)) return;
   Sink& sink = SinkFor(kCremation, date);
-  const bool bad = rng.Chance(malformed_[kCremation]);
+  const bool bad = BeginRow(rng, kCremation, who, true);
   const City& city = CityOf(who);
   std::string& b = sink.row_buffer();
   std::string& ref = scratch_;
@@ -935,7 +1156,7 @@ void Generator::EmitCremation(Rng& rng, const Subject& who, Date date) {
   home += "殡仪馆";
   if (options_.canonical_feeds) {
     AppendCanonicalStart(b, "civil_affairs", "cremation");
-    AppendPersonFields(rng, b, who, false);
+    AppendPersonFields(b, who, false);
     if (bad)
       AppendBadDate(rng, b, date, '-');
     else
@@ -948,11 +1169,11 @@ void Generator::EmitCremation(Rng& rng, const Subject& who, Date date) {
   } else {
     b.append(ref);
     b.push_back(',');
-    AppendCsvField(b, who.name);
+    AppendCsvField(b, row_.name);
     b.append(who.male ? ",男," : ",女,");
-    AppendNoisyId(rng, b, who.id);
+    b.append(row_.id_text);
     b.push_back(',');
-    demo::AppendSlashDate(b, who.birth);
+    if (row_.has_birth) demo::AppendSlashDate(b, row_.birth);
     b.push_back(',');
     if (bad)
       AppendBadDate(rng, b, date, '/');
@@ -963,12 +1184,13 @@ void Generator::EmitCremation(Rng& rng, const Subject& who, Date date) {
     b.push_back('\n');
   }
   sink.EndRow();
+  WriteTruth(kCremation, ref, "cremation", who);
 }
 
 void Generator::EmitRailway(Rng& rng, const Subject& who, Date date) {
   if (!InWindow(date)) return;
   Sink& sink = SinkFor(kRailway, date);
-  const bool bad = rng.Chance(malformed_[kRailway]);
+  const bool bad = BeginRow(rng, kRailway, who, false);  // the railway sends no sex, birth date or region
   std::string& b = sink.row_buffer();
   // From the home city's station, to another city of the province or beyond; or back.
   const City& home = CityOf(who);
@@ -988,10 +1210,10 @@ void Generator::EmitRailway(Rng& rng, const Subject& who, Date date) {
   AppendUint(ticket, static_cast<uint64_t>(sink.rows() + 1), 7);
   if (options_.canonical_feeds) {
     AppendCanonicalStart(b, "railway", "travel");
-    AppendNoisyId(rng, b, who.id);
+    b.append(row_.id_text);
     b.push_back(',');
-    AppendCsvField(b, who.name);
-    b.append(",,,,");  // the railway sends no sex, birth date or region
+    AppendCsvField(b, row_.name);
+    b.append(",,,,");
     if (bad)
       AppendBadDate(rng, b, date, '-');
     else
@@ -1006,9 +1228,9 @@ void Generator::EmitRailway(Rng& rng, const Subject& who, Date date) {
   } else {
     b.append(ticket);
     b.push_back(',');
-    AppendCsvField(b, who.name);
+    AppendCsvField(b, row_.name);
     b.append(",1,");
-    AppendNoisyId(rng, b, who.id);
+    b.append(row_.id_text);
     b.push_back(',');
     if (bad)
       AppendBadDate(rng, b, date, '8');
@@ -1021,6 +1243,7 @@ void Generator::EmitRailway(Rng& rng, const Subject& who, Date date) {
     b.push_back('\n');
   }
   sink.EndRow();
+  WriteTruth(kRailway, ticket, "travel", who);
 }
 
 void Generator::AppendHospitalName(Rng& rng, std::string& out, const Subject& who) {
@@ -1046,6 +1269,8 @@ void Generator::EmitHealth(Rng& rng, const Subject& who, HealthEvent event, Date
   const double bad_draw = rng.Uniform();
   const bool bad = bad_draw < malformed_[kHospital];
   const bool unknown_event = bad && bad_draw < malformed_[kHospital] / 2;
+  PrepareRow(rng, who, true);
+  if (bad) row_.AddLabel(unknown_event ? "unknown_event" : "bad_event_date");
   int seconds;
   switch (event) {
     case kCheckup:
@@ -1069,7 +1294,7 @@ void Generator::EmitHealth(Rng& rng, const Subject& who, HealthEvent event, Date
   std::string& b = sink.row_buffer();
   if (options_.canonical_feeds) {
     AppendCanonicalStart(b, "health", unknown_event ? kUnknownHealthKind : kHealthKind[event]);
-    AppendPersonFields(rng, b, who, true);
+    AppendPersonFields(b, who, true);
     if (bad && !unknown_event)
       AppendBadDate(rng, b, date, '-');
     else
@@ -1083,11 +1308,11 @@ void Generator::EmitHealth(Rng& rng, const Subject& who, HealthEvent event, Date
     b.append("{\"visit_id\":");
     AppendJsonString(b, visit);
     b.append(",\"patient_name\":");
-    AppendJsonString(b, who.name);
-    b.append(",\"id_card\":\"");
-    AppendNoisyId(rng, b, who.id);
-    b.append(who.male ? "\",\"gender\":\"男\",\"birth\":\"" : "\",\"gender\":\"女\",\"birth\":\"");
-    demo::AppendIsoDate(b, who.birth);
+    AppendJsonString(b, row_.name);
+    b.append(",\"id_card\":");
+    AppendJsonString(b, row_.id_text);  // full-width digits pass through as UTF-8
+    b.append(who.male ? ",\"gender\":\"男\",\"birth\":\"" : ",\"gender\":\"女\",\"birth\":\"");
+    if (row_.has_birth) demo::AppendIsoDate(b, row_.birth);
     b.append("\",\"event\":\"");
     b.append(unknown_event ? kUnknownHealthCode : kHealthCode[event]);
     b.append("\",\"event_time\":\"");
@@ -1104,37 +1329,43 @@ void Generator::EmitHealth(Rng& rng, const Subject& who, HealthEvent event, Date
     b.append("\"}\n");
   }
   sink.EndRow();
+  WriteTruth(kHospital, visit, unknown_event ? kUnknownHealthKind : kHealthKind[event], who);
 }
 
 void Generator::EmitHousehold(Rng& rng, const Subject& who, Date date, Date death) {
   if (!InWindow(date)) return;
   Sink& sink = SinkFor(kHousehold, date);
-  const bool bad = rng.Chance(malformed_[kHousehold]);
+  const bool bad = BeginRow(rng, kHousehold, who, true);
+  std::string& ref = scratch_;
+  ref.assign("HJ");
+  ref.append(CountyOf(who).code);
+  AppendUint(ref, static_cast<uint64_t>(date.year()), 4);
+  AppendUint(ref, static_cast<uint64_t>(date.month()), 2);
+  AppendUint(ref, static_cast<uint64_t>(sink.rows() + 1), 6);
   std::string& b = sink.row_buffer();
   AppendCanonicalStart(b, "public_security", "household_cancelled");
-  AppendPersonFields(rng, b, who, true);
+  AppendPersonFields(b, who, true);
   if (bad)
     AppendBadDate(rng, b, date, '-');
   else
     demo::AppendIsoDate(b, date);
-  b.append(",HJ");
-  b.append(CountyOf(who).code);
-  AppendUint(b, static_cast<uint64_t>(date.year()), 4);
-  AppendUint(b, static_cast<uint64_t>(date.month()), 2);
-  AppendUint(b, static_cast<uint64_t>(sink.rows() + 1), 6);
+  b.push_back(',');
+  b.append(ref);
   b.append(",\"{\"\"reason\"\":\"\"death\"\",\"\"death_date\"\":\"\"");
   demo::AppendIsoDate(b, death);
   b.append("\"\"}\"\n");
   sink.EndRow();
+  WriteTruth(kHousehold, ref, "household_cancelled", who);
 }
 
 void Generator::EmitBank(Rng& rng, const Subject& who, Date date) {
   if (!InWindow(date)) return;
   Sink& sink = SinkFor(kBank, date);
-  const bool bad = rng.Chance(malformed_[kBank]);
+  const bool bad = BeginRow(rng, kBank, who, true);
+  const std::string& ref = DailyRef("BK", date, sink.rows() + 1);
   std::string& b = sink.row_buffer();
   AppendCanonicalStart(b, "bank", "bank_counter");
-  AppendPersonFields(rng, b, who, false);
+  AppendPersonFields(b, who, false);
   b.pop_back();  // region: the branch's township rather than the home village
   b.append(province_.townships[VillageOf(who).township].code);
   b.push_back(',');
@@ -1142,9 +1373,8 @@ void Generator::EmitBank(Rng& rng, const Subject& who, Date date) {
     AppendBadDate(rng, b, date, '-');
   else
     demo::AppendIsoDate(b, date);
-  b.append(",BK");
-  demo::AppendCompactDate(b, date);
-  AppendUint(b, static_cast<uint64_t>(sink.rows() + 1), 8);
+  b.push_back(',');
+  b.append(ref);
   b.push_back(',');
   if (rng.Chance(0.7)) {
     b.append("\"{\"\"bank\"\":\"\"");
@@ -1155,16 +1385,18 @@ void Generator::EmitBank(Rng& rng, const Subject& who, Date date) {
   }
   b.push_back('\n');
   sink.EndRow();
+  WriteTruth(kBank, ref, "bank_counter", who);
 }
 
 void Generator::EmitMedical(Rng& rng, const Subject& who, Date date) {
   if (!InWindow(date)) return;
   Sink& sink = SinkFor(kMedical, date);
-  const bool bad = rng.Chance(malformed_[kMedical]);
+  const bool bad = BeginRow(rng, kMedical, who, true);
+  const std::string& ref = DailyRef("YB", date, sink.rows() + 1);
   std::string& b = sink.row_buffer();
   const Township& town = province_.townships[VillageOf(who).township];
   AppendCanonicalStart(b, "medical_insurance", "medical_settlement");
-  AppendPersonFields(rng, b, who, false);
+  AppendPersonFields(b, who, false);
   b.pop_back();
   b.append(town.code);
   b.push_back(',');
@@ -1172,9 +1404,8 @@ void Generator::EmitMedical(Rng& rng, const Subject& who, Date date) {
     AppendBadDate(rng, b, date, '-');
   else
     demo::AppendIsoDate(b, date);
-  b.append(",YB");
-  demo::AppendCompactDate(b, date);
-  AppendUint(b, static_cast<uint64_t>(sink.rows() + 1), 8);
+  b.push_back(',');
+  b.append(ref);
   b.append(",\"{\"\"institution\"\":\"\"");
   const double u = rng.Uniform();
   if (u < 0.35) {
@@ -1195,6 +1426,7 @@ void Generator::EmitMedical(Rng& rng, const Subject& who, Date date) {
   b.append(FormatYuan(fen));
   b.append("\"\"}\"\n");
   sink.EndRow();
+  WriteTruth(kMedical, ref, "medical_settlement", who);
 }
 
 }  // namespace
@@ -1207,6 +1439,9 @@ Result<DemoFiles> GenerateDemo(const DemoOptions& options, const std::vector<Reg
   }
   if (!(options.feed_rows_per_person >= 0) || options.feed_rows_per_person > 1000) {
     return InvalidArgument("demo: feed_rows_per_person must be between 0 and 1000");
+  }
+  if (!(options.twin_share >= 0) || options.twin_share > 1) {
+    return InvalidArgument("demo: twin_share must be between 0 and 1");
   }
   if (options.dir.empty()) return InvalidArgument("demo: the output directory is empty");
   if (options.province.size() != 2 || !std::all_of(options.province.begin(), options.province.end(),

@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "demo/names.h"
 #include "tacit/civil.h"
 #include "tacit/id_number.h"
+#include "tacit/linkage.h"
 #include "tacit/regions.h"
 
 namespace tacit {
@@ -305,6 +307,7 @@ TEST(Demo, SameSeedGivesTheSameBytes) {
   ASSERT_TRUE(fa && fb);
   ASSERT_EQ(fa->feeds.size(), fb->feeds.size());
   EXPECT_EQ(ReadFile(fa->registry_csv), ReadFile(fb->registry_csv));
+  EXPECT_EQ(ReadFile(fa->truth_csv), ReadFile(fb->truth_csv));
   for (size_t i = 0; i < fa->feeds.size(); ++i) {
     EXPECT_EQ(fs::path(fa->feeds[i].path).filename(), fs::path(fb->feeds[i].path).filename());
     EXPECT_EQ(ReadFile(fa->feeds[i].path), ReadFile(fb->feeds[i].path)) << fa->feeds[i].path;
@@ -430,7 +433,8 @@ FeedIds ReadAllFeeds(const DemoFiles& files, bool canonical) {
         EXPECT_EQ(fields.size(), 7u) << f.path << ":" << i + 1;
         if (fields.size() != 7) continue;
         EXPECT_TRUE(fields[2] == "男" || fields[2] == "女");
-        EXPECT_TRUE(ParseDateFormat(fields[4], "%Y/%m/%d").has_value()) << fields[4];
+        // The birth date may be left out (truth.csv: no_birth_date).
+        EXPECT_TRUE(fields[4].empty() || ParseDateFormat(fields[4], "%Y/%m/%d").has_value()) << fields[4];
         EXPECT_EQ(fields[4].find("/0"), std::string::npos) << "no leading zeros: " << fields[4];
         if (!ParseDateFormat(fields[5], "%Y/%m/%d").has_value()) ++out.malformed;
         out.ids.emplace_back(f.source, fields[3]);
@@ -496,7 +500,7 @@ TEST(Demo, IdentityNumbersInFeedsCarryRealisticNoise) {
   EXPECT_NEAR(legacy / n, 0.020, 0.008);
   EXPECT_NEAR(full_width / n, 0.010, 0.005);
   EXPECT_NEAR(spaces / n, 0.010, 0.005);
-  EXPECT_NEAR(mistyped / n, 0.005, 0.0035);
+  EXPECT_NEAR(mistyped / n, 0.005, 0.0035);  // a digit wrong or two adjacent digits swapped
   EXPECT_GT(lower_x, 0);
   EXPECT_GT(valid / n, 0.9);
   // Most travellers draw nothing.
@@ -540,6 +544,7 @@ TEST(Demo, CanonicalFeedsCarryTheSameRows) {
   auto fb = GenerateDemo(canonical, regions, "");
   ASSERT_TRUE(fa && fb);
   EXPECT_EQ(ReadFile(fa->registry_csv), ReadFile(fb->registry_csv));
+  EXPECT_EQ(ReadFile(fa->truth_csv), ReadFile(fb->truth_csv)) << "the same rows, the same refs";
   EXPECT_EQ(fa->feed_rows, fb->feed_rows);
   for (const DemoFeedFile& f : fb->feeds) {
     EXPECT_TRUE(f.mapping.empty());
@@ -556,6 +561,374 @@ TEST(Demo, CanonicalFeedsCarryTheSameRows) {
   EXPECT_EQ(sorted(da.ids), sorted(db.ids));
 }
 
+// ---------------------------------------------------------------------------
+// Ground truth (truth.csv) and the hard cases for linkage.
+
+constexpr char kTruthHeader[] = "source,ref,kind,true_id_number,noise,twin_of";
+
+// A generation rich in twins (2% of recipients rather than 0.05%), large enough
+// that every kind of noise shows up; the noise-share tests above use Shared().
+const Generated& SharedWithTwins() {
+  static std::unique_ptr<Generated> g = [] {
+    auto out = std::make_unique<Generated>();
+    DemoOptions o = SmallOptions(out->dir.path() + "/demo");
+    o.people = 20000;
+    o.twin_share = 0.02;
+    auto files = GenerateDemo(o, FixtureRegions(), "");
+    EXPECT_TRUE(files.has_value()) << files.error().ToString();
+    if (files) out->files = *files;
+    return out;
+  }();
+  return *g;
+}
+
+// One feed row's identifying fields as the partner wrote them.
+struct FeedRow {
+  std::string source, ref, kind, id, name;
+  std::string sex;    // M, F or empty
+  std::string birth;  // YYYY-MM-DD, empty when left out, the raw text when unparsable
+  bool has_birth_field = true;
+};
+
+std::string IsoFrom(const std::string& text, const char* format) {
+  if (text.empty()) return "";
+  auto d = ParseDateFormat(text, format);
+  return d ? d->ToString() : text;
+}
+
+std::vector<FeedRow> ReadFeedRows(const DemoFiles& files) {
+  static const std::map<std::string, std::string> kEvents = {{"入院", "hospital_admission"},
+                                                             {"出院", "hospital_discharge"},
+                                                             {"体检", "health_checkup"},
+                                                             {"死亡", "death"},
+                                                             {"转院", "hospital_transfer"}};
+  std::vector<FeedRow> rows;
+  for (const DemoFeedFile& f : files.feeds) {
+    std::string text = ReadFile(f.path);
+    if (f.source == "civil_affairs" && !f.mapping.empty()) {
+      std::string utf8;
+      EXPECT_TRUE(GbkToUtf8(text, utf8)) << f.path;
+      text = utf8;
+    }
+    const bool jsonl = f.path.ends_with(".jsonl");
+    std::vector<std::string> lines = Lines(text);
+    for (size_t i = jsonl ? 0 : 1; i < lines.size(); ++i) {
+      FeedRow r;
+      r.source = f.source;
+      if (jsonl) {
+        nlohmann::json j = nlohmann::json::parse(lines[i]);
+        r.ref = j["visit_id"];
+        r.kind = kEvents.at(j["event"].get<std::string>());
+        r.id = j["id_card"];
+        r.name = j["patient_name"];
+        r.sex = j["gender"] == "男" ? "M" : "F";
+        r.birth = j["birth"];
+      } else if (f.mapping.empty()) {
+        std::vector<std::string> c = SplitCsv(lines[i]);
+        r.kind = c[1];
+        r.id = c[2];
+        r.name = c[3];
+        r.sex = c[4];
+        r.birth = c[5];
+        r.ref = c[8];
+        r.has_birth_field = f.source != "railway";
+      } else if (f.source == "railway") {
+        std::vector<std::string> c = SplitCsv(lines[i]);
+        r.ref = c[0];
+        r.kind = "travel";
+        r.name = c[1];
+        r.id = c[3];
+        r.has_birth_field = false;
+      } else {
+        std::vector<std::string> c = SplitCsv(lines[i]);
+        r.ref = c[0];
+        r.kind = "cremation";
+        r.name = c[1];
+        r.sex = c[2] == "男" ? "M" : "F";
+        r.id = c[3];
+        r.birth = IsoFrom(c[4], "%Y/%m/%d");
+      }
+      rows.push_back(std::move(r));
+    }
+  }
+  return rows;
+}
+
+struct TruthRow {
+  std::string kind, true_id, twin_of;
+  std::set<std::string> labels;
+};
+
+// (source, ref) → truth; fails the test on a bad or repeated row.
+std::map<std::pair<std::string, std::string>, TruthRow> ReadTruth(const std::string& path) {
+  std::map<std::pair<std::string, std::string>, TruthRow> truth;
+  std::vector<std::string> lines = Lines(ReadFile(path));
+  EXPECT_FALSE(lines.empty());
+  if (lines.empty()) return truth;
+  EXPECT_EQ(lines[0], kTruthHeader);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> c = SplitCsv(lines[i]);
+    EXPECT_EQ(c.size(), 6u) << lines[i];
+    if (c.size() != 6) continue;
+    TruthRow t{c[2], c[3], c[5], {}};
+    std::stringstream labels(c[4]);
+    for (std::string l; std::getline(labels, l, '+');) t.labels.insert(l);
+    EXPECT_FALSE(t.labels.empty());
+    if (t.labels.count("none")) {
+      EXPECT_EQ(t.labels.size(), 1u) << lines[i];
+    }
+    EXPECT_TRUE(truth.emplace(std::make_pair(c[0], c[1]), std::move(t)).second)
+        << "repeated (source, ref): " << c[0] << "," << c[1];
+  }
+  return truth;
+}
+
+struct Recipient {
+  std::string name, sex, birth;
+};
+
+std::map<std::string, Recipient> RegistryPersons(const std::string& path) {
+  std::string header;
+  std::map<std::string, Recipient> persons;
+  for (const RegistryRow& row : ReadRegistry(path, &header)) {
+    persons[row.f[0]] = Recipient{row.f[1], row.f[2], row.f[3]};
+  }
+  return persons;
+}
+
+std::u32string Utf32(const std::string& s) {
+  std::u32string out;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t v = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n && i + k < s.size(); ++k) v = v << 6 | (s[i + k] & 0x3F);
+    out.push_back(v);
+    i += n;
+  }
+  return out;
+}
+
+TEST(DemoTruth, EveryFeedRowHasOneTruthRowBesideTheFeeds) {
+  const Generated& g = SharedWithTwins();
+  ASSERT_FALSE(g.files.truth_csv.empty());
+  // Not under feeds/, where scripts glob for feed files.
+  EXPECT_EQ(fs::path(g.files.truth_csv).parent_path(), fs::path(g.files.registry_csv).parent_path());
+  EXPECT_EQ(fs::path(g.files.truth_csv).filename(), "truth.csv");
+  auto truth = ReadTruth(g.files.truth_csv);
+  const auto persons = RegistryPersons(g.files.registry_csv);
+  std::vector<FeedRow> rows = ReadFeedRows(g.files);
+  ASSERT_EQ(static_cast<int64_t>(rows.size()), g.files.feed_rows);
+  EXPECT_EQ(truth.size(), rows.size());
+  int64_t recipients = 0, strangers = 0, twins = 0;
+  for (const FeedRow& r : rows) {
+    auto it = truth.find({r.source, r.ref});
+    ASSERT_NE(it, truth.end()) << r.source << "," << r.ref;
+    const TruthRow& t = it->second;
+    EXPECT_EQ(t.kind, r.kind) << r.ref;
+    if (!t.true_id.empty()) {
+      ++recipients;
+      EXPECT_EQ(persons.count(t.true_id), 1u) << "the truth names a registry person";
+      EXPECT_EQ(t.labels.count("stranger") + t.labels.count("twin"), 0u);
+      EXPECT_TRUE(t.twin_of.empty());
+    } else if (t.labels.count("twin")) {
+      ++twins;
+      EXPECT_EQ(persons.count(t.twin_of), 1u) << "a twin resembles a registry person";
+    } else {
+      ++strangers;
+      EXPECT_EQ(t.labels.count("stranger"), 1u) << r.ref;
+      EXPECT_TRUE(t.twin_of.empty());
+    }
+  }
+  EXPECT_GT(recipients, rows.size() / 2);
+  EXPECT_GT(strangers, 1000);
+  EXPECT_GT(twins, 200);
+}
+
+TEST(DemoTruth, NoiseLabelsDescribeWhatTheRowShows) {
+  const Generated& g = SharedWithTwins();
+  auto simplifier = linkage::Simplifier::Create();
+  ASSERT_TRUE(simplifier.has_value()) << simplifier.error().ToString();
+  auto truth = ReadTruth(g.files.truth_csv);
+  const auto persons = RegistryPersons(g.files.registry_csv);
+  std::map<std::string, int64_t> label_count;
+  int64_t unusable = 0, unusable_variant = 0, usable = 0, usable_variant = 0;
+  int64_t twin_rows = 0, twin_usable = 0, twin_adverse_unusable = 0, recipient_adverse_unusable = 0;
+  std::set<std::string> twins;
+  for (const FeedRow& r : ReadFeedRows(g.files)) {
+    const TruthRow& t = truth.at({r.source, r.ref});
+    for (const std::string& l : t.labels) ++label_count[l];
+    if (t.labels.count("stranger")) continue;
+    const bool twin = t.labels.count("twin") > 0;
+    const std::string& real = twin ? t.twin_of : t.true_id;  // whose fields the row shows
+    const Recipient& p = persons.at(real);
+    SCOPED_TRACE(r.source + "," + r.ref);
+    const IdParse parsed = ParseIdNumber(r.id, kToday);
+
+    // The identity number.
+    bool id_unusable = false;
+    if (t.labels.count("id_missing")) {
+      EXPECT_TRUE(r.id.empty());
+      id_unusable = true;
+    } else if (t.labels.count("id_mistyped_digit") || t.labels.count("id_transposed")) {
+      id_unusable = true;
+      EXPECT_FALSE(parsed.ok()) << "a mistyped number fails its check character";
+      ASSERT_EQ(r.id.size(), 18u);
+      if (!twin) {
+        std::vector<size_t> diff;
+        for (size_t i = 0; i < 18; ++i) {
+          if (r.id[i] != real[i]) diff.push_back(i);
+        }
+        if (t.labels.count("id_mistyped_digit")) {
+          ASSERT_EQ(diff.size(), 1u);
+          EXPECT_LT(diff[0], 17u);
+        } else {
+          ASSERT_EQ(diff.size(), 2u);
+          EXPECT_EQ(diff[1], diff[0] + 1);
+          EXPECT_EQ(r.id[diff[0]], real[diff[1]]);
+          EXPECT_EQ(r.id[diff[1]], real[diff[0]]);
+        }
+      }
+    } else {
+      ASSERT_TRUE(parsed.ok()) << IdProblemName(parsed.problem);
+      if (twin) {
+        EXPECT_NE(parsed.id.text(), real) << "a twin's number is their own";
+        EXPECT_EQ(persons.count(parsed.id.text()), 0u) << "and nobody's in the registry";
+        EXPECT_EQ(parsed.id.birth_date().ToString(), p.birth);
+      } else {
+        EXPECT_EQ(parsed.id.text(), real);
+      }
+      if (t.labels.count("id_15digit")) {
+        EXPECT_EQ(r.id.size(), 15u);
+      }
+      if (t.labels.count("id_full_width")) {
+        EXPECT_NE(r.id.find("\xEF\xBC"), std::string::npos);
+      }
+      if (t.labels.count("id_spaces")) {
+        EXPECT_TRUE(r.id.front() == ' ' || r.id.back() == ' ');
+      }
+      if (t.labels.count("id_lower_x")) {
+        EXPECT_EQ(r.id.back(), 'x');
+      }
+      if (t.labels.count("none")) {
+        EXPECT_EQ(r.id, twin ? parsed.id.text() : real);
+      }
+    }
+
+    // The name.
+    const bool traditional = t.labels.count("traditional_name") > 0;
+    const bool same_sound = t.labels.count("same_sound_name") > 0;
+    if (traditional) {
+      EXPECT_NE(r.name, p.name);
+      EXPECT_EQ(simplifier->ToSimplified(r.name), p.name);
+    } else if (same_sound) {
+      const std::u32string a = Utf32(r.name), b = Utf32(p.name);
+      ASSERT_EQ(a.size(), b.size());
+      int differ = 0;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == b[i]) continue;
+        ++differ;
+        EXPECT_GT(i, 0u) << "the given name, not the surname";
+        EXPECT_TRUE(linkage::SameSound(a[i], b[i]));
+      }
+      EXPECT_EQ(differ, 1);
+    } else {
+      EXPECT_EQ(r.name, p.name);
+    }
+
+    // Sex and birth date.
+    if (!r.sex.empty()) {
+      EXPECT_EQ(r.sex, p.sex);
+    }
+    const bool swapped = t.labels.count("swapped_birth_date") > 0;
+    const bool no_birth = t.labels.count("no_birth_date") > 0;
+    if (!r.has_birth_field) {
+      EXPECT_FALSE(swapped || no_birth);
+    } else if (swapped) {
+      const Date d = *ParseDate(p.birth);
+      EXPECT_EQ(r.birth, Date::FromCivil(d.year(), d.day(), d.month()).ToString());
+      EXPECT_NE(r.birth, p.birth);
+    } else if (no_birth) {
+      EXPECT_TRUE(r.birth.empty());
+    } else {
+      EXPECT_EQ(r.birth, p.birth);
+    }
+
+    const bool variant = traditional || same_sound || swapped || no_birth;
+    const bool adverse = r.kind == "cremation" || r.kind == "death" || r.kind == "household_cancelled";
+    if (twin) {
+      ++twin_rows;
+      twins.insert(t.twin_of);
+      twin_usable += !id_unusable;
+      twin_adverse_unusable += adverse && id_unusable;
+    } else if (id_unusable) {
+      ++unusable;
+      unusable_variant += variant;
+      recipient_adverse_unusable += adverse;
+    } else {
+      ++usable;
+      usable_variant += variant;
+    }
+  }
+  for (const char* l : {"none", "stranger", "twin", "id_missing", "id_mistyped_digit", "id_transposed",
+                        "id_15digit", "id_full_width", "id_spaces", "id_lower_x", "traditional_name",
+                        "same_sound_name", "swapped_birth_date", "no_birth_date", "bad_event_date",
+                        "unknown_event"}) {
+    EXPECT_GT(label_count[l], 0) << l;
+  }
+  // Variants come with unusable numbers far more often than with usable ones.
+  ASSERT_GT(unusable, 500);
+  EXPECT_NEAR(static_cast<double>(unusable_variant) / static_cast<double>(unusable), 0.33, 0.10);
+  EXPECT_LT(static_cast<double>(usable_variant) / static_cast<double>(usable), 0.03);
+  // Twins: about 2% of 20,000 recipients, three in four of their rows without a
+  // usable number, and some of those are records of their death.
+  EXPECT_NEAR(static_cast<double>(twins.size()), 400, 120);
+  EXPECT_NEAR(static_cast<double>(twin_usable) / static_cast<double>(twin_rows), 0.25, 0.07);
+  EXPECT_GT(twin_adverse_unusable, 5);
+  EXPECT_GT(recipient_adverse_unusable, 5);
+}
+
+TEST(DemoTruth, VariantTablesRoundTripThroughTheLinkerAndEncodeInGbk) {
+  auto simplifier = linkage::Simplifier::Create();
+  ASSERT_TRUE(simplifier.has_value()) << simplifier.error().ToString();
+  auto gbk = [](std::string_view c) {
+    iconv_t cd = iconv_open("GBK", "UTF-8");
+    std::string in(c), out(16, '\0');
+    char* ip = in.data();
+    char* op = out.data();
+    size_t il = in.size(), ol = out.size();
+    const size_t r = iconv(cd, &ip, &il, &op, &ol);
+    iconv_close(cd);
+    return r != static_cast<size_t>(-1) && il == 0;
+  };
+  std::set<std::string_view> from;
+  for (const demo::CharPair& p : demo::TraditionalForms()) {
+    EXPECT_NE(p.from, p.to);
+    EXPECT_TRUE(from.insert(p.from).second) << p.from;
+    EXPECT_EQ(simplifier->ToSimplified(p.to), p.from) << p.to;
+    EXPECT_TRUE(gbk(p.to)) << p.to;
+  }
+  from.clear();
+  for (const demo::CharPair& p : demo::SameSoundForms()) {
+    EXPECT_NE(p.from, p.to);
+    EXPECT_TRUE(from.insert(p.from).second) << p.from;
+    EXPECT_TRUE(linkage::SameSound(Utf32(std::string(p.from))[0], Utf32(std::string(p.to))[0]))
+        << p.from << " " << p.to;
+    EXPECT_TRUE(gbk(p.to)) << p.to;
+  }
+  std::string out = "x";
+  EXPECT_TRUE(demo::AppendTraditionalName("陈建华", out));
+  EXPECT_EQ(out, "x陳建華");
+  out.clear();
+  EXPECT_FALSE(demo::AppendTraditionalName("王", out));
+  EXPECT_EQ(out, "");
+  demo::Rng rng(7);
+  EXPECT_TRUE(demo::AppendSameSoundName(rng, "王秀英", out));
+  EXPECT_TRUE(out == "王绣英" || out == "王秀瑛") << out;
+  out.clear();
+  EXPECT_FALSE(demo::AppendSameSoundName(rng, "林", out)) << "a surname alone is left as it is";
+}
+
 TEST(Demo, RejectsBadOptionsAndMissingProvince) {
   TempDir d;
   auto regions = FixtureRegions();
@@ -569,6 +942,9 @@ TEST(Demo, RejectsBadOptionsAndMissingProvince) {
   EXPECT_EQ(GenerateDemo(o, regions, "").error().code, ErrorCode::kFailedPrecondition);
   o = SmallOptions(d.path());
   o.feed_rows_per_person = -1;
+  EXPECT_EQ(GenerateDemo(o, regions, "").error().code, ErrorCode::kInvalidArgument);
+  o = SmallOptions(d.path());
+  o.twin_share = 1.5;
   EXPECT_EQ(GenerateDemo(o, regions, "").error().code, ErrorCode::kInvalidArgument);
 }
 

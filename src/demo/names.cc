@@ -105,6 +105,51 @@ constexpr std::string_view kYoungFemaleSecond[] = {
     "瑶", "洁", "静", "丽", "娜", "霞", "晴", "然", "宁", "蕾", "月", "菲", "薇",
 };
 
+// Simplified → traditional, for the surnames and given-name characters drawn
+// above (the spelling of an old household register, or of a clerk who writes
+// traditional characters).
+constexpr CharPair kTraditional[] = {
+    {"张", "張"}, {"刘", "劉"}, {"陈", "陳"}, {"杨", "楊"}, {"赵", "趙"}, {"黄", "黃"}, {"吴", "吳"},
+    {"孙", "孫"}, {"郑", "鄭"}, {"冯", "馮"}, {"韩", "韓"}, {"谢", "謝"}, {"邓", "鄧"}, {"许", "許"},
+    {"苏", "蘇"}, {"卢", "盧"}, {"蒋", "蔣"}, {"贾", "賈"}, {"叶", "葉"}, {"钟", "鍾"}, {"罗", "羅"},
+    {"邹", "鄒"}, {"谭", "譚"}, {"陆", "陸"}, {"顾", "顧"}, {"龙", "龍"}, {"钱", "錢"}, {"汤", "湯"},
+    {"龚", "龔"}, {"赖", "賴"}, {"贺", "賀"}, {"乔", "喬"}, {"阎", "閻"}, {"万", "萬"}, {"欧", "歐"},
+    {"阳", "陽"}, {"马", "馬"}, {"华", "華"}, {"国", "國"}, {"军", "軍"}, {"卫", "衛"}, {"东", "東"},
+    {"庆", "慶"}, {"红", "紅"}, {"兰", "蘭"}, {"凤", "鳳"}, {"义", "義"}, {"贵", "貴"}, {"荣", "榮"},
+    {"丽", "麗"}, {"云", "雲"}, {"宝", "寶"}, {"满", "滿"}, {"来", "來"}, {"兴", "興"}, {"广", "廣"},
+    {"继", "繼"}, {"长", "長"}, {"树", "樹"}, {"学", "學"}, {"双", "雙"}, {"顺", "順"}, {"刚", "剛"},
+    {"强", "強"}, {"胜", "勝"}, {"爱", "愛"}, {"莲", "蓮"}, {"艳", "艷"}, {"杰", "傑"}, {"鹏", "鵬"},
+    {"辉", "輝"}, {"涛", "濤"}, {"飞", "飛"}, {"宁", "寧"}, {"伟", "偉"}, {"洁", "潔"}, {"琼", "瓊"},
+    {"静", "靜"}, {"贞", "貞"}, {"发", "發"}, {"银", "銀"}, {"铁", "鐵"}, {"进", "進"}, {"跃", "躍"},
+    {"书", "書"}, {"侠", "俠"}, {"凯", "凱"},
+    {"仓", "倉"},
+};
+
+// Same toneless pinyin, both used in names: the clerk heard the name and chose
+// the other character (秀英 / 秀瑛).
+constexpr CharPair kSameSound[] = {
+    {"英", "瑛"}, {"华", "骅"}, {"兰", "岚"}, {"芳", "方"}, {"珍", "贞"}, {"明", "铭"}, {"林", "琳"},
+    {"平", "萍"}, {"红", "虹"}, {"梅", "玫"}, {"文", "雯"}, {"伟", "玮"}, {"刚", "钢"}, {"云", "芸"},
+    {"霞", "侠"}, {"丽", "莉"}, {"燕", "艳"}, {"娟", "鹃"}, {"杰", "洁"}, {"建", "健"}, {"生", "升"},
+    {"东", "冬"}, {"荣", "蓉"}, {"国", "帼"}, {"峰", "锋"}, {"凤", "奉"}, {"玲", "铃"}, {"琴", "勤"},
+    {"清", "青"}, {"香", "湘"}, {"贵", "桂"}, {"秀", "绣"}, {"军", "君"}, {"强", "蔷"}, {"春", "椿"},
+    {"莲", "连"}, {"斌", "彬"}, {"彬", "斌"}, {"涛", "滔"}, {"鹏", "朋"}, {"辉", "晖"}, {"静", "靖"},
+    {"婷", "亭"}, {"玉", "钰"}, {"宝", "保"}, {"德", "得"}, {"山", "珊"}, {"忠", "中"}, {"祥", "翔"},
+    {"萍", "苹"}, {"敏", "珉"},
+};
+
+// The length of the UTF-8 sequence that starts with `lead`.
+size_t Utf8Length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+const CharPair* Find(std::span<const CharPair> table, std::string_view c) {
+  for (const CharPair& p : table) {
+    if (p.from == c) return &p;
+  }
+  return nullptr;
+}
+
 template <size_t N>
 std::string_view Pick(Rng& rng, const std::string_view (&list)[N]) {
   return list[rng.Below(N)];
@@ -140,6 +185,43 @@ void AppendTwo(Rng& rng, std::string_view first, const std::string_view* second,
 }
 
 }  // namespace
+
+std::span<const CharPair> TraditionalForms() { return kTraditional; }
+std::span<const CharPair> SameSoundForms() { return kSameSound; }
+
+bool AppendTraditionalName(std::string_view name, std::string& out) {
+  const size_t start = out.size();
+  bool changed = false;
+  for (size_t i = 0; i < name.size();) {
+    const size_t n = std::min(Utf8Length(static_cast<unsigned char>(name[i])), name.size() - i);
+    const std::string_view c = name.substr(i, n);
+    const CharPair* p = Find(kTraditional, c);
+    out.append(p ? p->to : c);
+    changed |= p != nullptr;
+    i += n;
+  }
+  if (!changed) out.resize(start);
+  return changed;
+}
+
+bool AppendSameSoundName(Rng& rng, std::string_view name, std::string& out) {
+  // Offsets of the characters after the first that have a same-sounding form.
+  size_t candidates[8];
+  size_t count = 0;
+  const size_t first = name.empty() ? 0 : Utf8Length(static_cast<unsigned char>(name[0]));
+  for (size_t i = first; i < name.size() && count < std::size(candidates);) {
+    const size_t n = std::min(Utf8Length(static_cast<unsigned char>(name[i])), name.size() - i);
+    if (Find(kSameSound, name.substr(i, n)) != nullptr) candidates[count++] = i;
+    i += n;
+  }
+  if (count == 0) return false;
+  const size_t at = candidates[rng.Below(count)];
+  const size_t n = Utf8Length(static_cast<unsigned char>(name[at]));
+  out.append(name.substr(0, at));
+  out.append(Find(kSameSound, name.substr(at, n))->to);
+  out.append(name.substr(at + n));
+  return true;
+}
 
 void AppendName(Rng& rng, bool male, bool older, std::string& out) {
   out.append(Surnames().Pick(rng));
