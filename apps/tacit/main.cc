@@ -498,9 +498,9 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   ASSIGN_OR_RETURN(Date today, DateOption(a.today, "--today"));
   if (!db_given) g.db = (fs::path(a.dir) / "tacit.db").string();
   const std::string division = DefaultDivisionDir();
-  fmt::print("1/6 读取行政区划 (division table) {} ...\n", division);
+  fmt::print("1/7 读取行政区划 (division table) {} ...\n", division);
   ASSIGN_OR_RETURN(std::vector<Region> regions, LoadDivisionTable(division, a.province));
-  fmt::print("2/6 生成演示省份 (generating {} people) in {} ...\n", a.people, a.dir);
+  fmt::print("2/7 生成演示省份 (generating {} people) in {} ...\n", a.people, a.dir);
   DemoOptions opt;
   opt.people = a.people;
   opt.dir = a.dir;
@@ -521,20 +521,20 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
     fmt::print("    只生成文件 (generate only): {}/registry.csv, {}/feeds/, {}/feeds.manifest\n", a.dir, a.dir, a.dir);
     return {};
   }
-  fmt::print("3/6 初始化存储 (init) {}\n", g.db);
+  fmt::print("3/7 初始化存储 (init) {}\n", g.db);
   RETURN_IF_ERROR(Init(g, ""));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
   Store& store = *ready.first;
   const Policy& policy = ready.second;
   ASSIGN_OR_RETURN(int64_t changed, store.UpsertRegions(regions));
   fmt::print("    行政区划 {} 条 ({} 条新增或更新)\n", regions.size(), changed);
-  fmt::print("4/6 导入待遇名册 (registry import) {}\n", files.registry_csv);
+  fmt::print("4/7 导入待遇名册 (registry import) {}\n", files.registry_csv);
   ASSIGN_OR_RETURN(RegistryImportResult reg, ImportRegistryFile(store, policy, files.registry_csv, today));
   fmt::print("    {} 行, 接收 {}, 拒收 {}; 人员新增 {}\n", reg.rows, reg.accepted, reg.rejected, reg.counts.persons_added);
   if (!reg.quarantine_path.empty()) {
     fmt::print("    拒收行及原因 (如同一险种第二条待遇: 疑似重复领取, 待人工核查) 见 {}\n", reg.quarantine_path);
   }
-  fmt::print("5/6 导入部门数据 (ingest) {} 个文件 ...\n", files.feeds.size());
+  fmt::print("5/7 导入部门数据 (ingest) {} 个文件 ...\n", files.feeds.size());
   std::vector<IngestInput> inputs;
   for (const DemoFeedFile& f : files.feeds) {
     auto received = ParseDate(f.received_on);
@@ -544,7 +544,15 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   const IngestTotals t = Totals(reports);
   fmt::print("    {} 行: 关联 {}, 未关联 {}, 非领取人员丢弃 {}, 拒收 {} (隔离文件在 {}/feeds/quarantine/); "
              "{} 个文件此前已导入\n", t.rows, t.linked, t.unlinked, t.dropped, t.rejected, a.dir, t.skipped);
-  fmt::print("6/6 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
+  fmt::print("6/7 概率关联 (link): 无可用身份号码的记录\n");
+  ASSIGN_OR_RETURN(LinkJobReport linked, RunLinkJob(store, policy, LinkJobOptions{.today = today}));
+  if (linked.records == 0) {
+    fmt::print("    没有待关联的记录\n");
+  } else {
+    fmt::print("    {} 条: 自动关联 {}, 待人工复核 {} (tacit review list), 未关联 {}\n", linked.records, linked.linked,
+               linked.review, linked.no_link);
+  }
+  fmt::print("7/7 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
   ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir, today}));
   PrintRun(run);
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));

@@ -130,7 +130,14 @@ enum class NameLevel : uint8_t {
 };
 enum class BirthLevel : uint8_t { kExact, kMonthDaySwapped, kOneDigitOff, kDifferent, kMissing };
 enum class SexLevel : uint8_t { kEqual, kDifferent, kMissing };
-enum class RegionLevel : uint8_t { kSameCounty, kSameCity, kSameProvince, kDifferent, kMissing };
+// Residence codes compared at the finest level both sides give: the same
+// village (12 digits), the same township (9), the same county with nothing
+// finer on one side, the same county but another township (someone with the
+// same name elsewhere in the county is the typical wrong candidate), city,
+// province.
+enum class RegionLevel : uint8_t {
+  kSameVillage, kSameTownship, kSameCounty, kOtherTownship, kSameCity, kSameProvince, kDifferent, kMissing
+};
 enum class IdLevel : uint8_t {
   kEqual,         // the same 18 characters (after widening a 15-digit number)
   kOneDigit,      // one character differs
@@ -169,7 +176,7 @@ std::string NormalizePhone(std::string_view phone);
 enum class Comparison : uint8_t { kName, kBirthDate, kSex, kRegion, kIdNumber, kPhone };
 inline constexpr int kComparisonCount = 6;
 // Levels of each comparison, kMissing included (it is always the last).
-inline constexpr std::array<int, kComparisonCount> kLevelCount = {7, 5, 3, 5, 5, 3};
+inline constexpr std::array<int, kComparisonCount> kLevelCount = {7, 5, 3, 8, 5, 3};
 std::string_view ComparisonName(Comparison c);             // "name", "birth_date", ...
 std::string_view LevelName(Comparison c, int level);       // "exact", "month_day_swapped", ...
 

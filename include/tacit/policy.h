@@ -168,6 +168,11 @@ struct Policy {
   Dated<double> link_lower_probability;
   Dated<double> link_margin_bits;
   Dated<std::string> link_automatic_classes;
+  // How closely the residence codes must agree for an automatic link
+  // (comma-separated linkage region levels: same_village, same_township,
+  // same_county, other_township, same_city, same_province, different, missing);
+  // a proposed link at another level goes to review.
+  Dated<std::string> link_automatic_regions;
   // Whether a record of this class may be linked automatically (on `on`).
   bool LinksAutomatically(EvidenceClass cls, Date on) const;
 

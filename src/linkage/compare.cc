@@ -107,7 +107,10 @@ RegionLevel CompareRegions(std::string_view a, std::string_view b) {
     return RegionLevel::kSameProvince;
   }
   if (a.size() < 6 || b.size() < 6 || a.substr(0, 6) != b.substr(0, 6)) return RegionLevel::kSameCity;
-  return RegionLevel::kSameCounty;
+  if (a.size() < 9 || b.size() < 9) return RegionLevel::kSameCounty;
+  if (a.substr(0, 9) != b.substr(0, 9)) return RegionLevel::kOtherTownship;
+  if (a.size() >= 12 && b.size() >= 12 && a.substr(0, 12) == b.substr(0, 12)) return RegionLevel::kSameVillage;
+  return RegionLevel::kSameTownship;
 }
 
 std::string WidenIdText(std::string_view sent) {
@@ -175,8 +178,9 @@ std::string_view LevelName(Comparison c, int level) {
   static constexpr std::string_view kBirth[] = {"exact", "month_day_swapped", "one_digit_off",
                                                 "different", "missing"};
   static constexpr std::string_view kSex[] = {"equal", "different", "missing"};
-  static constexpr std::string_view kRegion[] = {"same_county", "same_city", "same_province",
-                                                 "different", "missing"};
+  static constexpr std::string_view kRegion[] = {"same_village",   "same_township", "same_county",
+                                                 "other_township", "same_city",     "same_province",
+                                                 "different",      "missing"};
   static constexpr std::string_view kId[] = {"equal", "one_digit", "transposed", "different",
                                              "missing"};
   static constexpr std::string_view kPhone[] = {"equal", "different", "missing"};

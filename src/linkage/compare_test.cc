@@ -88,7 +88,10 @@ TEST(CompareSex, Levels) {
 }
 
 TEST(CompareRegions, Levels) {
-  EXPECT_EQ(CompareRegions("110105001001", "110105002003"), RegionLevel::kSameCounty);
+  EXPECT_EQ(CompareRegions("110105001001", "110105001001"), RegionLevel::kSameVillage);
+  EXPECT_EQ(CompareRegions("110105001001", "110105001002"), RegionLevel::kSameTownship);
+  EXPECT_EQ(CompareRegions("110105001", "110105001002"), RegionLevel::kSameTownship);
+  EXPECT_EQ(CompareRegions("110105001001", "110105002003"), RegionLevel::kOtherTownship);
   EXPECT_EQ(CompareRegions("110105001001", "110106001001"), RegionLevel::kSameCity);
   EXPECT_EQ(CompareRegions("110105001001", "110205001001"), RegionLevel::kSameProvince);
   EXPECT_EQ(CompareRegions("110105001001", "120105001001"), RegionLevel::kDifferent);

@@ -64,6 +64,18 @@ std::optional<PersonSignal> SignalOf(const Policy& policy, const EvidenceRecord&
   return std::nullopt;
 }
 
+// Whether a comma-separated list names `item`.
+bool ListHas(std::string_view list, std::string_view item) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (list.substr(0, comma) == item) return true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return false;
+}
+
+constexpr std::string_view kRegionDiffers = "region_differs";
+
 }  // namespace
 
 Result<LinkJobReport> RunLinkJob(Store& store, const Policy& policy, const LinkJobOptions& options) {
@@ -147,6 +159,15 @@ Result<LinkJobReport> RunLinkJob(Store& store, const Policy& policy, const LinkJ
           (spec == nullptr || !policy.LinksAutomatically(spec->cls, e.received_on))) {
         outcome = linkage::Outcome::kReview;
         reason = linkage::ReasonName(linkage::Reason::kNotAutomatic);
+      }
+      // Nor when the residence agrees less closely than the policy asks: the
+      // same name and birth date in another township is often someone else.
+      if (outcome == linkage::Outcome::kLink && r.best) {
+        const linkage::Contribution& region = r.best->score.contributions[static_cast<int>(linkage::Comparison::kRegion)];
+        if (!ListHas(policy.link_automatic_regions.At(on), linkage::LevelName(linkage::Comparison::kRegion, region.level))) {
+          outcome = linkage::Outcome::kReview;
+          reason = kRegionDiffers;
+        }
       }
       a.outcome = std::string(linkage::OutcomeName(outcome));
       a.reason = std::string(reason);

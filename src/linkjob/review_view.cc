@@ -21,6 +21,7 @@ std::string_view ReasonZh(std::string_view reason) {
   if (reason == "between_thresholds") return "匹配概率介于两个阈值之间";
   if (reason == "not_automatic") return "该类记录影响待遇, 不自动关联, 须人工复核";
   if (reason == "small_margin") return "与次优候选人差距过小";
+  if (reason == "region_differs") return "居住地不一致 (同名同生日者可能另有其人)";
   if (reason == "indistinguishable") return "名册中另有同名、同性别、同出生日期、同县的人员";
   if (reason == "below_lower") return "匹配概率低于关联阈值";
   if (reason == "no_candidate") return "未找到候选人";

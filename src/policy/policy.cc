@@ -337,6 +337,23 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "link_lower_probability", p.link_lower_probability));
   RETURN_IF_ERROR(ReadDated(root, origin, "link_margin_bits", p.link_margin_bits));
   RETURN_IF_ERROR(ReadDated(root, origin, "link_automatic_classes", p.link_automatic_classes));
+  RETURN_IF_ERROR(ReadDated(root, origin, "link_automatic_regions", p.link_automatic_regions));
+  // The region levels of the linker's comparison (linkage.h, RegionLevel).
+  constexpr std::string_view kRegionLevels[] = {"same_village", "same_township", "same_county",   "other_township",
+                                                "same_city",    "same_province", "different",     "missing"};
+  for (const auto& step : p.link_automatic_regions.steps) {
+    std::string_view rest = step.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      if (!name.empty() && std::find(std::begin(kRegionLevels), std::end(kRegionLevels), name) == std::end(kRegionLevels)) {
+        return InvalidArgument(fmt::format(
+            "{}: parameters.link_automatic_regions: unknown level \"{}\" (expected same_village, same_township, "
+            "same_county, other_township, same_city, same_province, different or missing)", origin, name));
+      }
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
   for (size_t i = 0; i < p.link_upper_probability.steps.size(); ++i) {
     const Date since = p.link_upper_probability.steps[i].since;
     const double upper = p.link_upper_probability.At(since), lower = p.link_lower_probability.At(since);
