@@ -39,6 +39,9 @@ struct CycleOptions {
   // something new since the previous run (for checks: the result is the same).
   bool full = false;
   CycleReads reads = CycleReads::kAuto;
+  // Ranges of persons read and derived at once, each on its own connection
+  // (the result is the same whatever the number).
+  int threads = 2;
 };
 
 struct CycleResult {

@@ -421,6 +421,17 @@ class Store {
   enum class Facts { kWith, kWithout };
   virtual Status ForEachPerson(const std::string& region_prefix, const std::function<Status(const PersonBundle&)>& fn,
                                Facts facts = Facts::kWith) = 0;
+  // The same for persons with keys in [from, to), all regions: a monthly run
+  // scans key ranges on several connections at once (see OpenReader).
+  virtual Status ForEachPersonInKeyRange(PersonKey from, PersonKey to,
+                                         const std::function<Status(const PersonBundle&)>& fn, Facts facts) = 0;
+  // Keys that cut the persons into `parts` ranges of about equal size:
+  // parts − 1 ascending keys (fewer when there are fewer persons).
+  virtual Result<std::vector<PersonKey>> PersonKeySplits(int parts) = 0;
+  // Another connection to the same store, for reading while this one reads
+  // too (it sees what was committed). Errors: kUnavailable when the backend
+  // cannot open one.
+  virtual Result<std::unique_ptr<Store>> OpenReader() = 0;
   // The linked facts of one person, oldest first, as ForEachPerson gives them.
   virtual Result<std::vector<Fact>> FactsOf(PersonKey key) = 0;
   virtual Result<ChangeMarks> CurrentChangeMarks() = 0;

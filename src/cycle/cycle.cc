@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -111,6 +113,20 @@ bool TermsChangedSince(const PersonBundle& b, const CycleRunRecord& prev, Month 
 
 // How far ahead a run forecasts each decision for the runs after it.
 constexpr int kForecastMonths = 12;
+
+// What one range of persons adds to a run: its decisions, money, cases,
+// forecasts and payroll lines, and its counts (in `run` and `result`).
+struct Shard {
+  std::vector<DecisionRecord> decisions;
+  std::vector<PaymentRecord> payments;
+  std::vector<ReceivableRecord> receivables;
+  std::vector<CaseRecord> cases;
+  std::vector<std::pair<PersonKey, Fen>> offsets;  // back pay set off against overpayments
+  CycleCarryOver carry_over;
+  std::string payroll_text;
+  CycleRunRecord run;
+  CycleResult result;
+};
 
 // The forecast of one entitlement from its derived months: the month's
 // decision, held through the last following month that decides the same, and
@@ -230,11 +246,6 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   run.started_at = NowUtcText();
   run.policy_version = policy.version;
   run.payroll_path = payroll;
-  std::vector<DecisionRecord> decisions;
-  std::vector<PaymentRecord> payments;
-  std::vector<ReceivableRecord> receivables;
-  std::vector<CaseRecord> cases;
-  std::vector<std::pair<PersonKey, Fen>> offsets;  // back pay set off against overpayments
   const EntitlementLedger no_ledger;
   const bool offset_allowed = policy.offset_overpayments.At(options.as_of);
   // Incremental: after a run under the same policy, a person with nothing new
@@ -273,18 +284,31 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       return {};
     }));
   }
+  const double t_ledger = seconds_since(t_start);
+  const auto t_derive_start = Clock::now();
+  // One range of person keys, read on its own connection and decided into its
+  // own shard: the ranges run on both cores and their shards are joined in key
+  // order, so the record and the payroll are what one pass would give.
+  auto scan_shard = [&](Store& reader, PersonKey lo, PersonKey hi, Shard& sh) -> Status {
+  auto& decisions = sh.decisions;
+  auto& payments = sh.payments;
+  auto& receivables = sh.receivables;
+  auto& cases = sh.cases;
+  auto& offsets = sh.offsets;
+  auto& carry_over = sh.carry_over;
+  auto& payroll_text = sh.payroll_text;
+  CycleRunRecord& run = sh.run;
+  CycleResult& result = sh.result;
   // Read person by person: the ledger of the look-back window, as the bulk read gives it.
   auto ledger_of = [&](int64_t entitlement_id) -> Result<const EntitlementLedger*> {
     auto it = ledgers.find(entitlement_id);
     if (it != ledgers.end() || bulk) return it == ledgers.end() ? nullptr : &it->second;
-    ASSIGN_OR_RETURN(EntitlementLedger l, store.LedgerOf(entitlement_id));
+    ASSIGN_OR_RETURN(EntitlementLedger l, reader.LedgerOf(entitlement_id));
     std::erase_if(l.payments, [&](const PaymentRecord& p) { return p.month < from; });
     std::erase_if(l.receivables, [&](const ReceivableRecord& r) { return r.month < from; });
     if (l.payments.empty() && l.receivables.empty()) return nullptr;
     return &ledgers.emplace(entitlement_id, std::move(l)).first->second;
   };
-  CycleCarryOver carry_over;
-  std::string payroll_text(kPayrollHeader);
 
   // Compares what was paid for a month (or a one-off), net of claims, with what
   // is due now: paid but not due → a receivable (多发待遇); due but not paid →
@@ -313,8 +337,6 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     }
   };
 
-  const double t_ledger = seconds_since(t_start);
-  const auto t_derive_start = Clock::now();
   // The month's decision of one entitlement, counted and paid.
   auto decide = [&](int64_t entitlement, MonthStatus status, Fen due, const std::string& rule, int64_t evidence) {
     decisions.push_back(DecisionRecord{entitlement, status, due, rule, evidence});
@@ -329,7 +351,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       ++run.terminated;
     }
   };
-  RETURN_IF_ERROR(store.ForEachPerson("", [&](const PersonBundle& b) -> Status {
+  return reader.ForEachPersonInKeyRange(lo, hi, [&](const PersonBundle& b) -> Status {
     std::vector<EntitlementTerms> terms;
     for (const EntitlementRecord& e : b.entitlements) {
       if (e.terms.start <= month) terms.push_back(e.terms);
@@ -362,7 +384,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (bulk) {
       facts.facts = b.facts;
     } else {
-      ASSIGN_OR_RETURN(facts.facts, store.FactsOf(b.person.key));
+      ASSIGN_OR_RETURN(facts.facts, reader.FactsOf(b.person.key));
     }
     // Facts this run cannot know yet make the person new again for the next.
     for (const Fact& f : facts.facts) {
@@ -507,7 +529,67 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       cases.push_back(std::move(c));
     }
     return {};
-  }, bulk ? Store::Facts::kWith : Store::Facts::kWithout));
+  }, bulk ? Store::Facts::kWith : Store::Facts::kWithout);
+  };
+  std::vector<PersonKey> splits;
+  if (options.threads > 1) {
+    ASSIGN_OR_RETURN(splits, store.PersonKeySplits(options.threads));
+  }
+  std::vector<Shard> shards(splits.size() + 1);
+  std::vector<std::unique_ptr<Store>> readers;
+  for (size_t i = 1; i < shards.size(); ++i) {
+    auto reader = store.OpenReader();
+    if (!reader) {
+      spdlog::debug("cycle: one connection only ({})", reader.error().message);
+      splits.clear();
+      shards.resize(1);
+      readers.clear();
+      break;
+    }
+    readers.push_back(std::move(*reader));
+  }
+  auto bound = [&](size_t i, bool upper) -> PersonKey {
+    if (upper) return i < splits.size() ? splits[i] : static_cast<PersonKey>(std::numeric_limits<int64_t>::max());
+    return i == 0 ? 0 : splits[i - 1];
+  };
+  std::vector<Status> statuses(shards.size());
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < shards.size(); ++i) {
+    workers.emplace_back([&, i] { statuses[i] = scan_shard(*readers[i - 1], bound(i, false), bound(i, true), shards[i]); });
+  }
+  statuses[0] = scan_shard(store, bound(0, false), bound(0, true), shards[0]);
+  for (std::thread& w : workers) w.join();
+  for (const Status& st : statuses) RETURN_IF_ERROR(st);
+  // The shards joined in key order.
+  std::vector<DecisionRecord> decisions;
+  std::vector<PaymentRecord> payments;
+  std::vector<ReceivableRecord> receivables;
+  std::vector<CaseRecord> cases;
+  std::vector<std::pair<PersonKey, Fen>> offsets;
+  CycleCarryOver carry_over;
+  std::string payroll_text(kPayrollHeader);
+  for (Shard& sh : shards) {
+    auto append = [](auto& to, auto& from) { to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end())); };
+    append(decisions, sh.decisions);
+    append(payments, sh.payments);
+    append(receivables, sh.receivables);
+    append(cases, sh.cases);
+    append(offsets, sh.offsets);
+    append(carry_over.forecasts, sh.carry_over.forecasts);
+    append(carry_over.pending, sh.carry_over.pending);
+    payroll_text += sh.payroll_text;
+    run.entitlements += sh.run.entitlements;
+    run.paid += sh.run.paid;
+    run.suspended += sh.run.suspended;
+    run.terminated += sh.run.terminated;
+    run.paid_amount += sh.run.paid_amount;
+    run.back_pay_amount += sh.run.back_pay_amount;
+    run.overpaid_amount += sh.run.overpaid_amount;
+    result.back_pay_lines += sh.result.back_pay_lines;
+    result.offset_amount += sh.result.offset_amount;
+    result.derived_in_full += sh.result.derived_in_full;
+    result.decided_from_forecast += sh.result.decided_from_forecast;
+  }
   run.finished_at = NowUtcText();
   result.receivables = static_cast<int64_t>(receivables.size());
   // The run, the recoveries by offset and the cases it found: one unit of work.

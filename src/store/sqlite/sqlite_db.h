@@ -31,6 +31,7 @@ class Db {
   int64_t Changes() const;
   bool InTransaction() const;
   int64_t LastInsertId() const;
+  const std::string& path() const { return path_; }
   // An Error describing the connection's last failure while doing `what`.
   tl::unexpected<Error> LastError(std::string_view what) const;
   sqlite3* raw() { return db_; }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 
@@ -61,6 +62,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
 
   Status Configure(const SqliteOptions& options) {
+    options_ = options;
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed batch survives a power cut, not only a process crash.
     RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous=FULL"));
@@ -69,7 +71,7 @@ class SqliteStore final : public Store {
     // spilling it again and again.
     RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA cache_size=-{}", std::max(1, options.cache_mb) * 1024)));
     RETURN_IF_ERROR(db_.Exec("PRAGMA temp_store=MEMORY"));
-    RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=268435456"));
+    RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=2147418112"));
     return {};
   }
 
@@ -871,6 +873,46 @@ class SqliteStore final : public Store {
 
   Status ForEachPerson(const std::string& region_prefix, const std::function<Status(const PersonBundle&)>& fn,
                        Facts with_facts) override {
+    return ScanPersons(region_prefix, 0, std::numeric_limits<int64_t>::max(), fn, with_facts);
+  }
+
+  Status ForEachPersonInKeyRange(PersonKey from, PersonKey to, const std::function<Status(const PersonBundle&)>& fn,
+                                 Facts with_facts) override {
+    return ScanPersons("", static_cast<int64_t>(from), static_cast<int64_t>(to), fn, with_facts);
+  }
+
+  Result<std::vector<PersonKey>> PersonKeySplits(int parts) override {
+    std::vector<PersonKey> out;
+    if (parts < 2) return out;
+    ASSIGN_OR_RETURN(Stmt count, db_.Prepare("SELECT count(*) FROM person"));
+    ASSIGN_OR_RETURN(bool row, count.Step());
+    const int64_t n = row ? count.Int(0) : 0;
+    ASSIGN_OR_RETURN(Stmt at, db_.Prepare("SELECT person_key FROM person ORDER BY person_key LIMIT 1 OFFSET ?"));
+    for (int i = 1; i < parts; ++i) {
+      const int64_t offset = n * i / parts;
+      if (offset == 0) continue;
+      at.Reset();
+      at.Bind(1, offset);
+      ASSIGN_OR_RETURN(bool found, at.Step());
+      if (found && (out.empty() || static_cast<int64_t>(out.back()) < at.Int(0))) {
+        out.push_back(static_cast<PersonKey>(at.Int(0)));
+      }
+      at.Reset();
+    }
+    return out;
+  }
+
+  Result<std::unique_ptr<Store>> OpenReader() override {
+    ASSIGN_OR_RETURN(Db db, Db::Open(db_.path()));
+    auto reader = std::make_unique<SqliteStore>(std::move(db));
+    RETURN_IF_ERROR(reader->Configure(options_));
+    return std::unique_ptr<Store>(std::move(reader));
+  }
+
+  // Persons of a region and key range in key order, with entitlements and,
+  // unless kWithout, linked facts: three cursors merged by person key.
+  Status ScanPersons(const std::string& region_prefix, int64_t from_key, int64_t to_key,
+                     const std::function<Status(const PersonBundle&)>& fn, Facts with_facts) {
     const bool want_facts = with_facts == Facts::kWith;
     std::unordered_map<int64_t, std::string> sources;
     {
@@ -882,13 +924,18 @@ class SqliteStore final : public Store {
       }
     }
     ASSIGN_OR_RETURN(Stmt persons, db_.Prepare(fmt::format(
-        "SELECT {} FROM person WHERE region_code >= ?1 AND region_code < ?2 ORDER BY person_key", kPersonColumns)));
-    persons.Bind(1, region_prefix).Bind(2, PrefixUpperBound(region_prefix));
-    ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format("{} ORDER BY e.person_key, e.id, a.from_month",
-                                                        kEntitlementQuery)));
+        "SELECT {} FROM person WHERE region_code >= ?1 AND region_code < ?2 AND person_key >= ?3 AND person_key < ?4 "
+        "ORDER BY person_key", kPersonColumns)));
+    persons.Bind(1, region_prefix).Bind(2, PrefixUpperBound(region_prefix)).Bind(3, from_key).Bind(4, to_key);
+    ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format(
+        "{} WHERE e.person_key >= ?1 AND e.person_key < ?2 ORDER BY e.person_key, e.id, a.from_month",
+        kEntitlementQuery)));
+    ents.Bind(1, from_key).Bind(2, to_key);
     ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(fmt::format(
         "SELECT person_key, id, kind, source_id, occurred_on, received_on, detail FROM evidence "
-        "WHERE person_key > 0 {} ORDER BY person_key, id", want_facts ? "" : "AND 0")));
+        "WHERE person_key > 0 AND person_key >= ?1 AND person_key < ?2 {} ORDER BY person_key, id",
+        want_facts ? "" : "AND 0")));
+    facts.Bind(1, from_key).Bind(2, to_key);
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
     PersonBundle bundle;
@@ -1625,6 +1672,7 @@ class SqliteStore final : public Store {
   };
 
   Db db_;
+  SqliteOptions options_;
   bool bulk_expected_ = false;          // ExpectEvidence asked for a bulk unit
   int64_t bulk_rows_ = 0;
   bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
