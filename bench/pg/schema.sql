@@ -25,7 +25,7 @@ CREATE TABLE person (
 -- Evidence kinds and their class, loaded from policy/default.toml by the script.
 CREATE TABLE evidence_kind (
   kind text PRIMARY KEY,
-  cls  text NOT NULL CHECK (cls IN ('alive', 'death', 'neutral'))
+  cls  text NOT NULL  -- the policy's class (alive, death, neutral, missing, custody, sentence...)
 );
 
 CREATE TABLE ingest_job (
