@@ -214,5 +214,34 @@ TEST_F(LinkJobTest, PersonsTheFieldsCannotTellApartAreNeverLinkedAutomatically) 
   EXPECT_EQ((*store_->FindEvidence(ev.back().id))->person, 0u);
 }
 
+TEST_F(LinkJobTest, ARecordWithNoCandidateIsTriedAgainOnlyWhenAsked) {
+  AddRegistry(1500);
+  std::vector<EvidenceRecord> ev;
+  for (size_t i = 0; i < 120; ++i) ev.push_back(Record(registry_[i * 5 + 1], fmt::format("BK{}", i), "bank_counter", "bank"));
+  // A pensioner registered later: the bank's record about them finds nobody yet.
+  RegistryRow later = registry_.back();
+  later.person.name = "欧阳振华";
+  std::string id17 = "14010519380716" + std::string("777");
+  IdParse p = ParseIdNumber(id17 + IdCheckCharacter(id17), kToday);
+  ASSERT_TRUE(p.ok());
+  later.person.key = p.id.key();
+  later.person.id_number = p.id.text();
+  later.person.birth_date = Date::FromCivil(1938, 7, 16);
+  later.person.sex = p.id.sex();
+  ev.push_back(Record(later, "BK-later", "bank_counter", "bank"));
+  Store(ev, "bank");
+  ASSERT_TRUE(RunLinkJob(*store_, policy_, {.today = kToday}));
+  EXPECT_EQ((*store_->FindLinkAttempt(ev.back().id))->status, "none");
+  ASSERT_TRUE(store_->ImportRegistry({later}, Month::Of(2026, 1)));
+  auto plain = RunLinkJob(*store_, policy_, {.today = kToday});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->records, 0) << "nothing is tried twice unless asked";
+  auto retry = RunLinkJob(*store_, policy_, {.today = kToday, .retry = true});
+  ASSERT_TRUE(retry) << retry.error().ToString();
+  EXPECT_GE(retry->records, 1);
+  EXPECT_EQ((*store_->FindEvidence(ev.back().id))->person, later.person.key);
+  EXPECT_EQ((*store_->FindLinkAttempt(ev.back().id))->status, "linked");
+}
+
 }  // namespace
 }  // namespace tacit
