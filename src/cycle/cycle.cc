@@ -111,6 +111,18 @@ bool TermsChangedSince(const PersonBundle& b, const CycleRunRecord& prev, Month 
   return false;
 }
 
+// The policy a run applied: its version and a digest of its text (FNV-1a), so
+// that a file edited under the same version still makes the next run derive
+// everyone again.
+std::string PolicyIdentity(const Policy& policy) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : policy.text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("{}#{:016x}", policy.version, h);
+}
+
 // How far ahead a run forecasts each decision for the runs after it.
 constexpr int kForecastMonths = 12;
 
@@ -126,6 +138,8 @@ struct Shard {
   std::string payroll_text;
   CycleRunRecord run;
   CycleResult result;
+  // Ledgers read person by person for this range (nullopt: nothing paid or claimed).
+  std::unordered_map<int64_t, std::optional<EntitlementLedger>> ledgers;
 };
 
 // The forecast of one entitlement from its derived months: the month's
@@ -244,7 +258,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   run.month = month;
   run.as_of = options.as_of;
   run.started_at = NowUtcText();
-  run.policy_version = policy.version;
+  run.policy_version = PolicyIdentity(policy);
   run.payroll_path = payroll;
   const EntitlementLedger no_ledger;
   const bool offset_allowed = policy.offset_overpayments.At(options.as_of);
@@ -252,7 +266,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   // since is derived for the month alone (DESIGN.md §3: the derivation is a
   // function of facts, so unchanged facts leave the settled months as they were).
   const CycleRunRecord* prev = runs.empty() ? nullptr : &runs.back();
-  const bool full_run = options.full || prev == nullptr || prev->policy_version != policy.version ||
+  const bool full_run = options.full || prev == nullptr || prev->policy_version != run.policy_version ||
                         policy.HasStepBetween(prev->as_of, options.as_of) || !prev->evidence_high_water;
   // What changed since the previous run: persons with evidence stored after its
   // marks or marked since; and what it expects of everyone else (forecasts).
@@ -300,14 +314,21 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   CycleRunRecord& run = sh.run;
   CycleResult& result = sh.result;
   // Read person by person: the ledger of the look-back window, as the bulk read gives it.
+  // (The bulk ledgers are shared and only read; ledgers read person by person
+  // are kept in the shard, so the two threads never write one container.)
   auto ledger_of = [&](int64_t entitlement_id) -> Result<const EntitlementLedger*> {
-    auto it = ledgers.find(entitlement_id);
-    if (it != ledgers.end() || bulk) return it == ledgers.end() ? nullptr : &it->second;
+    if (bulk) {
+      auto it = ledgers.find(entitlement_id);
+      return it == ledgers.end() ? nullptr : &it->second;
+    }
+    auto it = sh.ledgers.find(entitlement_id);
+    if (it != sh.ledgers.end()) return it->second ? &*it->second : nullptr;
     ASSIGN_OR_RETURN(EntitlementLedger l, reader.LedgerOf(entitlement_id));
     std::erase_if(l.payments, [&](const PaymentRecord& p) { return p.month < from; });
     std::erase_if(l.receivables, [&](const ReceivableRecord& r) { return r.month < from; });
-    if (l.payments.empty() && l.receivables.empty()) return nullptr;
-    return &ledgers.emplace(entitlement_id, std::move(l)).first->second;
+    std::optional<EntitlementLedger>& slot = sh.ledgers[entitlement_id];
+    if (!l.payments.empty() || !l.receivables.empty()) slot = std::move(l);
+    return slot ? &*slot : nullptr;
   };
 
   // Compares what was paid for a month (or a one-off), net of claims, with what
@@ -557,6 +578,15 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   for (size_t i = 1; i < shards.size(); ++i) {
     workers.emplace_back([&, i] { statuses[i] = scan_shard(*readers[i - 1], bound(i, false), bound(i, true), shards[i]); });
   }
+  // The other ranges' threads are joined however the first range ends.
+  struct JoinAll {
+    std::vector<std::thread>& threads;
+    ~JoinAll() {
+      for (std::thread& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } join_all{workers};
   statuses[0] = scan_shard(store, bound(0, false), bound(0, true), shards[0]);
   for (std::thread& w : workers) w.join();
   for (const Status& st : statuses) RETURN_IF_ERROR(st);

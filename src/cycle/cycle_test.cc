@@ -1,10 +1,13 @@
 #include "tacit/cycle.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "store/sqlite/sqlite_store_internal.h"
 
 namespace tacit {
 namespace {
@@ -285,6 +288,40 @@ TEST_F(CycleTest, AnAccountRefundFallingDueAfterTheRunIsPaidByTheNextRunEvenWith
   ASSERT_TRUE(august);
   const std::vector<PaymentRecord> later = *store_->PaymentsOfRun(M("2026-08"));
   for (const PaymentRecord& x : later) EXPECT_NE(x.kind, "account_refund");
+}
+
+TEST_F(CycleTest, APolicyEditedUnderTheSameVersionMakesTheNextRunDeriveEveryone) {
+  AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  ASSERT_TRUE(Run("2026-02", "2026-01-25"));
+  ASSERT_TRUE(Run("2026-03", "2026-02-25"));
+  // The province shortens the certification cycle to one month, keeping [meta] version.
+  std::string text(DefaultPolicyText());
+  const std::string from = "values = [ { since = \"2018-01-01\", value = 12 } ]";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "values = [ { since = \"2018-01-01\", value = 1 } ]");
+  auto edited = ParsePolicy(text, "edited");
+  ASSERT_TRUE(edited) << edited.error().ToString();
+  ASSERT_EQ(edited->version, policy_.version);
+  auto april = RunCycle(*store_, *edited, {M("2026-04"), D("2026-03-25"), dir_.string(), D("2026-03-25")});
+  ASSERT_TRUE(april) << april.error().ToString();
+  EXPECT_EQ(april->decided_from_forecast, 0);
+  EXPECT_EQ(april->run.suspended, 1) << "the certification of January lapsed under the new rule";
+}
+
+TEST_F(CycleTest, ATermsChangeCommittedDuringARunIsSeenByTheNextOne) {
+  const PersonKey p = AddPerson("14010519500101123", 300000, D("2026-01-10"));
+  ASSERT_TRUE(Run("2026-02", "2026-01-25"));
+  ASSERT_TRUE(Run("2026-03", "2026-02-25"));
+  // The yearly rise from January, committed while the March run was in
+  // progress: the month stamp then names February, the run before.
+  const EntitlementTerms terms = (*store_->EntitlementsOf(p))[0].terms;
+  ASSERT_TRUE(store_->AdjustAmounts({AmountAdjustment{p, terms.scheme, M("2026-01"), 330000, std::nullopt, 1}}));
+  ASSERT_TRUE(ExecSqliteForTest((dir_ / "t.db").string(),
+                                fmt::format("UPDATE entitlement SET changed_after_run = {}", M("2026-02").index())));
+  auto april = Run("2026-04", "2026-03-25");
+  ASSERT_TRUE(april) << april.error().ToString();
+  EXPECT_EQ(april->run.paid_amount, 330000);
+  EXPECT_EQ(april->run.back_pay_amount, 2 * 30000) << "February and March (January: the previous system, at the new amount)";
 }
 
 }  // namespace

@@ -323,7 +323,53 @@ CREATE TABLE link_attempt (
 CREATE INDEX link_attempt_status ON link_attempt(status);
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// A change of an entitlement's terms also marks its person (person_dirty), as
+// a changed fact does: the month stamp of v5 names the latest recorded run, so
+// a change committed while a run is in progress carried the month before it and
+// the next run took the person for unchanged. Entitlements migrated without a
+// registration date get the as-of date of the first monthly run (else today):
+// a duplicate pension counts as learned then, once, instead of on every run's
+// as-of date.
+constexpr std::string_view kV8 = R"sql(
+DROP TRIGGER entitlement_inserted;
+DROP TRIGGER entitlement_changed;
+DROP TRIGGER entitlement_paid_through_corrected;
+DROP TRIGGER entitlement_amount_inserted;
+DROP TRIGGER entitlement_amount_updated;
+DROP TRIGGER entitlement_amount_deleted;
+CREATE TRIGGER entitlement_inserted AFTER INSERT ON entitlement BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+  INSERT INTO person_dirty(person_key) VALUES (NEW.person_key);
+END;
+CREATE TRIGGER entitlement_changed AFTER UPDATE OF person_key, scheme, paying_region, start_month,
+    contribution_months, registered_on, account_balance_fen, account_subsidy_fen ON entitlement BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+  INSERT INTO person_dirty(person_key) VALUES (NEW.person_key);
+  INSERT INTO person_dirty(person_key) SELECT OLD.person_key WHERE OLD.person_key <> NEW.person_key;
+END;
+CREATE TRIGGER entitlement_paid_through_corrected AFTER UPDATE OF paid_through ON entitlement
+    WHEN OLD.paid_through IS NOT NULL AND NEW.paid_through IS NOT OLD.paid_through BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.id;
+  INSERT INTO person_dirty(person_key) VALUES (NEW.person_key);
+END;
+CREATE TRIGGER entitlement_amount_inserted AFTER INSERT ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.entitlement_id;
+  INSERT INTO person_dirty(person_key) SELECT person_key FROM entitlement WHERE id = NEW.entitlement_id;
+END;
+CREATE TRIGGER entitlement_amount_updated AFTER UPDATE ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.entitlement_id;
+  INSERT INTO person_dirty(person_key) SELECT person_key FROM entitlement WHERE id = NEW.entitlement_id;
+END;
+CREATE TRIGGER entitlement_amount_deleted AFTER DELETE ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = OLD.entitlement_id;
+  INSERT INTO person_dirty(person_key) SELECT person_key FROM entitlement WHERE id = OLD.entitlement_id;
+END;
+UPDATE entitlement SET registered_on = coalesce((SELECT min(as_of) FROM cycle_run),
+                                                CAST(julianday('now') - 2440587.5 AS INTEGER))
+  WHERE registered_on IS NULL OR registered_on = 0;
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 

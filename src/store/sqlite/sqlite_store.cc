@@ -1049,7 +1049,11 @@ class SqliteStore final : public Store {
     // Set-based statements where possible: a statement per row inside the
     // unit of work would each open and close a statement journal.
     ASSIGN_OR_RETURN(Stmt forget, db_.Prepare("DELETE FROM link_attempt WHERE evidence_id = ?"));
-    ASSIGN_OR_RETURN(Stmt known, db_.Prepare("SELECT 1 FROM link_attempt WHERE evidence_id = ?"));
+    // What another job or a reviewer did meanwhile stands: only a record still
+    // unlinked whose earlier attempt found nobody is tried again.
+    ASSIGN_OR_RETURN(Stmt known, db_.Prepare(
+        "SELECT (SELECT status FROM link_attempt WHERE evidence_id = ?1), "
+        "(SELECT person_key FROM evidence WHERE id = ?1)"));
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
         "INSERT INTO link_attempt(evidence_id, model_id, outcome, reason, candidate_key, probability, "
         "weight_bits, second_key, second_bits, contributions, status) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
@@ -1059,8 +1063,11 @@ class SqliteStore final : public Store {
       }
       known.Reset();
       known.Bind(1, a.evidence_id);
-      ASSIGN_OR_RETURN(bool tried_before, known.Step());
+      ASSIGN_OR_RETURN(bool row, known.Step());
+      const bool tried_before = row && !known.IsNull(0);
+      const bool settled = row && ((tried_before && known.Text(0) != "none") || known.Int(1) != 0);
       known.Reset();
+      if (settled) continue;
       if (tried_before) RETURN_IF_ERROR(forget.Bind(1, a.evidence_id).Run());
       ins.Bind(1, a.evidence_id).Bind(2, models[static_cast<size_t>(a.model_id)].id).Bind(3, a.outcome)
           .Bind(4, a.reason).Bind(5, static_cast<int64_t>(a.candidate)).Bind(6, a.probability)
