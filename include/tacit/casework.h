@@ -73,6 +73,11 @@ Result<std::optional<EvidenceRecord>> DecisionFact(const CaseRecord& c, const Ca
 // signal or a death. Returns the case as resolved.
 // Errors: kNotFound, kFailedPrecondition (resolved already), those of DecisionFact.
 // REQUIRES: no unit of work is open on `store` (this call opens its own).
+// What a record adds to the per-person summary index, as ingest keeps it: an
+// alive signal or a death by the policy's class of its kind, else nothing.
+// For records that reach a person after ingest (a case decision, a link).
+std::optional<PersonSignal> SignalOf(const Policy& policy, std::string_view kind, Date occurred_on, PersonKey person);
+
 Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r);
 
 // Cases by status ("open", "resolved", "" for all) of persons whose residence

@@ -201,6 +201,8 @@ struct Policy {
   const RuleSpec* FindRule(std::string_view rule) const;
   // Whether `list` (a comma-separated parameter value) contains `item`.
   static bool ListHas(std::string_view list, std::string_view item);
+  // The items of a comma-separated list parameter, spaces trimmed, empty ones left out.
+  static std::vector<std::string_view> ListItems(std::string_view list);
 };
 
 // Parses and checks a policy. Errors name the origin, the key and what was

@@ -95,6 +95,14 @@ Result<std::optional<EvidenceRecord>> DecisionFact(const CaseRecord& c, const Ca
   return std::optional<EvidenceRecord>(std::move(fact));
 }
 
+std::optional<PersonSignal> SignalOf(const Policy& policy, std::string_view kind, Date occurred_on, PersonKey person) {
+  const EvidenceKindSpec* spec = policy.FindKind(kind);
+  if (spec == nullptr) return std::nullopt;
+  if (spec->cls == EvidenceClass::kAlive) return PersonSignal{person, occurred_on, std::nullopt};
+  if (spec->cls == EvidenceClass::kDeath) return PersonSignal{person, std::nullopt, occurred_on};
+  return std::nullopt;
+}
+
 Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r) {
   ASSIGN_OR_RETURN(std::optional<CaseRecord> c, store.FindCase(id));
   if (!c) return NotFound(fmt::format("case #{} does not exist", id));
@@ -111,17 +119,8 @@ Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t i
         "--on {} is before the knowledge cut-off of the monthly run of {} ({}): date the decision on or after it",
         r.on.ToString(), runs.back().month.ToString(), runs.back().as_of.ToString()));
   }
-  // The summary index keeps what ingest keeps: the latest alive signal and the
-  // earliest death, by the policy's class of the kind.
-  std::optional<PersonSignal> signal;
-  if (fact) {
-    const EvidenceKindSpec* spec = policy.FindKind(fact->kind);
-    if (spec != nullptr && spec->cls == EvidenceClass::kAlive) {
-      signal = PersonSignal{c->person, fact->occurred_on, std::nullopt};
-    } else if (spec != nullptr && spec->cls == EvidenceClass::kDeath) {
-      signal = PersonSignal{c->person, std::nullopt, fact->occurred_on};
-    }
-  }
+  const std::optional<PersonSignal> signal =
+      fact ? SignalOf(policy, fact->kind, fact->occurred_on, c->person) : std::nullopt;
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.ResolveCase(id, std::string(CaseDecisionName(r.decision)), r.note, r.by, fact));
   if (signal) RETURN_IF_ERROR(store.UpdatePersonSummary({*signal}));

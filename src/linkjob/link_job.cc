@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 
+#include "tacit/casework.h"
 #include "tacit/linkage.h"
 
 namespace tacit {
@@ -52,26 +53,6 @@ std::string ContributionsJson(const linkage::Score& score) {
                    {"bits", c.bits + c.tf_bits}});
   }
   return out.dump();
-}
-
-// The summary index keeps the latest alive signal and the earliest death, by
-// the policy's class of the record's kind (as ingest does).
-std::optional<PersonSignal> SignalOf(const Policy& policy, const EvidenceRecord& e, PersonKey person) {
-  const EvidenceKindSpec* spec = policy.FindKind(e.kind);
-  if (spec == nullptr) return std::nullopt;
-  if (spec->cls == EvidenceClass::kAlive) return PersonSignal{person, e.occurred_on, std::nullopt};
-  if (spec->cls == EvidenceClass::kDeath) return PersonSignal{person, std::nullopt, e.occurred_on};
-  return std::nullopt;
-}
-
-// Whether a comma-separated list names `item`.
-bool ListHas(std::string_view list, std::string_view item) {
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    if (list.substr(0, comma) == item) return true;
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-  }
-  return false;
 }
 
 constexpr std::string_view kRegionDiffers = "region_differs";
@@ -164,7 +145,7 @@ Result<LinkJobReport> RunLinkJob(Store& store, const Policy& policy, const LinkJ
       // same name and birth date in another township is often someone else.
       if (outcome == linkage::Outcome::kLink && r.best) {
         const linkage::Contribution& region = r.best->score.contributions[static_cast<int>(linkage::Comparison::kRegion)];
-        if (!ListHas(policy.link_automatic_regions.At(on), linkage::LevelName(linkage::Comparison::kRegion, region.level))) {
+        if (!Policy::ListHas(policy.link_automatic_regions.At(on), linkage::LevelName(linkage::Comparison::kRegion, region.level))) {
           outcome = linkage::Outcome::kReview;
           reason = kRegionDiffers;
         }
@@ -187,7 +168,7 @@ Result<LinkJobReport> RunLinkJob(Store& store, const Policy& policy, const LinkJ
         case linkage::Outcome::kLink:
           a.status = "linked";
           ++sr.linked;
-          if (auto s = SignalOf(policy, e, a.candidate)) signals.push_back(*s);
+          if (auto s = SignalOf(policy, e.kind, e.occurred_on, a.candidate)) signals.push_back(*s);
           break;
         case linkage::Outcome::kReview:
           a.status = "open";
@@ -283,7 +264,9 @@ Status DecideReview(Store& store, const Policy& policy, int64_t evidence_id, boo
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.DecideLinkAttempt(evidence_id, accept, by, note));
   if (accept) {
-    if (auto s = SignalOf(policy, *e, a->candidate)) RETURN_IF_ERROR(store.UpdatePersonSummary({*s}));
+    if (auto s = SignalOf(policy, e->kind, e->occurred_on, a->candidate)) {
+      RETURN_IF_ERROR(store.UpdatePersonSummary({*s}));
+    }
   }
   return unit->Commit();
 }

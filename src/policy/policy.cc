@@ -203,14 +203,7 @@ Date HolidayCalendar::AddWorkingDays(Date d, int n) const {
 }
 
 bool Policy::LinksAutomatically(EvidenceClass cls, Date on) const {
-  std::string_view rest = link_automatic_classes.At(on);
-  const std::string_view name = EvidenceClassName(cls);
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    if (rest.substr(0, comma) == name) return true;
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-  }
-  return false;
+  return ListHas(link_automatic_classes.At(on), EvidenceClassName(cls));
 }
 
 bool Policy::HasStepBetween(Date after, Date through) const {
@@ -254,7 +247,8 @@ const RuleSpec* Policy::FindRule(std::string_view rule) const {
   return nullptr;
 }
 
-bool Policy::ListHas(std::string_view list, std::string_view item) {
+std::vector<std::string_view> Policy::ListItems(std::string_view list) {
+  std::vector<std::string_view> out;
   size_t pos = 0;
   while (pos <= list.size()) {
     size_t comma = list.find(',', pos);
@@ -262,8 +256,15 @@ bool Policy::ListHas(std::string_view list, std::string_view item) {
     std::string_view part = list.substr(pos, comma - pos);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-    if (part == item) return true;
+    if (!part.empty()) out.push_back(part);
     pos = comma + 1;
+  }
+  return out;
+}
+
+bool Policy::ListHas(std::string_view list, std::string_view item) {
+  for (std::string_view part : ListItems(list)) {
+    if (part == item) return true;
   }
   return false;
 }
@@ -342,16 +343,12 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   constexpr std::string_view kRegionLevels[] = {"same_village", "same_township", "same_county",   "other_township",
                                                 "same_city",    "same_province", "different",     "missing"};
   for (const auto& step : p.link_automatic_regions.steps) {
-    std::string_view rest = step.value;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view name = rest.substr(0, comma);
-      if (!name.empty() && std::find(std::begin(kRegionLevels), std::end(kRegionLevels), name) == std::end(kRegionLevels)) {
+    for (std::string_view name : Policy::ListItems(step.value)) {
+      if (std::find(std::begin(kRegionLevels), std::end(kRegionLevels), name) == std::end(kRegionLevels)) {
         return InvalidArgument(fmt::format(
             "{}: parameters.link_automatic_regions: unknown level \"{}\" (expected same_village, same_township, "
             "same_county, other_township, same_city, same_province, different or missing)", origin, name));
       }
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
   for (size_t i = 0; i < p.link_upper_probability.steps.size(); ++i) {
@@ -369,17 +366,11 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
     }
   }
   for (const auto& step : p.link_automatic_classes.steps) {
-    std::string_view rest = step.value;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view name = rest.substr(0, comma);
-      if (!name.empty()) {
-        auto cls = ParseClass(name);
-        if (!cls) {
-          return InvalidArgument(fmt::format("{}: parameters.link_automatic_classes: {}", origin, cls.error().message));
-        }
+    for (std::string_view name : Policy::ListItems(step.value)) {
+      auto cls = ParseClass(name);
+      if (!cls) {
+        return InvalidArgument(fmt::format("{}: parameters.link_automatic_classes: {}", origin, cls.error().message));
       }
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
   for (const auto& step : p.certification_cycle_months.steps) {
