@@ -32,7 +32,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -317,6 +317,52 @@ struct RecoveryRecord {
   std::string recorded_at;  // ISO 8601 UTC, set by the store
 };
 
+// A staff account (工作人员账号). Times are Unix seconds.
+struct StaffUser {
+  int64_t id = 0;  // assigned by the store
+  std::string name;
+  std::string role;    // RoleName() of tacit/access.h
+  std::string region;  // scope prefix; empty: everywhere
+  std::string password_hash;  // Argon2id, PHC string form
+  int failed_logins = 0;      // consecutive
+  int64_t locked_until = 0;   // 0: not locked
+  bool disabled = false;
+  int64_t created_at = 0;
+};
+
+// A staff login session. Only hashes of its tokens are stored.
+struct SessionRecord {
+  std::string token_hash;  // SHA-256 hex of the cookie value
+  int64_t user_id = 0;
+  std::string csrf_hash;   // SHA-256 hex of the CSRF token
+  int64_t created_at = 0;
+  int64_t last_seen = 0;
+  int64_t expires_at = 0;  // absolute expiry
+};
+
+// A partner department's system or an attestor, with its key.
+struct PartnerRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string name;
+  std::string role;    // "partner" or "attestor"
+  std::string source;  // the feed source it submits as
+  std::vector<std::string> kinds;
+  std::string key_id;        // public part of the key
+  std::string key_hash;      // SHA-256 hex of the API key's secret part
+  std::string sealed_secret; // attestors: the HMAC secret, sealed by Secrets (base64)
+  bool disabled = false;
+  int64_t created_at = 0;
+};
+
+// One entry of the audit trail (审计日志), chained by hash to the one before.
+struct AuditEntry {
+  int64_t id = 0;      // 1, 2, 3 ... in order of appending
+  int64_t at_ms = 0;   // Unix milliseconds
+  std::string actor, action, target, detail, outcome;
+  std::string prev_hash;  // the previous entry's hash; 64 zeros for the first
+  std::string hash;
+};
+
 // One person with everything a derivation needs, for streaming over the registry.
 struct PersonBundle {
   PersonRecord person;
@@ -525,6 +571,38 @@ class Store {
   // recovered, then the claim reversed — is a refund the ledger owes; it is not
   // subtracted here.)
   virtual Result<Fen> OutstandingOf(PersonKey person) = 0;
+
+  // ---- Access: staff accounts, sessions, partners, nonces, the audit trail ----
+
+  // Errors: kAlreadyExists (the name is taken).
+  virtual Result<int64_t> InsertUser(const StaffUser& user) = 0;
+  virtual Result<std::optional<StaffUser>> FindUser(std::string_view name) = 0;
+  virtual Result<std::optional<StaffUser>> FindUserById(int64_t id) = 0;
+  virtual Result<std::vector<StaffUser>> ListUsers() = 0;
+  // Writes every field but id, name and created_at. Errors: kNotFound.
+  virtual Status UpdateUser(const StaffUser& user) = 0;
+  virtual Status InsertSession(const SessionRecord& session) = 0;
+  virtual Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) = 0;
+  virtual Status TouchSession(std::string_view token_hash, int64_t last_seen) = 0;
+  // Deletes one session, or (user_id > 0) every session of a user, and every
+  // session expired before `now`.
+  virtual Status DeleteSessions(std::string_view token_hash, int64_t user_id, int64_t now) = 0;
+  // Errors: kAlreadyExists (the name or key id is taken).
+  virtual Result<int64_t> InsertPartner(const PartnerRecord& partner) = 0;
+  virtual Result<std::optional<PartnerRecord>> FindPartnerByKeyId(std::string_view key_id) = 0;
+  virtual Result<std::vector<PartnerRecord>> ListPartners() = 0;
+  // Records a signed request's nonce: false when (key_id, nonce) was seen
+  // already. Nonces older than `forget_before` are dropped (the signature's
+  // time window refuses such requests anyway).
+  virtual Result<bool> RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at,
+                                     int64_t forget_before) = 0;
+  // Appends an entry in one transaction (a savepoint of an open one): reads the
+  // last entry, sets entry.id and entry.prev_hash, lets `hash` compute
+  // entry.hash, inserts. The trail cannot be updated or deleted through SQL.
+  virtual Status AppendAudit(AuditEntry& entry, const std::function<std::string(const AuditEntry&)>& hash) = 0;
+  // Entries with id > after_id in id order, at most `limit` (0: all).
+  virtual Status ForEachAudit(int64_t after_id, int64_t limit,
+                              const std::function<Status(const AuditEntry&)>& fn) = 0;
 };
 
 struct SqliteOptions {

@@ -27,6 +27,7 @@
 #include "feed/json_line.h"
 #include "feed/text.h"
 #include "tacit/feed.h"
+#include "tacit/secrets.h"
 
 namespace tacit {
 namespace {
@@ -705,7 +706,7 @@ Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view by
                                       const std::function<void(const FeedRow&)>& on_row,
                                       const std::function<void(const FeedReject&)>& on_reject) {
   FeedReadSummary summary;
-  summary.sha256 = feed_internal::Sha256Hex(bytes);
+  summary.sha256 = Sha256Hex(bytes);
   if (options.on_checksum && !options.on_checksum(summary.sha256)) return summary;
   const FeedFormat path_format = FeedFormatForPath(name);
   const Mapping canonical = CanonicalMapping(path_format);

@@ -41,9 +41,6 @@ class FileBytes {
   std::string buffer_;
 };
 
-// Lower-case hex SHA-256 of `bytes` (64 characters).
-std::string Sha256Hex(std::string_view bytes);
-
 // A line of a converted file whose bytes are not valid in the file's encoding.
 struct BadLine {
   int64_t line = 0;        // 1-based physical line

@@ -369,7 +369,72 @@ UPDATE entitlement SET registered_on = coalesce((SELECT min(as_of) FROM cycle_ru
   WHERE registered_on IS NULL OR registered_on = 0;
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// Access (issue 5): staff accounts, their sessions (token hashes only),
+// partners and attestors with hashed keys or sealed signing secrets, the nonces
+// of signed requests, and the audit trail. The trail is append-only: triggers
+// refuse UPDATE and DELETE, and each entry carries the hash of the one before,
+// so that a change made around SQLite (a raw file edit) is found by
+// `tacit audit verify`.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE staff_user (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  region        TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until  INTEGER NOT NULL DEFAULT 0,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE staff_session (
+  token_hash TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES staff_user(id),
+  csrf_hash  TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX staff_session_user ON staff_session(user_id);
+CREATE TABLE partner (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  kinds         TEXT NOT NULL,
+  key_id        TEXT NOT NULL UNIQUE,
+  key_hash      TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL DEFAULT '',
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE request_nonce (
+  key_id TEXT NOT NULL,
+  nonce  TEXT NOT NULL,
+  at     INTEGER NOT NULL,
+  PRIMARY KEY (key_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX request_nonce_at ON request_nonce(at);
+CREATE TABLE audit (
+  id        INTEGER PRIMARY KEY,
+  at_ms     INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  target    TEXT NOT NULL,
+  detail    TEXT NOT NULL,
+  outcome   TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
+  SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
+  SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "store/sqlite/int_map.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_access.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/store.h"
@@ -1670,6 +1671,39 @@ class SqliteStore final : public Store {
     });
   }
 
+  // Access tables: see sqlite_access.cc.
+  Result<int64_t> InsertUser(const StaffUser& user) override { return access_.InsertUser(user); }
+  Result<std::optional<StaffUser>> FindUser(std::string_view name) override { return access_.FindUser(name); }
+  Result<std::optional<StaffUser>> FindUserById(int64_t id) override { return access_.FindUserById(id); }
+  Result<std::vector<StaffUser>> ListUsers() override { return access_.ListUsers(); }
+  Status UpdateUser(const StaffUser& user) override { return access_.UpdateUser(user); }
+  Status InsertSession(const SessionRecord& session) override { return access_.InsertSession(session); }
+  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override {
+    return access_.FindSession(token_hash);
+  }
+  Status TouchSession(std::string_view token_hash, int64_t last_seen) override {
+    return access_.TouchSession(token_hash, last_seen);
+  }
+  Status DeleteSessions(std::string_view token_hash, int64_t user_id, int64_t now) override {
+    return access_.DeleteSessions(token_hash, user_id, now);
+  }
+  Result<int64_t> InsertPartner(const PartnerRecord& partner) override { return access_.InsertPartner(partner); }
+  Result<std::optional<PartnerRecord>> FindPartnerByKeyId(std::string_view key_id) override {
+    return access_.FindPartnerByKeyId(key_id);
+  }
+  Result<std::vector<PartnerRecord>> ListPartners() override { return access_.ListPartners(); }
+  Result<bool> RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at,
+                             int64_t forget_before) override {
+    return access_.RememberNonce(key_id, nonce, at, forget_before);
+  }
+  Status AppendAudit(AuditEntry& entry, const std::function<std::string(const AuditEntry&)>& hash) override {
+    return access_.AppendAudit(entry, hash);
+  }
+  Status ForEachAudit(int64_t after_id, int64_t limit,
+                      const std::function<Status(const AuditEntry&)>& fn) override {
+    return access_.ForEachAudit(after_id, limit, fn);
+  }
+
  private:
   // Claims of a bulk unit of work, not yet written to evidence_ref.
   struct BulkRefs {
@@ -1679,6 +1713,7 @@ class SqliteStore final : public Store {
   };
 
   Db db_;
+  sqlite::AccessTables access_{db_};
   SqliteOptions options_;
   bool bulk_expected_ = false;          // ExpectEvidence asked for a bulk unit
   int64_t bulk_rows_ = 0;

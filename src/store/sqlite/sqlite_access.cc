@@ -1,0 +1,206 @@
+#include "store/sqlite/sqlite_access.h"
+
+#include <fmt/format.h>
+
+namespace tacit::sqlite {
+namespace {
+
+constexpr std::string_view kUserColumns =
+    "id, name, role, region, password_hash, failed_logins, locked_until, disabled, created_at";
+
+StaffUser ReadUser(const Stmt& s) {
+  return StaffUser{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
+                   s.Int(6), s.Int(7) != 0, s.Int(8)};
+}
+
+constexpr std::string_view kPartnerColumns =
+    "id, name, role, source, kinds, key_id, key_hash, sealed_secret, disabled, created_at";
+
+std::vector<std::string> SplitKinds(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    if (comma > start) out.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+PartnerRecord ReadPartner(const Stmt& s) {
+  return PartnerRecord{s.Int(0), s.Text(1), s.Text(2), s.Text(3), SplitKinds(s.TextView(4)),
+                       s.Text(5), s.Text(6), s.Text(7), s.Int(8) != 0, s.Int(9)};
+}
+
+AuditEntry ReadAudit(const Stmt& s) {
+  return AuditEntry{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7), s.Text(8)};
+}
+
+template <typename T, typename Read>
+Result<std::optional<T>> First(Stmt& s, Read read) {
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(s));
+}
+
+template <typename T, typename Read>
+Result<std::vector<T>> All(Stmt& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(read(s));
+  }
+}
+
+}  // namespace
+
+Result<int64_t> AccessTables::InsertUser(const StaffUser& user) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO staff_user (name, role, region, password_hash, failed_logins, "
+                                       "locked_until, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, user.name).Bind(2, user.role).Bind(3, user.region).Bind(4, user.password_hash);
+  s.Bind(5, user.failed_logins).Bind(6, user.locked_until).Bind(7, user.disabled ? 1 : 0).Bind(8, user.created_at);
+  auto done = s.Run();
+  if (!done) {
+    if (done.error().code == ErrorCode::kAlreadyExists) {
+      return MakeError(ErrorCode::kAlreadyExists, fmt::format("用户 {} 已存在 (the user exists already)", user.name));
+    }
+    return tl::unexpected(done.error());
+  }
+  return db_.LastInsertId();
+}
+
+Result<std::optional<StaffUser>> AccessTables::FindUser(std::string_view name) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE name = ?", kUserColumns)));
+  s.Bind(1, name);
+  return First<StaffUser>(s, ReadUser);
+}
+
+Result<std::optional<StaffUser>> AccessTables::FindUserById(int64_t id) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE id = ?", kUserColumns)));
+  s.Bind(1, id);
+  return First<StaffUser>(s, ReadUser);
+}
+
+Result<std::vector<StaffUser>> AccessTables::ListUsers() {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user ORDER BY name", kUserColumns)));
+  return All<StaffUser>(s, ReadUser);
+}
+
+Status AccessTables::UpdateUser(const StaffUser& user) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE staff_user SET role = ?, region = ?, password_hash = ?, "
+                                       "failed_logins = ?, locked_until = ?, disabled = ? WHERE id = ?"));
+  s.Bind(1, user.role).Bind(2, user.region).Bind(3, user.password_hash).Bind(4, user.failed_logins);
+  s.Bind(5, user.locked_until).Bind(6, user.disabled ? 1 : 0).Bind(7, user.id);
+  RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return NotFound(fmt::format("no user with id {}", user.id));
+  return {};
+}
+
+Status AccessTables::InsertSession(const SessionRecord& session) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO staff_session (token_hash, user_id, csrf_hash, created_at, "
+                                       "last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, session.token_hash).Bind(2, session.user_id).Bind(3, session.csrf_hash);
+  s.Bind(4, session.created_at).Bind(5, session.last_seen).Bind(6, session.expires_at);
+  return s.Run();
+}
+
+Result<std::optional<SessionRecord>> AccessTables::FindSession(std::string_view token_hash) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT token_hash, user_id, csrf_hash, created_at, last_seen, expires_at "
+                                       "FROM staff_session WHERE token_hash = ?"));
+  s.Bind(1, token_hash);
+  return First<SessionRecord>(s, [](const Stmt& r) {
+    return SessionRecord{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.Int(5)};
+  });
+}
+
+Status AccessTables::TouchSession(std::string_view token_hash, int64_t last_seen) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE staff_session SET last_seen = ? WHERE token_hash = ?"));
+  s.Bind(1, last_seen).Bind(2, token_hash);
+  return s.Run();
+}
+
+Status AccessTables::DeleteSessions(std::string_view token_hash, int64_t user_id, int64_t now) {
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("DELETE FROM staff_session WHERE token_hash = ? OR user_id = ? "
+                                       "OR expires_at < ?"));
+  s.Bind(1, token_hash).Bind(2, user_id > 0 ? user_id : -1).Bind(3, now);
+  RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Result<int64_t> AccessTables::InsertPartner(const PartnerRecord& p) {
+  std::string kinds;
+  for (const std::string& k : p.kinds) kinds += (kinds.empty() ? "" : ",") + k;
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO partner (name, role, source, kinds, key_id, key_hash, "
+                                       "sealed_secret, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, p.name).Bind(2, p.role).Bind(3, p.source).Bind(4, kinds).Bind(5, p.key_id).Bind(6, p.key_hash);
+  s.Bind(7, p.sealed_secret).Bind(8, p.disabled ? 1 : 0).Bind(9, p.created_at);
+  auto done = s.Run();
+  if (!done) {
+    if (done.error().code == ErrorCode::kAlreadyExists) {
+      return MakeError(ErrorCode::kAlreadyExists,
+                       fmt::format("合作方 {} 已存在 (the partner exists already)", p.name));
+    }
+    return tl::unexpected(done.error());
+  }
+  return db_.LastInsertId();
+}
+
+Result<std::optional<PartnerRecord>> AccessTables::FindPartnerByKeyId(std::string_view key_id) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner WHERE key_id = ?", kPartnerColumns)));
+  s.Bind(1, key_id);
+  return First<PartnerRecord>(s, ReadPartner);
+}
+
+Result<std::vector<PartnerRecord>> AccessTables::ListPartners() {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner ORDER BY name", kPartnerColumns)));
+  return All<PartnerRecord>(s, ReadPartner);
+}
+
+Result<bool> AccessTables::RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at,
+                                         int64_t forget_before) {
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
+    ASSIGN_OR_RETURN(Stmt prune, db_.Prepare("DELETE FROM request_nonce WHERE at < ?"));
+    prune.Bind(1, forget_before);
+    RETURN_IF_ERROR(prune.Run());
+  }
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR IGNORE INTO request_nonce (key_id, nonce, at) VALUES (?, ?, ?)"));
+  s.Bind(1, key_id).Bind(2, nonce).Bind(3, at);
+  RETURN_IF_ERROR(s.Run());
+  const bool fresh = db_.Changes() == 1;
+  RETURN_IF_ERROR(tx.Commit());
+  return fresh;
+}
+
+Status AccessTables::AppendAudit(AuditEntry& entry, const std::function<std::string(const AuditEntry&)>& hash) {
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
+    ASSIGN_OR_RETURN(Stmt last, db_.Prepare("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(bool row, last.Step());
+    entry.id = row ? last.Int(0) + 1 : 1;
+    entry.prev_hash = row ? last.Text(1) : std::string(64, '0');
+  }
+  entry.hash = hash(entry);
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO audit (id, at_ms, actor, action, target, detail, outcome, "
+                                       "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, entry.id).Bind(2, entry.at_ms).Bind(3, entry.actor).Bind(4, entry.action).Bind(5, entry.target);
+  s.Bind(6, entry.detail).Bind(7, entry.outcome).Bind(8, entry.prev_hash).Bind(9, entry.hash);
+  RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Status AccessTables::ForEachAudit(int64_t after_id, int64_t limit, const std::function<Status(const AuditEntry&)>& fn) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, at_ms, actor, action, target, detail, outcome, prev_hash, hash "
+                                       "FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
+  s.Bind(1, after_id).Bind(2, limit > 0 ? limit : int64_t{-1});
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return {};
+    RETURN_IF_ERROR(fn(ReadAudit(s)));
+  }
+}
+
+}  // namespace tacit::sqlite
