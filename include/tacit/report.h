@@ -70,7 +70,11 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
 std::string PersonViewText(const PersonView& view, const Policy& policy);
 // {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...],
 // "cases": [...], "recoveries": [...]}; amounts as strings with two decimals.
-std::string PersonViewJson(const PersonView& view, const Policy& policy);
+struct PersonJsonOptions {
+  bool mask_id_number = false;  // for readers who did not ask to reveal it (the API)
+  std::string handle;           // the person's opaque handle, added when set
+};
+std::string PersonViewJson(const PersonView& view, const Policy& policy, const PersonJsonOptions& options = {});
 
 // `tacit explain`: for each entitlement, the month's decision as a sentence a
 // clerk can read out, the rule with its legal reference, and the evidence

@@ -456,6 +456,10 @@ class Store {
   virtual Result<std::vector<BatchRecord>> ListBatches() = 0;
 
   virtual Result<std::optional<PersonRecord>> FindPerson(PersonKey key) = 0;
+  // Registry persons with exactly this name and birth date (a search by the
+  // person's own details, not a browse), at most `limit`.
+  virtual Result<std::vector<PersonRecord>> FindPersonsByNameAndBirth(const std::string& name, Date birth,
+                                                                       int limit) = 0;
   virtual Result<std::vector<EntitlementRecord>> EntitlementsOf(PersonKey key) = 0;
   // Linked evidence of a person, oldest first.
   virtual Result<std::vector<EvidenceRecord>> EvidenceOf(PersonKey key) = 0;

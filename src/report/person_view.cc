@@ -173,7 +173,7 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
   return out.str();
 }
 
-std::string PersonViewJson(const PersonView& v, const Policy& policy) {
+std::string PersonViewJson(const PersonView& v, const Policy& policy, const PersonJsonOptions& options) {
   using nlohmann::json;
   const CertificationState& c = v.certification;
   json cert = {{"status", CertStatusName(c.status)},
@@ -264,7 +264,7 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
                           {"note", r.note},
                           {"recorded_at", r.recorded_at}});
   }
-  json out = {{"id_number", v.person.id_number},
+  json out = {{"id_number", options.mask_id_number ? MaskIdNumber(v.person.id_number) : v.person.id_number},
               {"name", MaskName(v.person.name)},
               {"sex", v.person.sex == Sex::kMale ? "M" : "F"},
               {"birth_date", v.person.birth_date.ToString()},
@@ -277,6 +277,7 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy) {
               {"evidence", evidence},
               {"cases", cases},
               {"recoveries", recoveries}};
+  if (!options.handle.empty()) out["handle"] = options.handle;
   return out.dump(2);
 }
 

@@ -426,6 +426,8 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL,
   hash      TEXT NOT NULL
 );
+-- Staff search persons by name and birth date (identity numbers go by key).
+CREATE INDEX person_name_birth ON person(name, birth_date);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
   SELECT RAISE(ABORT, 'the audit trail is append-only');
 END;

@@ -775,6 +775,15 @@ class SqliteStore final : public Store {
     return FirstRow<PersonRecord>(s, ReadPerson);
   }
 
+  Result<std::vector<PersonRecord>> FindPersonsByNameAndBirth(const std::string& name, Date birth,
+                                                               int limit) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+                                 "SELECT {} FROM person WHERE name = ? AND birth_date = ? ORDER BY person_key LIMIT ?",
+                                 kPersonColumns)));
+    s.Bind(1, name).Bind(2, static_cast<int64_t>(birth.days())).Bind(3, limit);
+    return CollectRows<PersonRecord>(s, ReadPerson);
+  }
+
   static constexpr std::string_view kEntitlementQuery =
       "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen, "
       "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen, "

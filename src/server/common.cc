@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include "server/routes.h"
+
+namespace tacit::server {
+
+Reply Reply::Json(const json& j, int status) {
+  Reply r;
+  r.status = status;
+  // Replacement characters rather than an exception for invalid UTF-8 from
+  // stored data: a reply is always produced.
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+int HttpStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kAlreadyExists: return 409;
+    case ErrorCode::kFailedPrecondition: return 409;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kDataLoss: return 500;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+json ErrorBody(const HttpError& e) {
+  json err = {{"code", e.code_name.empty() ? std::string(ErrorCodeName(e.code)) : e.code_name},
+              {"message", e.code == ErrorCode::kInternal ? std::string("服务器内部错误 (internal error)") : e.message}};
+  if (!e.field.empty()) err["field"] = e.field;
+  return json{{"error", err}};
+}
+
+HttpResult<const json*> Context::Body() {
+  if (!body_) {
+    json parsed;
+    try {
+      parsed = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      return BadField("", fmt::format("请求体不是有效的 JSON (the body is not valid JSON at byte {})", e.byte));
+    }
+    if (!parsed.is_object()) return BadField("", "请求体应为 JSON 对象 (the body must be a JSON object)");
+    body_ = std::move(parsed);
+  }
+  return &*body_;
+}
+
+std::string Context::Query(const std::string& name) const {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+Status Context::Audit(std::string action, std::string target, std::string detail, std::string outcome) {
+  return AppendAudit(store, {principal.Actor(), std::move(action), std::move(target), std::move(detail),
+                             std::move(outcome)},
+                     svc.NowMs());
+}
+
+HttpResult<std::optional<std::string>> OptionalString(const json& body, const std::string& field, size_t max_length) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return BadField(field, fmt::format("{} 应为字符串 (expected a string)", field));
+  const std::string& s = it->get_ref<const std::string&>();
+  if (s.size() > max_length) {
+    return BadField(field, fmt::format("{} 过长 (at most {} bytes)", field, max_length));
+  }
+  return std::optional<std::string>(s);
+}
+
+HttpResult<std::string> RequiredString(const json& body, const std::string& field, size_t max_length) {
+  auto s = OptionalString(body, field, max_length);
+  if (!s) return tl::unexpected(s.error());
+  if (!*s || (*s)->empty()) return BadField(field, fmt::format("缺少 {} (required)", field));
+  return **s;
+}
+
+std::vector<Route> AllRoutes() {
+  std::vector<Route> routes;
+  AddSessionRoutes(routes);
+  AddPersonRoutes(routes);
+  AddAuditRoutes(routes);
+  return routes;
+}
+
+}  // namespace tacit::server

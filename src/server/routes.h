@@ -1,0 +1,133 @@
+// The server's route table and what a handler sees. Internal to the server
+// target (the only code that includes httplib.h).
+#ifndef TACIT_SRC_SERVER_ROUTES_H_
+#define TACIT_SRC_SERVER_ROUTES_H_
+
+#include <httplib.h>
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/metrics.h"
+#include "tacit/access.h"
+#include "tacit/server.h"
+
+namespace tacit::server {
+
+using json = nlohmann::json;
+
+// What a handler answers.
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Reply Json(const json& j, int status = 200);
+};
+
+// An error as the client sees it: a canonical code, a message for people and,
+// for bad input, the path of the offending field ("entitlements[0].month").
+struct HttpError {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::string field;
+  int status = 0;  // overrides the status the code maps to (413, 429)
+  std::string code_name;  // overrides the code's name ("rate_limited", "no_route")
+  int retry_after = 0;    // seconds, for 429
+
+  HttpError(const Error& e) : code(e.code), message(e.message) {}  // NOLINT: implicit on purpose
+  HttpError(ErrorCode c, std::string m, std::string f = "") : code(c), message(std::move(m)), field(std::move(f)) {}
+};
+
+template <typename T>
+using HttpResult = tl::expected<T, HttpError>;
+
+inline tl::unexpected<HttpError> BadField(std::string field, std::string message) {
+  return tl::unexpected(HttpError(ErrorCode::kInvalidArgument, std::move(message), std::move(field)));
+}
+
+// The one mapping from ErrorCode to an HTTP status.
+int HttpStatus(ErrorCode code);
+// The single error body shape.
+json ErrorBody(const HttpError& e);
+
+// How a route's callers authenticate (a bit set).
+enum AuthKind : unsigned {
+  kPublic = 0,
+  kSessionAuth = 1,    // staff: session cookie (+ X-CSRF-Token on state changes)
+  kApiKeyAuth = 2,     // partners: Authorization: Bearer <key_id>.<secret>
+  kSignatureAuth = 4,  // attestors: HMAC-SHA256 signature headers
+};
+
+class Context;
+
+struct Route {
+  std::string method;  // GET, POST, PUT, DELETE
+  std::string path;    // OpenAPI template: /api/v1/persons/{handle}
+  std::string tag;
+  std::string summary;
+  unsigned auth = kSessionAuth;
+  std::optional<Action> action;  // checked (without regions) before the handler
+  json request_schema;           // JSON Schema of the body; null for none
+  std::vector<std::string> query;  // query parameters, "name: description"
+  std::function<HttpResult<Reply>(Context&)> handler;
+  size_t max_body = 1 << 20;  // feed uploads raise it
+};
+
+// Shared by every request.
+struct Services {
+  const Policy& policy;
+  const Secrets& secrets;
+  const ServerOptions& options;
+  Metrics& metrics;
+  int64_t NowMs() const { return options.now_ms(); }
+  int64_t Now() const { return options.now_ms() / 1000; }
+};
+
+// One request as a handler sees it.
+class Context {
+ public:
+  Context(const httplib::Request& req, Store& store, Services& services)
+      : req(req), store(store), svc(services) {}
+
+  const httplib::Request& req;
+  Store& store;
+  Services& svc;
+  Principal principal;
+  std::optional<Session> session;
+  std::map<std::string, std::string> params;  // path parameters by name
+
+  // The body as a JSON object. Errors: 400 with the byte offset of a syntax
+  // error, or field "" when it is not an object.
+  HttpResult<const json*> Body();
+  // An optional query parameter.
+  std::string Query(const std::string& name) const;
+  // Appends to the audit trail as this request's principal.
+  Status Audit(std::string action, std::string target, std::string detail = "", std::string outcome = "ok");
+
+ private:
+  std::optional<json> body_;
+};
+
+// Field readers for JSON bodies: errors name the field.
+HttpResult<std::string> RequiredString(const json& body, const std::string& field, size_t max_length = 256);
+HttpResult<std::optional<std::string>> OptionalString(const json& body, const std::string& field,
+                                                      size_t max_length = 256);
+
+// Every route of the API, in the order they are documented.
+std::vector<Route> AllRoutes();
+void AddSessionRoutes(std::vector<Route>& routes);
+void AddPersonRoutes(std::vector<Route>& routes);
+void AddAuditRoutes(std::vector<Route>& routes);
+
+// The OpenAPI 3 description of the routes.
+json OpenApi(const std::vector<Route>& routes);
+
+}  // namespace tacit::server
+
+#endif  // TACIT_SRC_SERVER_ROUTES_H_

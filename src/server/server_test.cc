@@ -1,0 +1,441 @@
+// The real server on 127.0.0.1:0 driven by a real HTTP client (cpp-httplib's).
+#include "tacit/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tacit/access.h"
+#include "tacit/secrets.h"
+
+namespace tacit {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kPassword[] = "correct horse battery";
+const Date kToday = *ParseDate("2026-11-20");
+
+struct Person {
+  std::string id;
+  std::string region;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tacit_server_" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    db_ = (dir_ / "t.db").string();
+    auto store = OpenSqliteStore(db_);
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Migrate());
+    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
+    ASSERT_TRUE(store_->SavePolicy(policy_));
+    ASSERT_TRUE(store_->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
+                                       {"1401", "太原市", "14", RegionLevel::kCity},
+                                       {"140105", "小店区", "1401", RegionLevel::kCounty},
+                                       {"1402", "大同市", "14", RegionLevel::kCity},
+                                       {"140202", "新荣区", "1402", RegionLevel::kCounty}}));
+    std::vector<RegistryRow> rows;
+    for (const auto& [id17, region] : {std::pair{"14010519500101123", "140105001001"},
+                                       std::pair{"14020219520202223", "140202001001"}}) {
+      std::string id = id17;
+      id += IdCheckCharacter(id);
+      IdParse p = ParseIdNumber(id, kToday);
+      RegistryRow r;
+      r.person.key = p.id.key();
+      r.person.id_number = p.id.text();
+      r.person.name = "张三丰";
+      r.person.phone = "13912345678";
+      r.person.sex = p.id.sex();
+      r.person.birth_date = p.id.birth_date();
+      r.person.region_code = region;
+      r.paying_region = std::string(region).substr(0, 6);
+      r.start = Month::Of(2015, 1);
+      r.monthly = 300000;
+      r.imported_on = kToday;
+      r.default_baseline = kToday;
+      rows.push_back(r);
+      persons_.push_back({p.id.text(), region});
+    }
+    ASSERT_TRUE(store_->ImportRegistry(rows, Month::Of(2026, 11)));
+    for (const auto& [name, role, region] :
+         {std::tuple{"admin", Role::kAdmin, ""}, std::tuple{"op-taiyuan", Role::kOperator, "1401"},
+          std::tuple{"op-datong", Role::kOperator, "140202"}, std::tuple{"rev-datong", Role::kReviewer, "140202"},
+          std::tuple{"auditor", Role::kAuditor, ""}}) {
+      ASSERT_TRUE(AddUser(*store_, {name, role, region, kPassword}, 0));
+    }
+    now_ms_ = static_cast<int64_t>(kToday.days()) * 86'400'000 + 8 * 3'600'000;
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.threads = 4;
+    options.now_ms = [this] { return now_ms_.load(); };
+    options.access.lockout_failures = 3;
+    std::string path = db_;
+    auto server = Server::Create({.open_store = [path] { return OpenSqliteStore(path); },
+                                  .policy = policy_,
+                                  .secrets = Secrets::FromBytesForTest(std::string(32, 'k'))},
+                                 options);
+    ASSERT_TRUE(server) << server.error().ToString();
+    server_ = std::move(*server);
+    auto port = server_->Bind();
+    ASSERT_TRUE(port) << port.error().ToString();
+    port_ = *port;
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+
+  struct Login {
+    std::string cookie;
+    std::string csrf;
+  };
+
+  Login SignIn(const std::string& name) {
+    auto c = Client();
+    auto res = c.Post("/api/v1/session", json{{"name", name}, {"password", kPassword}}.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 200) << res->body;
+    std::string set_cookie = res->get_header_value("Set-Cookie");
+    Login l;
+    l.cookie = set_cookie.substr(0, set_cookie.find(';'));
+    l.csrf = json::parse(res->body).value("csrf_token", "");
+    return l;
+  }
+
+  httplib::Result Get(const Login& l, const std::string& path) {
+    auto c = Client();
+    return c.Get(path, {{"Cookie", l.cookie}});
+  }
+  httplib::Result Post(const Login& l, const std::string& path, const json& body, bool with_csrf = true) {
+    auto c = Client();
+    httplib::Headers h = {{"Cookie", l.cookie}};
+    if (with_csrf) h.emplace("X-CSRF-Token", l.csrf);
+    return c.Post(path, h, body.dump(), "application/json");
+  }
+
+  std::string HandleOf(const Login& l, const std::string& id) {
+    auto res = Post(l, "/api/v1/persons/search", {{"id_number", id}});
+    if (!res || res->status != 200) return "";
+    json j = json::parse(res->body);
+    return j["persons"].empty() ? "" : j["persons"][0].value("handle", "");
+  }
+
+  std::vector<AuditEntry> AuditEntries() {
+    auto store = OpenSqliteStore(db_);
+    std::vector<AuditEntry> out;
+    EXPECT_TRUE((*store)->ForEachAudit(0, 0, [&](const AuditEntry& e) -> Status {
+      out.push_back(e);
+      return {};
+    }));
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::string db_;
+  std::unique_ptr<Store> store_;
+  Policy policy_;
+  std::vector<Person> persons_;
+  std::atomic<int64_t> now_ms_{0};
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(ServerTest, HealthMetricsAndOpenApiAnswerWithoutCredentials) {
+  auto c = Client();
+  auto health = c.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["schema_version"], kSchemaVersion);
+  auto api = c.Get("/api/v1/openapi.json");
+  ASSERT_TRUE(api);
+  json doc = json::parse(api->body);
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  EXPECT_TRUE(doc["paths"].contains("/api/v1/persons/{handle}"));
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tacit_http_requests_total{method=\"GET\",route=\"/healthz\"") , std::string::npos)
+      << metrics->body;
+}
+
+// Every documented operation is routed (no 404/405 of the router), and
+// anything undocumented is not: the description and the dispatcher agree.
+TEST_F(ServerTest, OpenApiDescribesExactlyTheRoutesServed) {
+  auto c = Client();
+  json doc = json::parse(c.Get("/api/v1/openapi.json")->body);
+  int operations = 0;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    std::string concrete = path;
+    size_t open = concrete.find('{');
+    if (open != std::string::npos) concrete.replace(open, concrete.find('}') - open + 1, "pdeadbeef");
+    for (const auto& [method, op] : ops.items()) {
+      ++operations;
+      EXPECT_FALSE(op.value("summary", "").empty()) << method << " " << path;
+      std::string m = method;
+      for (char& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      httplib::Request req;
+      req.method = m;
+      req.path = concrete;
+      req.body = "{}";
+      req.set_header("Content-Type", "application/json");
+      auto res = c.send(req);
+      ASSERT_TRUE(res);
+      json body = json::parse(res->body, nullptr, false);
+      std::string code = body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
+      EXPECT_NE(code, "no_route") << m << " " << path;
+      EXPECT_NE(code, "method_not_allowed") << m << " " << path;
+    }
+  }
+  EXPECT_GE(operations, 10);
+  auto unknown = c.Get("/api/v1/nothing-here");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(json::parse(unknown->body)["error"]["code"], "no_route");
+  auto wrong_method = c.Put("/api/v1/persons/search", "{}", "application/json");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+}
+
+TEST_F(ServerTest, LoginSetsAStrictHttpOnlyCookieAndLogoutEndsTheSession) {
+  auto c = Client();
+  auto res = c.Post("/api/v1/session", json{{"name", "admin"}, {"password", kPassword}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::string cookie = res->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // no TLS in this test
+  Login l{cookie.substr(0, cookie.find(';')), json::parse(res->body)["csrf_token"]};
+  auto me = Get(l, "/api/v1/session");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200);
+  EXPECT_EQ(json::parse(me->body)["user"]["role"], "admin");
+  auto c2 = Client();
+  auto out = c2.Delete("/api/v1/session", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200);
+  auto after = Get(l, "/api/v1/session");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  EXPECT_EQ(json::parse(after->body)["error"]["code"], "unauthenticated");
+}
+
+TEST_F(ServerTest, StateChangesWithoutTheCsrfTokenAreRefused) {
+  Login l = SignIn("admin");
+  auto res = Post(l, "/api/v1/persons/search", {{"id_number", persons_[0].id}}, /*with_csrf=*/false);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(json::parse(res->body)["error"]["code"], "csrf");
+  Login forged = l;
+  forged.csrf = std::string(64, 'a');
+  auto wrong = Post(forged, "/api/v1/persons/search", {{"id_number", persons_[0].id}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 403);
+}
+
+TEST_F(ServerTest, SessionsExpireWhenIdleAndAccountsLockAfterRepeatedFailures) {
+  Login l = SignIn("auditor");
+  now_ms_ += (AccessOptions{}.session_idle_seconds + 1) * 1000;
+  auto res = Get(l, "/api/v1/session");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+
+  auto c = Client();
+  for (int i = 0; i < 3; ++i) {
+    auto bad = c.Post("/api/v1/session", json{{"name", "op-datong"}, {"password", "wrong password 1"}}.dump(),
+                      "application/json");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 401);
+  }
+  auto locked = c.Post("/api/v1/session", json{{"name", "op-datong"}, {"password", kPassword}}.dump(),
+                       "application/json");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 401);
+  EXPECT_EQ(json::parse(locked->body)["error"]["code"], "locked");
+  int failed = 0;
+  for (const AuditEntry& e : AuditEntries()) failed += e.action == "session.login" && e.outcome != "ok";
+  EXPECT_EQ(failed, 4);
+}
+
+TEST_F(ServerTest, SearchResultsAreMaskedAndScopedToTheOperatorsRegion) {
+  Login datong = SignIn("op-datong");
+  auto res = Post(datong, "/api/v1/persons/search", {{"id_number", persons_[1].id}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->body.find(persons_[1].id), std::string::npos);
+  EXPECT_EQ(res->body.find("张三丰"), std::string::npos);
+  json j = json::parse(res->body);
+  ASSERT_EQ(j["persons"].size(), 1u);
+  EXPECT_EQ(j["persons"][0]["id_number"], MaskIdNumber(persons_[1].id));
+  // A person of Taiyuan is invisible to Datong's operator: not listed, and
+  // their profile is "not found" rather than "forbidden".
+  auto other = Post(datong, "/api/v1/persons/search", {{"id_number", persons_[0].id}});
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(json::parse(other->body)["persons"].empty());
+  std::string taiyuan_handle = HandleOf(SignIn("admin"), persons_[0].id);
+  ASSERT_FALSE(taiyuan_handle.empty());
+  auto cross = Get(datong, "/api/v1/persons/" + taiyuan_handle);
+  ASSERT_TRUE(cross);
+  EXPECT_EQ(cross->status, 404);
+  // By name and birth date.
+  auto by_name = Post(datong, "/api/v1/persons/search", {{"name", "张三丰"}, {"birth_date", "1952-02-02"}});
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(json::parse(by_name->body)["persons"].size(), 1u);
+}
+
+TEST_F(ServerTest, ProfileScheduleEvidenceAndExplanationAreServedMasked) {
+  Login l = SignIn("op-taiyuan");
+  std::string h = HandleOf(l, persons_[0].id);
+  ASSERT_FALSE(h.empty());
+  auto profile = Get(l, "/api/v1/persons/" + h + "?months=3");
+  ASSERT_TRUE(profile);
+  ASSERT_EQ(profile->status, 200) << profile->body;
+  EXPECT_EQ(profile->body.find(persons_[0].id), std::string::npos);
+  json p = json::parse(profile->body);
+  EXPECT_EQ(p["id_number"], MaskIdNumber(persons_[0].id));
+  EXPECT_EQ(p["entitlements"][0]["months"].size(), 3u);
+  auto schedule = Get(l, "/api/v1/persons/" + h + "/schedule?months=2");
+  ASSERT_TRUE(schedule);
+  EXPECT_EQ(json::parse(schedule->body)["entitlements"][0]["months"].size(), 2u);
+  auto evidence = Get(l, "/api/v1/persons/" + h + "/evidence");
+  ASSERT_TRUE(evidence);
+  EXPECT_TRUE(json::parse(evidence->body)["evidence"].is_array());
+  auto explain = Get(l, "/api/v1/persons/" + h + "/explain?month=2026-11");
+  ASSERT_TRUE(explain);
+  ASSERT_EQ(explain->status, 200) << explain->body;
+  EXPECT_FALSE(json::parse(explain->body)["explanation"].get<std::string>().empty());
+  auto bad_month = Get(l, "/api/v1/persons/" + h + "/explain?month=11-2026");
+  ASSERT_TRUE(bad_month);
+  EXPECT_EQ(bad_month->status, 400);
+  EXPECT_EQ(json::parse(bad_month->body)["error"]["field"], "month");
+  auto bad_handle = Get(l, "/api/v1/persons/p0123");
+  ASSERT_TRUE(bad_handle);
+  EXPECT_EQ(bad_handle->status, 404);
+}
+
+TEST_F(ServerTest, RevealingAFullRecordIsAuditedAndDeniedToAuditors) {
+  Login op = SignIn("op-taiyuan");
+  std::string h = HandleOf(op, persons_[0].id);
+  auto no_reason = Post(op, "/api/v1/persons/" + h + "/reveal", json::object());
+  ASSERT_TRUE(no_reason);
+  EXPECT_EQ(no_reason->status, 400);
+  EXPECT_EQ(json::parse(no_reason->body)["error"]["field"], "reason");
+  auto res = Post(op, "/api/v1/persons/" + h + "/reveal", {{"reason", "核对银行账户"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["id_number"], persons_[0].id);
+  EXPECT_EQ(j["phone"], "13912345678");
+  Login auditor = SignIn("auditor");
+  auto denied = Post(auditor, "/api/v1/persons/" + h + "/reveal", {{"reason", "x"}});
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 403);
+  bool revealed = false, denied_logged = false;
+  for (const AuditEntry& e : AuditEntries()) {
+    EXPECT_EQ(e.target.find(persons_[0].id), std::string::npos);
+    EXPECT_EQ(e.detail.find(persons_[0].id), std::string::npos);
+    if (e.action == "person.reveal" && e.actor == "user:op-taiyuan" && e.outcome == "ok") {
+      revealed = e.target == "person " + MaskIdNumber(persons_[0].id);
+    }
+  }
+  // The auditor's attempt is refused before the handler (the role may not reveal at all).
+  auto trail = Get(auditor, "/api/v1/audit");
+  ASSERT_TRUE(trail);
+  ASSERT_EQ(trail->status, 200) << trail->body;
+  const json trail_json = json::parse(trail->body);
+  for (const auto& e : trail_json["entries"]) {
+    denied_logged |= e["action"] == "person.reveal" && e["actor"] == "user:auditor" &&
+                     e["outcome"] == "denied: permission_denied";
+  }
+  EXPECT_TRUE(revealed);
+  EXPECT_TRUE(denied_logged);
+  auto verify = Get(auditor, "/api/v1/audit/verify");
+  ASSERT_TRUE(verify);
+  EXPECT_TRUE(json::parse(verify->body)["intact"].get<bool>());
+}
+
+TEST_F(ServerTest, BadRequestsGetOneErrorShapeWithTheField) {
+  Login l = SignIn("admin");
+  auto c = Client();
+  auto not_json = c.Post("/api/v1/persons/search", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}}, "{not json",
+                         "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  json e = json::parse(not_json->body);
+  EXPECT_EQ(e["error"]["code"], "invalid_argument");
+  EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
+  auto wrong_type = Post(l, "/api/v1/persons/search", {{"id_number", 12345}});
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(json::parse(wrong_type->body)["error"]["field"], "id_number");
+  auto bad_id = Post(l, "/api/v1/persons/search", {{"id_number", "140105195001011230"}});
+  ASSERT_TRUE(bad_id);
+  EXPECT_EQ(bad_id->status, 400);
+  EXPECT_EQ(bad_id->body.find("140105195001011230"), std::string::npos);  // never echoed
+  auto huge = Post(l, "/api/v1/persons/search", {{"name", std::string(2 << 20, 'a')}});
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+}
+
+// Role x endpoint: who may call what (region checks are in the tests above).
+TEST_F(ServerTest, AuthorisationMatrixHoldsForEveryRoleAndEndpoint) {
+  std::string h = HandleOf(SignIn("admin"), persons_[1].id);  // a Datong person: in everyone's scope
+  struct Call {
+    std::string method, path;
+    json body;
+  };
+  const std::vector<Call> calls = {
+      {"POST", "/api/v1/persons/search", {{"id_number", persons_[1].id}}},
+      {"GET", "/api/v1/persons/" + h, nullptr},
+      {"GET", "/api/v1/persons/" + h + "/evidence", nullptr},
+      {"GET", "/api/v1/persons/" + h + "/schedule", nullptr},
+      {"GET", "/api/v1/persons/" + h + "/explain?month=2026-11", nullptr},
+      {"POST", "/api/v1/persons/" + h + "/reveal", {{"reason", "核对"}}},
+      {"GET", "/api/v1/audit", nullptr},
+      {"GET", "/api/v1/audit/verify", nullptr},
+  };
+  // 1 allowed, 0 refused with 403; columns follow `calls`.
+  const std::map<std::string, std::vector<int>> expected = {
+      {"admin", {1, 1, 1, 1, 1, 1, 1, 1}},      {"op-datong", {1, 1, 1, 1, 1, 1, 0, 0}},
+      {"rev-datong", {1, 1, 1, 1, 1, 1, 0, 0}}, {"auditor", {1, 1, 1, 1, 1, 0, 1, 1}},
+  };
+  for (const auto& [user, allowed] : expected) {
+    Login l = SignIn(user);
+    for (size_t i = 0; i < calls.size(); ++i) {
+      auto res = calls[i].method == "GET" ? Get(l, calls[i].path) : Post(l, calls[i].path, calls[i].body);
+      ASSERT_TRUE(res);
+      if (allowed[i]) {
+        EXPECT_EQ(res->status, 200) << user << " " << calls[i].path << " " << res->body;
+      } else {
+        EXPECT_EQ(res->status, 403) << user << " " << calls[i].path << " " << res->body;
+      }
+    }
+  }
+  // Without credentials every one of them is 401.
+  for (const Call& call : calls) {
+    auto res = call.method == "GET" ? Client().Get(call.path)
+                                    : Client().Post(call.path, call.body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401) << call.path;
+  }
+}
+
+}  // namespace
+}  // namespace tacit
