@@ -1,6 +1,13 @@
 // The real server on 127.0.0.1:0 driven by a real HTTP client (cpp-httplib's).
 #include "server/test_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace tacit {
 namespace {
 
@@ -280,6 +287,117 @@ TEST_F(ServerTest, AuthorisationMatrixHoldsForEveryRoleAndEndpoint) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 401) << call.path;
   }
+}
+
+}  // namespace
+}  // namespace tacit
+
+namespace tacit {
+namespace {
+
+class RateLimitedServerTest : public ServerTest {
+ protected:
+  void Adjust(ServerOptions& options) override {
+    options.rate_per_address = 5;
+    options.burst_per_address = 5;
+  }
+};
+
+TEST_F(RateLimitedServerTest, AnAddressAboveItsRateIsToldToRetryLater) {
+  auto c = Client();
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 8; ++i) {
+    auto res = c.Get("/healthz");
+    ASSERT_TRUE(res);
+    if (res->status == 200) ++ok;
+    if (res->status == 429) {
+      ++limited;
+      retry_after = res->get_header_value("Retry-After");
+      EXPECT_EQ(json::parse(res->body)["error"]["code"], "rate_limited");
+    }
+  }
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(limited, 3);
+  EXPECT_EQ(retry_after, "1");
+  now_ms_ += 1000;  // a second later five more tokens
+  auto later = c.Get("/healthz");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200);
+}
+
+class TlsServerTest : public ServerTest {
+ protected:
+  void Adjust(ServerOptions& options) override {
+    cert_ = (dir_ / "cert.pem").string();
+    key_ = (dir_ / "key.pem").string();
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext "
+                      "subjectAltName=IP:127.0.0.1 -days 1 -keyout " + key_ + " -out " + cert_ + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    options.tls_cert = cert_;
+    options.tls_key = key_;
+  }
+  std::string cert_, key_;
+};
+
+TEST_F(TlsServerTest, OverTlsTheSessionCookieIsSecure) {
+  httplib::SSLClient c("127.0.0.1", port_);
+  c.set_ca_cert_path(cert_.c_str());
+  c.enable_server_certificate_verification(true);
+  auto res = c.Post("/api/v1/session", json{{"name", "admin"}, {"password", kPassword}}.dump(), "application/json");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  ASSERT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  // Plain HTTP to the TLS port gets no answer a client could take for one.
+  auto plain = Client().Get("/healthz");
+  EXPECT_TRUE(!plain || plain->status != 200);
+}
+
+TEST(ServerOptionsTest, OneTlsFileWithoutTheOtherIsRefused) {
+  ServerOptions options;
+  options.tls_cert = "/nonexistent/cert.pem";
+  auto s = Server::Create({.open_store = [] { return OpenSqliteStore(":memory:"); },
+                           .policy = *ParsePolicy(DefaultPolicyText(), "default"),
+                           .secrets = Secrets::FromBytesForTest(std::string(32, 'k'))},
+                          options);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+}
+
+// Stop() lets a request that is being received finish: a half-sent upload
+// completes and gets its answer, then Run() returns.
+TEST_F(ServerTest, StoppingFinishesTheRequestInFlight) {
+  Login l = SignIn("admin");
+  httplib::Client c("127.0.0.1", port_);
+  std::string body = json{{"id_number", persons_[0].id}}.dump();
+  // A raw socket so that the body can arrive in two parts with Stop() between.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string head = "POST /api/v1/persons/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Cookie: " + l.cookie + "\r\nX-CSRF-Token: " + l.csrf + "\r\nConnection: close\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string first = head + body.substr(0, 5);
+  ASSERT_EQ(::send(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the worker is now reading the body
+  std::thread stopper([this] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string rest = body.substr(5);
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  stopper.join();
+  thread_.join();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply.substr(0, 200);
+  EXPECT_NE(reply.find("\"persons\""), std::string::npos);
+  // And the server takes no new connection.
+  EXPECT_FALSE(c.Get("/healthz"));
 }
 
 }  // namespace
