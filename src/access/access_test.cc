@@ -98,6 +98,26 @@ TEST_F(AccessTest, RepeatedFailuresLockTheAccountEvenAgainstTheRightPassword) {
   EXPECT_TRUE(Login(*store_, "zhang", kPassword, 12 + options.lockout_seconds, options));
 }
 
+TEST_F(AccessTest, DisablingAnAccountEndsItsSessionsAndEnablingDoesNot) {
+  ASSERT_TRUE(AddUser(*store_, {"zhang", Role::kAuditor, "", kPassword}, 0));
+  AccessOptions options;
+  auto login = Login(*store_, "zhang", kPassword, 1000, options);
+  ASSERT_TRUE(login);
+  auto id = SetUserDisabled(*store_, "zhang", true, 1001);
+  ASSERT_TRUE(id) << id.error().ToString();
+  auto stored = store_->FindSession(Sha256Hex(login->token));
+  ASSERT_TRUE(stored);
+  EXPECT_FALSE(*stored) << "the session row is deleted, not only refused";
+  auto refused = Login(*store_, "zhang", kPassword, 1002, options);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(SetUserDisabled(*store_, "zhang", false, 1003));
+  EXPECT_TRUE(Login(*store_, "zhang", kPassword, 1004, options));
+  auto unknown = SetUserDisabled(*store_, "nobody", true, 1005);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(AccessTest, AuthoriseAppliesTheRoleMatrixAndTheRegionScope) {
   Principal county{Principal::Kind::kStaff, 1, "zhang", Role::kOperator, "140202", "", {}};
   std::vector<std::string> inside = {"140202001001", "140202"};
