@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "access_commands.h"
+#include "serve_command.h"
 #include "export_file.h"
 #include "tacit/casework.h"
 #include "tacit/civil.h"
@@ -909,6 +910,25 @@ int Main(int argc, char** argv) {
                 "tacit (docs/architecture.md, access)");
   audit_export->add_option("--out", audit_out, "output file; default standard output");
 
+  ServerOptions serve_options;
+  serve_options.upload_dir.clear();  // default: uploads/ beside the store
+  auto* serve = app.add_subcommand(
+      "serve", "the HTTP API for staff, partner departments, attestors and the web pages (服务): /api/v1, "
+               "/healthz, /metrics; see docs/api.md");
+  serve->add_option("--listen", serve_options.listen, "host:port to listen on; default 127.0.0.1:8080 (port 0: any)");
+  serve->add_option("--tls-cert", serve_options.tls_cert, "TLS certificate (PEM); with --tls-key serves HTTPS");
+  serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM)");
+  serve->add_option("--threads", serve_options.threads, "worker threads (requests in flight at once); default 8")
+      ->check(CLI::Range(1, 256));
+  serve->add_option("--rate-per-address", serve_options.rate_per_address,
+                    "requests per second one client address may make (token bucket, burst twice that); 0: no limit; "
+                    "default 2000");
+  serve->add_option("--rate-per-key", serve_options.rate_per_key,
+                    "requests per second one account, partner or attestor may make; 0: no limit; default 1000");
+  serve->add_option("--upload-dir", serve_options.upload_dir,
+                    "where uploaded feed files and their quarantine reports are kept; default uploads/ beside the "
+                    "store");
+
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(
       "demo", "generate a demo province and run init, import, ingest, a monthly run and statistics (演示)");
@@ -993,6 +1013,13 @@ int Main(int argc, char** argv) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditList(s, audit_after, audit_limit); });
   } else if (*audit_export) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditExport(s, audit_out); });
+  } else if (*serve) {
+    serve_options.burst_per_address = 2 * serve_options.rate_per_address;
+    serve_options.burst_per_key = 2 * serve_options.rate_per_key;
+    status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
+      ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
+      return cli::Serve(s, p, secrets, g.db, serve_options);
+    });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

@@ -110,7 +110,8 @@ struct NewUser {
 // Adds a staff account with an Argon2id password hash. Errors:
 // kInvalidArgument (name, role, region or a short password), kAlreadyExists.
 Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now);
-// Replaces a user's password and unlocks the account. Errors: kNotFound, kInvalidArgument.
+// Replaces a user's password, unlocks the account and ends its sessions.
+// Errors: kNotFound, kInvalidArgument.
 Status SetPassword(Store& store, std::string_view name, const std::string& password);
 // Disables or enables a staff account. Disabling also ends every session of
 // the account at once (a session of a disabled account is refused anyway, but

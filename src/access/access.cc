@@ -245,7 +245,9 @@ Status SetPassword(Store& store, std::string_view name, const std::string& passw
   ASSIGN_OR_RETURN(user->password_hash, HashPassword(password));
   user->failed_logins = 0;
   user->locked_until = 0;
-  return store.UpdateUser(*user);
+  RETURN_IF_ERROR(store.UpdateUser(*user));
+  // A reset after a suspected leak must also end the sessions opened with the old password.
+  return store.DeleteSessions("", user->id, 0);
 }
 
 Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now) {

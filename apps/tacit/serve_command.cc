@@ -1,0 +1,59 @@
+#include "serve_command.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "access_commands.h"
+
+namespace tacit::cli {
+
+Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const std::string& db_path,
+             ServerOptions options) {
+  if (options.upload_dir.empty()) {
+    options.upload_dir = (std::filesystem::absolute(db_path).parent_path() / "uploads").string();
+  }
+  // Signals are taken by one thread with sigwait: blocked here, before the
+  // server starts its threads, so that they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const bool tls = !options.tls_cert.empty();
+  ServerDeps deps{.open_store =
+                      [db_path] {
+                        // Each worker's connection: a modest page cache (the
+                        // kernel's page cache is shared by all of them).
+                        return OpenSqliteStore(db_path, SqliteOptions{.cache_mb = 64});
+                      },
+                  .policy = policy,
+                  .secrets = secrets};
+  ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Create(std::move(deps), options));
+  ASSIGN_OR_RETURN(int port, server->Bind());
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  RETURN_IF_ERROR(AuditCommandAfter(store, "server.start", fmt::format("{}:{}", host, port),
+                                    {{"tls", tls}, {"threads", options.threads}}));
+  fmt::print("tacit 服务已启动 (serving) {}://{}:{}/api/v1 — Ctrl-C 停止 (stop)\n", tls ? "https" : "http", host, port);
+  std::fflush(stdout);
+
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::warn("signal {}: stopping after the requests in flight", sig);
+    server->Stop();
+  });
+  server->Run();
+  // Run() also returns when the listening socket fails: wake the watcher.
+  pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  RETURN_IF_ERROR(AuditCommandAfter(store, "server.stop", fmt::format("{}:{}", host, port)));
+  fmt::print("tacit 服务已停止 (stopped)\n");
+  return {};
+}
+
+}  // namespace tacit::cli
