@@ -18,7 +18,8 @@ done
 # Debian packages: the toolchain, every library tacit links, the test and
 # benchmark frameworks, PostgreSQL 15 (the benchmark's peer, and the production
 # store of a later issue), OpenCC and Unihan (unicode-data, read with bzip2) for
-# names in linkage. Installed only when something is missing, so that a
+# names in linkage, cpp-httplib and Argon2 for the server, curl and wrk to
+# drive it in tests and benchmarks, openssl to make test certificates. Installed only when something is missing, so that a
 # prepared machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
@@ -27,6 +28,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib time
   libopencc-dev opencc unicode-data bzip2
+  libcpp-httplib-dev libargon2-dev curl wrk openssl python3
 )
 missing=()
 for p in "${packages[@]}"; do
