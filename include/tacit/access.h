@@ -59,6 +59,7 @@ enum class Action {
   kUserAdmin,       // staff accounts and partners
   kAuditRead,
   kAttest,          // submit a signed certification result
+  kPayrollRead,     // the payroll file of a monthly run: full identity numbers (audited)
 };
 
 std::string_view ActionName(Action action);
@@ -112,6 +113,11 @@ struct NewUser {
 Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now);
 // Replaces a user's password and unlocks the account. Errors: kNotFound, kInvalidArgument.
 Status SetPassword(Store& store, std::string_view name, const std::string& password);
+// Disables or enables a staff account. Disabling also ends every session of
+// the account at once (a session of a disabled account is refused anyway, but
+// none should outlive the decision); enabling leaves a lockout as it is.
+// Returns the account's id. Errors: kNotFound.
+Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now);
 
 struct LoginResult {
   std::string token;       // the session cookie's value (256 random bits, hex); stored hashed
