@@ -59,6 +59,7 @@ enum class Action {
   kUserAdmin,       // staff accounts and partners
   kAuditRead,
   kAttest,          // submit a signed certification result
+  kPayrollRead,     // the payroll file of a monthly run: full identity numbers (audited)
 };
 
 std::string_view ActionName(Action action);

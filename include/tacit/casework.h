@@ -23,6 +23,7 @@
 #define TACIT_CASEWORK_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,7 +79,11 @@ Result<std::optional<EvidenceRecord>> DecisionFact(const CaseRecord& c, const Ca
 // For records that reach a person after ingest (a case decision, a link).
 std::optional<PersonSignal> SignalOf(const Policy& policy, std::string_view kind, Date occurred_on, PersonKey person);
 
-Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r);
+// `in_unit`, when given, is called inside that unit of work after the decision
+// is written and before it commits: what it records (the server's audit entry)
+// is committed with the decision or not at all, and an error from it undoes both.
+Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r,
+                                   const std::function<Status()>& in_unit = {});
 
 // Cases by status ("open", "resolved", "" for all) of persons whose residence
 // code starts with `region_prefix` (empty: everywhere), oldest first.

@@ -17,6 +17,7 @@
 #ifndef TACIT_CYCLE_H_
 #define TACIT_CYCLE_H_
 
+#include <functional>
 #include <string>
 
 #include "tacit/policy.h"
@@ -42,6 +43,10 @@ struct CycleOptions {
   // Ranges of persons read and derived at once, each on its own connection
   // (the result is the same whatever the number).
   int threads = 2;
+  // When given, called inside the run's unit of work once the run is written
+  // and before it commits (not for a month recorded already): what it records
+  // (the server's audit entry) is committed with the run or not at all.
+  std::function<Status(const CycleRunRecord&)> in_unit = nullptr;
 };
 
 struct CycleResult {

@@ -17,6 +17,7 @@
 #ifndef TACIT_LINK_JOB_H_
 #define TACIT_LINK_JOB_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,10 +77,12 @@ Result<std::vector<ReviewItem>> ListReview(Store& store, std::string_view status
 // Errors: kNotFound when the record has no proposed link.
 Result<ReviewItem> ShowReview(Store& store, int64_t evidence_id);
 // Accepts (links the record to the candidate) or rejects an open item, with
-// who and why. Errors: kInvalidArgument without a note, kNotFound,
-// kFailedPrecondition when the item was decided already.
+// who and why, in one unit of work. `in_unit`, when given, is called inside it
+// before it commits: what it records (the server's audit entry) is committed
+// with the decision or not at all. Errors: kInvalidArgument without a note,
+// kNotFound, kFailedPrecondition when the item was decided already.
 Status DecideReview(Store& store, const Policy& policy, int64_t evidence_id, bool accept, const std::string& by,
-                    const std::string& note);
+                    const std::string& note, const std::function<Status()>& in_unit = {});
 
 // What staff read: a list (identity numbers and names masked) and one item
 // side by side (the values the reviewer must compare), in Chinese.

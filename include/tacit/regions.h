@@ -31,6 +31,8 @@ std::string_view RegionPrefix(std::string_view code, RegionLevel level);
 std::string_view RegionLevelName(
     RegionLevel level);  // "province", "city", "county", "township", "village"
 std::string_view RegionLevelNameZh(RegionLevel level);  // "省", "市", "县", "乡镇/街道", "村/社区"
+// The level RegionLevelName() names. Errors: kInvalidArgument naming the five.
+Result<RegionLevel> ParseRegionLevel(std::string_view name);
 
 struct Region {
   std::string code;    // 2, 4, 6, 9 or 12 digits

@@ -87,7 +87,8 @@ Result<CaseView> BuildCaseView(Store& store, int64_t id);
 std::string CaseListText(const std::vector<CaseRecord>& cases);
 // One case in full (the identity number too: the reader asked for this case).
 std::string CaseViewText(const CaseView& view, const Policy& policy);
-std::string CaseViewJson(const CaseView& view, const Policy& policy);
+// The same options as a person's: the API masks the identity number and adds the handle.
+std::string CaseViewJson(const CaseView& view, const Policy& policy, const PersonJsonOptions& options = {});
 
 // A person's recoveries and what is still outstanding (identity number masked).
 std::string RecoveriesText(PersonKey person, const std::vector<RecoveryRecord>& recoveries, Fen outstanding);

@@ -44,6 +44,9 @@ struct ServerOptions {
   AccessOptions access;
   // Where uploaded feed files and their quarantine reports are kept.
   std::string upload_dir = "uploads";
+  // Where the monthly runs started through the API write their payroll files
+  // (created when missing). They hold identity numbers: keep it private.
+  std::string payroll_dir = "payroll";
   // The clock (Unix milliseconds); tests inject their own.
   std::function<int64_t()> now_ms;
 };

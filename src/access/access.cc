@@ -119,7 +119,7 @@ std::string_view ActionName(Action action) {
   static constexpr std::string_view kNames[] = {
       "person.read", "person.reveal", "feed.submit",  "feed.read",   "cycle.run",       "cycle.read",
       "stats.read",  "case.read",     "case.decide",  "review.read", "review.decide",   "recovery.read",
-      "recovery.record", "user.admin", "audit.read",  "attest"};
+      "recovery.record", "user.admin", "audit.read",  "attest",        "payroll.read"};
   return kNames[static_cast<int>(action)];
 }
 
@@ -248,6 +248,15 @@ Status SetPassword(Store& store, std::string_view name, const std::string& passw
   RETURN_IF_ERROR(store.UpdateUser(*user));
   // A reset after a suspected leak must also end the sessions opened with the old password.
   return store.DeleteSessions("", user->id, 0);
+}
+
+Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now) {
+  ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
+  if (!user) return NotFound(fmt::format("没有用户 {} (no such user)", name));
+  user->disabled = disabled;
+  RETURN_IF_ERROR(store.UpdateUser(*user));
+  if (disabled) RETURN_IF_ERROR(store.DeleteSessions("", user->id, now));
+  return user->id;
 }
 
 Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now) {

@@ -103,7 +103,8 @@ std::optional<PersonSignal> SignalOf(const Policy& policy, std::string_view kind
   return std::nullopt;
 }
 
-Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r) {
+Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t id, const CaseResolution& r,
+                                   const std::function<Status()>& in_unit) {
   ASSIGN_OR_RETURN(std::optional<CaseRecord> c, store.FindCase(id));
   if (!c) return NotFound(fmt::format("case #{} does not exist", id));
   if (c->status != "open") {
@@ -124,6 +125,7 @@ Result<CaseRecord> ResolveCaseWith(Store& store, const Policy& policy, int64_t i
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.ResolveCase(id, std::string(CaseDecisionName(r.decision)), r.note, r.by, fact));
   if (signal) RETURN_IF_ERROR(store.UpdatePersonSummary({*signal}));
+  if (in_unit) RETURN_IF_ERROR(in_unit());
   RETURN_IF_ERROR(unit->Commit());
   ASSIGN_OR_RETURN(std::optional<CaseRecord> resolved, store.FindCase(id));
   if (!resolved) return Internal(fmt::format("case #{} vanished after it was resolved", id));

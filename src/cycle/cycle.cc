@@ -633,6 +633,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (!recovered) return tl::unexpected<Error>(recovered.error());
   }
   ASSIGN_OR_RETURN(result.cases_opened, store.OpenCases(cases));
+  if (options.in_unit) RETURN_IF_ERROR(options.in_unit(run));
   RETURN_IF_ERROR(unit->Commit());
   // The run is recorded; the payroll file says what the record says (a crash
   // before it is written is repaired by running the month again, which

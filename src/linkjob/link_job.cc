@@ -254,7 +254,7 @@ Result<ReviewItem> ShowReview(Store& store, int64_t evidence_id) {
 }
 
 Status DecideReview(Store& store, const Policy& policy, int64_t evidence_id, bool accept, const std::string& by,
-                    const std::string& note) {
+                    const std::string& note, const std::function<Status()>& in_unit) {
   if (note.empty()) return InvalidArgument("--note: say why (复核说明)");
   if (by.empty()) return InvalidArgument("--by: who decided (复核人)");
   ASSIGN_OR_RETURN(std::optional<LinkAttempt> a, store.FindLinkAttempt(evidence_id));
@@ -268,6 +268,7 @@ Status DecideReview(Store& store, const Policy& policy, int64_t evidence_id, boo
       RETURN_IF_ERROR(store.UpdatePersonSummary({*s}));
     }
   }
+  if (in_unit) RETURN_IF_ERROR(in_unit());
   return unit->Commit();
 }
 

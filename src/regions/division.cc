@@ -247,6 +247,14 @@ std::string_view RegionLevelNameZh(RegionLevel level) {
   return "?";
 }
 
+Result<RegionLevel> ParseRegionLevel(std::string_view name) {
+  for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty, RegionLevel::kTownship,
+                            RegionLevel::kVillage}) {
+    if (RegionLevelName(level) == name) return level;
+  }
+  return InvalidArgument("expected province, city, county, township or village");
+}
+
 Result<std::vector<Region>> LoadDivisionTable(const std::string& dir,
                                               std::string_view province_prefix) {
   if (!province_prefix.empty() && (province_prefix.size() != 2 || !AllDigits(province_prefix))) {

@@ -75,6 +75,15 @@ TEST(RegionCode, PrefixCutsToTheLevel) {
   EXPECT_EQ(RegionCodeLength(RegionLevel::kTownship), 9);
 }
 
+TEST(RegionCode, LevelNamesRoundTrip) {
+  for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty, RegionLevel::kTownship,
+                            RegionLevel::kVillage}) {
+    EXPECT_EQ(*ParseRegionLevel(RegionLevelName(level)), level);
+  }
+  EXPECT_FALSE(ParseRegionLevel("district"));
+  EXPECT_FALSE(ParseRegionLevel(""));
+}
+
 TEST(DivisionTable, LoadsEveryLevelWithParents) {
   TempDir d;
   WriteFixture(d);

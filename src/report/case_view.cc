@@ -127,7 +127,7 @@ std::string CaseViewText(const CaseView& v, const Policy& policy) {
   return out.str();
 }
 
-std::string CaseViewJson(const CaseView& v, const Policy& policy) {
+std::string CaseViewJson(const CaseView& v, const Policy& policy, const PersonJsonOptions& options) {
   using nlohmann::json;
   const CaseRecord& c = v.c;
   json evidence = json::array();
@@ -138,7 +138,7 @@ std::string CaseViewJson(const CaseView& v, const Policy& policy) {
               {"status", c.status},
               {"key", c.key},
               {"person",
-               {{"id_number", v.person.id_number},
+               {{"id_number", options.mask_id_number ? MaskIdNumber(v.person.id_number) : v.person.id_number},
                 {"name", MaskName(v.person.name)},
                 {"region_code", v.person.region_code},
                 {"region_name", v.region_name}}},
@@ -155,6 +155,7 @@ std::string CaseViewJson(const CaseView& v, const Policy& policy) {
               {"resolved_at", text_or_null(c.resolved_at)},
               {"decision_evidence_id", c.decision_evidence_id ? json(c.decision_evidence_id) : json(nullptr)},
               {"decision_fact", v.decision_fact ? EvidenceJson(*v.decision_fact, policy) : json(nullptr)}};
+  if (!options.handle.empty()) out["person"]["handle"] = options.handle;
   if (auto fine = FineOf(v, policy)) {
     out["fraud"] = {{"amount", FormatYuan(fine->amount)},
                     {"fine_min", FormatYuan(fine->low)},

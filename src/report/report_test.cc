@@ -151,6 +151,10 @@ TEST(PersonView, ShowsCasesRecoveriesAndWhatIsStillOutstanding) {
   ASSERT_EQ(cj["evidence"].size(), 1u);
   EXPECT_EQ(cj["evidence"][0]["ref"], "HZ-1");
   EXPECT_TRUE(cj["decision_fact"].is_null());
+  const std::string masked = CaseViewJson(*cv, policy, {.mask_id_number = true, .handle = "pabc"});
+  EXPECT_EQ(masked.find(id), std::string::npos) << "the API's view holds no identity number";
+  EXPECT_EQ(nlohmann::json::parse(masked)["person"]["id_number"], MaskIdNumber(id));
+  EXPECT_EQ(nlohmann::json::parse(masked)["person"]["handle"], "pabc");
   const std::string list = CaseListText(cases);
   EXPECT_EQ(list.find(id), std::string::npos) << "lists mask identity numbers";
   EXPECT_NE(list.find(MaskIdNumber(id)), std::string::npos) << list;

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "server/routes.h"
 
 namespace tacit::server {
@@ -76,11 +78,50 @@ HttpResult<std::string> RequiredString(const json& body, const std::string& fiel
   return **s;
 }
 
+HttpResult<int64_t> IntQuery(const Context& ctx, const std::string& name, int64_t fallback, int64_t lo, int64_t hi) {
+  std::string text = ctx.Query(name);
+  if (text.empty()) return fallback;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
+    return BadField(name, name + " 超出范围 (out of range)");
+  }
+  return v;
+}
+
+Date TodayOf(const Context& ctx) { return Date::FromDays(static_cast<int32_t>(ctx.svc.NowMs() / 86'400'000)); }
+
+Result<std::vector<std::string>> RegionsOf(Store& store, const PersonRecord& p) {
+  std::vector<std::string> regions = {p.region_code};
+  ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(p.key));
+  for (const EntitlementRecord& e : ents) regions.push_back(e.terms.paying_region);
+  return regions;
+}
+
+HttpResult<PersonRecord> ScopedPerson(Context& ctx, PersonKey key, Action action, const HttpError& not_found) {
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(key));
+  if (!p) return tl::unexpected(not_found);
+  ASSIGN_OR_RETURN(std::vector<std::string> regions, RegionsOf(ctx.store, *p));
+  if (auto ok = Authorise(ctx.principal, action, regions); !ok) {
+    if (!RoleMay(ctx.principal.role, action)) return tl::unexpected(ok.error());
+    return tl::unexpected(not_found);
+  }
+  return *p;
+}
+
+HttpResult<PersonRecord> TargetPerson(Context& ctx, Action action) {
+  const HttpError not_found(ErrorCode::kNotFound, "没有该人员 (no such person)", "handle");
+  auto key = ctx.svc.secrets.PersonFromHandle(ctx.params["handle"]);
+  if (!key) return tl::unexpected(not_found);
+  return ScopedPerson(ctx, *key, action, not_found);
+}
+
 std::vector<Route> AllRoutes() {
   std::vector<Route> routes;
   AddSessionRoutes(routes);
   AddPersonRoutes(routes);
   AddAuditRoutes(routes);
+  AddOpsRoutes(routes);
   return routes;
 }
 

@@ -26,6 +26,9 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this file, sent in chunks as it is read (a payroll
+  // file of a province is hundreds of megabytes); `body` is then ignored.
+  std::string file;
 
   static Reply Json(const json& j, int status = 200);
 };
@@ -119,11 +122,30 @@ HttpResult<std::string> RequiredString(const json& body, const std::string& fiel
 HttpResult<std::optional<std::string>> OptionalString(const json& body, const std::string& field,
                                                       size_t max_length = 256);
 
+// An optional integer query parameter within [lo, hi]; `fallback` when absent.
+HttpResult<int64_t> IntQuery(const Context& ctx, const std::string& name, int64_t fallback, int64_t lo, int64_t hi);
+
+// Today by the server's clock (tests inject it).
+Date TodayOf(const Context& ctx);
+// The regions a person is in for scoping: residence and every paying region.
+Result<std::vector<std::string>> RegionsOf(Store& store, const PersonRecord& p);
+// Person `key`, if the principal may do `action` on them. A person outside the
+// principal's region is reported as `not_found` (the caller's own message and
+// field: "no such case"), like one that does not exist, so that scope cannot
+// be probed; a role that may not do `action` at all gets 403.
+HttpResult<PersonRecord> ScopedPerson(Context& ctx, PersonKey key, Action action, const HttpError& not_found);
+// The person the path's {handle} names, scoped as ScopedPerson.
+HttpResult<PersonRecord> TargetPerson(Context& ctx, Action action);
+
+// One audit entry with every field its hash covers (AuditEntryHash).
+json AuditEntryJson(const AuditEntry& e);
+
 // Every route of the API, in the order they are documented.
 std::vector<Route> AllRoutes();
 void AddSessionRoutes(std::vector<Route>& routes);
 void AddPersonRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
+void AddOpsRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

@@ -1,36 +1,22 @@
 // The audit trail for auditors: entries in order, and the chain's check.
-#include <charconv>
-
 #include "server/routes.h"
 
 namespace tacit::server {
-namespace {
 
-HttpResult<int64_t> IntQuery(const Context& ctx, const std::string& name, int64_t fallback, int64_t lo, int64_t hi) {
-  std::string text = ctx.Query(name);
-  if (text.empty()) return fallback;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-    return BadField(name, name + " 超出范围 (out of range)");
-  }
-  return v;
+json AuditEntryJson(const AuditEntry& e) {
+  return {{"id", e.id},         {"at_ms", e.at_ms},   {"actor", e.actor},         {"action", e.action},
+          {"target", e.target}, {"detail", e.detail}, {"outcome", e.outcome}, {"prev_hash", e.prev_hash},
+          {"hash", e.hash}};
 }
+
+namespace {
 
 HttpResult<Reply> List(Context& ctx) {
   ASSIGN_OR_RETURN(int64_t after, IntQuery(ctx, "after", 0, 0, INT64_MAX));
   ASSIGN_OR_RETURN(int64_t limit, IntQuery(ctx, "limit", 100, 1, 1000));
   json entries = json::array();
   RETURN_IF_ERROR(ctx.store.ForEachAudit(after, limit, [&](const AuditEntry& e) -> Status {
-    entries.push_back({{"id", e.id},
-                       {"at_ms", e.at_ms},
-                       {"actor", e.actor},
-                       {"action", e.action},
-                       {"target", e.target},
-                       {"detail", e.detail},
-                       {"outcome", e.outcome},
-                       {"prev_hash", e.prev_hash},
-                       {"hash", e.hash}});
+    entries.push_back(AuditEntryJson(e));
     return {};
   }));
   return Reply::Json({{"entries", entries}});

@@ -13,32 +13,6 @@ namespace {
 
 constexpr int kSearchLimit = 20;
 
-Date TodayOf(const Context& ctx) { return Date::FromDays(static_cast<int32_t>(ctx.svc.NowMs() / 86'400'000)); }
-
-// The regions a person is in for scoping: residence and every paying region.
-Result<std::vector<std::string>> RegionsOf(Store& store, const PersonRecord& p) {
-  std::vector<std::string> regions = {p.region_code};
-  ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, store.EntitlementsOf(p.key));
-  for (const EntitlementRecord& e : ents) regions.push_back(e.terms.paying_region);
-  return regions;
-}
-
-// The person a {handle} names, if the principal may do `action` on them. A
-// person outside the principal's region is reported as not found, like one
-// that does not exist, so that scope cannot be probed.
-HttpResult<PersonRecord> TargetPerson(Context& ctx, Action action) {
-  auto key = ctx.svc.secrets.PersonFromHandle(ctx.params["handle"]);
-  if (!key) return tl::unexpected(HttpError(ErrorCode::kNotFound, "没有该人员 (no such person)", "handle"));
-  ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(*key));
-  if (!p) return tl::unexpected(HttpError(ErrorCode::kNotFound, "没有该人员 (no such person)", "handle"));
-  ASSIGN_OR_RETURN(std::vector<std::string> regions, RegionsOf(ctx.store, *p));
-  if (auto ok = Authorise(ctx.principal, action, regions); !ok) {
-    if (!RoleMay(ctx.principal.role, action)) return tl::unexpected(ok.error());
-    return tl::unexpected(HttpError(ErrorCode::kNotFound, "没有该人员 (no such person)", "handle"));
-  }
-  return *p;
-}
-
 HttpResult<int> MonthsParam(const Context& ctx) {
   std::string text = ctx.Query("months");
   if (text.empty()) return 12;

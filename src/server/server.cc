@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <unordered_map>
 
@@ -148,9 +149,33 @@ std::string CookieValue(const httplib::Request& req, std::string_view name) {
 }
 
 void Render(httplib::Response& res, const Reply& reply) {
+  if (reply.file.empty()) {
+    res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+    return res.set_content(reply.body, reply.content_type);
+  }
+  // Opened here, so that a file that cannot be read is a 503 rather than a
+  // download cut off half-way.
+  auto in = std::make_shared<std::ifstream>(reply.file, std::ios::binary);
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(reply.file, ec);
+  if (!*in || ec) {
+    res.status = 503;
+    return res.set_content(ErrorBody(HttpError(ErrorCode::kUnavailable, "文件暂不可读 (the file cannot be read)")).dump(),
+                           "application/json; charset=utf-8");
+  }
   res.status = reply.status;
   for (const auto& [k, v] : reply.headers) res.set_header(k, v);
-  res.set_content(reply.body, reply.content_type);
+  res.set_content_provider(static_cast<size_t>(size), reply.content_type,
+                           [in](size_t offset, size_t length, httplib::DataSink& sink) {
+                             char buf[1 << 16];
+                             in->clear();
+                             in->seekg(static_cast<std::streamoff>(offset));
+                             in->read(buf, static_cast<std::streamsize>(std::min(length, sizeof buf)));
+                             const std::streamsize n = in->gcount();
+                             if (n <= 0) return false;  // the file shrank: the client sees a short body
+                             return sink.write(buf, static_cast<size_t>(n));
+                           });
 }
 
 void RenderError(httplib::Response& res, const HttpError& e) {
