@@ -259,15 +259,6 @@ Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabl
   return user->id;
 }
 
-Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now) {
-  ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
-  if (!user) return NotFound(fmt::format("没有用户 {} (no such user)", name));
-  user->disabled = disabled;
-  RETURN_IF_ERROR(store.UpdateUser(*user));
-  if (disabled) RETURN_IF_ERROR(store.DeleteSessions("", user->id, now));
-  return user->id;
-}
-
 Result<LoginResult> Login(Store& store, std::string_view name, const std::string& password, int64_t now,
                           const AccessOptions& options) {
   ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
