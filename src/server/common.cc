@@ -81,6 +81,7 @@ std::vector<Route> AllRoutes() {
   AddSessionRoutes(routes);
   AddPersonRoutes(routes);
   AddAuditRoutes(routes);
+  AddAttestationRoutes(routes);
   return routes;
 }
 
