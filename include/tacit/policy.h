@@ -100,6 +100,11 @@ struct HolidayCalendar {
   Date AddWorkingDays(Date d, int n) const;
 };
 
+// The methods a signed attestation names (tacit/attestation.h), in the order
+// of its AttestMethod; the policy lists them in attestation_liveness_methods.
+inline constexpr std::string_view kAttestationMethodNames[] = {"face",      "fingerprint",   "finger_vein",
+                                                               "palm_vein", "bank_terminal", "home_visit"};
+
 // The rule ids the derivation emits; the policy must cite each.
 const std::vector<std::string_view>& KnownRules();
 
@@ -175,6 +180,14 @@ struct Policy {
   Dated<std::string> link_automatic_regions;
   // Whether a record of this class may be linked automatically (on `on`).
   bool LinksAutomatically(EvidenceClass cls, Date on) const;
+  // Signed certification results from external systems (tacit/attestation.h):
+  // the lowest match score and the lowest liveness score (0 to 1, as the
+  // attestor's system reports them) with which a result certifies, read at the
+  // date certified; and the methods whose results must report a liveness score
+  // (comma-separated kAttestationMethodNames).
+  Dated<double> attestation_min_score;
+  Dated<double> attestation_min_liveness;
+  Dated<std::string> attestation_liveness_methods;
 
   HolidayCalendar calendar;
   std::vector<RuleSpec> rules;

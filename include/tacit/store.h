@@ -496,6 +496,16 @@ class Store {
   virtual Result<std::vector<EvidenceRecord>> UnlinkedToTry(bool retry) = 0;
   // One record with the partner's fields when unlinked, or nullopt.
   virtual Result<std::optional<EvidenceRecord>> FindEvidence(int64_t id) = 0;
+  // The stored record with this (source, ref), linked or not, or nullopt.
+  virtual Result<std::optional<EvidenceRecord>> FindEvidenceByRef(const std::string& source,
+                                                                  const std::string& ref) = 0;
+  // Stores one linked record that arrives on its own, outside any batch
+  // (batch_id 0): a signed attestation, say. One transaction (a savepoint of
+  // an open unit of work), with the same (source, ref) uniqueness as
+  // ApplyBatch. Sets e.id. The monthly run sees it like any new evidence.
+  // Errors: kInvalidArgument (not linked to a person), kAlreadyExists ((source,
+  // ref) is stored already: FindEvidenceByRef names the record).
+  virtual Status AddEvidence(EvidenceRecord& e) = 0;
   // Stores the models (ids assigned) and the attempts (model_id given as the
   // index into `models`) in one transaction; records whose status is "linked"
   // are linked to their candidate with link method "probabilistic" and the

@@ -339,6 +339,26 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "link_margin_bits", p.link_margin_bits));
   RETURN_IF_ERROR(ReadDated(root, origin, "link_automatic_classes", p.link_automatic_classes));
   RETURN_IF_ERROR(ReadDated(root, origin, "link_automatic_regions", p.link_automatic_regions));
+  RETURN_IF_ERROR(ReadDated(root, origin, "attestation_min_score", p.attestation_min_score));
+  RETURN_IF_ERROR(ReadDated(root, origin, "attestation_min_liveness", p.attestation_min_liveness));
+  RETURN_IF_ERROR(ReadDated(root, origin, "attestation_liveness_methods", p.attestation_liveness_methods));
+  for (const Dated<double>* score : {&p.attestation_min_score, &p.attestation_min_liveness}) {
+    for (const auto& step : score->steps) {
+      if (!(step.value >= 0 && step.value <= 1)) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected a score from 0 to 1", origin, score->name));
+      }
+    }
+  }
+  for (const auto& step : p.attestation_liveness_methods.steps) {
+    for (std::string_view name : Policy::ListItems(step.value)) {
+      if (std::find(std::begin(kAttestationMethodNames), std::end(kAttestationMethodNames), name) ==
+          std::end(kAttestationMethodNames)) {
+        return InvalidArgument(fmt::format(
+            "{}: parameters.attestation_liveness_methods: unknown method \"{}\" (expected face, fingerprint, "
+            "finger_vein, palm_vein, bank_terminal or home_visit)", origin, name));
+      }
+    }
+  }
   // The region levels of the linker's comparison (linkage.h, RegionLevel).
   constexpr std::string_view kRegionLevels[] = {"same_village", "same_township", "same_county",   "other_township",
                                                 "same_city",    "same_province", "different",     "missing"};

@@ -122,6 +122,7 @@ std::vector<Route> AllRoutes() {
   AddPersonRoutes(routes);
   AddAuditRoutes(routes);
   AddOpsRoutes(routes);
+  AddAttestationRoutes(routes);
   return routes;
 }
 

@@ -146,6 +146,7 @@ void AddSessionRoutes(std::vector<Route>& routes);
 void AddPersonRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
 void AddOpsRoutes(std::vector<Route>& routes);
+void AddAttestationRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

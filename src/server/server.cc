@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <unordered_map>
 
 #include "server/routes.h"
+#include "tacit/attestation.h"
 
 namespace tacit {
 namespace server {
@@ -377,8 +380,28 @@ class HttpServer final : public Server {
       e.code_name = "unauthenticated";
       return tl::unexpected(e);
     };
-    if ((route.auth & kSignatureAuth) && req.has_header("X-Tacit-Key-Id")) {
-      return unauthenticated("签名认证尚未开放 (signed requests are not accepted on this endpoint)");
+    if ((route.auth & kSignatureAuth) && req.has_header(std::string(kKeyIdHeader).c_str())) {
+      const std::string key_id = req.get_header_value(std::string(kKeyIdHeader).c_str());
+      const std::string timestamp = req.get_header_value(std::string(kTimestampHeader).c_str());
+      const std::string nonce = req.get_header_value(std::string(kNonceHeader).c_str());
+      const std::string signature = req.get_header_value(std::string(kSignatureHeader).c_str());
+      // The body as received: verified before anything parses it.
+      const SignedRequest signed_request{req.method, req.path, timestamp, nonce, req.body};
+      auto p = VerifySignedRequest(ctx.store, deps_.secrets, key_id, signature, signed_request, services_.Now(),
+                                   options_.signature_window_seconds);
+      if (!p) {
+        if (p.error().code != ErrorCode::kPermissionDenied) return tl::unexpected(HttpError(p.error()));
+        metrics_.Add("tacit_signature_refusals_total", "Signed requests refused (bad signature, window, nonce).", "",
+                     1);
+        // The key id is public (it names the attestor, not a person).
+        const bool plausible_key = key_id.size() == 17 && std::all_of(key_id.begin(), key_id.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0;
+        });
+        spdlog::warn("signed request refused for key {}: {}", plausible_key ? key_id : "?", p.error().message);
+        return unauthenticated(p.error().message);
+      }
+      ctx.principal = std::move(*p);
+      return {};
     }
     std::string authz = req.get_header_value("Authorization");
     if ((route.auth & kApiKeyAuth) && authz.rfind("Bearer ", 0) == 0) {

@@ -1045,6 +1045,33 @@ class SqliteStore final : public Store {
     return FirstRow<EvidenceRecord>(s, ReadEvidence);
   }
 
+  // Follows the (source, ref) hash slots as ApplyBatch claims them: the first
+  // free slot ends the chain.
+  Result<std::optional<EvidenceRecord>> FindEvidenceByRef(const std::string& source, const std::string& ref) override {
+    ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
+    for (int64_t slot = RefHash(source, ref);; ++slot) {
+      int64_t id = 0;
+      if (const int64_t* pending = bulk_refs_ ? bulk_refs_->pending.Find(slot) : nullptr) {
+        id = *pending;  // claimed inside the open bulk unit, not written yet
+      } else {
+        holder.Reset().Bind(1, slot);
+        ASSIGN_OR_RETURN(bool taken, holder.Step());
+        if (!taken) return std::optional<EvidenceRecord>();
+        id = holder.Int(0);
+        holder.Reset();
+      }
+      ASSIGN_OR_RETURN(std::optional<EvidenceRecord> e, FindEvidence(id));
+      if (e && e->source == source && e->ref == ref) return e;
+    }
+  }
+
+  Status AddEvidence(EvidenceRecord& e) override {
+    if (e.person == 0) return InvalidArgument("AddEvidence stores linked records only");
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    RETURN_IF_ERROR(AddSingleEvidence(e));
+    return tx.Commit();
+  }
+
   Status SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std::vector<LinkAttempt>& attempts) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Stmt ins_model, db_.Prepare(
