@@ -336,6 +336,10 @@ Result<PartnerKey> AddPartner(Store& store, const Policy& policy, const Secrets&
   if (partner.role != Role::kPartner && partner.role != Role::kAttestor) {
     return InvalidArgument("--role must be partner or attestor");
   }
+  if (partner.source == kAgencySource) {
+    return InvalidArgument(fmt::format("--source {}: the agency's own decisions are never accepted from outside",
+                                       kAgencySource));
+  }
   if (policy.FindSource(partner.source) == nullptr) {
     return InvalidArgument(fmt::format("--source {}: the policy declares no such source", partner.source));
   }

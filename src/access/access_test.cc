@@ -167,6 +167,7 @@ TEST_F(AccessTest, PartnerKeysAreShownOnceAndStoredOnlyAsHashesOrSealed) {
   EXPECT_FALSE(AddPartner(*store_, policy_, secrets, {"x1", Role::kPartner, "no_such_source", {"travel"}}, 0));
   EXPECT_FALSE(AddPartner(*store_, policy_, secrets, {"x2", Role::kPartner, "railway", {"no_such_kind"}}, 0));
   EXPECT_FALSE(AddPartner(*store_, policy_, secrets, {"x3", Role::kOperator, "railway", {"travel"}}, 0));
+  EXPECT_FALSE(AddPartner(*store_, policy_, secrets, {"x4", Role::kPartner, "agency", {"death"}}, 0));
 
   auto att = AddPartner(*store_, policy_, secrets, {"bank-terminals", Role::kAttestor, "bank", {"bank_terminal"}}, 0);
   ASSERT_TRUE(att);
