@@ -179,6 +179,19 @@ Status UserSetDisabled(Store& store, const std::string& name, bool disabled) {
   return {};
 }
 
+Status PartnerSetDisabled(Store& store, const std::string& name, bool disabled) {
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  RETURN_IF_ERROR(store.SetPartnerDisabled(name, disabled));
+  RETURN_IF_ERROR(AuditCommand(store, disabled ? "partner.disable" : "partner.enable", "partner " + name));
+  RETURN_IF_ERROR(unit->Commit());
+  if (disabled) {
+    fmt::print("合作方 {} 的密钥已停用 (the key is refused from now on)\n", name);
+  } else {
+    fmt::print("合作方 {} 的密钥已启用 (the key is accepted again)\n", name);
+  }
+  return {};
+}
+
 Status PartnerAdd(Store& store, const Policy& policy, const Secrets& secrets, const std::string& name,
                   const std::string& role_text, const std::string& source, const std::vector<std::string>& kinds) {
   ASSIGN_OR_RETURN(Role role, ParseRole(role_text));

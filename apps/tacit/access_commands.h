@@ -49,6 +49,9 @@ Status PartnerAdd(Store& store, const Policy& policy, const Secrets& secrets, co
                   const std::string& role, const std::string& source, const std::vector<std::string>& kinds);
 // Name, role, source, kinds, key id, state, created. Never a secret or a hash.
 Status PartnerList(Store& store);
+// `tacit partner disable|enable NAME`: a disabled key is refused at once (a
+// stolen or retired key); a new key is a new registration under a new name.
+Status PartnerSetDisabled(Store& store, const std::string& name, bool disabled);
 
 // `tacit audit verify`: errors kDataLoss naming the first broken entry and why.
 Status AuditVerify(Store& store);

@@ -890,6 +890,11 @@ int Main(int argc, char** argv) {
                    "attestor: face_auth)")
       ->required();
   auto* partner_list = partner->add_subcommand("list", "partners: role, source, kinds, key id; never a secret");
+  auto* partner_disable = partner->add_subcommand(
+      "disable", "refuse a partner's or attestor's key from now on (停用密钥: stolen, leaked or retired)");
+  partner_disable->add_option("name", partner_name, "the partner's name")->required();
+  auto* partner_enable = partner->add_subcommand("enable", "accept a disabled key again (启用密钥)");
+  partner_enable->add_option("name", partner_name, "the partner's name")->required();
 
   auto* audit = app.add_subcommand(
       "audit", "the audit trail (审计日志): who changed what and when, hash-chained so that an altered or deleted entry "
@@ -911,7 +916,8 @@ int Main(int argc, char** argv) {
   audit_export->add_option("--out", audit_out, "output file; default standard output");
 
   ServerOptions serve_options;
-  serve_options.upload_dir.clear();  // default: uploads/ beside the store
+  serve_options.upload_dir.clear();   // default: uploads/ beside the store
+  serve_options.payroll_dir.clear();  // default: payroll/ beside the store (mode 0700)
   auto* serve = app.add_subcommand(
       "serve", "the HTTP API for staff, partner departments, attestors and the web pages (服务): /api/v1, "
                "/healthz, /metrics; see docs/api.md");
@@ -1003,6 +1009,9 @@ int Main(int argc, char** argv) {
       for (std::string_view k : Policy::ListItems(partner_kinds)) kinds.emplace_back(k);
       return cli::PartnerAdd(s, p, secrets, partner_name, partner_role, partner_source, kinds);
     });
+  } else if (*partner_disable || *partner_enable) {
+    const bool disable = static_cast<bool>(*partner_disable);
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::PartnerSetDisabled(s, partner_name, disable); });
   } else if (*partner_list) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::PartnerList(s); });
   } else if (*audit_verify) {

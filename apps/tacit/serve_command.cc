@@ -13,8 +13,16 @@ namespace tacit::cli {
 
 Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const std::string& db_path,
              ServerOptions options) {
-  if (options.upload_dir.empty()) {
-    options.upload_dir = (std::filesystem::absolute(db_path).parent_path() / "uploads").string();
+  const std::filesystem::path beside = std::filesystem::absolute(db_path).parent_path();
+  if (options.upload_dir.empty()) options.upload_dir = (beside / "uploads").string();
+  // Payroll files hold every recipient's identity number: beside the store,
+  // in a directory only the service account can enter.
+  if (options.payroll_dir.empty()) options.payroll_dir = (beside / "payroll").string();
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(options.payroll_dir, ec);
+    std::filesystem::permissions(options.payroll_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
   }
   // Signals are taken by one thread with sigwait: blocked here, before the
   // server starts its threads, so that they inherit the mask.

@@ -127,9 +127,10 @@ struct LoginResult {
   int64_t expires_at = 0;
 };
 
-// Checks the password and opens a session. A wrong password counts towards
-// the lockout; a locked or disabled account is refused even with the right
-// password. Errors: kPermissionDenied (one message for an unknown name and a
+// Checks the password and opens a session, in one unit of work (concurrent
+// attempts count one after another). A wrong password counts towards the
+// lockout; a locked or disabled account is refused even with the right
+// password (a disabled one with the same message as a wrong password). Errors: kPermissionDenied (one message for an unknown name and a
 // wrong password), kFailedPrecondition (locked: the message says until when).
 Result<LoginResult> Login(Store& store, std::string_view name, const std::string& password, int64_t now,
                           const AccessOptions& options);

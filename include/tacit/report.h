@@ -71,7 +71,9 @@ std::string PersonViewText(const PersonView& view, const Policy& policy);
 // {"id_number", "name" (masked), "certification": {...}, "entitlements": [...], "evidence": [...],
 // "cases": [...], "recoveries": [...]}; amounts as strings with two decimals.
 struct PersonJsonOptions {
-  bool mask_id_number = false;  // for readers who did not ask to reveal it (the API)
+  // For readers who did not ask to reveal it (the API): the identity number
+  // masked, and the birth year instead of the birth date (the masked digits).
+  bool mask_id_number = false;
   std::string handle;           // the person's opaque handle, added when set
 };
 std::string PersonViewJson(const PersonView& view, const Policy& policy, const PersonJsonOptions& options = {});

@@ -39,6 +39,8 @@ struct ServerOptions {
   // authenticated key (session user, partner or attestor). 0 turns one off.
   double rate_per_address = 2000, burst_per_address = 4000;
   double rate_per_key = 1000, burst_per_key = 2000;
+  // Sign-in attempts per client address (each costs an Argon2id hash).
+  double login_rate_per_address = 2, login_burst_per_address = 20;
   // Signed attestations: the largest clock difference accepted (seconds).
   int64_t signature_window_seconds = 300;
   AccessOptions access;

@@ -605,6 +605,8 @@ class Store {
   virtual Result<int64_t> InsertPartner(const PartnerRecord& partner) = 0;
   virtual Result<std::optional<PartnerRecord>> FindPartnerByKeyId(std::string_view key_id) = 0;
   virtual Result<std::vector<PartnerRecord>> ListPartners() = 0;
+  // Disables or enables a partner's key by the partner's name. Errors: kNotFound.
+  virtual Status SetPartnerDisabled(std::string_view name, bool disabled) = 0;
   // Records a signed request's nonce: false when (key_id, nonce) was seen
   // already. Nonces older than `forget_before` are dropped (the signature's
   // time window refuses such requests anyway).

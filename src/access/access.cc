@@ -259,7 +259,10 @@ Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabl
   return user->id;
 }
 
-Result<LoginResult> Login(Store& store, std::string_view name, const std::string& password, int64_t now,
+namespace {
+
+// Login within a unit of work opened by Login.
+Result<LoginResult> LoginInUnit(Store& store, std::string_view name, const std::string& password, int64_t now,
                           const AccessOptions& options) {
   ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
   if (!user) {
@@ -278,7 +281,9 @@ Result<LoginResult> Login(Store& store, std::string_view name, const std::string
     RETURN_IF_ERROR(store.UpdateUser(*user));
     return kBadLogin;
   }
-  if (user->disabled) return MakeError(ErrorCode::kPermissionDenied, "账户已停用 (the account is disabled)");
+  // A disabled account answers like a wrong password: the right password of
+  // a disabled account is not confirmed to whoever typed it.
+  if (user->disabled) return kBadLogin;
   if (user->failed_logins != 0 || user->locked_until != 0) {
     user->failed_logins = 0;
     user->locked_until = 0;
@@ -300,6 +305,19 @@ Result<LoginResult> Login(Store& store, std::string_view name, const std::string
   out.principal = StaffPrincipal(*user);
   out.expires_at = s.expires_at;
   return out;
+}
+
+}  // namespace
+
+Result<LoginResult> Login(Store& store, std::string_view name, const std::string& password, int64_t now,
+                          const AccessOptions& options) {
+  // One unit of work (BEGIN IMMEDIATE): concurrent wrong passwords count one
+  // after another, so none slips past the lockout. The failure count is
+  // committed whether the login succeeds or not.
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  Result<LoginResult> result = LoginInUnit(store, name, password, now, options);
+  RETURN_IF_ERROR(unit->Commit());
+  return result;
 }
 
 Result<Session> CheckSession(Store& store, std::string_view token, int64_t now, const AccessOptions& options) {

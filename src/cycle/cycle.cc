@@ -1,8 +1,11 @@
 #include "tacit/cycle.h"
 #include "tacit/feed.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -55,8 +58,16 @@ void AppendPayrollLines(std::string& out, const PersonRecord& person, const Enti
 }
 
 // Written to a temporary file and renamed, so the bank never sees half a file.
+// The file holds every recipient's identity number and name: readable by the
+// owner only (0600), whatever the umask.
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
+  {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return Unavailable(fmt::format("cannot write the payroll file {}", tmp));
+    ::fchmod(fd, 0600);  // an older file of that name keeps its mode through O_TRUNC
+    ::close(fd);
+  }
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return Unavailable(fmt::format("cannot write the payroll file {}", tmp));
   out << text;

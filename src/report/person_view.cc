@@ -277,6 +277,12 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy, const Pers
               {"evidence", evidence},
               {"cases", cases},
               {"recoveries", recoveries}};
+  if (options.mask_id_number) {
+    // The masked digits of an identity number are the birth date: shown
+    // together they would be the whole number. A masked view gives the year.
+    out.erase("birth_date");
+    out["birth_year"] = v.person.birth_date.year();
+  }
   if (!options.handle.empty()) out["handle"] = options.handle;
   return out.dump(2);
 }

@@ -38,6 +38,14 @@ json ErrorBody(const HttpError& e) {
 
 HttpResult<const json*> Context::Body() {
   if (!body_) {
+    // A form of another site can post text/plain with the browser's cookies;
+    // only a script of the same origin can send application/json.
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      HttpError e(ErrorCode::kInvalidArgument, "请求体应为 application/json (send Content-Type: application/json)");
+      e.status = 415;
+      e.code_name = "unsupported_media_type";
+      return tl::unexpected(e);
+    }
     json parsed;
     try {
       parsed = json::parse(req.body);
@@ -104,6 +112,13 @@ HttpResult<PersonRecord> ScopedPerson(Context& ctx, PersonKey key, Action action
   ASSIGN_OR_RETURN(std::vector<std::string> regions, RegionsOf(ctx.store, *p));
   if (auto ok = Authorise(ctx.principal, action, regions); !ok) {
     if (!RoleMay(ctx.principal.role, action)) return tl::unexpected(ok.error());
+    // The role may, the region may not: to the caller it looks like nothing
+    // is there, but an attempt to change someone or see their full record
+    // outside one's region is kept in the trail.
+    if (ctx.req.method != "GET" || action == Action::kPersonReveal || action == Action::kPayrollRead) {
+      RETURN_IF_ERROR(ctx.Audit(std::string(ActionName(action)), "person " + MaskIdNumber(p->id_number), "",
+                                "denied: outside region"));
+    }
     return tl::unexpected(not_found);
   }
   return *p;

@@ -60,14 +60,20 @@ HttpResult<Reply> Submit(Context& ctx) {
   ASSIGN_OR_RETURN(AttestationOutcome o, RecordAttestation(ctx.store, ctx.svc.policy, ctx.principal, a,
                                                            ctx.svc.NowMs(), ctx.svc.options.signature_window_seconds));
   const bool refused = o.refusal != AttestationRefusal::kNone;
-  json detail = {{"method", a.method}};
-  // A malformed field is left out: it may hold anything, even a number.
+  // The trail cannot be changed later, so only checked text goes into it: a
+  // malformed field may hold anything (even a number), and the attestor's
+  // free text (ref, site) is checked against the person's number only once
+  // the person is found and the method known.
+  json detail = json::object();
   if (o.refusal != AttestationRefusal::kInvalidField) {
-    detail["ref"] = a.ref;
-    detail["site"] = a.site;
+    detail["method"] = a.method;
     detail["certified_at"] = a.certified_at;
     if (a.score) detail["score"] = *a.score;
     if (a.liveness) detail["liveness"] = *a.liveness;
+  }
+  if (!refused || o.refusal == AttestationRefusal::kBelowThreshold || o.refusal == AttestationRefusal::kRefReused) {
+    detail["ref"] = a.ref;
+    detail["site"] = a.site;
   }
   if (!refused) {
     detail["evidence_id"] = o.evidence_id;

@@ -415,10 +415,12 @@ json ReviewDetailJson(const Context& ctx, const ReviewItem& i) {
                    {"id_problem", NullIfEmpty(e.id_problem)},
                    {"name", MaskName(e.name)},
                    {"sex", e.sex},
-                   {"birth_date", e.birth_date ? json(e.birth_date->ToString()) : json(nullptr)},
+                   // Years only beside masked numbers (the masked digits are the
+                   // birth date); the comparisons say whether the dates agree.
+                   {"birth_year", e.birth_date ? json(e.birth_date->year()) : json(nullptr)},
                    {"region_code", e.region_code}};
   out["candidate"]["sex"] = SexText(i.candidate.sex);
-  out["candidate"]["birth_date"] = i.candidate.birth_date.ToString();
+  out["candidate"]["birth_year"] = i.candidate.birth_date.year();
   out["candidate"]["phone"] = i.candidate.phone.empty() ? json(nullptr) : json(MaskPhone(i.candidate.phone));
   json lines = json::array();
   for (const ReviewItem::Line& l : i.lines) {
@@ -468,9 +470,24 @@ HttpResult<ReviewItem> TargetItem(Context& ctx, Action action) {
   return std::move(*item);
 }
 
+// The detail, with the runner-up candidate left out when that person is
+// outside the caller's region (out-of-scope persons are never shown).
+HttpResult<Reply> DetailReply(Context& ctx, const ReviewItem& item) {
+  json out = ReviewDetailJson(ctx, item);
+  if (item.second) {
+    ScopeFilter scope(ctx, Action::kReviewRead);
+    ASSIGN_OR_RETURN(bool visible, scope.Allows(item.second->key));
+    if (!visible) {
+      out["second"] = nullptr;
+      out["second_outside_region"] = true;
+    }
+  }
+  return Reply::Json(out);
+}
+
 HttpResult<Reply> ShowItem(Context& ctx) {
   ASSIGN_OR_RETURN(ReviewItem item, TargetItem(ctx, Action::kReviewRead));
-  return Reply::Json(ReviewDetailJson(ctx, item));
+  return DetailReply(ctx, item);
 }
 
 HttpResult<Reply> DecideItem(Context& ctx, bool accept) {
@@ -486,7 +503,7 @@ HttpResult<Reply> DecideItem(Context& ctx, bool accept) {
                          .dump());
   }));
   ASSIGN_OR_RETURN(ReviewItem decided, ShowReview(ctx.store, id));
-  return Reply::Json(ReviewDetailJson(ctx, decided));
+  return DetailReply(ctx, decided);
 }
 
 HttpResult<Reply> AcceptItem(Context& ctx) { return DecideItem(ctx, true); }
@@ -617,6 +634,23 @@ HttpResult<Reply> SetDisabled(Context& ctx, bool disabled) {
   if (!user) return tl::unexpected(HttpError(ErrorCode::kInternal, "the user vanished"));
   return Reply::Json({{"user", UserJson(*user, ctx.svc.Now())}});
 }
+
+HttpResult<Reply> SetPartnerState(Context& ctx, bool disabled) {
+  const std::string& name = ctx.params["name"];
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> tx, ctx.store.Begin());
+  if (auto done = ctx.store.SetPartnerDisabled(name, disabled); !done) {
+    if (done.error().code == ErrorCode::kNotFound) {
+      return tl::unexpected(HttpError(ErrorCode::kNotFound, "没有该合作方 (no such partner)", "name"));
+    }
+    return tl::unexpected(done.error());
+  }
+  RETURN_IF_ERROR(ctx.Audit(disabled ? "partner.disable" : "partner.enable", "partner " + name));
+  RETURN_IF_ERROR(tx->Commit());
+  return Reply::Json({{"name", name}, {"disabled", disabled}});
+}
+
+HttpResult<Reply> DisablePartner(Context& ctx) { return SetPartnerState(ctx, true); }
+HttpResult<Reply> EnablePartner(Context& ctx) { return SetPartnerState(ctx, false); }
 
 HttpResult<Reply> DisableUser(Context& ctx) { return SetDisabled(ctx, true); }
 HttpResult<Reply> EnableUser(Context& ctx) { return SetDisabled(ctx, false); }
@@ -899,6 +933,21 @@ void AddOpsRoutes(std::vector<Route>& routes) {
                     .auth = kSessionAuth,
                     .action = Action::kUserAdmin,
                     .handler = EnableUser});
+  routes.push_back({.method = "POST",
+                    .path = "/api/v1/partners/{name}/disable",
+                    .tag = "partners",
+                    .summary = "停用密钥 (refuse a partner's or attestor's key from now on: stolen, leaked, retired); "
+                               "audited",
+                    .auth = kSessionAuth,
+                    .action = Action::kUserAdmin,
+                    .handler = DisablePartner});
+  routes.push_back({.method = "POST",
+                    .path = "/api/v1/partners/{name}/enable",
+                    .tag = "partners",
+                    .summary = "启用密钥 (accept a disabled key again); audited",
+                    .auth = kSessionAuth,
+                    .action = Action::kUserAdmin,
+                    .handler = EnablePartner});
   routes.push_back({.method = "GET",
                     .path = "/api/v1/partners",
                     .tag = "partners",

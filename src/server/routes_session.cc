@@ -20,6 +20,9 @@ HttpResult<Reply> SignIn(Context& ctx) {
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   ASSIGN_OR_RETURN(std::string name, RequiredString(*body, "name", 64));
   ASSIGN_OR_RETURN(std::string password, RequiredString(*body, "password", 1024));
+  // The session and its audit entry are one unit of work (Login's own unit
+  // nests in it).
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
   auto login = Login(ctx.store, name, password, ctx.svc.Now(), ctx.svc.options.access);
   // A name that is not an account name may be someone's personal data typed
   // in the wrong box: the trail records that a sign-in failed, not the text.
@@ -30,6 +33,7 @@ HttpResult<Reply> SignIn(Context& ctx) {
   ctx.principal.name = plausible ? name : "?";
   if (!login) {
     RETURN_IF_ERROR(ctx.Audit("session.login", target, "", fmt::format("denied: {}", ErrorCodeName(login.error().code))));
+    RETURN_IF_ERROR(unit->Commit());
     HttpError e(login.error());
     e.status = 401;
     e.code_name = login.error().code == ErrorCode::kFailedPrecondition ? "locked" : "unauthenticated";
@@ -37,6 +41,7 @@ HttpResult<Reply> SignIn(Context& ctx) {
   }
   ctx.principal = login->principal;
   RETURN_IF_ERROR(ctx.Audit("session.login", target));
+  RETURN_IF_ERROR(unit->Commit());
   Reply r = Reply::Json({{"user", UserJson(login->principal)},
                          {"csrf_token", login->csrf_token},
                          {"expires_at", login->expires_at}});
@@ -49,8 +54,10 @@ HttpResult<Reply> WhoAmI(Context& ctx) {
 }
 
 HttpResult<Reply> SignOut(Context& ctx) {
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
   RETURN_IF_ERROR(ctx.store.DeleteSessions(ctx.session->token_hash, 0, ctx.svc.Now()));
   RETURN_IF_ERROR(ctx.Audit("session.logout", "user " + ctx.principal.name));
+  RETURN_IF_ERROR(unit->Commit());
   Reply r = Reply::Json({{"signed_out", true}});
   r.headers.emplace_back("Set-Cookie", SessionCookie(ctx, "", 0));
   return r;

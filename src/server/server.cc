@@ -196,6 +196,7 @@ class HttpServer final : public Server {
         services_{deps_.policy, deps_.secrets, options_, metrics_},
         by_address_(options_.rate_per_address, options_.burst_per_address),
         by_key_(options_.rate_per_key, options_.burst_per_key),
+        logins_by_address_(options_.login_rate_per_address, options_.login_burst_per_address),
         routes_(AllRoutes()) {
     for (const Route& r : routes_) compiled_.push_back({&r, Segments(r.path)});
     openapi_ = OpenApi(routes_).dump();
@@ -247,6 +248,8 @@ class HttpServer final : public Server {
     // Replies are written in pieces (headers, body): without TCP_NODELAY the
     // second waits for the client's delayed ACK, 40 ms on Linux.
     http_->set_tcp_nodelay(true);
+    http_->set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
     for (const char* pattern : {".*"}) {
       http_->Get(pattern, handler);
@@ -279,13 +282,6 @@ class HttpServer final : public Server {
   void HandleRequest(const httplib::Request& req, httplib::Response& res, std::string& route_label) {
     const double now_s = static_cast<double>(services_.NowMs()) / 1000.0;
     int retry_after = 0;
-    if (!by_address_.Allow(req.remote_addr, now_s, retry_after)) {
-      HttpError e(ErrorCode::kUnavailable, "请求过于频繁，请稍后再试 (too many requests from this address)");
-      e.status = 429;
-      e.retry_after = retry_after;
-      e.code_name = "rate_limited";
-      return RenderError(res, e);
-    }
     if (req.path == "/healthz") {
       route_label = "/healthz";
       return Health(res);
@@ -300,20 +296,9 @@ class HttpServer final : public Server {
       res.set_content(openapi_, "application/json; charset=utf-8");
       return;
     }
-    const std::vector<std::string> segs = Segments(req.path);
-    const CompiledRoute* found = nullptr;
     bool path_known = false;
     std::map<std::string, std::string> params;
-    for (const CompiledRoute& c : compiled_) {
-      std::map<std::string, std::string> p;
-      if (!Match(c, segs, p)) continue;
-      path_known = true;
-      if (c.route->method == req.method) {
-        found = &c;
-        params = std::move(p);
-        break;
-      }
-    }
+    const CompiledRoute* found = FindRoute(req, params, path_known);
     if (found == nullptr) {
       HttpError e(ErrorCode::kNotFound, path_known ? "该路径不支持此方法 (method not allowed on this path)"
                                                    : "没有这个接口 (no such endpoint)");
@@ -340,11 +325,7 @@ class HttpServer final : public Server {
     if (auto auth = Authenticate(ctx, route); !auth) return RenderError(res, auth.error());
     if (route.auth != kPublic) {
       if (!by_key_.Allow(ctx.principal.Actor(), now_s, retry_after)) {
-        HttpError e(ErrorCode::kUnavailable, "请求过于频繁，请稍后再试 (too many requests for this key)");
-        e.status = 429;
-        e.retry_after = retry_after;
-        e.code_name = "rate_limited";
-        return RenderError(res, e);
+        return RenderError(res, RateLimited("请求过于频繁，请稍后再试 (too many requests for this key)", retry_after));
       }
     }
     if (route.action) {
@@ -366,6 +347,78 @@ class HttpServer final : public Server {
       return RenderError(res, reply.error());
     }
     Render(res, *reply);
+  }
+
+  const CompiledRoute* FindRoute(const httplib::Request& req, std::map<std::string, std::string>& params,
+                                 bool& path_known) const {
+    const std::vector<std::string> segs = Segments(req.path);
+    for (const CompiledRoute& c : compiled_) {
+      std::map<std::string, std::string> p;
+      if (!Match(c, segs, p)) continue;
+      path_known = true;
+      if (c.route->method == req.method) {
+        params = std::move(p);
+        return &c;
+      }
+    }
+    return nullptr;
+  }
+
+  static HttpError RateLimited(std::string message, int retry_after) {
+    HttpError e(ErrorCode::kUnavailable, std::move(message));
+    e.status = 429;
+    e.retry_after = retry_after;
+    e.code_name = "rate_limited";
+    return e;
+  }
+
+  // Runs when a request's headers have arrived and before its body is read:
+  // floods and oversized bodies are refused without reading (or buffering)
+  // what the client sends.
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
+    const double now_s = static_cast<double>(services_.NowMs()) / 1000.0;
+    int retry_after = 0;
+    auto refuse = [&](const HttpError& e) {
+      RenderError(res, e);
+      res.set_header("Connection", "close");
+      metrics_.Request(req.method, "", res.status, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (!by_address_.Allow(req.remote_addr, now_s, retry_after)) {
+      return refuse(RateLimited("请求过于频繁，请稍后再试 (too many requests from this address)", retry_after));
+    }
+    // Each sign-in costs an Argon2id hash (19 MiB, ~15 ms of a core): its own,
+    // much smaller bucket per address keeps guessing slow and the cores free.
+    if (req.path == "/api/v1/session" && req.method == "POST" &&
+        !logins_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
+      return refuse(RateLimited("登录尝试过于频繁，请稍后再试 (too many sign-in attempts)", retry_after));
+    }
+    bool path_known = false;
+    std::map<std::string, std::string> params;
+    const CompiledRoute* found = FindRoute(req, params, path_known);
+    if (found == nullptr) return httplib::Server::HandlerResponse::Unhandled;  // the dispatcher says 404 or 405
+    const size_t limit = found->route->max_body;
+    if (req.has_header("Content-Length")) {
+      const std::string length = req.get_header_value("Content-Length");
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+      if (end == length.c_str() || *end != '\0' || n > limit) {
+        HttpError e(ErrorCode::kInvalidArgument,
+                    fmt::format("请求体过大 (the body exceeds {} bytes for this endpoint)", limit));
+        e.status = 413;
+        e.code_name = "payload_too_large";
+        return refuse(e);
+      }
+    } else if (req.has_header("Transfer-Encoding")) {
+      // A chunked body has no announced size: only where large bodies belong.
+      if (limit < options_.max_upload_bytes) {
+        HttpError e(ErrorCode::kInvalidArgument, "请提供 Content-Length (send Content-Length, not a chunked body)");
+        e.status = 411;
+        e.code_name = "length_required";
+        return refuse(e);
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   }
 
   // Establishes ctx.principal by the route's allowed methods, in order:
@@ -452,7 +505,7 @@ class HttpServer final : public Server {
   StorePool pool_;
   Metrics metrics_;
   Services services_;
-  RateLimiter by_address_, by_key_;
+  RateLimiter by_address_, by_key_, logins_by_address_;
   std::vector<Route> routes_;
   std::vector<CompiledRoute> compiled_;
   std::string openapi_;

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "server/test_server.h"
+
+#include <sys/stat.h>
 #include "tacit/cycle.h"
 #include "tacit/report.h"
 #include "tacit/stats.h"
@@ -218,6 +220,8 @@ TEST_F(OpsTest, AuthorisationMatrixCoversEveryOperationsEndpointAndRole) {
       {"POST", "/api/v1/users/{name}/enable", "/api/v1/users/nobody/enable", no_note, {404, 403, 403, 403, 403, 401}},
       {"GET", "/api/v1/partners", "/api/v1/partners", nullptr, {200, 403, 403, 403, 403, 401}},
       {"POST", "/api/v1/partners", "/api/v1/partners", no_note, {400, 403, 403, 403, 403, 401}},
+      {"POST", "/api/v1/partners/{name}/disable", "/api/v1/partners/nobody/disable", no_note, {404, 403, 403, 403, 403, 401}},
+      {"POST", "/api/v1/partners/{name}/enable", "/api/v1/partners/nobody/enable", no_note, {404, 403, 403, 403, 403, 401}},
       {"GET", "/api/v1/audit/export", "/api/v1/audit/export", nullptr, {200, 403, 403, 403, 200, 401}},
   };
   // clang-format on
@@ -257,7 +261,7 @@ TEST_F(OpsTest, AuthorisationMatrixCoversEveryOperationsEndpointAndRole) {
       ++operations;
     }
   }
-  EXPECT_EQ(operations, 21);
+  EXPECT_EQ(operations, 23);
 }
 
 TEST_F(OpsTest, AMonthlyRunThroughTheApiWritesThePayrollTheLibraryWrites) {
@@ -287,6 +291,9 @@ TEST_F(OpsTest, AMonthlyRunThroughTheApiWritesThePayrollTheLibraryWrites) {
   EXPECT_EQ(payroll->get_header_value("Content-Disposition"), "attachment; filename=\"payroll-2026-11.csv\"");
   EXPECT_NE(payroll->get_header_value("Content-Type").find("text/csv"), std::string::npos);
   EXPECT_NE(payroll->body.find(persons_[1].id), std::string::npos) << "the bank needs the full number";
+  struct stat st {};
+  ASSERT_EQ(::stat(PayrollPath((dir_ / "payroll").string(), Month::Of(2026, 11)).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "every identity number: the owner's eyes only";
 
   auto other = OpenSqliteStore((copy / "t.db").string());
   ASSERT_TRUE(other);
@@ -699,6 +706,17 @@ TEST_F(OpsTest, APartnersKeyIsShownOnceAndOpensNoStaffEndpoint) {
     EXPECT_EQ(e.detail.find(api_key.substr(18)), std::string::npos);
     EXPECT_NE(e.detail.find("\"key_id\""), std::string::npos);
   }
+
+  // A stolen key is disabled at once, and taken back when enabled.
+  auto disable = Post(admin, "/api/v1/partners/railway/disable", json::object());
+  ASSERT_TRUE(disable);
+  EXPECT_EQ(disable->status, 200) << disable->body;
+  EXPECT_FALSE(CheckApiKey(*store_, api_key));
+  ASSERT_EQ(Post(admin, "/api/v1/partners/railway/enable", json::object())->status, 200);
+  EXPECT_TRUE(CheckApiKey(*store_, api_key));
+  const std::set<std::string> actions = AuditActions();
+  EXPECT_TRUE(actions.contains("partner.disable ok"));
+  EXPECT_TRUE(actions.contains("partner.enable ok"));
 }
 
 // The export is what an auditor re-verifies with their own tools: each line

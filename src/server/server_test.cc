@@ -163,6 +163,10 @@ TEST_F(ServerTest, ProfileScheduleEvidenceAndExplanationAreServedMasked) {
   EXPECT_EQ(profile->body.find(persons_[0].id), std::string::npos);
   json p = json::parse(profile->body);
   EXPECT_EQ(p["id_number"], MaskIdNumber(persons_[0].id));
+  // The masked digits are the birth date: the masked view gives the year only.
+  EXPECT_FALSE(p.contains("birth_date"));
+  EXPECT_EQ(p["birth_year"], 1950);
+  EXPECT_EQ(profile->body.find("1950-01-01"), std::string::npos);
   EXPECT_EQ(p["entitlements"][0]["months"].size(), 3u);
   auto schedule = Get(l, "/api/v1/persons/" + h + "/schedule?months=2");
   ASSERT_TRUE(schedule);
@@ -186,6 +190,16 @@ TEST_F(ServerTest, ProfileScheduleEvidenceAndExplanationAreServedMasked) {
 TEST_F(ServerTest, RevealingAFullRecordIsAuditedAndDeniedToAuditors) {
   Login op = SignIn("op-taiyuan");
   std::string h = HandleOf(op, persons_[0].id);
+  // No body at all (once crashed the server): a clean 415, and the server lives on.
+  auto c = Client();
+  auto empty = c.Post("/api/v1/persons/" + h + "/reveal", {{"Cookie", op.cookie}, {"X-CSRF-Token", op.csrf}}, "",
+                      "application/json");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  auto not_json = c.Post("/api/v1/persons/" + h + "/reveal", {{"Cookie", op.cookie}, {"X-CSRF-Token", op.csrf}},
+                         "reason", "text/plain");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 415);
   auto no_reason = Post(op, "/api/v1/persons/" + h + "/reveal", json::object());
   ASSERT_TRUE(no_reason);
   EXPECT_EQ(no_reason->status, 400);
@@ -241,9 +255,21 @@ TEST_F(ServerTest, BadRequestsGetOneErrorShapeWithTheField) {
   ASSERT_TRUE(bad_id);
   EXPECT_EQ(bad_id->status, 400);
   EXPECT_EQ(bad_id->body.find("140105195001011230"), std::string::npos);  // never echoed
-  auto huge = Post(l, "/api/v1/persons/search", {{"name", std::string(2 << 20, 'a')}});
-  ASSERT_TRUE(huge);
-  EXPECT_EQ(huge->status, 413);
+  // An oversized body is refused from its Content-Length, before a byte of
+  // it is read, and before the caller is even authenticated.
+  const std::string announced = RawRequest(
+      "POST /api/v1/persons/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: 300000000\r\n\r\n");
+  EXPECT_EQ(announced.rfind("HTTP/1.1 413", 0), 0u) << announced.substr(0, 100);
+  EXPECT_NE(announced.find("payload_too_large"), std::string::npos);
+  const std::string chunked = RawRequest(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 411", 0), 0u) << chunked.substr(0, 100);
+  auto wrong_media = Client().Post("/api/v1/session", json{{"name", "admin"}, {"password", kPassword}}.dump(),
+                                   "text/plain");
+  ASSERT_TRUE(wrong_media);
+  EXPECT_EQ(wrong_media->status, 415);
 }
 
 // Role x endpoint: who may call what (region checks are in the tests above).
@@ -398,6 +424,80 @@ TEST_F(ServerTest, StoppingFinishesTheRequestInFlight) {
   EXPECT_NE(reply.find("\"persons\""), std::string::npos);
   // And the server takes no new connection.
   EXPECT_FALSE(c.Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace tacit
+
+namespace tacit {
+namespace {
+
+// A refused change or reveal outside one's region looks like "not found" to
+// the caller and is kept in the trail; a path that is not a handle is kept
+// without its text.
+TEST_F(ServerTest, AttemptsOutsideTheRegionAreAuditedWithoutThePathText) {
+  std::string taiyuan = HandleOf(SignIn("admin"), persons_[0].id);
+  Login datong = SignIn("op-datong");
+  auto reveal = Post(datong, "/api/v1/persons/" + taiyuan + "/reveal", {{"reason", "x"}});
+  ASSERT_TRUE(reveal);
+  EXPECT_EQ(reveal->status, 404);
+  auto typed = Post(datong, "/api/v1/persons/" + persons_[0].id + "/reveal", {{"reason", "x"}});
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->status, 404);
+  int outside = 0, not_handle = 0;
+  for (const AuditEntry& e : AuditEntries()) {
+    EXPECT_EQ(e.target.find(persons_[0].id), std::string::npos);
+    if (e.actor != "user:op-datong") continue;
+    outside += e.outcome == "denied: outside region" && e.target == "person " + MaskIdNumber(persons_[0].id);
+    not_handle += e.target == "person (not a handle)";
+  }
+  EXPECT_EQ(outside, 1);
+  EXPECT_EQ(not_handle, 1);
+}
+
+// Wrong passwords sent at once are counted one after another: no more than
+// the lockout allows are ever checked.
+TEST_F(ServerTest, ConcurrentWrongPasswordsDoNotOutrunTheLockout) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([this] {
+      auto c = Client();
+      (void)c.Post("/api/v1/session", json{{"name", "op-datong"}, {"password", "wrong password 12"}}.dump(),
+                   "application/json");
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int checked = 0;
+  for (const AuditEntry& e : AuditEntries()) {
+    checked += e.action == "session.login" && e.outcome == "denied: permission_denied";
+  }
+  EXPECT_LE(checked, 3);  // lockout_failures in the fixture
+  auto locked = Client().Post("/api/v1/session", json{{"name", "op-datong"}, {"password", kPassword}}.dump(),
+                              "application/json");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(json::parse(locked->body)["error"]["code"], "locked");
+}
+
+class LoginRateTest : public ServerTest {
+ protected:
+  void Adjust(ServerOptions& options) override {
+    options.login_rate_per_address = 1;
+    options.login_burst_per_address = 3;
+  }
+};
+
+TEST_F(LoginRateTest, SignInsHaveTheirOwnSmallBucket) {
+  int limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto res = Client().Post("/api/v1/session", json{{"name", "nobody"}, {"password", "wrong password 12"}}.dump(),
+                             "application/json");
+    ASSERT_TRUE(res);
+    limited += res->status == 429;
+  }
+  EXPECT_EQ(limited, 2);
+  auto other = Client().Get("/healthz");  // other requests are not held back
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
 }
 
 }  // namespace

@@ -4,8 +4,12 @@
 #ifndef TACIT_SRC_SERVER_TEST_SERVER_H_
 #define TACIT_SRC_SERVER_TEST_SERVER_H_
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -86,6 +90,7 @@ class ServerTest : public ::testing::Test {
     options.upload_dir = (dir_ / "uploads").string();
     options.now_ms = [this] { return now_ms_.load(); };
     options.access.lockout_failures = 3;
+    options.login_rate_per_address = 0;  // tests sign in often at one instant; RateLimitedServerTest checks it
     Adjust(options);
     std::string path = db_;
     auto server = Server::Create({.open_store = [path] { return OpenSqliteStore(path); },
@@ -146,6 +151,29 @@ class ServerTest : public ::testing::Test {
     if (!res || res->status != 200) return "";
     json j = json::parse(res->body);
     return j["persons"].empty() ? "" : j["persons"][0].value("handle", "");
+  }
+
+  // Sends `request` as raw bytes on a fresh connection and returns what comes
+  // back until the server closes it (or 5 s pass).
+  std::string RawRequest(const std::string& request) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return "";
+    }
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string reply;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return reply;
   }
 
   std::vector<AuditEntry> AuditEntries() {

@@ -159,6 +159,14 @@ Result<std::vector<PartnerRecord>> AccessTables::ListPartners() {
   return All<PartnerRecord>(s, ReadPartner);
 }
 
+Status AccessTables::SetPartnerDisabled(std::string_view name, bool disabled) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE partner SET disabled = ? WHERE name = ?"));
+  s.Bind(1, disabled ? 1 : 0).Bind(2, name);
+  RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return NotFound("没有该合作方 (no such partner)");
+  return {};
+}
+
 Result<bool> AccessTables::RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at,
                                          int64_t forget_before) {
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));

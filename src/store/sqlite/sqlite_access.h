@@ -30,6 +30,7 @@ class AccessTables {
   Result<int64_t> InsertPartner(const PartnerRecord& partner);
   Result<std::optional<PartnerRecord>> FindPartnerByKeyId(std::string_view key_id);
   Result<std::vector<PartnerRecord>> ListPartners();
+  Status SetPartnerDisabled(std::string_view name, bool disabled);
   Result<bool> RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at, int64_t forget_before);
   Status AppendAudit(AuditEntry& entry, const std::function<std::string(const AuditEntry&)>& hash);
   Status ForEachAudit(int64_t after_id, int64_t limit, const std::function<Status(const AuditEntry&)>& fn);

@@ -1728,6 +1728,9 @@ class SqliteStore final : public Store {
     return access_.FindPartnerByKeyId(key_id);
   }
   Result<std::vector<PartnerRecord>> ListPartners() override { return access_.ListPartners(); }
+  Status SetPartnerDisabled(std::string_view name, bool disabled) override {
+    return access_.SetPartnerDisabled(name, disabled);
+  }
   Result<bool> RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at,
                              int64_t forget_before) override {
     return access_.RememberNonce(key_id, nonce, at, forget_before);
