@@ -103,6 +103,14 @@ struct FeedReject {
   std::string raw;
 };
 
+// What the sending partner department is registered for (`tacit partner add
+// NAME --source S --kinds K1,K2`): a partner sends only its own source and
+// those kinds (个人信息保护法 第六条: no more than what the purpose needs).
+struct FeedRegistration {
+  std::string source;
+  std::vector<std::string> kinds;
+};
+
 struct FeedReadOptions {
   const Mapping* mapping = nullptr;  // nullptr: canonical, format from extension
   // Source to use when neither the file nor the mapping gives one (--source).
@@ -114,6 +122,12 @@ struct FeedReadOptions {
   // Partner sources the policy declares; a row from another source is rejected.
   // Unset: every source is accepted. Cached like is_known_kind.
   std::function<bool(std::string_view source)> is_known_source;
+  // The sender's registration, for a file a partner sent itself; nullptr for
+  // the agency's own imports (no restriction). A row from another source, or
+  // of a kind the registration does not list, is rejected (field source or
+  // kind; the reason names the registration, never the row's value), after the
+  // policy's own checks of the same field.
+  const FeedRegistration* registration = nullptr;
   Date today;  // occurred_on (and birth_date) after today is rejected
   // Called once with the hex SHA-256 of the file's bytes before anything else
   // is read. Returning false skips the file (e.g. this batch was ingested
@@ -149,6 +163,25 @@ Result<FeedReadSummary> ReadFeedBytes(std::string_view name, std::string_view by
                                       const std::function<void(const FeedRow&)>& on_row,
                                       const std::function<void(const FeedReject&)>& on_reject);
 
+// Records pushed as JSON (one object, or an array of objects), as JSON Lines
+// text for ReadFeedBytes: one line per array element in order (line n holds
+// element n-1), or one line for a single object.
+struct PushedRecords {
+  std::string lines;
+  size_t count = 0;     // elements (1 for a single object)
+  bool single = false;  // the body was one object, not an array
+};
+
+// Frames the body only: whitespace between tokens (line breaks included)
+// becomes spaces, and the elements themselves are not checked here, so a bad
+// element becomes a reject of its own line when the lines are read, like a bad
+// line of a file. Errors (kInvalidArgument, naming the byte offset, never the
+// text): the body is neither an object nor an array; the array is broken (an
+// unclosed bracket or string, mismatched brackets, an empty element, text
+// after its end); a raw line break inside a string; more than `max_records`
+// elements.
+Result<PushedRecords> FrameJsonRecords(std::string_view body, size_t max_records);
+
 // Where the rejects of `path` go: a quarantine/ directory beside it, so that a
 // glob over the feed directory (feeds/*.csv) never picks them up as feeds:
 // "feeds/rail-05.csv" -> "feeds/quarantine/rail-05.csv.quarantine.csv".
@@ -162,6 +195,12 @@ std::string CsvField(std::string_view value);
 // UTF-8; LF line ends) to `path`, replacing it atomically (write to a temporary
 // file beside it, then rename). Errors name the path.
 Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& rejects);
+
+// Reads back a file WriteQuarantine wrote, rejects in file order. Errors:
+// kNotFound (no such file), kUnavailable (cannot be read), kDataLoss (not a
+// quarantine file: wrong header, a malformed record, a line that is not a
+// number); each names the path and, where there is one, the line.
+Result<std::vector<FeedReject>> ReadQuarantine(const std::string& path);
 
 }  // namespace tacit
 

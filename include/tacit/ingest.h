@@ -16,7 +16,9 @@
 #define TACIT_INGEST_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,14 +34,10 @@ struct IngestInput {
   std::string mapping;  // mapping TOML path; empty for the canonical layout
   std::string source;   // default source when neither file nor mapping names one
   Date received_on;     // when the agency learned the data
-};
-
-struct IngestOptions {
-  Date today;
-  // Files are parsed on this many threads while the store applies them in order.
-  int parse_threads = 2;
-  // How many rejects per file the report keeps for display (all go to the file).
-  size_t reject_sample = 5;
+  // Set for a file a partner sent itself: rows of another source or kind are
+  // rejected into the quarantine (FeedReadOptions::registration). Unset for
+  // the agency's own imports.
+  std::optional<FeedRegistration> registration;
 };
 
 struct IngestFileReport {
@@ -50,6 +48,20 @@ struct IngestFileReport {
   std::map<std::string, int64_t> unlinked_reasons;  // id problem -> rows
   int64_t persons_alive = 0;  // distinct linked persons with an alive signal in the file
   int64_t persons_dead = 0;   // distinct linked persons with a death-class record
+};
+
+struct IngestOptions {
+  Date today;
+  // Files are parsed on this many threads while the store applies them in order.
+  int parse_threads = 2;
+  // How many rejects per file the report keeps for display (all go to the file).
+  size_t reject_sample = 5;
+  // Called inside the call's unit of work, after the last file is applied and
+  // before the commit, with the reports (files ingested before included), so
+  // that the caller's own record of the change (an audit entry) is committed
+  // with it or not at all. An error rolls the whole call back and is returned.
+  // Not called when nothing was applied (every file had been ingested before).
+  std::function<Status(const std::vector<IngestFileReport>&)> before_commit;
 };
 
 // Errors: the registry is empty (kFailedPrecondition: rows about unknown people

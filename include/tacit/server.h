@@ -49,6 +49,9 @@ struct ServerOptions {
   // Where the monthly runs started through the API write their payroll files
   // (created when missing). They hold identity numbers: keep it private.
   std::string payroll_dir = "payroll";
+  // The department mappings an upload may name (?mapping=NAME reads NAME.toml
+  // here; a client never gives a path). Default: the shipped examples.
+  std::string mapping_dir = "examples/mappings";
   // The clock (Unix milliseconds); tests inject their own.
   std::function<int64_t()> now_ms;
 };

@@ -454,6 +454,12 @@ class Store {
   virtual Status UpdatePersonSummary(const std::vector<PersonSignal>& signals) = 0;
   virtual Result<std::optional<PersonSignal>> PersonSummary(PersonKey key) = 0;
   virtual Result<std::vector<BatchRecord>> ListBatches() = 0;
+  virtual Result<std::optional<BatchRecord>> FindBatchById(int64_t id) = 0;
+  // One page of batches, newest first: those with id < before_id (0: from the
+  // newest), only those whose source is exactly `source` when it is not empty,
+  // at most `limit`.
+  virtual Result<std::vector<BatchRecord>> ListBatchesNewestFirst(const std::string& source, int64_t before_id,
+                                                                  int limit) = 0;
 
   virtual Result<std::optional<PersonRecord>> FindPerson(PersonKey key) = 0;
   // Registry persons with exactly this name and birth date (a search by the

@@ -579,6 +579,12 @@ void Reader::Emit(int64_t line, std::string_view raw) {
                   "source: not a partner source the policy declares (a partner sends only what it is "
                   "registered for; see [sources] in the policy)");
   }
+  if (options_.registration != nullptr && row.source != options_.registration->source) {
+    return Reject(line, raw, "source",
+                  fmt::format("source: this partner is registered for source '{}' only (tacit partner add "
+                              "--source); a row of another source is not accepted from it",
+                              options_.registration->source));
+  }
 
   std::string_view kind = values_[Index(Field::kKind)];
   if (kind.empty()) return Reject(line, raw, "kind", "kind: required value is empty");
@@ -604,6 +610,15 @@ void Reader::Emit(int64_t line, std::string_view raw) {
                                     kind, mapping_.name)
                       : std::string("kind: not a kind the policy declares for partner feeds (expected a canonical "
                                     "kind such as cremation or travel; see docs/feeds.md)"));
+  }
+  if (options_.registration != nullptr) {
+    const std::vector<std::string>& kinds = options_.registration->kinds;
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      return Reject(line, raw, "kind",
+                    fmt::format("kind: not a kind this partner is registered for (registered: {}; tacit partner "
+                                "add --kinds)",
+                                fmt::join(kinds, ", ")));
+    }
   }
   row.kind = kind;
 

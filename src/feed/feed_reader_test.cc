@@ -314,6 +314,31 @@ TEST(FeedReader, RejectsKindsThePolicyDoesNotKnowAskingOncePerKind) {
   EXPECT_EQ(asked, 2);
 }
 
+TEST(FeedReader, APartnersFileKeepsToItsRegisteredSourceAndKindsRowByRow) {
+  FeedReadOptions o = Options();
+  const FeedRegistration railway{"railway", {"travel", "bank_counter"}};
+  o.registration = &railway;
+  o.default_source = "railway";
+  const Collected c = ReadText("feed.csv",
+                               "source,kind,occurred_on,ref\n"
+                               "railway,travel,2026-05-01,R1\n"
+                               ",travel,2026-05-01,R2\n"
+                               "health,travel,2026-05-01,R3\n"
+                               "railway,cremation,2026-05-02,R4\n",
+                               o);
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_EQ(c.rows[1].source, "railway");  // the default source is the partner's
+  ASSERT_EQ(c.rejects.size(), 2u);
+  EXPECT_EQ(c.rejects[0].line, 4);
+  EXPECT_EQ(c.rejects[0].field, "source");
+  EXPECT_THAT(c.rejects[0].reason, HasSubstr("registered for source 'railway' only"));
+  EXPECT_THAT(c.rejects[0].reason, Not(HasSubstr("health")));
+  EXPECT_EQ(c.rejects[1].line, 5);
+  EXPECT_EQ(c.rejects[1].field, "kind");
+  EXPECT_THAT(c.rejects[1].reason, HasSubstr("registered: travel, bank_counter"));
+  EXPECT_THAT(c.rejects[1].reason, Not(HasSubstr("cremation")));
+}
+
 TEST(FeedReader, AcceptsCanonicalSexCodesAndRejectsOthers) {
   const Collected c = ReadText("feed.csv",
                                "source,kind,occurred_on,ref,sex\n"

@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <charconv>
 #include <string>
 #include <string_view>
 
+#include "feed/csv.h"
+#include "feed/file_bytes.h"
 #include "tacit/feed.h"
 
 namespace tacit {
@@ -89,6 +92,41 @@ Status WriteQuarantine(const std::string& path, const std::vector<FeedReject>& r
         fmt::format("cannot move quarantine file into place at {}: {}", path, std::strerror(err)));
   }
   return {};
+}
+
+Result<std::vector<FeedReject>> ReadQuarantine(const std::string& path) {
+  ASSIGN_OR_RETURN(feed_internal::FileBytes file, feed_internal::FileBytes::Open(path));
+  std::string_view text = file.bytes();
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
+  feed_internal::CsvScanner scanner(text, ',');
+  scanner.set_expected_fields(5);
+  feed_internal::CsvRecord rec;
+  const auto not_quarantine = [&path](int64_t line, std::string_view what) {
+    return DataLoss(fmt::format("{}:{}: not a quarantine file: {}", path, line, what));
+  };
+  if (!scanner.Next(&rec) || !rec.error.empty() || rec.fields.size() != 5 || rec.fields[0] != "file" ||
+      rec.fields[1] != "line" || rec.fields[2] != "field" || rec.fields[3] != "reason" || rec.fields[4] != "raw") {
+    return not_quarantine(1, "expected the header file,line,field,reason,raw");
+  }
+  std::vector<FeedReject> out;
+  while (scanner.Next(&rec)) {
+    if (!rec.error.empty() || rec.fields.size() != 5) {
+      return not_quarantine(rec.line, "expected 5 fields");
+    }
+    FeedReject r;
+    const std::string_view line = rec.fields[1];
+    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), r.line);
+    if (ec != std::errc() || end != line.data() + line.size()) {
+      return not_quarantine(rec.line, "the line column is not a number");
+    }
+    r.file = std::string(rec.fields[0]);
+    r.field = std::string(rec.fields[2]);
+    r.reason = std::string(rec.fields[3]);
+    r.raw = std::string(rec.fields[4]);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace tacit

@@ -61,6 +61,41 @@ TEST(WriteQuarantine, RoundTripsThroughTheCsvReaderAndReplacesTheFile) {
   EXPECT_FALSE(scanner.Next(&rec));
 }
 
+TEST(ReadQuarantine, ReadsBackWhatWriteQuarantineWrote) {
+  ScratchDir dir;
+  const std::string path = dir.Path("q.csv");
+  const std::vector<FeedReject> written = {FeedReject{"a.csv", 3, "row", "row: bad, really", "x,\"y\"\nz"},
+                                           FeedReject{"a.csv", 9, "sex", "sex: expected M", ""},
+                                           FeedReject{"a.csv", 12, "encoding", "encoding: bad", "\xC4\xE3,\x81"}};
+  ASSERT_TRUE(WriteQuarantine(path, written));
+  auto read = ReadQuarantine(path);
+  ASSERT_TRUE(read) << read.error().ToString();
+  ASSERT_EQ(read->size(), written.size());
+  for (size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ((*read)[i].file, written[i].file);
+    EXPECT_EQ((*read)[i].line, written[i].line);
+    EXPECT_EQ((*read)[i].field, written[i].field);
+    EXPECT_EQ((*read)[i].reason, written[i].reason);
+    EXPECT_EQ((*read)[i].raw, written[i].raw);
+  }
+}
+
+TEST(ReadQuarantine, AnotherFileIsDataLossAndAMissingOneNotFound) {
+  ScratchDir dir;
+  const std::string feed = dir.Write("feed.csv", "source,kind,occurred_on,ref\nbank,k,2026-05-01,R1\n");
+  auto other = ReadQuarantine(feed);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kDataLoss);
+  EXPECT_THAT(other.error().message, HasSubstr(feed + ":1"));
+  const std::string bad_line = dir.Write("q.csv", "file,line,field,reason,raw\na.csv,three,row,r,x\n");
+  auto bad = ReadQuarantine(bad_line);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr(bad_line + ":2"));
+  auto missing = ReadQuarantine(dir.Path("none.csv"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 TEST(WriteQuarantine, UnwritablePathIsAnErrorNamingIt) {
   const Status s = WriteQuarantine("/nonexistent/dir/q.csv", {});
   ASSERT_FALSE(s.has_value());

@@ -85,6 +85,7 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
     out.mapping_name = "canonical";
   }
   read.default_source = in.source;
+  if (in.registration) read.registration = &*in.registration;
   read.today = options.today;
   // Staff decisions (fraud confirmed, a record voided) are the agency's alone:
   // no partner file may carry them, so for a feed they are not kinds at all.
@@ -212,6 +213,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   // a hint of how much follows (roughly 100 bytes a row) so the store can load
   // in bulk; a call whose files are all known opens nothing.
   std::unique_ptr<StoreTransaction> unit;
+  bool applied = false;  // a batch was recorded in the unit
   auto open_unit = [&](size_t first) -> Status {
     uintmax_t bytes = 0;
     for (size_t k = first; k < inputs.size(); ++k) {
@@ -246,6 +248,13 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     report.file = in.path;
     const std::string file_name = std::filesystem::path(in.path).filename().string();
     ASSIGN_OR_RETURN(std::optional<BatchRecord> existing, store.FindBatch(parsed.summary.sha256, file_name));
+    if (!existing && !unit) {
+      RETURN_IF_ERROR(open_unit(i));
+      // Another process (a second server request, a second command) may have
+      // applied the same file between the look-up and the unit's start; the
+      // unit holds the store's write lock now, so look again.
+      ASSIGN_OR_RETURN(existing, store.FindBatch(parsed.summary.sha256, file_name));
+    }
     if (existing) {
       report.already_ingested = true;
       report.batch = *existing;
@@ -259,7 +268,6 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
           file_name, in.received_on.ToString(), runs.back().month.ToString(), runs.back().as_of.ToString(),
           runs.back().as_of.ToString()));
     }
-    if (!unit) RETURN_IF_ERROR(open_unit(i));
     BatchRecord batch;
     batch.sha256 = parsed.summary.sha256;
     batch.file_name = file_name;
@@ -275,6 +283,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
       RETURN_IF_ERROR(WriteQuarantine(batch.quarantine_path, parsed.rejects));
     }
     ASSIGN_OR_RETURN(report.batch, store.ApplyBatch(batch, parsed.evidence));
+    applied = true;
     const uint32_t stamp = static_cast<uint32_t>(i + 1);
     for (const auto& [slot, day] : parsed.alive) {
       last_alive[slot] = std::max(last_alive[slot], day);
@@ -312,6 +321,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
             [](const PersonSignal& a, const PersonSignal& b) { return a.person < b.person; });
   if (unit) {
     RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
+    if (applied && options.before_commit) RETURN_IF_ERROR(options.before_commit(reports));
     RETURN_IF_ERROR(unit->Commit());
   }
   return reports;

@@ -193,5 +193,57 @@ TEST_F(IngestTest, EmptyReportsOfDifferentMonthsAreDifferentBatches) {
   EXPECT_TRUE((*again)[0].already_ingested);
 }
 
+TEST_F(IngestTest, APartnersRowsOutsideItsRegistrationGoToTheQuarantine) {
+  std::ostringstream csv;
+  csv << kHeader;
+  csv << "railway,travel," << Id("14010519500101123") << ",张三,M,,,2026-05-03,T1,\n";
+  csv << "railway,cremation," << Id("14010519500101123") << ",张三,M,,,2026-05-04,T2,\n";
+  csv << "health,travel," << Id("14010519500101123") << ",张三,M,,,2026-05-05,T3,\n";
+  IngestInput in{Write("rail.csv", csv.str()), "", "railway", Date::FromCivil(2026, 6, 3)};
+  in.registration = FeedRegistration{"railway", {"travel"}};
+  auto r = IngestFiles(*store_, policy_, {in}, IngestOptions{.today = kToday});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)[0].batch.rows, 3);
+  EXPECT_EQ((*r)[0].batch.linked, 1);
+  EXPECT_EQ((*r)[0].batch.rejected, 2);
+  ASSERT_EQ((*r)[0].reject_sample.size(), 2u);
+  EXPECT_EQ((*r)[0].reject_sample[0].field, "kind");
+  EXPECT_EQ((*r)[0].reject_sample[1].field, "source");
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), 1u);
+}
+
+TEST_F(IngestTest, TheCallersRecordJoinsTheUnitOfWork) {
+  std::ostringstream csv;
+  csv << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,B1,\n";
+  const std::string path = Write("bank.csv", csv.str());
+  std::vector<IngestInput> in = {{path, "", "", Date::FromCivil(2026, 6, 3)}};
+  IngestOptions options{.today = kToday};
+  int calls = 0;
+  // A failing hook rolls the whole call back.
+  options.before_commit = [&](const std::vector<IngestFileReport>& reports) -> Status {
+    ++calls;
+    EXPECT_EQ(reports.size(), 1u);
+    EXPECT_GT(reports[0].batch.id, 0);
+    return Internal("the audit trail is unavailable");
+  };
+  auto failed = IngestFiles(*store_, policy_, in, options);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(store_->ListBatches()->empty());
+  EXPECT_TRUE(store_->EvidenceOf(person_)->empty());
+  options.before_commit = [&](const std::vector<IngestFileReport>&) -> Status {
+    ++calls;
+    return {};
+  };
+  ASSERT_TRUE(IngestFiles(*store_, policy_, in, options));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(store_->ListBatches()->size(), 1u);
+  // Nothing applied (the file is known): no unit, no call.
+  auto again = IngestFiles(*store_, policy_, in, options);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)[0].already_ingested);
+  EXPECT_EQ(calls, 2);
+}
+
 }  // namespace
 }  // namespace tacit

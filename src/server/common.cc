@@ -138,6 +138,7 @@ std::vector<Route> AllRoutes() {
   AddAuditRoutes(routes);
   AddOpsRoutes(routes);
   AddAttestationRoutes(routes);
+  AddFeedRoutes(routes);
   return routes;
 }
 

@@ -53,7 +53,13 @@ json OpenApi(const std::vector<Route>& routes) {
                         {"schema", {{"type", "string"}}}});
     }
     if (!params.empty()) op["parameters"] = params;
-    if (!r.request_schema.is_null()) {
+    if (!r.request_types.empty()) {
+      json content = json::object();
+      for (const std::string& type : r.request_types) {
+        content[type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+      }
+      op["requestBody"] = {{"required", true}, {"content", content}};
+    } else if (!r.request_schema.is_null()) {
       op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", r.request_schema}}}}}};
     }
     json security = json::array();

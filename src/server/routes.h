@@ -79,8 +79,13 @@ struct Route {
   json request_schema;           // JSON Schema of the body; null for none
   std::vector<std::string> query;  // query parameters, "name: description"
   std::function<HttpResult<Reply>(Context&)> handler;
-  size_t max_body = 1 << 20;  // feed uploads raise it
+  size_t max_body = 1 << 20;  // feed uploads raise it (kUploadBody)
+  // Media types of a body that is not JSON (a feed file); empty: JSON.
+  std::vector<std::string> request_types;
 };
+
+// A route's max_body that the server replaces by ServerOptions::max_upload_bytes.
+inline constexpr size_t kUploadBody = static_cast<size_t>(-1);
 
 // Shared by every request.
 struct Services {
@@ -147,6 +152,7 @@ void AddPersonRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
 void AddOpsRoutes(std::vector<Route>& routes);
 void AddAttestationRoutes(std::vector<Route>& routes);
+void AddFeedRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

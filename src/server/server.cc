@@ -198,6 +198,9 @@ class HttpServer final : public Server {
         by_key_(options_.rate_per_key, options_.burst_per_key),
         logins_by_address_(options_.login_rate_per_address, options_.login_burst_per_address),
         routes_(AllRoutes()) {
+    for (Route& r : routes_) {
+      if (r.max_body == kUploadBody) r.max_body = options_.max_upload_bytes;
+    }
     for (const Route& r : routes_) compiled_.push_back({&r, Segments(r.path)});
     openapi_ = OpenApi(routes_).dump();
     if (options_.tls_cert.empty()) {

@@ -523,6 +523,21 @@ class SqliteStore final : public Store {
     return CollectRows<BatchRecord>(s, ReadBatch);
   }
 
+  Result<std::optional<BatchRecord>> FindBatchById(int64_t id) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch WHERE id = ?", kBatchColumns)));
+    s.Bind(1, id);
+    return FirstRow<BatchRecord>(s, ReadBatch);
+  }
+
+  Result<std::vector<BatchRecord>> ListBatchesNewestFirst(const std::string& source, int64_t before_id,
+                                                          int limit) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM batch WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR source = ?2) ORDER BY id DESC LIMIT ?3",
+        kBatchColumns)));
+    s.Bind(1, before_id).Bind(2, source).Bind(3, static_cast<int64_t>(limit));
+    return CollectRows<BatchRecord>(s, ReadBatch);
+  }
+
   // The id of a partner source, creating it. Not cached across calls: a rolled
   // back unit of work would leave a cached id pointing nowhere.
   Result<int64_t> SourceId(const std::string& name) {

@@ -232,6 +232,37 @@ TEST_F(StoreTest, BatchSkipsKnownSourceRefsAndKeepsUnlinkedPartnerFields) {
   EXPECT_EQ(store_->EvidenceOf(r.person.key)->size(), 2u);
 }
 
+TEST_F(StoreTest, BatchesAreFoundByIdAndListedNewestFirstByPage) {
+  std::vector<int64_t> ids;
+  for (const char* source : {"railway", "health", "railway", "railway"}) {
+    BatchRecord b;
+    b.sha256 = "sha" + std::to_string(ids.size());
+    b.file_name = "f.csv";
+    b.source = source;
+    b.received_on = Date::FromCivil(2026, 6, 3);
+    std::vector<EvidenceRecord> none;
+    auto stored = store_->ApplyBatch(b, none);
+    ASSERT_TRUE(stored) << stored.error().ToString();
+    ids.push_back(stored->id);
+  }
+  auto found = store_->FindBatchById(ids[1]);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->source, "health");
+  EXPECT_FALSE(store_->FindBatchById(ids.back() + 1)->has_value());
+  auto first = store_->ListBatchesNewestFirst("", 0, 3);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].id, ids[3]);
+  EXPECT_EQ((*first)[2].id, ids[1]);
+  auto next = store_->ListBatchesNewestFirst("", (*first)[2].id, 3);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].id, ids[0]);
+  auto railway = store_->ListBatchesNewestFirst("railway", ids[3], 10);
+  ASSERT_EQ(railway->size(), 2u);
+  EXPECT_EQ((*railway)[0].id, ids[2]);
+  EXPECT_EQ((*railway)[1].id, ids[0]);
+}
+
 TEST_F(StoreTest, ForEachPersonBundlesEntitlementsAndFactsByRegion) {
   RegistryRow a = Row("14010519500101123", Scheme::kEnterprise, 300000);
   RegistryRow b = Row("14020219520202223", Scheme::kPublic, 650000);
