@@ -41,6 +41,7 @@
 #include "tacit/access.h"
 #include "tacit/ingest.h"
 #include "tacit/policy.h"
+#include "tacit/registry.h"
 #include "tacit/secrets.h"
 #include "tacit/server.h"
 #include "tacit/store.h"
@@ -57,7 +58,7 @@ struct Options {
   int64_t records = 1'000'000;
   int64_t push = 10'000;        // records per pushed array (the API's maximum)
   int64_t file_rows = 100'000;  // rows per uploaded file
-  int clients = 4;
+  int clients = 8;              // partners pushing at once (tacit serve has 8 worker threads)
   bool keep = false;
   double target = 100'000;  // records per second through the API (issue 5)
 };
@@ -140,35 +141,34 @@ void WriteFile(const fs::path& path, const std::string& text) {
   if (!out) Die("cannot write " + path.string());
 }
 
-// A store holding the registry only: `persons` people in 140105.
-void MakeStore(const std::string& db, const Policy& policy, const Options& o, Date today) {
-  auto store = Must(OpenSqliteStore(db), "open store");
-  Must(store->Migrate(), "migrate");
-  Must(store->SavePolicy(policy), "policy");
-  Must(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
-                             {"1401", "太原市", "14", RegionLevel::kCity},
-                             {"140105", "小店区", "1401", RegionLevel::kCounty}}),
-       "regions");
-  std::vector<RegistryRow> rows;
-  rows.reserve(static_cast<size_t>(o.persons));
+// The registry file: `persons` people in 140105, one enterprise pension each.
+std::string RegistryCsv(const Options& o, Date today) {
+  std::string out =
+      "id_number,name,sex,birth_date,phone,region_code,scheme,paying_region,monthly_amount,"
+      "start_month,special_care\n";
   for (int64_t i = 0; i < o.persons; ++i) {
     IdParse p = ParseIdNumber(IdOf("140105", i), today);
     if (!p.ok()) Die("generated an invalid identity number");
-    RegistryRow r;
-    r.person.key = p.id.key();
-    r.person.id_number = p.id.text();
-    r.person.name = "张三";
-    r.person.sex = p.id.sex();
-    r.person.birth_date = p.id.birth_date();
-    r.person.region_code = "140105001001";
-    r.paying_region = "140105";
-    r.start = Month::Of(2015, 1);
-    r.monthly = 300000;
-    r.imported_on = today;
-    r.default_baseline = today;
-    rows.push_back(std::move(r));
+    out += fmt::format("{},张三,{},{},,140105001001,enterprise,140105,3000.00,2015-01,0\n",
+                       p.id.text(), p.id.sex() == Sex::kMale ? "M" : "F",
+                       p.id.birth_date().ToString());
   }
-  (void)Must(store->ImportRegistry(rows, MonthOf(today)), "registry");
+  return out;
+}
+
+// A store holding the registry only, imported as `tacit registry import` does.
+void MakeStore(const std::string& db, const Policy& policy, const std::string& registry_csv,
+               Date today) {
+  auto store = Must(OpenSqliteStore(db), "open store");
+  Must(store->Migrate(), "migrate");
+  Must(store->SavePolicy(policy), "policy");
+  (void)Must(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
+                                   {"1401", "太原市", "14", RegionLevel::kCity},
+                                   {"140105", "小店区", "1401", RegionLevel::kCounty}}),
+             "regions");
+  const RegistryImportResult r =
+      Must(ImportRegistryFile(*store, policy, registry_csv, today), "registry");
+  if (r.rejected > 0) Die(fmt::format("{} registry rows rejected", r.rejected));
 }
 
 struct Counts {
@@ -351,6 +351,8 @@ int Main(int argc, char** argv) {
              push_bodies.size(), push_bytes / 1e6, csv_bodies.size(), csv_bytes / 1e6,
              std::chrono::duration<double>(Clock::now() - t0).count());
 
+  const std::string registry_csv = (work / "registry.csv").string();
+  WriteFile(registry_csv, RegistryCsv(o, today));
   std::vector<Way> ways;
   auto run = [&](const std::string& name,
                  const std::function<double(const std::string&, const fs::path&)>& fn) {
@@ -358,7 +360,7 @@ int Main(int argc, char** argv) {
     fs::create_directories(dir);
     const std::string db = (dir / "tacit.db").string();
     const auto s = Clock::now();
-    MakeStore(db, policy, o, today);
+    MakeStore(db, policy, registry_csv, today);
     fmt::print("{}: registry of {} persons imported in {:.1f} s (untimed)\n", name, o.persons,
                std::chrono::duration<double>(Clock::now() - s).count());
     Way w{name, fn(db, dir), {}};

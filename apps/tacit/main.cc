@@ -934,6 +934,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--upload-dir", serve_options.upload_dir,
                     "where uploaded feed files and their quarantine reports are kept; default uploads/ beside the "
                     "store");
+  serve->add_option("--mapping-dir", serve_options.mapping_dir,
+                    "the department mappings an upload may name with ?mapping=NAME (NAME.toml); default "
+                    "examples/mappings");
 
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(

@@ -16,8 +16,10 @@
 #define TACIT_INGEST_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +72,55 @@ struct IngestOptions {
 Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& policy,
                                                   const std::vector<IngestInput>& inputs,
                                                   const IngestOptions& options);
+
+// Ingests files that many threads hand in at once (the server's requests),
+// grouping the files that wait into one IngestFiles call: one unit of work and
+// one commit for the group instead of one each. A small batch spends most of
+// its time in the commit, which writes every index page the batch touched, so
+// grouping is what lets many small pushes keep up with a few large files.
+// Each file stays its own batch with its own report, and a file's failure is
+// its caller's alone: a group that fails is retried file by file.
+//
+// Like leveldb's grouping of concurrent writes: the first waiting thread
+// leads, takes the files queued behind it and runs them on its own store
+// connection; the others wait for their reports. A thread alone runs at once.
+//
+//   IngestGroups groups(policy);           // one per store, shared by the threads
+//   auto report = groups.Ingest(my_store, input, options,
+//       [&](Store& unit, const IngestFileReport& r) { return AppendAudit(unit, ..., now); });
+//
+// Thread-safe. REQUIRES: every caller's store is a connection to the same store.
+class IngestGroups {
+ public:
+  // Called inside the group's unit of work for a batch it records (not for a
+  // file ingested before), with the store the unit runs on: a record of the
+  // change written there is committed with it or not at all.
+  using BeforeCommit = std::function<Status(Store& unit, const IngestFileReport& report)>;
+
+  // A group holds at most `max_files` files of at most `max_bytes` together
+  // (a larger file runs alone).
+  explicit IngestGroups(const Policy& policy, size_t max_files = 16, uintmax_t max_bytes = 256u << 20)
+      : policy_(policy), max_files_(max_files), max_bytes_(max_bytes) {}
+
+  // Ingests `input` as IngestFiles would alone, with the `options` of the
+  // thread that leads the group (their before_commit is not used). Errors:
+  // as IngestFiles for this file alone.
+  Result<IngestFileReport> Ingest(Store& store, const IngestInput& input, const IngestOptions& options,
+                                  const BeforeCommit& before_commit = nullptr);
+
+  // Threads waiting or running now (for tests).
+  size_t QueuedForTest();
+
+ private:
+  struct Waiter;
+  void RunGroup(Store& store, const std::vector<Waiter*>& group, const IngestOptions& options);
+
+  const Policy& policy_;
+  const size_t max_files_;
+  const uintmax_t max_bytes_;
+  std::mutex mu_;
+  std::deque<Waiter*> queue_;  // GUARDED_BY(mu_); the front one leads
+};
 
 }  // namespace tacit
 

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 namespace tacit {
 namespace {
@@ -243,6 +245,100 @@ TEST_F(IngestTest, TheCallersRecordJoinsTheUnitOfWork) {
   ASSERT_TRUE(again);
   EXPECT_TRUE((*again)[0].already_ingested);
   EXPECT_EQ(calls, 2);
+}
+
+TEST_F(IngestTest, FilesHandedInAtOnceAreGroupedAndEachGetsItsOwnReport) {
+  IngestGroups groups(policy_);
+  constexpr int kThreads = 6;
+  std::vector<std::string> files;
+  for (int t = 0; t < kThreads; ++t) {
+    std::ostringstream csv;
+    csv << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-0" << t + 1
+        << ",G" << t << ",\n"
+        << "bank,bank_counter,,张三,M,,,2026-05-0" << t + 1 << ",U" << t << ",\n";
+    files.push_back(Write("bank-" + std::to_string(t) + ".csv", csv.str()));
+  }
+  std::vector<Result<IngestFileReport>> results(kThreads, tl::unexpected(Internal("not run")));
+  std::vector<int64_t> recorded(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = OpenSqliteStore((dir_ / "t.db").string());
+      ASSERT_TRUE(store);
+      IngestInput in{files[t], "", "", Date::FromCivil(2026, 6, 3)};
+      results[t] = groups.Ingest(**store, in, IngestOptions{.today = kToday},
+                                 [&, t](Store&, const IngestFileReport& r) -> Status {
+                                   recorded[t] = r.batch.id;
+                                   return {};
+                                 });
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  std::set<int64_t> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_TRUE(results[t]) << results[t].error().ToString();
+    EXPECT_EQ(results[t]->file, files[t]);
+    EXPECT_EQ(results[t]->batch.linked, 1);
+    EXPECT_EQ(results[t]->batch.unlinked, 1);
+    EXPECT_EQ(recorded[t], results[t]->batch.id);
+    ids.insert(results[t]->batch.id);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads));
+  EXPECT_EQ(store_->ListBatches()->size(), static_cast<size_t>(kThreads));
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), static_cast<size_t>(kThreads));
+  // Again: nothing new, and no record of a change.
+  recorded.assign(kThreads, 0);
+  auto again = groups.Ingest(*store_, IngestInput{files[0], "", "", Date::FromCivil(2026, 6, 3)},
+                             IngestOptions{.today = kToday},
+                             [&](Store&, const IngestFileReport&) -> Status { return Internal("called"); });
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_TRUE(again->already_ingested);
+}
+
+TEST_F(IngestTest, AFileThatFailsItsGroupFailsOnlyItsCaller) {
+  IngestGroups groups(policy_);
+  std::ostringstream good;
+  good << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-03,B1,\n";
+  const std::string first = Write("first.csv", good.str());
+  std::ostringstream other;
+  other << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-04,B2,\n";
+  const std::string good_file = Write("good.csv", other.str());
+  const std::string bad_file = Write("bad.csv", "no,header,here\n1,2,3\n");
+  const std::string db = (dir_ / "t.db").string();
+  // The first caller leads and holds its unit open until two more wait
+  // behind it; they then run as one group, which the bad file fails.
+  std::thread leader([&] {
+    auto store = OpenSqliteStore(db);
+    auto r = groups.Ingest(**store, IngestInput{first, "", "", Date::FromCivil(2026, 6, 3)},
+                           IngestOptions{.today = kToday}, [&](Store&, const IngestFileReport&) -> Status {
+                             while (groups.QueuedForTest() < 3) std::this_thread::yield();
+                             return {};
+                           });
+    EXPECT_TRUE(r) << r.error().ToString();
+  });
+  while (groups.QueuedForTest() < 1) std::this_thread::yield();
+  Result<IngestFileReport> good_result = tl::unexpected(Internal("not run"));
+  Result<IngestFileReport> bad_result = tl::unexpected(Internal("not run"));
+  std::thread good_thread([&] {
+    auto store = OpenSqliteStore(db);
+    good_result = groups.Ingest(**store, IngestInput{good_file, "", "", Date::FromCivil(2026, 6, 3)},
+                                IngestOptions{.today = kToday});
+  });
+  while (groups.QueuedForTest() < 2) std::this_thread::yield();
+  std::thread bad_thread([&] {
+    auto store = OpenSqliteStore(db);
+    bad_result = groups.Ingest(**store, IngestInput{bad_file, "", "", Date::FromCivil(2026, 6, 3)},
+                               IngestOptions{.today = kToday});
+  });
+  leader.join();
+  good_thread.join();
+  bad_thread.join();
+  ASSERT_TRUE(good_result) << good_result.error().ToString();
+  EXPECT_EQ(good_result->batch.linked, 1);
+  ASSERT_FALSE(bad_result);
+  EXPECT_EQ(bad_result.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->ListBatches()->size(), 2u);
+  EXPECT_EQ(store_->EvidenceOf(person_)->size(), 2u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "server/metrics.h"
 #include "tacit/access.h"
+#include "tacit/ingest.h"
 #include "tacit/server.h"
 
 namespace tacit::server {
@@ -93,6 +94,9 @@ struct Services {
   const Secrets& secrets;
   const ServerOptions& options;
   Metrics& metrics;
+  // Feed uploads and pushes are ingested through it: concurrent ones share a
+  // unit of work (tacit/ingest.h).
+  IngestGroups& ingest_groups;
   int64_t NowMs() const { return options.now_ms(); }
   int64_t Now() const { return options.now_ms() / 1000; }
 };

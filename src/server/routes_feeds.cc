@@ -84,9 +84,8 @@ HttpResult<std::string> FileName(const Context& ctx) {
                      });
   if (!plain) {
     return BadField("name",
-                    "文件名须为不含路径的普通文件名 (a plain file name of at most 200 bytes: no "
-                    "path separators, "
-                    "no control characters, not starting with a dot)");
+                    "文件名须为不含路径的普通文件名 (a plain file name of at most 200 bytes: "
+                    "no path separators, no control characters, not starting with a dot)");
   }
   return name;
 }
@@ -244,13 +243,16 @@ void CountBatch(Metrics& metrics, const BatchRecord& b) {
 HttpResult<IngestFileReport> IngestKept(Context& ctx, const IngestInput& in, const KeptFile& kept,
                                         const std::string& shown_name, const std::string& action,
                                         size_t reject_sample) {
-  IngestOptions options{
-      .today = TodayOf(ctx), .parse_threads = 1, .reject_sample = reject_sample};
-  options.before_commit = [&](const std::vector<IngestFileReport>& reports) -> Status {
-    const BatchRecord& b = reports.front().batch;
-    return ctx.Audit(action, fmt::format("batch {}", b.id), AuditDetail(b, false));
+  const IngestOptions options{.today = TodayOf(ctx), .reject_sample = reject_sample};
+  // Runs on the thread that leads this request's group, on the store
+  // connection the group's unit of work runs on.
+  const auto audit = [&](Store& unit, const IngestFileReport& r) -> Status {
+    return AppendAudit(unit,
+                       {ctx.principal.Actor(), action, fmt::format("batch {}", r.batch.id),
+                        AuditDetail(r.batch, false), "ok"},
+                       ctx.svc.NowMs());
   };
-  auto reports = IngestFiles(ctx.store, ctx.svc.policy, {in}, options);
+  auto reports = ctx.svc.ingest_groups.Ingest(ctx.store, in, options, audit);
   if (!reports) {
     std::error_code ec;
     if (kept.fresh) fs::remove(kept.path, ec);
@@ -273,7 +275,7 @@ HttpResult<IngestFileReport> IngestKept(Context& ctx, const IngestInput& in, con
         return tl::unexpected(HttpError(reports.error().code, message));
     }
   }
-  IngestFileReport report = std::move(reports->front());
+  IngestFileReport report = std::move(*reports);
   if (report.already_ingested) {
     // A partner learns nothing about another source's batch from a file that
     // happens to be identical to it.

@@ -193,7 +193,8 @@ class HttpServer final : public Server {
       : deps_(std::move(deps)),
         options_(std::move(options)),
         pool_(deps_.open_store),
-        services_{deps_.policy, deps_.secrets, options_, metrics_},
+        ingest_groups_(deps_.policy),
+        services_{deps_.policy, deps_.secrets, options_, metrics_, ingest_groups_},
         by_address_(options_.rate_per_address, options_.burst_per_address),
         by_key_(options_.rate_per_key, options_.burst_per_key),
         logins_by_address_(options_.login_rate_per_address, options_.login_burst_per_address),
@@ -507,6 +508,7 @@ class HttpServer final : public Server {
   ServerOptions options_;
   StorePool pool_;
   Metrics metrics_;
+  IngestGroups ingest_groups_;
   Services services_;
   RateLimiter by_address_, by_key_, logins_by_address_;
   std::vector<Route> routes_;

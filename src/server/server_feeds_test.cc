@@ -4,9 +4,12 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <thread>
 
 #include "server/test_server.h"
 #include "tacit/ingest.h"
@@ -522,6 +525,55 @@ TEST_F(FeedsTest, APartnerSeesOnlyItsOwnSourcesBatches) {
   EXPECT_EQ(json::parse(all->body)["batches"].size(), 4u);
   auto health_only = Fetch(Staff(admin), "/api/v1/batches?source=health");
   EXPECT_EQ(json::parse(health_only->body)["batches"].size(), 1u);
+}
+
+// Pushes arriving together share a unit of work (IngestGroups); each is still
+// its own batch, with its own audit entry naming its own sender.
+TEST_F(FeedsTest, ConcurrentPushesAreEachTheirOwnBatchAndAuditedForTheirSender) {
+  const std::vector<std::pair<std::string, std::string>> partners = {
+      {"rail", "railway"}, {"bank", "bank"}, {"health", "health"}};
+  const std::map<std::string, std::string> kind_of = {
+      {"railway", "travel"}, {"bank", "bank_counter"}, {"health", "health_checkup"}};
+  std::map<std::string, std::string> keys;
+  for (const auto& [name, source] : partners)
+    keys[name] = PartnerKey(name, source, {kind_of.at(source)});
+  constexpr int kPushes = 6;
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (const auto& [name, source] : partners) {
+    threads.emplace_back([&, name = name, source = source] {
+      for (int i = 0; i < kPushes; ++i) {
+        json records = json::array();
+        for (int r = 0; r < 50; ++r) {
+          records.push_back({{"kind", kind_of.at(source)},
+                             {"id_number", persons_[r % 2].id},
+                             {"occurred_on", "2026-05-03"},
+                             {"ref", fmt::format("{}-{}-{}", source, i, r)}});
+        }
+        auto res = Send(Partner(keys[name]), "/api/v1/records", records.dump(), "application/json");
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 201) << res->body;
+        if (res->status == 201) ++created;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(created, 3 * kPushes);
+  EXPECT_EQ(EvidenceCount(), static_cast<size_t>(3 * kPushes * 50));
+  std::vector<AuditEntry> pushes = AuditOf("feed.push");
+  ASSERT_EQ(pushes.size(), static_cast<size_t>(3 * kPushes));
+  std::map<std::string, std::string> actor_of = {
+      {"railway", "partner:rail"}, {"bank", "partner:bank"}, {"health", "partner:health"}};
+  for (const AuditEntry& e : pushes) {
+    const int64_t id = std::stoll(e.target.substr(std::string("batch ").size()));
+    auto batch = store_->FindBatchById(id);
+    ASSERT_TRUE(batch && batch->has_value()) << e.target;
+    EXPECT_EQ(e.actor, actor_of.at((*batch)->source)) << e.target;
+    EXPECT_EQ(json::parse(e.detail)["linked"], 50);
+  }
+  auto verify = VerifyAudit(*store_);
+  ASSERT_TRUE(verify);
+  EXPECT_FALSE(verify->first_broken.has_value()) << verify->reason;
 }
 
 TEST_F(FeedsTest, TheOpenApiDescriptionShowsTheUploadsMediaTypes) {
