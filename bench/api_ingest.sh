@@ -11,7 +11,7 @@
 # cmake --build --preset default), which starts the real server in-process on
 # 127.0.0.1:0 (loopback only), synthesises the registry and the records, and
 # prints the figures for docs/performance.md. Downloads nothing. Exit status: 0
-# when the four ways agree on every count and the API reaches 100,000 records/s,
+# when the five ways agree on every count and the API reaches 100,000 records/s,
 # 1 otherwise, 2 on a usage or environment error. Other options: --persons N,
 # --push N (records per array, at most 10000), --file-rows N, --clients N.
 set -euo pipefail

@@ -33,6 +33,8 @@ namespace fs = std::filesystem;
 // A batched push: at most this many records, in at most this many bytes.
 constexpr size_t kMaxRecords = 10'000;
 constexpr size_t kMaxRecordsBody = 16u << 20;
+// An upload's answer shows this many rejects; the quarantine report has all.
+constexpr size_t kUploadRejectSample = 20;
 
 bool IsPartner(const Principal& p) { return p.kind == Principal::Kind::kPartner; }
 
@@ -241,9 +243,10 @@ void CountBatch(Metrics& metrics, const BatchRecord& b) {
 // batch when one is recorded, on its own when the file had been ingested
 // before (nothing changed, but the attempt is on record).
 HttpResult<IngestFileReport> IngestKept(Context& ctx, const IngestInput& in, const KeptFile& kept,
-                                        const std::string& shown_name, const std::string& action,
-                                        size_t reject_sample) {
-  const IngestOptions options{.today = TodayOf(ctx), .reject_sample = reject_sample};
+                                        const std::string& shown_name, const std::string& action) {
+  // The same options for every request: a group runs with its leader's. All
+  // rejects are kept, for a batched push's answer (at most kMaxRecords).
+  const IngestOptions options{.today = TodayOf(ctx), .reject_sample = kMaxRecords};
   // Runs on the thread that leads this request's group, on the store
   // connection the group's unit of work runs on.
   const auto audit = [&](Store& unit, const IngestFileReport& r) -> Status {
@@ -327,7 +330,7 @@ HttpResult<Reply> Upload(Context& ctx) {
   IngestInput in{kept.path, mapping, source, received_on};
   if (IsPartner(ctx.principal))
     in.registration = FeedRegistration{ctx.principal.source, ctx.principal.kinds};
-  ASSIGN_OR_RETURN(IngestFileReport report, IngestKept(ctx, in, kept, name, kAction, 20));
+  ASSIGN_OR_RETURN(IngestFileReport report, IngestKept(ctx, in, kept, name, kAction));
   json out = BatchJson(report.batch);
   out["already_ingested"] = report.already_ingested;
   if (!report.already_ingested) {
@@ -335,7 +338,9 @@ HttpResult<Reply> Upload(Context& ctx) {
     out["persons_dead"] = report.persons_dead;
     out["unlinked_reasons"] = report.unlinked_reasons;
     json sample = json::array();
-    for (const FeedReject& r : report.reject_sample) sample.push_back(RejectJson(r));
+    for (size_t i = 0; i < report.reject_sample.size() && i < kUploadRejectSample; ++i) {
+      sample.push_back(RejectJson(report.reject_sample[i]));
+    }
     out["reject_sample"] = sample;
   }
   return Reply::Json(out, report.already_ingested ? 200 : 201);
@@ -373,8 +378,7 @@ HttpResult<Reply> Push(Context& ctx) {
   IngestInput in{kept.path, "", source, TodayOf(ctx)};
   if (IsPartner(ctx.principal))
     in.registration = FeedRegistration{ctx.principal.source, ctx.principal.kinds};
-  ASSIGN_OR_RETURN(IngestFileReport report,
-                   IngestKept(ctx, in, kept, "records", kAction, kMaxRecords));
+  ASSIGN_OR_RETURN(IngestFileReport report, IngestKept(ctx, in, kept, "records", kAction));
   const BatchRecord& b = report.batch;
   const int status = report.already_ingested ? 200 : 201;
   if (single) {
