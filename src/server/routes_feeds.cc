@@ -360,6 +360,16 @@ std::string Outcome(const IngestFileReport& report) {
 
 HttpResult<Reply> Push(Context& ctx) {
   static const std::string kAction = "feed.push";
+  // As for every JSON body: a form of another site can post text/plain with
+  // the browser's cookies, only a script of the same origin application/json.
+  if (ctx.req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+    HttpError e(ErrorCode::kInvalidArgument,
+                "请求体应为 application/json (send Content-Type: application/json)",
+                "Content-Type");
+    e.status = 415;
+    e.code_name = "unsupported_media_type";
+    return tl::unexpected(e);
+  }
   auto framed = FrameJsonRecords(ctx.req.body, kMaxRecords);
   if (!framed || framed->count == 0) {
     return BadField(

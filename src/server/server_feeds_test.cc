@@ -435,6 +435,9 @@ TEST_F(FeedsTest, ARecordWithABadDateIsRefusedNamingTheField) {
   auto empty = Send(Staff(admin), "/api/v1/records", "[]", "application/json");
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->status, 400);
+  auto text = Send(Staff(admin), "/api/v1/records", record.dump(), "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415);
 }
 
 TEST_F(FeedsTest, ABatchedPushReportsCountsAndRejectsByIndex) {
