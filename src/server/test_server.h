@@ -18,6 +18,7 @@
 #include <thread>
 #include <tuple>
 
+#include "store/test_registry.h"
 #include "tacit/access.h"
 #include "tacit/secrets.h"
 #include "tacit/server.h"
@@ -57,24 +58,10 @@ class ServerTest : public ::testing::Test {
     std::vector<RegistryRow> rows;
     for (const auto& [id17, region] : {std::pair{"14010519500101123", "140105001001"},
                                        std::pair{"14020219520202223", "140202001001"}}) {
-      std::string id = id17;
-      id += IdCheckCharacter(id);
-      IdParse p = ParseIdNumber(id, kToday);
-      RegistryRow r;
-      r.person.key = p.id.key();
-      r.person.id_number = p.id.text();
-      r.person.name = "张三丰";
+      RegistryRow r = TestRegistryRow(id17, region, kToday);
       r.person.phone = "13912345678";
-      r.person.sex = p.id.sex();
-      r.person.birth_date = p.id.birth_date();
-      r.person.region_code = region;
-      r.paying_region = std::string(region).substr(0, 6);
-      r.start = Month::Of(2015, 1);
-      r.monthly = 300000;
-      r.imported_on = kToday;
-      r.default_baseline = kToday;
-      rows.push_back(r);
-      persons_.push_back({p.id.text(), region});
+      persons_.push_back({r.person.id_number, region});
+      rows.push_back(std::move(r));
     }
     ASSERT_TRUE(store_->ImportRegistry(rows, Month::Of(2026, 11)));
     for (const auto& [name, role, region] :
