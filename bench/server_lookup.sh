@@ -96,4 +96,6 @@ LUA
 echo "== GET /api/v1/persons/{handle}: wrk, $connections connections, ${seconds}s (2 threads)"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$dir/lookup.lua" "$base" | tee "$dir/wrk.txt"
 echo "== server peak memory"
-grep -E "VmHWM|VmRSS" "/proc/$pid/status" || true
+grep -E "VmHWM|VmRSS|RssAnon|RssFile" "/proc/$pid/status" || true
+echo "(RssFile: pages of the store file mapped by the connections — the kernel's page cache, shared, not the process's own memory)"
+echo "store: $(du -m "$db" | cut -f1) MiB"
