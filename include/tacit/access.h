@@ -48,7 +48,7 @@ enum class Action {
   kFeedSubmit,      // upload a batch or push a record
   kFeedRead,        // batch status and quarantine reports
   kCycleRun,        // the monthly run
-  kCycleRead,       // run status and the payroll file
+  kCycleRead,       // run status and summaries
   kStatsRead,
   kCaseRead,
   kCaseDecide,
