@@ -661,6 +661,10 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
              stats.by_region.empty() ? a.province : stats.by_region.front().key);
   fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", g.db, files.registry_csv);
   fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", g.db, a.dir);
+  fmt::print("  build/tacit --db {} user add admin --role admin      # 输入密码 (type a password, 12+ characters)\n",
+             g.db);
+  fmt::print("  build/tacit --db {} serve                            # http://127.0.0.1:8080/api/v1, docs/api.md\n",
+             g.db);
   return {};
 }
 
