@@ -446,15 +446,18 @@ HttpResult<Reply> ListReviews(Context& ctx) {
   ASSIGN_OR_RETURN(int64_t limit, IntQuery(ctx, "limit", 100, 1, 1000));
   // Scoped like a person (residence or a paying region of the candidate),
   // not by ListReview's residence prefix: see ListCases.
-  ASSIGN_OR_RETURN(std::vector<ReviewItem> items, ListReview(ctx.store, status, ""));
+  // The attempts are small rows; the full item (record, candidate, model) is
+  // built for the page only.
+  ASSIGN_OR_RETURN(std::vector<LinkAttempt> attempts, ctx.store.LinkAttempts(status == "all" ? "" : status));
   ScopeFilter scope(ctx, Action::kReviewRead);
   json list = json::array();
-  for (const ReviewItem& i : items) {
-    if (i.attempt.evidence_id <= after) continue;
-    ASSIGN_OR_RETURN(bool allowed, scope.Allows(i.candidate.key));
+  for (const LinkAttempt& a : attempts) {
+    if (a.evidence_id <= after || a.candidate == 0) continue;
+    ASSIGN_OR_RETURN(bool allowed, scope.Allows(a.candidate));
     if (!allowed) continue;
     if (static_cast<int64_t>(list.size()) == limit) break;
-    list.push_back(ReviewItemJson(ctx, i));
+    ASSIGN_OR_RETURN(ReviewItem item, ShowReview(ctx.store, a.evidence_id));
+    list.push_back(ReviewItemJson(ctx, item));
   }
   return Reply::Json({{"reviews", list}});
 }

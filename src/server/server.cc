@@ -73,7 +73,7 @@ class RateLimiter {
   bool Allow(const std::string& key, double now_s, int& retry_after) {
     if (rate_ <= 0) return true;
     std::lock_guard lock(mu_);
-    if (buckets_.size() > 100000) buckets_.clear();  // bounded memory under a flood of addresses
+    if (buckets_.size() > kPruneAbove) Prune(now_s);
     auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now_s});
     Bucket& b = it->second;
     if (!fresh) {
@@ -89,10 +89,20 @@ class RateLimiter {
   }
 
  private:
+  static constexpr size_t kPruneAbove = 100000;
   struct Bucket {
     double tokens;
     double at;
   };
+  // Drops the buckets that have filled up again: a full bucket is what a new
+  // key gets, so forgetting it changes nobody's allowance (a flood of new
+  // addresses does not reset the buckets of those being limited).
+  // REQUIRES: mu_ held.
+  void Prune(double now_s) {
+    std::erase_if(buckets_, [&](const auto& kv) {
+      return kv.second.tokens + (now_s - kv.second.at) * rate_ >= burst_;
+    });
+  }
   double rate_, burst_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mu_)
