@@ -487,14 +487,16 @@ std::string CommandUser() {
 Status ReviewDecide(const Globals& g, int64_t id, bool accept, const std::string& by, const std::string& note) {
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
   const std::string who = by.empty() ? CommandUser() : by;
-  RETURN_IF_ERROR(DecideReview(*ready.first, ready.second, id, accept, who, note));
+  // The entry is written inside DecideReview's unit of work: committed with
+  // the decision or not at all. The note is free text that may name people,
+  // so it stays out of the trail.
+  RETURN_IF_ERROR(DecideReview(*ready.first, ready.second, id, accept, who, note, [&]() -> Status {
+    return cli::AuditCommand(*ready.first, accept ? "review.accept" : "review.reject", fmt::format("record {}", id),
+                             json{{"by", who}});
+  }));
   fmt::print("记录 #{} {}\n", id, accept ? "已确认关联 (accepted): 下次月度发放时据此重新核定待遇"
                                           : "已否定关联 (rejected): 记录保持未关联");
-  // DecideReview commits the decision in a unit of work of its own (one unit
-  // per Store at a time): the entry follows its commit. The note is free text
-  // that may name people, so it stays out of the trail.
-  return AuditCommandAfter(*ready.first, accept ? "review.accept" : "review.reject", fmt::format("record {}", id),
-                           json{{"by", who}});
+  return {};
 }
 
 struct CaseResolveArgs {
@@ -519,7 +521,15 @@ Status CaseResolve(const Globals& g, const CaseResolveArgs& a) {
   ASSIGN_OR_RETURN(r.on, DateOption(a.on, "--on"));
   if (r.on > Today()) return InvalidArgument("--on: a decision cannot be dated in the future");
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  auto resolved = ResolveCaseWith(*ready.first, ready.second, a.id, r);
+  // The entry is written inside ResolveCaseWith's unit of work: committed with
+  // the decision or not at all. The note stays out (free text that may name
+  // people).
+  json detail{{"decision", CaseDecisionName(r.decision)}, {"by", r.by}, {"on", r.on.ToString()}};
+  if (r.evidence_id != 0) detail["evidence"] = r.evidence_id;
+  if (r.amount) detail["amount_fen"] = *r.amount;
+  auto resolved = ResolveCaseWith(*ready.first, ready.second, a.id, r, [&]() -> Status {
+    return cli::AuditCommand(*ready.first, "case.resolve", fmt::format("case {}", a.id), detail);
+  });
   if (!resolved) {
     Error e = resolved.error();
     // The library names the field; the command line calls it by its flag.
@@ -534,14 +544,7 @@ Status CaseResolve(const Globals& g, const CaseResolveArgs& a) {
     fmt::print("  决定已记为事实 #{} (来源 {} 记录 case-{}, {}), 下次月度发放据此重新核算\n",
                resolved->decision_evidence_id, kAgencySource, resolved->id, r.on.ToString());
   }
-  // ResolveCaseWith commits the decision in a unit of work of its own (one unit
-  // per Store at a time): the entry follows its commit. The note stays out (free
-  // text that may name people).
-  json detail{{"decision", CaseDecisionName(r.decision)}, {"by", resolved->resolved_by}, {"on", r.on.ToString()}};
-  if (r.evidence_id != 0) detail["evidence"] = r.evidence_id;
-  if (r.amount) detail["amount_fen"] = *r.amount;
-  if (resolved->decision_evidence_id != 0) detail["fact"] = resolved->decision_evidence_id;
-  return AuditCommandAfter(*ready.first, "case.resolve", fmt::format("case {}", resolved->id), detail);
+  return {};
 }
 
 Status RecoveryRecordCmd(const Globals& g, const std::string& id_text, const std::string& amount_text,
