@@ -331,24 +331,32 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   if (!as_of_text.empty()) {
     ASSIGN_OR_RETURN(as_of, DateOption(as_of_text, "--as-of"));
   }
-  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, CycleOptions{*month, as_of, out_dir, Today(), full}));
+  const auto detail = [&](const CycleRunRecord& run, bool already_run) {
+    return json{{"as_of", run.as_of.ToString()},
+                {"already_run", already_run},
+                {"full", full},
+                {"entitlements", run.entitlements},
+                {"paid", run.paid},
+                {"suspended", run.suspended},
+                {"terminated", run.terminated},
+                {"paid_fen", run.paid_amount},
+                {"back_pay_fen", run.back_pay_amount},
+                {"overpaid_fen", run.overpaid_amount},
+                {"payroll", fs::path(run.payroll_path).filename().string()}};
+  };
+  CycleOptions options{*month, as_of, out_dir, Today(), full};
+  // A run's entry is written inside the run's unit of work: committed with
+  // the run or not at all.
+  options.in_unit = [&](const CycleRunRecord& run) -> Status {
+    return cli::AuditCommand(*ready.first, "cycle.run", "month " + run.month.ToString(), detail(run, false));
+  };
+  ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, options));
   PrintRun(r);
-  // RunCycle reads on several connections and records the run in a unit of
-  // work of its own: the entry follows its commit.
-  const CycleRunRecord& run = r.run;
-  return AuditCommandAfter(*ready.first, "cycle.run", "month " + run.month.ToString(),
-                           json{{"as_of", run.as_of.ToString()},
-                                {"already_run", r.already_run},
-                                {"full", full},
-                                {"entitlements", run.entitlements},
-                                {"paid", run.paid},
-                                {"suspended", run.suspended},
-                                {"terminated", run.terminated},
-                                {"paid_fen", run.paid_amount},
-                                {"back_pay_fen", run.back_pay_amount},
-                                {"overpaid_fen", run.overpaid_amount},
-                                {"cases_opened", r.cases_opened},
-                                {"payroll", fs::path(run.payroll_path).filename().string()}});
+  // A month recorded already changes nothing; the attempt is still kept.
+  if (r.already_run) {
+    return AuditCommandAfter(*ready.first, "cycle.run", "month " + r.run.month.ToString(), detail(r.run, true));
+  }
+  return {};
 }
 
 Status PersonShow(const Globals& g, const std::string& id_text, bool json, int months, const std::string& as_of_text) {
