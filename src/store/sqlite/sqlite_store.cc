@@ -617,6 +617,8 @@ class SqliteStore final : public Store {
   static constexpr std::string_view kClaimRefSql =
       "INSERT OR IGNORE INTO evidence_ref(ref_hash, evidence_id) VALUES(?,?)";
   static constexpr std::string_view kRefHolderSql = "SELECT evidence_id FROM evidence_ref WHERE ref_hash = ?";
+  // How many rows ahead ApplyBatch prefetches a record, and its texts.
+  static constexpr size_t kRecordAhead = 16, kTextAhead = 8;
 
   Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
@@ -721,10 +723,26 @@ class SqliteStore final : public Store {
       }
     }
     sqlite::RowsOf evidence_rows(static_cast<int64_t>(kept.size()), [&](int64_t r, int col, sqlite::ColumnOut& out) {
-      const uint32_t i = kept[static_cast<size_t>(r)];
+      const size_t k = static_cast<size_t>(r);
+      const uint32_t i = kept[k];
       const EvidenceRecord& e = evidence[i];
       switch (col) {
-        case 0: return out.Int(static_cast<int64_t>(e.person));
+        case 0:
+          // Rows are read in id (person) order but the records lie in file
+          // order: ask for the memory of rows a little ahead (column 0 is read
+          // once a row), so that SQLite does not wait on one cache miss after
+          // another. Written inline: GCC 12 dropped these prefetches when
+          // they stood in a lambda of their own.
+          if (k + kRecordAhead < kept.size()) {
+            const char* rec = reinterpret_cast<const char*>(&evidence[kept[k + kRecordAhead]]);
+            for (size_t off = 0; off < sizeof(EvidenceRecord); off += 64) __builtin_prefetch(rec + off);
+          }
+          if (k + kTextAhead < kept.size()) {
+            const EvidenceRecord& ahead = evidence[kept[k + kTextAhead]];
+            __builtin_prefetch(ahead.ref.data());
+            __builtin_prefetch(ahead.detail.data());
+          }
+          return out.Int(static_cast<int64_t>(e.person));
         case 1: return out.Int(e.id);
         case 2: return out.Int(source_of[i]);
         case 3: return out.Text(e.ref);
