@@ -100,6 +100,10 @@ Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;
 }
+Stmt& Stmt::BindPointer(int i, void* p, const char* type) {
+  sqlite3_bind_pointer(stmt_, i, p, type, nullptr);
+  return *this;
+}
 
 Result<bool> Stmt::Step() {
   const int rc = sqlite3_step(stmt_);

@@ -58,6 +58,10 @@ class Stmt {
   // statement is stepped and reset.
   Stmt& BindStatic(int i, std::string_view v);
   Stmt& BindNull(int i);
+  // Binds a pointer that only SQL functions asking for `type` can read
+  // (sqlite3_bind_pointer). REQUIRES: `p` stays valid until the statement is
+  // reset, and `type` is a string literal.
+  Stmt& BindPointer(int i, void* p, const char* type);
   Stmt& BindOptional(int i, const std::optional<int64_t>& v) {
     return v ? Bind(i, *v) : BindNull(i);
   }
