@@ -31,6 +31,12 @@
 
 namespace tacit {
 
+// Added to the reason of a rejected row whose valid identity number belongs to
+// nobody in the registry (its content is then not kept). Staff see it; the
+// server strips it for partners, to whom it would say who draws no benefit.
+inline constexpr std::string_view kStrangerRejectNote =
+    "; the row is about someone who draws no benefit, so its content is not kept (该行涉及非领取人员, 内容未保留)";
+
 struct IngestInput {
   std::string path;
   std::string mapping;  // mapping TOML path; empty for the canonical layout

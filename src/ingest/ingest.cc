@@ -159,8 +159,7 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
         FeedReject kept = r;
         if (AboutAStranger(kept.raw, keys, options.today)) {
           kept.raw.clear();
-          kept.reason += "; the row is about someone who draws no benefit, so its content is not kept "
-                         "(该行涉及非领取人员, 内容未保留)";
+          kept.reason += kStrangerRejectNote;
         }
         out.rejects.push_back(std::move(kept));
       });
@@ -303,8 +302,9 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     for (size_t r = 0; r < parsed.rejects.size() && r < options.reject_sample; ++r) {
       report.reject_sample.push_back(std::move(parsed.rejects[r]));
     }
+    // The batch by id and source, not by file name: a sender's file name may name a person.
     spdlog::info("batch {} ({}): {} rows, {} linked, {} unlinked, {} dropped, {} rejected, {} duplicates",
-                 report.batch.id, batch.file_name, batch.rows, report.batch.linked, report.batch.unlinked,
+                 report.batch.id, batch.source, batch.rows, report.batch.linked, report.batch.unlinked,
                  batch.dropped, batch.rejected, report.batch.duplicates);
     reports.push_back(std::move(report));
   }

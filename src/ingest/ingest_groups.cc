@@ -34,7 +34,23 @@ Result<IngestFileReport> IngestGroups::Ingest(Store& store, const IngestInput& i
     bytes += w->bytes;
   }
   lock.unlock();
-  RunGroup(store, group, options);
+  // Whatever happens, every member gets an answer and the queue moves on: an
+  // exception escaping here would leave the others waiting forever and the
+  // queue's front pointing at a frame that is gone.
+  try {
+    RunGroup(store, group, options);
+  } catch (const std::exception& e) {
+    for (Waiter* w : group) {
+      if (!w->result) w->result = Internal(std::string("ingest failed: ") + e.what());
+    }
+  } catch (...) {
+    for (Waiter* w : group) {
+      if (!w->result) w->result = Internal("ingest failed");
+    }
+  }
+  for (Waiter* w : group) {
+    if (!w->result) w->result = Internal("ingest gave no answer for a file of its group");
+  }
   lock.lock();
   for (Waiter* w : group) {
     queue_.pop_front();

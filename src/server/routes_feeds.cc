@@ -184,7 +184,9 @@ HttpResult<KeptFile> Keep(const ServerOptions& options, std::string_view bytes,
                           const std::string& sha256, const std::string& name) {
   const fs::path dir = fs::path(options.upload_dir) / sha256.substr(0, 2) / sha256;
   const auto unavailable = [&](const std::string& what) {
-    spdlog::error("upload {}: {}", (dir / name).string(), what);
+    // The directory is the checksum: the client's file name (which may name a
+    // person) stays out of the log.
+    spdlog::error("upload {}: {}", dir.string(), what);
     return tl::unexpected(
         HttpError(ErrorCode::kUnavailable, "上传的文件无法保存 (the upload cannot be stored)"));
   };
@@ -275,7 +277,10 @@ HttpResult<IngestFileReport> IngestKept(Context& ctx, const IngestInput& in, con
         return tl::unexpected(HttpError(ErrorCode::kFailedPrecondition,
                                         "暂不能导入 (cannot ingest now): " + message));
       default:
-        return tl::unexpected(HttpError(reports.error().code, message));
+        // Storage failures name server paths (the quarantine directory, the
+        // store): logged, and the client told what it can act on.
+        spdlog::error("ingest of an upload: {}", reports.error().ToString());
+        return tl::unexpected(HttpError(reports.error().code, "暂不能导入，请稍后重试 (cannot ingest now; try again later)"));
     }
   }
   IngestFileReport report = std::move(*reports);
@@ -295,27 +300,46 @@ HttpResult<IngestFileReport> IngestKept(Context& ctx, const IngestInput& in, con
   return report;
 }
 
-json BatchJson(const BatchRecord& b) {
-  return {{"id", b.id},
-          {"file_name", b.file_name},
-          {"source", b.source},
-          {"mapping", b.mapping},
-          {"received_on", b.received_on.ToString()},
-          {"ingested_at", b.ingested_at},
-          {"checksum", b.sha256},
-          {"rows", b.rows},
-          {"accepted", b.accepted},
-          {"linked", b.linked},
-          {"unlinked", b.unlinked},
-          {"dropped", b.dropped},
-          {"rejected", b.rejected},
-          {"duplicates", b.duplicates},
-          {"quarantine",
-           b.rejected > 0 ? json(fmt::format("/api/v1/batches/{}/quarantine", b.id)) : json()}};
+// What a batch's counts tell depends on who asks. Staff see how rows were
+// linked; a partner sees only accepted, rejected and duplicate rows: linked
+// against dropped (or a reject's note that the row is about someone who draws
+// nothing) would tell a department which of the numbers it sends belong to
+// pensioners — the registry itself, one probe at a time.
+json BatchJson(const BatchRecord& b, const Principal& caller) {
+  json out = {{"id", b.id},
+              {"file_name", b.file_name},
+              {"source", b.source},
+              {"mapping", b.mapping},
+              {"received_on", b.received_on.ToString()},
+              {"ingested_at", b.ingested_at},
+              {"checksum", b.sha256},
+              {"rows", b.rows},
+              {"accepted", b.accepted},
+              {"linked", b.linked},
+              {"unlinked", b.unlinked},
+              {"dropped", b.dropped},
+              {"rejected", b.rejected},
+              {"duplicates", b.duplicates},
+              {"quarantine",
+               b.rejected > 0 ? json(fmt::format("/api/v1/batches/{}/quarantine", b.id)) : json()}};
+  if (IsPartner(caller)) {
+    for (const char* key : {"linked", "unlinked", "dropped"}) out.erase(key);
+  }
+  return out;
 }
 
-json RejectJson(const FeedReject& r) {
-  return {{"line", r.line}, {"field", r.field}, {"reason", r.reason}};
+std::string ReasonFor(const FeedReject& r, const Principal& caller) {
+  std::string reason = r.reason;
+  if (IsPartner(caller)) {
+    if (size_t at = reason.find(kStrangerRejectNote); at != std::string::npos) {
+      reason.erase(at, kStrangerRejectNote.size());
+    }
+  }
+  return reason;
+}
+
+json RejectJson(const FeedReject& r, const Principal& caller) {
+  return {{"line", r.line}, {"field", r.field}, {"reason", ReasonFor(r, caller)}};
 }
 
 HttpResult<Reply> Upload(Context& ctx) {
@@ -331,15 +355,21 @@ HttpResult<Reply> Upload(Context& ctx) {
   if (IsPartner(ctx.principal))
     in.registration = FeedRegistration{ctx.principal.source, ctx.principal.kinds};
   ASSIGN_OR_RETURN(IngestFileReport report, IngestKept(ctx, in, kept, name, kAction));
-  json out = BatchJson(report.batch);
+  json out = BatchJson(report.batch, ctx.principal);
   out["already_ingested"] = report.already_ingested;
-  if (!report.already_ingested) {
+  if (!report.already_ingested && IsPartner(ctx.principal)) {
+    json sample = json::array();
+    for (size_t i = 0; i < report.reject_sample.size() && i < kUploadRejectSample; ++i) {
+      sample.push_back(RejectJson(report.reject_sample[i], ctx.principal));
+    }
+    out["reject_sample"] = sample;
+  } else if (!report.already_ingested) {
     out["persons_alive"] = report.persons_alive;
     out["persons_dead"] = report.persons_dead;
     out["unlinked_reasons"] = report.unlinked_reasons;
     json sample = json::array();
     for (size_t i = 0; i < report.reject_sample.size() && i < kUploadRejectSample; ++i) {
-      sample.push_back(RejectJson(report.reject_sample[i]));
+      sample.push_back(RejectJson(report.reject_sample[i], ctx.principal));
     }
     out["reject_sample"] = sample;
   }
@@ -399,30 +429,37 @@ HttpResult<Reply> Push(Context& ctx) {
         rejects = ReadQuarantine(b.quarantine_path).value_or(std::vector<FeedReject>{});
       const FeedReject r = rejects.empty() ? FeedReject{} : rejects.front();
       return tl::unexpected(HttpError(ErrorCode::kInvalidArgument,
-                                      "记录被拒收 (the record is rejected): " + r.reason, r.field));
+                                      "记录被拒收 (the record is rejected): " + ReasonFor(r, ctx.principal),
+                                      r.field));
     }
-    json out = {
-        {"batch_id", b.id}, {"already_ingested", report.already_ingested}, {"outcome", outcome}};
-    if (outcome == "unlinked" && !report.unlinked_reasons.empty()) {
+    const bool taken = outcome == "linked" || outcome == "unlinked" || outcome == "dropped";
+    json out = {{"batch_id", b.id},
+                {"already_ingested", report.already_ingested},
+                {"outcome", taken && IsPartner(ctx.principal) ? std::string("accepted") : outcome}};
+    if (outcome == "unlinked" && !IsPartner(ctx.principal) && !report.unlinked_reasons.empty()) {
       out["unlinked_reason"] = report.unlinked_reasons.begin()->first;
     }
     return Reply::Json(out, status);
   }
   json rejects = json::array();
   for (const FeedReject& r : report.reject_sample) {
-    rejects.push_back({{"index", r.line - 1}, {"field", r.field}, {"reason", r.reason}});
+    rejects.push_back({{"index", r.line - 1}, {"field", r.field}, {"reason", ReasonFor(r, ctx.principal)}});
   }
-  return Reply::Json({{"batch_id", b.id},
-                      {"already_ingested", report.already_ingested},
-                      {"records", b.rows},
-                      {"linked", b.linked},
-                      {"unlinked", b.unlinked},
-                      {"dropped", b.dropped},
-                      {"rejected", b.rejected},
-                      {"duplicates", b.duplicates},
-                      {"unlinked_reasons", report.unlinked_reasons},
-                      {"rejects", rejects}},
-                     status);
+  json out = {{"batch_id", b.id},
+              {"already_ingested", report.already_ingested},
+              {"records", b.rows},
+              {"accepted", b.accepted},
+              {"linked", b.linked},
+              {"unlinked", b.unlinked},
+              {"dropped", b.dropped},
+              {"rejected", b.rejected},
+              {"duplicates", b.duplicates},
+              {"unlinked_reasons", report.unlinked_reasons},
+              {"rejects", rejects}};
+  if (IsPartner(ctx.principal)) {
+    for (const char* key : {"linked", "unlinked", "dropped", "unlinked_reasons"}) out.erase(key);
+  }
+  return Reply::Json(out, status);
 }
 
 HttpResult<Reply> List(Context& ctx) {
@@ -432,7 +469,7 @@ HttpResult<Reply> List(Context& ctx) {
   ASSIGN_OR_RETURN(std::vector<BatchRecord> batches,
                    ctx.store.ListBatchesNewestFirst(source, before, static_cast<int>(limit)));
   json list = json::array();
-  for (const BatchRecord& b : batches) list.push_back(BatchJson(b));
+  for (const BatchRecord& b : batches) list.push_back(BatchJson(b, ctx.principal));
   json out = {{"batches", list}};
   if (static_cast<int64_t>(batches.size()) == limit) out["next_before"] = batches.back().id;
   return Reply::Json(out);
@@ -456,7 +493,7 @@ HttpResult<BatchRecord> TargetBatch(Context& ctx) {
 
 HttpResult<Reply> Show(Context& ctx) {
   ASSIGN_OR_RETURN(BatchRecord b, TargetBatch(ctx));
-  return Reply::Json(BatchJson(b));
+  return Reply::Json(BatchJson(b, ctx.principal));
 }
 
 // The quarantine report: line, field and reason of each rejected row. The
@@ -471,7 +508,12 @@ HttpResult<Reply> Quarantine(Context& ctx) {
   if (!b.quarantine_path.empty()) {
     auto read = ReadQuarantine(b.quarantine_path);
     if (!read) {
-      if (read.error().code != ErrorCode::kNotFound) return tl::unexpected(HttpError(read.error()));
+      if (read.error().code != ErrorCode::kNotFound) {
+        // The library's message names the file's path on this server: logged, not sent.
+        spdlog::error("quarantine of batch {}: {}", b.id, read.error().ToString());
+        return tl::unexpected(
+            HttpError(ErrorCode::kDataLoss, "该批次的隔离文件无法读取 (the batch's quarantine file cannot be read)"));
+      }
       return tl::unexpected(HttpError(
           ErrorCode::kNotFound,
           "该批次的隔离文件已不在服务器上 (the batch's quarantine file is no longer here)"));
@@ -482,7 +524,7 @@ HttpResult<Reply> Quarantine(Context& ctx) {
   for (const FeedReject& r : rejects) {
     if (r.line <= after) continue;
     if (static_cast<int64_t>(rows.size()) == limit) break;
-    rows.push_back(RejectJson(r));
+    rows.push_back(RejectJson(r, ctx.principal));
   }
   json out = {{"batch_id", b.id}, {"rejected", b.rejected}, {"rows", rows}};
   if (static_cast<int64_t>(rows.size()) == limit) out["next_after"] = rows.back()["line"];

@@ -201,8 +201,9 @@ TEST_F(FeedsTest, APartnersRowsOfKindsItIsNotRegisteredForAreQuarantined) {
   ASSERT_EQ(res->status, 201) << res->body;
   json j = json::parse(res->body);
   EXPECT_EQ(j["source"], "railway");
-  EXPECT_EQ(j["linked"], 1);
   EXPECT_EQ(j["rejected"], 2);
+  // A partner is told what was taken, not whom it linked to (see PartnersCannotProbeTheRegistry).
+  EXPECT_FALSE(j.contains("linked"));
   EXPECT_EQ(j["reject_sample"][0]["line"], 3);
   EXPECT_EQ(j["reject_sample"][0]["field"], "kind");
   EXPECT_THAT(j["reject_sample"][0]["reason"].get<std::string>(), HasSubstr("registered: travel"));
@@ -318,8 +319,8 @@ TEST_F(FeedsTest, ADepartmentsLayoutIsReadWithAMappingNamedByTheClient) {
   ASSERT_EQ(res->status, 201) << res->body;
   json j = json::parse(res->body);
   EXPECT_EQ(j["mapping"], "railway_travel");
-  EXPECT_EQ(j["linked"], 1);
   EXPECT_EQ(j["rejected"], 0);
+  EXPECT_EQ(EvidenceCount(), 1u);  // the registry person's row; the sample's strangers are dropped
   EXPECT_GT(j["rows"].get<int64_t>(), 1);
 }
 
@@ -376,7 +377,7 @@ TEST_F(FeedsTest, ASingleRecordPushedTwiceIsADuplicate) {
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 201) << first->body;
   json a = json::parse(first->body);
-  EXPECT_EQ(a["outcome"], "linked");
+  EXPECT_EQ(a["outcome"], "accepted");  // linked, but a partner is not told so
   EXPECT_FALSE(a["already_ingested"].get<bool>());
   auto second = Send(Partner(key), "/api/v1/records", record.dump(), "application/json");
   ASSERT_TRUE(second);
@@ -398,13 +399,39 @@ TEST_F(FeedsTest, ASingleRecordPushedTwiceIsADuplicate) {
       {"kind", "travel"}, {"name", "张三丰"}, {"occurred_on", "2026-05-03"}, {"ref", "E2"}};
   auto u = Send(Partner(key), "/api/v1/records", unlinked.dump(), "application/json");
   ASSERT_TRUE(u);
-  EXPECT_EQ(json::parse(u->body)["outcome"], "unlinked") << u->body;
-  EXPECT_EQ(json::parse(u->body)["unlinked_reason"], "missing") << u->body;
+  EXPECT_EQ(json::parse(u->body)["outcome"], "accepted") << u->body;  // kept unlinked
+  EXPECT_FALSE(json::parse(u->body).contains("unlinked_reason")) << u->body;
   json stranger = {
       {"kind", "travel"}, {"id_number", Stranger()}, {"occurred_on", "2026-05-03"}, {"ref", "E3"}};
   auto d = Send(Partner(key), "/api/v1/records", stranger.dump(), "application/json");
   ASSERT_TRUE(d);
-  EXPECT_EQ(json::parse(d->body)["outcome"], "dropped") << d->body;
+  EXPECT_EQ(json::parse(d->body)["outcome"], "accepted") << d->body;  // dropped: told the same as linked
+  EXPECT_EQ(EvidenceCount(), 2u);
+}
+
+// A department must not learn from tacit's answers which of the numbers it
+// sends belong to pensioners: linked and dropped rows, and rejects about
+// registry persons and about strangers, answer alike.
+TEST_F(FeedsTest, PartnersCannotProbeTheRegistry) {
+  const std::string key = PartnerKey("rail", "railway", {"travel"});
+  json probe = json::array();
+  probe.push_back({{"kind", "travel"}, {"id_number", persons_[0].id}, {"occurred_on", "x"}, {"ref", "P1"}});
+  probe.push_back({{"kind", "travel"}, {"id_number", Stranger()}, {"occurred_on", "x"}, {"ref", "P2"}});
+  auto res = Send(Partner(key), "/api/v1/records", probe.dump(), "application/json");
+  ASSERT_TRUE(res);
+  json j = json::parse(res->body);
+  ASSERT_EQ(j["rejects"].size(), 2u) << res->body;
+  EXPECT_EQ(j["rejects"][0]["reason"], j["rejects"][1]["reason"]) << res->body;
+  EXPECT_THAT(res->body, Not(HasSubstr("非领取人员")));
+  for (const char* key_name : {"linked", "unlinked", "dropped", "unlinked_reasons"}) {
+    EXPECT_FALSE(j.contains(key_name)) << key_name;
+  }
+  const std::string batch_path = "/api/v1/batches/" + std::to_string(j["batch_id"].get<int64_t>());
+  const json batch = json::parse(Fetch(Partner(key), batch_path)->body);
+  EXPECT_FALSE(batch.contains("dropped")) << batch.dump();
+  auto report = Fetch(Partner(key), batch_path + "/quarantine");
+  ASSERT_TRUE(report);
+  EXPECT_THAT(report->body, Not(HasSubstr("非领取人员")));
 }
 
 TEST_F(FeedsTest, ARecordWithABadDateIsRefusedNamingTheField) {
@@ -465,8 +492,8 @@ TEST_F(FeedsTest, ABatchedPushReportsCountsAndRejectsByIndex) {
   ASSERT_EQ(res->status, 201) << res->body;
   json j = json::parse(res->body);
   EXPECT_EQ(j["records"], 5);
-  EXPECT_EQ(j["linked"], 1);
-  EXPECT_EQ(j["unlinked"], 1);
+  EXPECT_EQ(j["accepted"], 3);  // linked, unlinked and the duplicate: told alike to a partner
+  EXPECT_FALSE(j.contains("linked"));
   EXPECT_EQ(j["rejected"], 2);
   EXPECT_EQ(j["duplicates"], 1);
   ASSERT_EQ(j["rejects"].size(), 2u);
