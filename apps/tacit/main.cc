@@ -274,31 +274,43 @@ Status Ingest(const Globals& g, const std::vector<std::string>& files, const std
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
   std::vector<IngestInput> inputs;
   for (const std::string& f : files) inputs.push_back(IngestInput{f, mapping, source, received_on});
-  ASSIGN_OR_RETURN(auto reports, IngestFiles(*ready.first, ready.second, inputs, IngestOptions{.today = today}));
+  // The command's entry: one for all its files, with counts only.
+  const auto entry = [&](const std::vector<IngestFileReport>& reports) -> std::pair<std::string, json> {
+    const IngestTotals t = Totals(reports);
+    std::vector<int64_t> batches;
+    for (const IngestFileReport& r : reports) {
+      if (!r.already_ingested) batches.push_back(r.batch.id);
+    }
+    std::string target = "no new batch";
+    if (!batches.empty()) target = fmt::format("batch {}", fmt::join(batches, ","));
+    return {target, json{{"files", t.files},
+                         {"already_ingested", t.skipped},
+                         {"batches", batches},
+                         {"source", source},
+                         {"mapping", fs::path(mapping).filename().string()},
+                         {"received_on", received_on.ToString()},
+                         {"rows", t.rows},
+                         {"linked", t.linked},
+                         {"unlinked", t.unlinked},
+                         {"dropped", t.dropped},
+                         {"rejected", t.rejected},
+                         {"duplicates", t.duplicates}}};
+  };
+  // Written inside IngestFiles' unit of work (committed with the batches or
+  // not at all); when every file had been ingested before nothing is
+  // committed, and the attempt is recorded on its own.
+  bool recorded = false;
+  IngestOptions options{.today = today};
+  options.before_commit = [&](const std::vector<IngestFileReport>& reports) -> Status {
+    auto [target, detail] = entry(reports);
+    recorded = true;
+    return cli::AuditCommand(*ready.first, "feed.ingest", target, detail);
+  };
+  ASSIGN_OR_RETURN(auto reports, IngestFiles(*ready.first, ready.second, inputs, options));
   PrintIngest(reports);
-  // IngestFiles opens its own unit of work, with a size hint given before it
-  // opens so that a large load goes in bulk (which an enclosing unit would
-  // prevent): the entry follows its commit.
-  const IngestTotals t = Totals(reports);
-  std::vector<int64_t> batches;
-  for (const IngestFileReport& r : reports) {
-    if (!r.already_ingested) batches.push_back(r.batch.id);
-  }
-  std::string target = "no new batch";
-  if (!batches.empty()) target = fmt::format("batch {}", fmt::join(batches, ","));
-  return AuditCommandAfter(*ready.first, "feed.ingest", target,
-                           json{{"files", t.files},
-                                {"already_ingested", t.skipped},
-                                {"batches", batches},
-                                {"source", source},
-                                {"mapping", fs::path(mapping).filename().string()},
-                                {"received_on", received_on.ToString()},
-                                {"rows", t.rows},
-                                {"linked", t.linked},
-                                {"unlinked", t.unlinked},
-                                {"dropped", t.dropped},
-                                {"rejected", t.rejected},
-                                {"duplicates", t.duplicates}});
+  if (recorded) return {};
+  auto [target, detail] = entry(reports);
+  return AuditCommandAfter(*ready.first, "feed.ingest", target, detail);
 }
 
 void PrintRun(const CycleResult& r) {
