@@ -588,7 +588,8 @@ void AddFeedRoutes(std::vector<Route>& routes) {
        .path = "/api/v1/batches/{id}",
        .tag = "feeds",
        .summary =
-           "批次状态 (a batch's counts: rows, linked, unlinked, dropped, rejected, duplicates)",
+           "批次状态 (a batch's counts: rows, accepted, rejected, duplicates; staff also linked, unlinked, "
+           "dropped)",
        .auth = kSessionAuth | kApiKeyAuth,
        .action = Action::kFeedRead,
        .handler = Show});

@@ -3,7 +3,6 @@
 // explanation (masked), and the audited reveal of the full record.
 #include <fmt/format.h>
 
-#include <charconv>
 
 #include "server/routes.h"
 #include "tacit/report.h"
@@ -13,15 +12,10 @@ namespace {
 
 constexpr int kSearchLimit = 20;
 
+// How many months of schedule to show: 1 to 240, 12 by default.
 HttpResult<int> MonthsParam(const Context& ctx) {
-  std::string text = ctx.Query("months");
-  if (text.empty()) return 12;
-  int months = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), months);
-  if (ec != std::errc() || end != text.data() + text.size() || months < 1 || months > 240) {
-    return BadField("months", "months 应为 1 到 240 的整数 (an integer from 1 to 240)");
-  }
-  return months;
+  ASSIGN_OR_RETURN(int64_t months, IntQuery(ctx, "months", 12, 1, 240));
+  return static_cast<int>(months);
 }
 
 HttpResult<json> ViewJson(Context& ctx, int months) {
