@@ -32,7 +32,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -380,6 +380,47 @@ struct EntitlementLedger {
 // ingest` command): the calls inside it become savepoints of one transaction,
 // so a crash leaves the store as before the command or as after it. Rolled back
 // on destruction unless committed.
+// ---- Face self-certification (tacit/face_auth.h) ----------------------------
+
+// A person's enrolled face. The template (and the photo, when the policy
+// keeps it) are sealed under the operator's key (Secrets::Seal); the store
+// never holds them in the clear.
+struct FaceTemplateRecord {
+  PersonKey person = 0;
+  std::string sealed_template;
+  std::string sealed_photo;   // empty unless the policy keeps enrolment photos
+  std::string recogniser;     // the recogniser's SHA-256
+  std::string quality;        // JSON: the enrolment photo's measures (no image data)
+  std::string enrolled_by;    // who enrolled it (staff user, "import")
+  int64_t enrolled_at_ms = 0;
+};
+
+// A liveness challenge in progress or finished.
+struct FaceChallengeRecord {
+  std::string id;             // 32 random hex digits
+  PersonKey person = 0;
+  std::string device;         // HMAC of the device's address or id (never the address itself)
+  std::string actor;          // who started it: a staff user or "citizen"
+  int64_t created_ms = 0, deadline_ms = 0;
+  std::string status;         // "pending", "passed", "failed"
+  std::string sealed_state;   // the LivenessState, sealed (it holds an embedding)
+  int64_t evidence_id = 0;    // the face_auth evidence a passed challenge became
+  int64_t case_id = 0;        // a case it opened (review, face after death)
+};
+
+// One verification attempt, whatever its result: the record an auditor reads
+// and attempt limits count. Never image data.
+struct FaceAttemptRecord {
+  int64_t id = 0;
+  PersonKey person = 0;
+  std::string device;
+  int64_t at_ms = 0;
+  std::string method;     // "challenge", "photo" (staff-assisted), "enrol"
+  std::string result;     // "match", "review", "no_match", "refused" (quality, limits), "failed" (liveness)
+  double similarity = 0;  // the best similarity, 0 when none
+  std::string detail;     // JSON: scores, problem, failure, challenge id
+};
+
 class StoreTransaction {
  public:
   virtual ~StoreTransaction() = default;
@@ -625,6 +666,20 @@ class Store {
   // Entries with id > after_id in id order, at most `limit` (0: all).
   virtual Status ForEachAudit(int64_t after_id, int64_t limit,
                               const std::function<Status(const AuditEntry&)>& fn) = 0;
+
+  // ---- Face self-certification ----------------------------------------------
+  // Enrols (or re-enrols: replaces) a person's face.
+  virtual Status PutFaceTemplate(const FaceTemplateRecord& record) = 0;
+  virtual Result<std::optional<FaceTemplateRecord>> FindFaceTemplate(PersonKey person) = 0;
+  // Inserts or replaces a challenge by id.
+  virtual Status PutFaceChallenge(const FaceChallengeRecord& record) = 0;
+  virtual Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id) = 0;
+  // Sets attempt.id.
+  virtual Status AddFaceAttempt(FaceAttemptRecord& attempt) = 0;
+  // A person's attempts at or after `since_ms`, oldest first.
+  virtual Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms) = 0;
+  // How many attempts a device made at or after `since_ms`.
+  virtual Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) = 0;
 };
 
 struct SqliteOptions {

@@ -436,7 +436,46 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
 END;
 )sql";
 
-constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// Face self-certification (issue 6): enrolled templates and liveness states
+// sealed under the operator's key, and every attempt (scores, never images).
+constexpr std::string_view kV10 = R"sql(
+CREATE TABLE face_template (
+  person_key      INTEGER PRIMARY KEY REFERENCES person(person_key),
+  sealed_template TEXT NOT NULL,
+  sealed_photo    TEXT NOT NULL DEFAULT '',
+  recogniser      TEXT NOT NULL,
+  quality         TEXT NOT NULL,
+  enrolled_by     TEXT NOT NULL,
+  enrolled_at     INTEGER NOT NULL
+);
+CREATE TABLE face_challenge (
+  id           TEXT PRIMARY KEY,
+  person_key   INTEGER NOT NULL REFERENCES person(person_key),
+  device       TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  deadline     INTEGER NOT NULL,
+  status       TEXT NOT NULL,
+  sealed_state TEXT NOT NULL,
+  evidence_id  INTEGER NOT NULL DEFAULT 0,
+  case_id      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX face_challenge_person ON face_challenge(person_key, created_at);
+CREATE TABLE face_attempt (
+  id         INTEGER PRIMARY KEY,
+  person_key INTEGER NOT NULL,
+  device     TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  method     TEXT NOT NULL,
+  result     TEXT NOT NULL,
+  similarity REAL NOT NULL,
+  detail     TEXT NOT NULL
+);
+CREATE INDEX face_attempt_person ON face_attempt(person_key, at);
+CREATE INDEX face_attempt_device ON face_attempt(device, at);
+)sql";
+
+constexpr std::array<std::string_view, 10> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
 
 }  // namespace
 

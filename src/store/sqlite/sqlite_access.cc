@@ -211,4 +211,70 @@ Status AccessTables::ForEachAudit(int64_t after_id, int64_t limit, const std::fu
   }
 }
 
+// ---- Face self-certification -----------------------------------------------
+
+Status AccessTables::PutFaceTemplate(const FaceTemplateRecord& r) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO face_template (person_key, sealed_template, sealed_photo, "
+                                       "recogniser, quality, enrolled_by, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, static_cast<int64_t>(r.person)).Bind(2, r.sealed_template).Bind(3, r.sealed_photo).Bind(4, r.recogniser);
+  s.Bind(5, r.quality).Bind(6, r.enrolled_by).Bind(7, r.enrolled_at_ms);
+  return s.Run();
+}
+
+Result<std::optional<FaceTemplateRecord>> AccessTables::FindFaceTemplate(PersonKey person) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key, sealed_template, sealed_photo, recogniser, quality, "
+                                       "enrolled_by, enrolled_at FROM face_template WHERE person_key = ?"));
+  s.Bind(1, static_cast<int64_t>(person));
+  return First<FaceTemplateRecord>(s, [](const Stmt& r) {
+    return FaceTemplateRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
+                              r.Int(6)};
+  });
+}
+
+Status AccessTables::PutFaceChallenge(const FaceChallengeRecord& r) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO face_challenge (id, person_key, device, actor, "
+                                       "created_at, deadline, status, sealed_state, evidence_id, case_id) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, r.id).Bind(2, static_cast<int64_t>(r.person)).Bind(3, r.device).Bind(4, r.actor).Bind(5, r.created_ms);
+  s.Bind(6, r.deadline_ms).Bind(7, r.status).Bind(8, r.sealed_state).Bind(9, r.evidence_id).Bind(10, r.case_id);
+  return s.Run();
+}
+
+Result<std::optional<FaceChallengeRecord>> AccessTables::FindFaceChallenge(std::string_view id) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, person_key, device, actor, created_at, deadline, status, "
+                                       "sealed_state, evidence_id, case_id FROM face_challenge WHERE id = ?"));
+  s.Bind(1, id);
+  return First<FaceChallengeRecord>(s, [](const Stmt& r) {
+    return FaceChallengeRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Text(3), r.Int(4),
+                               r.Int(5),  r.Text(6), r.Text(7), r.Int(8), r.Int(9)};
+  });
+}
+
+Status AccessTables::AddFaceAttempt(FaceAttemptRecord& a) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO face_attempt (person_key, device, at, method, result, similarity, "
+                                       "detail) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, static_cast<int64_t>(a.person)).Bind(2, a.device).Bind(3, a.at_ms).Bind(4, a.method).Bind(5, a.result);
+  s.Bind(6, a.similarity).Bind(7, a.detail);
+  RETURN_IF_ERROR(s.Run());
+  a.id = db_.LastInsertId();
+  return {};
+}
+
+Result<std::vector<FaceAttemptRecord>> AccessTables::FaceAttemptsOf(PersonKey person, int64_t since_ms) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, person_key, device, at, method, result, similarity, detail "
+                                       "FROM face_attempt WHERE person_key = ? AND at >= ? ORDER BY at, id"));
+  s.Bind(1, static_cast<int64_t>(person)).Bind(2, since_ms);
+  return All<FaceAttemptRecord>(s, [](const Stmt& r) {
+    return FaceAttemptRecord{r.Int(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Text(4), r.Text(5),
+                             r.Double(6), r.Text(7)};
+  });
+}
+
+Result<int64_t> AccessTables::CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT count(*) FROM face_attempt WHERE device = ? AND at >= ?"));
+  s.Bind(1, device).Bind(2, since_ms);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : int64_t{0};
+}
+
 }  // namespace tacit::sqlite

@@ -1,5 +1,5 @@
 // The access tables of the SQLite store (staff accounts, sessions, partners,
-// request nonces, the audit trail), on the store's own connection so that an
+// request nonces, the audit trail, face templates, challenges and attempts), on the store's own connection so that an
 // audit entry joins the unit of work of the change it records.
 #ifndef TACIT_SRC_STORE_SQLITE_SQLITE_ACCESS_H_
 #define TACIT_SRC_STORE_SQLITE_SQLITE_ACCESS_H_
@@ -34,6 +34,15 @@ class AccessTables {
   Result<bool> RememberNonce(std::string_view key_id, std::string_view nonce, int64_t at, int64_t forget_before);
   Status AppendAudit(AuditEntry& entry, const std::function<std::string(const AuditEntry&)>& hash);
   Status ForEachAudit(int64_t after_id, int64_t limit, const std::function<Status(const AuditEntry&)>& fn);
+
+  // Face self-certification.
+  Status PutFaceTemplate(const FaceTemplateRecord& record);
+  Result<std::optional<FaceTemplateRecord>> FindFaceTemplate(PersonKey person);
+  Status PutFaceChallenge(const FaceChallengeRecord& record);
+  Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id);
+  Status AddFaceAttempt(FaceAttemptRecord& attempt);
+  Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms);
+  Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms);
 
  private:
   Db& db_;

@@ -1813,6 +1813,21 @@ class SqliteStore final : public Store {
                       const std::function<Status(const AuditEntry&)>& fn) override {
     return access_.ForEachAudit(after_id, limit, fn);
   }
+  Status PutFaceTemplate(const FaceTemplateRecord& record) override { return access_.PutFaceTemplate(record); }
+  Result<std::optional<FaceTemplateRecord>> FindFaceTemplate(PersonKey person) override {
+    return access_.FindFaceTemplate(person);
+  }
+  Status PutFaceChallenge(const FaceChallengeRecord& record) override { return access_.PutFaceChallenge(record); }
+  Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id) override {
+    return access_.FindFaceChallenge(id);
+  }
+  Status AddFaceAttempt(FaceAttemptRecord& attempt) override { return access_.AddFaceAttempt(attempt); }
+  Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms) override {
+    return access_.FaceAttemptsOf(person, since_ms);
+  }
+  Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) override {
+    return access_.CountFaceAttemptsByDevice(device, since_ms);
+  }
 
  private:
   // Claims of a bulk unit of work, not yet written to evidence_ref.
