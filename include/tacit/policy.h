@@ -188,6 +188,32 @@ struct Policy {
   Dated<double> attestation_min_score;
   Dated<double> attestation_min_liveness;
   Dated<std::string> attestation_liveness_methods;
+  // Face self-certification (tacit/face.h, tacit/face_auth.h): the match
+  // threshold on cosine similarity and the review band below it; the image
+  // quality asked of camera frames and (stricter) of enrolment photos; the
+  // liveness challenge (actions drawn from the list, how many, how long,
+  // the similarity every frame must keep); attempt limits per person and day,
+  // per device and hour, the cool-down after repeated failures, the failures
+  // after which a case sends the person to another method; whether
+  // enrolment photos are kept (sealed).
+  Dated<double> face_match_threshold;
+  Dated<double> face_review_band;
+  Dated<double> face_frame_min_similarity;
+  Dated<int> face_min_face_px;
+  Dated<int> face_enrol_min_face_px;
+  Dated<double> face_enrol_max_yaw;
+  Dated<int> face_min_brightness;
+  Dated<int> face_max_brightness;
+  Dated<double> face_min_sharpness;
+  Dated<std::string> face_liveness_actions;
+  Dated<int> face_liveness_action_count;
+  Dated<int> face_challenge_seconds;
+  Dated<int> face_max_attempts_per_day;
+  Dated<int> face_device_max_attempts_per_hour;
+  Dated<int> face_cooldown_failures;
+  Dated<int> face_cooldown_minutes;
+  Dated<int> face_failures_before_case;
+  Dated<bool> face_keep_enrolment_photo;
 
   HolidayCalendar calendar;
   std::vector<RuleSpec> rules;

@@ -342,6 +342,57 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "attestation_min_score", p.attestation_min_score));
   RETURN_IF_ERROR(ReadDated(root, origin, "attestation_min_liveness", p.attestation_min_liveness));
   RETURN_IF_ERROR(ReadDated(root, origin, "attestation_liveness_methods", p.attestation_liveness_methods));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_match_threshold", p.face_match_threshold));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_review_band", p.face_review_band));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_frame_min_similarity", p.face_frame_min_similarity));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_min_face_px", p.face_min_face_px));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_enrol_min_face_px", p.face_enrol_min_face_px));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_enrol_max_yaw", p.face_enrol_max_yaw));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_min_brightness", p.face_min_brightness));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_max_brightness", p.face_max_brightness));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_min_sharpness", p.face_min_sharpness));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_liveness_actions", p.face_liveness_actions));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_liveness_action_count", p.face_liveness_action_count));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_challenge_seconds", p.face_challenge_seconds));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_max_attempts_per_day", p.face_max_attempts_per_day));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_device_max_attempts_per_hour", p.face_device_max_attempts_per_hour));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_cooldown_failures", p.face_cooldown_failures));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_cooldown_minutes", p.face_cooldown_minutes));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_failures_before_case", p.face_failures_before_case));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_keep_enrolment_photo", p.face_keep_enrolment_photo));
+  for (const Dated<double>* score : {&p.face_match_threshold, &p.face_review_band, &p.face_frame_min_similarity}) {
+    for (const auto& step : score->steps) {
+      if (!(step.value >= 0 && step.value <= 1)) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected a similarity from 0 to 1", origin, score->name));
+      }
+    }
+  }
+  for (const auto& step : p.face_liveness_actions.steps) {
+    const auto items = Policy::ListItems(step.value);
+    for (std::string_view name : items) {
+      if (name != "blink" && name != "open_mouth" && name != "turn_left" && name != "turn_right") {
+        return InvalidArgument(fmt::format("{}: parameters.face_liveness_actions: unknown action \"{}\" (expected "
+                                           "blink, open_mouth, turn_left or turn_right)", origin, name));
+      }
+    }
+    if (items.size() < 2) {
+      return InvalidArgument(fmt::format("{}: parameters.face_liveness_actions: name at least two actions", origin));
+    }
+  }
+  for (const auto& step : p.face_liveness_action_count.steps) {
+    if (step.value < 2 || step.value > 6) {
+      return InvalidArgument(fmt::format("{}: parameters.face_liveness_action_count: expected 2 to 6", origin));
+    }
+  }
+  for (const Dated<int>* positive : {&p.face_min_face_px, &p.face_enrol_min_face_px, &p.face_challenge_seconds,
+                                     &p.face_max_attempts_per_day, &p.face_device_max_attempts_per_hour,
+                                     &p.face_cooldown_failures, &p.face_failures_before_case}) {
+    for (const auto& step : positive->steps) {
+      if (step.value < 1) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected a number above 0", origin, positive->name));
+      }
+    }
+  }
   for (const Dated<double>* score : {&p.attestation_min_score, &p.attestation_min_liveness}) {
     for (const auto& step : score->steps) {
       if (!(step.value >= 0 && step.value <= 1)) {
