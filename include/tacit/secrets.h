@@ -58,11 +58,17 @@ class Secrets {
   // Errors: kInvalidArgument when the text is not a handle made with this key.
   Result<PersonKey> PersonFromHandle(std::string_view handle) const;
 
+  // A keyed pseudonym of `value` (hex HMAC-SHA256 under a subkey, bound to
+  // `context`): stable, comparable, and not reversible by trying every value
+  // without the key, which matters for small spaces such as IPv4 addresses.
+  std::string Pseudonym(std::string_view context, std::string_view value) const;
+
 
  private:
   explicit Secrets(const std::array<unsigned char, 32>& master);
   std::array<unsigned char, 32> seal_key_{};
   std::array<unsigned char, 32> handle_key_{};
+  std::array<unsigned char, 32> pseudonym_key_{};
 };
 
 }  // namespace tacit

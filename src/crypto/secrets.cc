@@ -117,7 +117,17 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 Secrets::Secrets(const std::array<unsigned char, 32>& master)
-    : seal_key_(Subkey(master, "tacit seal v1")), handle_key_(Subkey(master, "tacit person handle v1")) {}
+    : seal_key_(Subkey(master, "tacit seal v1")),
+      handle_key_(Subkey(master, "tacit person handle v1")),
+      pseudonym_key_(Subkey(master, "tacit pseudonym v1")) {}
+
+std::string Secrets::Pseudonym(std::string_view context, std::string_view value) const {
+  const std::string key(reinterpret_cast<const char*>(pseudonym_key_.data()), pseudonym_key_.size());
+  std::string message(context);
+  message.push_back('\0');
+  message.append(value);
+  return HmacSha256Hex(key, message);
+}
 
 Secrets Secrets::FromBytesForTest(std::string_view bytes32) {
   std::array<unsigned char, 32> master{};

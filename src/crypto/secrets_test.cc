@@ -28,6 +28,16 @@ TEST(Hashes, RandomTokensDifferAndConstantTimeEqualsCompares) {
   EXPECT_FALSE(ConstantTimeEquals("", ""));
 }
 
+TEST(Secrets, PseudonymsAreStableKeyedAndBoundToTheirContext) {
+  const std::string a = TestKey().Pseudonym("face-device", "203.0.113.7");
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a, TestKey().Pseudonym("face-device", "203.0.113.7"));
+  EXPECT_NE(a, TestKey().Pseudonym("face-device", "203.0.113.8"));
+  EXPECT_NE(a, TestKey().Pseudonym("other", "203.0.113.7"));
+  EXPECT_NE(a, TestKey('x').Pseudonym("face-device", "203.0.113.7"));
+  EXPECT_EQ(a.find("203"), std::string::npos);
+}
+
 TEST(Secrets, SealedValuesOpenOnlyUnderTheSameKeyAndContext) {
   Secrets s = TestKey();
   std::string sealed = s.Seal("hmac secret", "attestor:bank");

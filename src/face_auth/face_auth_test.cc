@@ -1,0 +1,264 @@
+#include "tacit/face_auth.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "store/test_registry.h"
+
+namespace tacit {
+namespace {
+
+constexpr char kModel[] = "d7eeaa8b2fe63422bd0fa3e186e7d7af849691a4f21178843818a33d83a26e03";
+
+FaceObservation Seen(std::vector<float> emb, double yaw = 0, double mouth = 0.05) {
+  FaceObservation o;
+  o.width = 640;
+  o.height = 480;
+  o.faces = 1;
+  o.box = {220, 140, 200, 200};
+  o.face_px = 200;
+  o.brightness = 120;
+  o.sharpness = 200;
+  o.yaw = yaw;
+  o.eye_openness = 0.3;
+  o.mouth_openness = mouth;
+  o.embedding = std::move(emb);
+  return o;
+}
+const std::vector<float> kMe = {1, 0, 0};
+const std::vector<float> kStranger = {0.6f, 0.8f, 0};
+
+// A store with one enrollable person and the default policy.
+class FaceAuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tacit_face_auth_" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    ASSERT_TRUE(store_->Migrate());
+    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
+    ASSERT_TRUE(store_->SavePolicy(policy_));
+    const RegistryRow row = TestRegistryRow("14010519500101123", "140105001001", today_ - 30);
+    ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 10)));
+    person_ = row.person.key;
+    ctx_ = std::make_unique<FaceAuthContext>(FaceAuthContext{*store_, policy_, secrets_, kModel});
+  }
+  void TearDown() override {
+    ctx_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Enrol() {
+    auto e = EnrolFace(*ctx_, person_, Seen(kMe), "jpeg bytes", "王经办", now_);
+    ASSERT_TRUE(e) << e.error().ToString();
+    ASSERT_TRUE(e->enrolled) << e->message;
+  }
+  // Runs a challenge with frames that perform whatever it asks.
+  FaceChallengeStatus Perform(const std::vector<float>& who, const std::string& device = "10.0.0.1") {
+    auto start = StartFaceChallenge(*ctx_, person_, device, "citizen", now_);
+    EXPECT_TRUE(start) << start.error().ToString();
+    EXPECT_EQ(start->refusal, FaceRefusal::kNone) << start->message;
+    std::vector<FaceObservation> frames(6, Seen(who));
+    for (auto a : start->actions) {
+      switch (a) {
+        case LivenessAction::kTurnLeft: frames.push_back(Seen(who, 0.3)); break;
+        case LivenessAction::kTurnRight: frames.push_back(Seen(who, -0.3)); break;
+        case LivenessAction::kOpenMouth: frames.push_back(Seen(who, 0, 0.4)); break;
+        case LivenessAction::kBlink: {
+          FaceObservation closed = Seen(who);
+          closed.eye_openness = 0.1;
+          frames.push_back(closed);
+          break;
+        }
+      }
+      frames.push_back(Seen(who));
+    }
+    now_ += 5000;
+    auto s = AdvanceFaceChallenge(*ctx_, start->id, frames, now_);
+    EXPECT_TRUE(s) << s.error().ToString();
+    return *s;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  Policy policy_;
+  Secrets secrets_ = Secrets::FromBytesForTest(std::string(32, 's'));
+  const Date today_ = *ParseDate("2026-11-20");
+  int64_t now_ = static_cast<int64_t>(today_.days()) * 86'400'000 + 9 * 3'600'000;
+  PersonKey person_ = 0;
+  std::unique_ptr<FaceAuthContext> ctx_;
+};
+
+TEST_F(FaceAuthTest, EnrolmentSealsTheTemplateAndKeepsNoPhotoByDefault) {
+  Enrol();
+  auto t = store_->FindFaceTemplate(person_);
+  ASSERT_TRUE(t && *t);
+  EXPECT_EQ((*t)->recogniser, kModel);
+  EXPECT_TRUE((*t)->sealed_photo.empty());
+  EXPECT_EQ((*t)->enrolled_by, "王经办");
+  // Sealed: the bytes of the embedding are not in the row, and the template
+  // cannot be moved to another person.
+  EXPECT_EQ((*t)->sealed_template.find(EncodeFaceTemplate(kMe, kModel).substr(17)), std::string::npos);
+  EXPECT_FALSE(secrets_.Open((*t)->sealed_template, "face-template:1"));
+  auto again = EnrolFace(*ctx_, person_, Seen(kMe), "", "王经办", now_);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replaced);
+}
+
+TEST_F(FaceAuthTest, APoorPhotoIsNotEnrolled) {
+  FaceObservation turned = Seen(kMe, 0.6);
+  auto e = EnrolFace(*ctx_, person_, turned, "", "王经办", now_);
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(e->enrolled);
+  EXPECT_EQ(e->problem, FaceProblem::kNotFrontal);
+  FaceObservation none;
+  none.problem = FaceProblem::kNoFace;
+  EXPECT_EQ(EnrolFace(*ctx_, person_, none, "", "x", now_)->problem, FaceProblem::kNoFace);
+  EXPECT_FALSE(*store_->FindFaceTemplate(person_));
+}
+
+TEST_F(FaceAuthTest, APassedChallengeCertifiesAtOnce) {
+  Enrol();
+  const FaceChallengeStatus s = Perform(kMe);
+  ASSERT_EQ(s.outcome, LivenessOutcome::kPassed) << LivenessFailureName(s.failure);
+  EXPECT_EQ(s.decision, FaceDecision::kMatch);
+  ASSERT_GT(s.evidence_id, 0);
+  EXPECT_EQ(s.case_id, 0);
+  auto e = store_->FindEvidenceByRef("agency", "face/" + s.id);
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->kind, "face_auth");
+  EXPECT_EQ((*e)->person, person_);
+  const auto detail = nlohmann::json::parse((*e)->detail);
+  EXPECT_EQ(detail["liveness"], "challenge");
+  EXPECT_GE(detail["best_frontal_similarity"].get<double>(), 0.99);
+  auto summary = store_->PersonSummary(person_);
+  ASSERT_TRUE(summary && *summary);
+  EXPECT_EQ((*summary)->last_alive, today_);
+  // The attempt is recorded with its scores and nothing of the frames.
+  auto attempts = store_->FaceAttemptsOf(person_, 0);
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].result, "match");
+  EXPECT_EQ((*attempts)[0].device.size(), 64u) << "a pseudonym, not the address";
+  // Frames sent after the end are refused; the status is still readable.
+  auto after = AdvanceFaceChallenge(*ctx_, s.id, std::vector<FaceObservation>{Seen(kMe)}, now_);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->refusal, FaceRefusal::kChallengeFinished);
+  auto status = AdvanceFaceChallenge(*ctx_, s.id, {}, now_);
+  EXPECT_EQ(status->outcome, LivenessOutcome::kPassed);
+  EXPECT_EQ(status->evidence_id, s.evidence_id);
+}
+
+TEST_F(FaceAuthTest, NobodyEnrolledNothingToCompare) {
+  auto start = StartFaceChallenge(*ctx_, person_, "10.0.0.1", "citizen", now_);
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->refusal, FaceRefusal::kNotEnrolled);
+  EXPECT_TRUE(start->id.empty());
+}
+
+TEST_F(FaceAuthTest, ATemplateFromAnotherModelMustBeEnrolledAgain) {
+  Enrol();
+  FaceAuthContext other{*store_, policy_, secrets_, std::string(64, 'a')};
+  auto start = StartFaceChallenge(other, person_, "10.0.0.1", "citizen", now_);
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->refusal, FaceRefusal::kTemplateStale);
+}
+
+TEST_F(FaceAuthTest, SomeoneElseFailsAndRepeatedFailuresCoolDownThenOpenACase) {
+  Enrol();
+  const int cooldown = policy_.face_cooldown_failures.At(today_);
+  for (int i = 0; i < cooldown; ++i) {
+    const FaceChallengeStatus s = Perform(kStranger);
+    EXPECT_EQ(s.outcome, LivenessOutcome::kFailed);
+    EXPECT_EQ(s.failure, LivenessFailure::kNotSamePerson);
+    EXPECT_EQ(s.evidence_id, 0);
+  }
+  auto refused = StartFaceChallenge(*ctx_, person_, "10.0.0.1", "citizen", now_);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->refusal, FaceRefusal::kCoolingDown);
+  EXPECT_GT(refused->retry_after_ms, now_);
+  // After the cool-down, more failures until the policy sends staff instead.
+  int64_t case_id = 0;
+  for (int i = cooldown; i < policy_.face_failures_before_case.At(today_); ++i) {
+    now_ += policy_.face_cooldown_minutes.At(today_) * 60'000 + 1;
+    const FaceChallengeStatus s = Perform(kStranger, "10.0.0." + std::to_string(i));
+    case_id = s.case_id;
+    now_ += 24 * 3'600'000;  // a day later: the daily limit does not interfere
+  }
+  ASSERT_GT(case_id, 0);
+  auto c = store_->FindCase(case_id);
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->type, "face_failures");
+  EXPECT_NE((*c)->suggestion.find("home visit"), std::string::npos);
+}
+
+TEST_F(FaceAuthTest, TheDailyAndDeviceLimitsHold) {
+  Enrol();
+  const int per_day = policy_.face_max_attempts_per_day.At(today_);
+  for (int i = 0; i < per_day; ++i) {
+    EXPECT_EQ(Perform(kMe, "10.0.1." + std::to_string(i)).outcome, LivenessOutcome::kPassed);
+  }
+  auto refused = StartFaceChallenge(*ctx_, person_, "10.0.2.1", "citizen", now_);
+  EXPECT_EQ(refused->refusal, FaceRefusal::kDailyLimit);
+  EXPECT_NE(refused->message.find("face_max_attempts_per_day"), std::string::npos);
+}
+
+TEST_F(FaceAuthTest, AReviewBandMatchOpensAReviewCaseAndCertifiesNobody) {
+  Enrol();
+  const std::vector<float> weak = {0.91f, 0.41461f, 0};  // 0.91: in [0.90, 0.92)
+  policy_.face_frame_min_similarity.steps.front().value = 0.85;
+  const FaceChallengeStatus s = Perform(weak);
+  ASSERT_EQ(s.outcome, LivenessOutcome::kPassed) << LivenessFailureName(s.failure);
+  EXPECT_EQ(s.decision, FaceDecision::kReview);
+  EXPECT_EQ(s.evidence_id, 0);
+  ASSERT_GT(s.case_id, 0);
+  EXPECT_EQ((*store_->FindCase(s.case_id))->type, "face_review");
+  EXPECT_FALSE((*store_->PersonSummary(person_)) && (*store_->PersonSummary(person_))->last_alive == today_);
+}
+
+TEST_F(FaceAuthTest, ADeadPersonPassingOpensAFraudSuspicionCase) {
+  Enrol();
+  ASSERT_TRUE(store_->UpdatePersonSummary({PersonSignal{person_, std::nullopt, today_ - 40}}));
+  const FaceChallengeStatus s = Perform(kMe);
+  ASSERT_EQ(s.outcome, LivenessOutcome::kPassed);
+  ASSERT_GT(s.case_id, 0);
+  auto c = store_->FindCase(s.case_id);
+  EXPECT_EQ((*c)->type, "face_after_death");
+  EXPECT_EQ((*c)->evidence_ids, std::vector<int64_t>{s.evidence_id});
+}
+
+TEST_F(FaceAuthTest, AStaffCheckCertifiesOnlyInPerson) {
+  Enrol();
+  auto check = VerifyFacePhotos(*ctx_, person_, std::vector<FaceObservation>{Seen(kMe)}, "counter-3", "王经办", false, now_);
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->decision, FaceDecision::kMatch);
+  EXPECT_EQ(check->evidence_id, 0);
+  auto in_person =
+      VerifyFacePhotos(*ctx_, person_, std::vector<FaceObservation>{Seen(kStranger), Seen(kMe)}, "counter-3", "王经办", true, now_);
+  ASSERT_TRUE(in_person);
+  EXPECT_EQ(in_person->usable, 2);
+  EXPECT_GT(in_person->evidence_id, 0);
+  const auto e = store_->FindEvidenceByRef("agency", "face/attempt-" + std::to_string(in_person->attempt_id));
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ(nlohmann::json::parse((*e)->detail)["liveness"], "in_person");
+  auto none = VerifyFacePhotos(*ctx_, person_, std::vector<FaceObservation>{FaceObservation{}}, "c", "x", true, now_);
+  EXPECT_EQ(none->usable, 0);  // no embedding: nothing to compare
+  EXPECT_EQ(none->evidence_id, 0);
+}
+
+TEST_F(FaceAuthTest, AnExpiredChallengeFailsWhenAskedAbout) {
+  Enrol();
+  auto start = StartFaceChallenge(*ctx_, person_, "10.0.0.1", "citizen", now_);
+  ASSERT_TRUE(start);
+  auto s = AdvanceFaceChallenge(*ctx_, start->id, {}, start->deadline_ms + 1);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->outcome, LivenessOutcome::kFailed);
+  EXPECT_EQ(s->failure, LivenessFailure::kExpired);
+  auto unknown = AdvanceFaceChallenge(*ctx_, "00000000000000000000000000000000", {}, now_);
+  EXPECT_EQ(unknown->refusal, FaceRefusal::kUnknownChallenge);
+}
+
+}  // namespace
+}  // namespace tacit
