@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "access_commands.h"
+#include "face_commands.h"
 #include "serve_command.h"
 #include "export_file.h"
 #include "tacit/casework.h"
@@ -978,6 +979,39 @@ int Main(int argc, char** argv) {
   demo->add_option("--rows-per-person", demo_args.rows_per_person, "feed rows per person over the year (default 3)")
       ->check(CLI::Range(0.0, 100.0));
 
+  auto* face = app.add_subcommand("face", "face self-certification (人脸识别认证): enrolment, staff checks, models");
+  face->require_subcommand(1);
+  cli::FaceArgs face_args;
+  auto* face_enroll = face->add_subcommand(
+      "enroll", "enrol a person's face from a photo (人脸采集): one face, frontal, sharp, well lit; the template is "
+                "sealed with the key file");
+  face_enroll->add_option("ID", face_args.id, "identity number (身份证号码)")->required();
+  auto* face_photo_opt = face_enroll->add_option("PHOTO", face_args.photos, "JPEG or PNG photo")->required();
+  face_photo_opt->expected(1);
+  auto* face_import = face->add_subcommand(
+      "import", "enrol every social-security card photo in a folder, named <identity number>.jpg or .png (社保卡照片导入); "
+                "photos that cannot be enrolled are listed with the reason in a quarantine CSV");
+  face_import->add_option("DIR", face_args.dir, "the folder")->required();
+  face_import->add_option("--quarantine", face_args.quarantine,
+                          "where refused photos are listed (default DIR/face-import-rejects.csv)");
+  auto* face_verify = face->add_subcommand(
+      "verify", "compare photos with the enrolled face (人脸比对); with --in-person a match certifies the person "
+                "(本人到场认证), otherwise it is a check only");
+  face_verify->add_option("ID", face_args.id, "identity number (身份证号码)")->required();
+  face_verify->add_option("PHOTO", face_args.photos, "one or more JPEG or PNG photos")->required();
+  face_verify->add_flag("--in-person", face_args.in_person,
+                        "the person is present before the member of staff (本人到场): a match certifies");
+  face_verify->add_option("--device", face_args.device, "the counter or device (窗口或设备编号)");
+  auto* face_models = face->add_subcommand("models", "the face models in use: files, SHA-256, sources, licences");
+  for (auto* sub : {face_enroll, face_import, face_verify, face_models}) {
+    sub->add_option("--model-dir", face_args.model_dir,
+                    "face model directory (default $TACIT_MODEL_DIR, else models/face beside the program)");
+  }
+  for (auto* sub : {face_enroll, face_import, face_verify}) {
+    sub->add_option("--by", face_args.by, "who does it (经办人; default the login user)");
+  }
+
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
@@ -1059,6 +1093,15 @@ int Main(int argc, char** argv) {
       ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
       return cli::Serve(s, p, secrets, g.db, serve_options);
     });
+  } else if (*face_enroll || *face_import || *face_verify) {
+    status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
+      ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
+      if (*face_enroll) return cli::FaceEnrol(s, p, secrets, face_args);
+      if (*face_import) return cli::FaceImport(s, p, secrets, face_args);
+      return cli::FaceVerify(s, p, secrets, face_args);
+    });
+  } else if (*face_models) {
+    status = cli::FaceModelsList(face_args);
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

@@ -400,6 +400,19 @@ FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& bgr, const FaceQ
       cv::LUT(bgr, lut, lifted);
       found = Detect(w.detector, lifted, opt.detector_size, opt.detector_threshold);
     }
+    // A tightly cropped photo (a card photo cut to the face, a close selfie):
+    // the detector wants some context around a face. Try once on the image
+    // set in a margin of its own mean colour, and map the boxes back.
+    if (found.empty()) {
+      const int mx = bgr.cols / 2, my = bgr.rows / 2;
+      cv::Mat framed;
+      cv::copyMakeBorder(bgr, framed, my, my, mx, mx, cv::BORDER_CONSTANT, cv::mean(bgr));
+      found = Detect(w.detector, framed, opt.detector_size, opt.detector_threshold);
+      for (auto& d : found) {
+        d.box.x -= float(mx);
+        d.box.y -= float(my);
+      }
+    }
     if (times) times->detect_ms += MsSince(t);
     if (found.empty()) {
       o.problem = FaceProblem::kNoFace;
