@@ -32,6 +32,7 @@ Status FaceEnrol(Store&, const Policy&, const Secrets&, const FaceArgs&) { retur
 Status FaceImport(Store&, const Policy&, const Secrets&, const FaceArgs&) { return NotBuilt(); }
 Status FaceVerify(Store&, const Policy&, const Secrets&, const FaceArgs&) { return NotBuilt(); }
 Status FaceModelsList(const FaceArgs&) { return NotBuilt(); }
+Result<std::unique_ptr<FaceAnalyser>> LoadFaceAnalyser(const std::string&, int) { return NotBuilt(); }
 
 #else
 
@@ -216,6 +217,11 @@ Status FaceVerify(Store& store, const Policy& policy, const Secrets& secrets, co
   if (r.evidence_id > 0) fmt::print("  认证记录 (evidence) {}\n", r.evidence_id);
   if (r.case_id > 0) fmt::print("  已立案待核查 (case opened) {}\n", r.case_id);
   return {};
+}
+
+Result<std::unique_ptr<FaceAnalyser>> LoadFaceAnalyser(const std::string& model_dir, int workers) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FaceEngine> engine, FaceEngine::Load(ResolveFaceModelDir(model_dir), workers));
+  return std::unique_ptr<FaceAnalyser>(std::move(engine));
 }
 
 Status FaceModelsList(const FaceArgs& args) {

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "tacit/face.h"
 #include "tacit/policy.h"
 #include "tacit/result.h"
 #include "tacit/secrets.h"
@@ -36,6 +39,11 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
 Status FaceVerify(Store& store, const Policy& policy, const Secrets& secrets, const FaceArgs& args);
 // `tacit face models`: the model directory, each file's role, SHA-256, source and licence.
 Status FaceModelsList(const FaceArgs& args);
+
+// The face pipeline for `tacit serve`: the models in `model_dir` (empty: the
+// default place) loaded `workers` times. Errors: as FaceEngine::Load, or
+// kFailedPrecondition when tacit was built without it.
+Result<std::unique_ptr<FaceAnalyser>> LoadFaceAnalyser(const std::string& model_dir, int workers);
 
 }  // namespace tacit::cli
 

@@ -949,6 +949,10 @@ int Main(int argc, char** argv) {
   auto* serve = app.add_subcommand(
       "serve", "the HTTP API for staff, partner departments, attestors and the web pages (服务): /api/v1, "
                "/healthz, /metrics; see docs/api.md");
+  std::string serve_model_dir;
+  serve->add_option("--model-dir", serve_model_dir,
+                    "face model directory for /api/v1/face (default $TACIT_MODEL_DIR, else models/face beside the "
+                    "program; without models the face routes answer 503)");
   serve->add_option("--listen", serve_options.listen, "host:port to listen on; default 127.0.0.1:8080 (port 0: any)");
   serve->add_option("--tls-cert", serve_options.tls_cert, "TLS certificate (PEM); with --tls-key serves HTTPS");
   serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM)");
@@ -1091,7 +1095,7 @@ int Main(int argc, char** argv) {
     serve_options.burst_per_key = 2 * serve_options.rate_per_key;
     status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
       ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
-      return cli::Serve(s, p, secrets, g.db, serve_options);
+      return cli::Serve(s, p, secrets, g.db, serve_options, serve_model_dir);
     });
   } else if (*face_enroll || *face_import || *face_verify) {
     status = WithStore(g, [&](Store& s, const Policy& p) -> Status {

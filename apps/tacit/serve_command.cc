@@ -8,11 +8,12 @@
 #include <thread>
 
 #include "access_commands.h"
+#include "face_commands.h"
 
 namespace tacit::cli {
 
 Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const std::string& db_path,
-             ServerOptions options) {
+             ServerOptions options, const std::string& face_model_dir) {
   const std::filesystem::path beside = std::filesystem::absolute(db_path).parent_path();
   if (options.upload_dir.empty()) options.upload_dir = (beside / "uploads").string();
   // Payroll files hold every recipient's identity number: beside the store,
@@ -32,6 +33,16 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // The face pipeline, when built and its models are there: one set of
+  // networks per two worker threads at most (each analysis runs on one core;
+  // a set is about 40 MB).
+  std::unique_ptr<FaceAnalyser> face;
+  if (auto loaded = LoadFaceAnalyser(face_model_dir, std::max(1, std::min(options.threads, 2))); loaded) {
+    face = std::move(*loaded);
+  } else {
+    spdlog::warn("人脸识别未启用 (face self-certification is off): {}", loaded.error().message);
+  }
+
   const bool tls = !options.tls_cert.empty();
   ServerDeps deps{.open_store =
                       [db_path] {
@@ -40,12 +51,13 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
                         return OpenSqliteStore(db_path, SqliteOptions{.cache_mb = 64});
                       },
                   .policy = policy,
-                  .secrets = secrets};
+                  .secrets = secrets,
+                  .face = face.get()};
   ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Create(std::move(deps), options));
   ASSIGN_OR_RETURN(int port, server->Bind());
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   RETURN_IF_ERROR(AuditCommandAfter(store, "server.start", fmt::format("{}:{}", host, port),
-                                    {{"tls", tls}, {"threads", options.threads}}));
+                                    {{"tls", tls}, {"threads", options.threads}, {"face", face != nullptr}}));
   fmt::print("tacit 服务已启动 (serving) {}://{}:{}/api/v1 — Ctrl-C 停止 (stop)\n", tls ? "https" : "http", host, port);
   std::fflush(stdout);
 

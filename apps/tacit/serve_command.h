@@ -17,7 +17,7 @@ namespace tacit::cli {
 // `store` is the command's own connection (for the start and stop entries of
 // the audit trail); the server opens one per worker thread on `db_path`.
 Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const std::string& db_path,
-             ServerOptions options);
+             ServerOptions options, const std::string& face_model_dir = "");
 
 }  // namespace tacit::cli
 

@@ -60,6 +60,8 @@ enum class Action {
   kAuditRead,
   kAttest,          // submit a signed certification result
   kPayrollRead,     // the payroll file of a monthly run: full identity numbers (audited)
+  kFaceEnrol,       // enrol a person's face (人脸采集)
+  kFaceVerify,      // run a liveness challenge for a person (assisting them, or as the person)
 };
 
 std::string_view ActionName(Action action);

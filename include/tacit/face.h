@@ -82,6 +82,20 @@ struct FaceQualityLimits {
   double max_pitch = 1.0;
 };
 
+// What the service and the server need of the face pipeline. The OpenCV
+// engine (tacit/face_engine.h) implements it; code that takes a FaceAnalyser
+// builds and links without OpenCV.
+class FaceAnalyser {
+ public:
+  virtual ~FaceAnalyser() = default;
+  // Analyses one JPEG or PNG; `detector_size` 320 for camera frames, 416 for
+  // enrolment photos. Never fails: problem says why an image is not usable.
+  virtual FaceObservation AnalyseImage(std::string_view encoded, const FaceQualityLimits& limits,
+                                       int detector_size) const = 0;
+  // The recogniser's SHA-256: templates are bound to it.
+  virtual const std::string& RecogniserSha256() const = 0;
+};
+
 // Cosine similarity of two embeddings, -1..1; 0 when either is empty or they
 // differ in length.
 double FaceSimilarity(std::span<const float> a, std::span<const float> b);

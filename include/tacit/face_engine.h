@@ -42,7 +42,7 @@ struct FaceAnalyseOptions {
   int64_t max_pixels = 16'000'000;  // larger images are refused (kTooLarge) before decoding
 };
 
-class FaceEngine {
+class FaceEngine final : public FaceAnalyser {
  public:
   // Reads `dir`/manifest.json, checks each model's SHA-256, loads the models
   // `workers` times (analyses that may run at once, one per server thread
@@ -51,7 +51,7 @@ class FaceEngine {
   // differs), kInvalidArgument (a malformed manifest or a model OpenCV
   // refuses). Messages name the file, never image data.
   static Result<std::unique_ptr<FaceEngine>> Load(const std::string& dir, int workers = 1);
-  ~FaceEngine();
+  ~FaceEngine() override;
   FaceEngine(const FaceEngine&) = delete;
   FaceEngine& operator=(const FaceEngine&) = delete;
 
@@ -64,6 +64,11 @@ class FaceEngine {
   // and the benchmark that build frames in memory.
   FaceObservation AnalyseBgr(const unsigned char* bgr, int width, int height, const FaceQualityLimits& limits,
                              const FaceAnalyseOptions& options = {}, FaceStageTimes* times = nullptr) const;
+
+  // FaceAnalyser.
+  FaceObservation AnalyseImage(std::string_view encoded, const FaceQualityLimits& limits,
+                               int detector_size) const override;
+  const std::string& RecogniserSha256() const override { return recogniser_sha256(); }
 
   const std::vector<FaceModelInfo>& models() const;
   // The recogniser's SHA-256: templates carry it (EncodeFaceTemplate).

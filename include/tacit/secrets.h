@@ -31,6 +31,10 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message);
 std::string RandomHex(size_t n);
 // Equality of two strings in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// Standard base64 (RFC 4648 §4, with padding; whitespace not allowed).
+// Errors: kInvalidArgument naming the offset of the first bad character.
+Result<std::string> Base64Decode(std::string_view text);
+std::string Base64Encode(std::string_view bytes);
 
 class Secrets {
  public:

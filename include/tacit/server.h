@@ -20,6 +20,7 @@
 #include <string>
 
 #include "tacit/access.h"
+#include "tacit/face.h"
 #include "tacit/policy.h"
 #include "tacit/result.h"
 #include "tacit/secrets.h"
@@ -61,6 +62,9 @@ struct ServerDeps {
   std::function<Result<std::unique_ptr<Store>>()> open_store;
   Policy policy;
   Secrets secrets;
+  // The face pipeline for /api/v1/face (tacit/face_engine.h's FaceEngine);
+  // owned by the caller and outliving the server. Null: those routes answer 503.
+  const FaceAnalyser* face = nullptr;
 };
 
 class Server {

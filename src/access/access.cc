@@ -119,7 +119,8 @@ std::string_view ActionName(Action action) {
   static constexpr std::string_view kNames[] = {
       "person.read", "person.reveal", "feed.submit",  "feed.read",   "cycle.run",       "cycle.read",
       "stats.read",  "case.read",     "case.decide",  "review.read", "review.decide",   "recovery.read",
-      "recovery.record", "user.admin", "audit.read",  "attest",        "payroll.read"};
+      "recovery.record", "user.admin", "audit.read",  "attest",        "payroll.read", "face.enrol",
+      "face.verify"};
   return kNames[static_cast<int>(action)];
 }
 
@@ -150,7 +151,7 @@ bool RoleMay(Role role, Action action) {
       switch (action) {
         case A::kPersonRead: case A::kPersonReveal: case A::kFeedRead: case A::kCycleRead: case A::kStatsRead:
         case A::kCaseRead: case A::kReviewRead: case A::kRecoveryRead: case A::kRecoveryRecord:
-        case A::kFeedSubmit:
+        case A::kFeedSubmit: case A::kFaceEnrol: case A::kFaceVerify:
           return true;
         default:
           return false;

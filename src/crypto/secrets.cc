@@ -57,25 +57,6 @@ std::array<unsigned char, 32> Subkey(const std::array<unsigned char, 32>& master
   return out;
 }
 
-std::string Base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(n < 0 ? 0 : static_cast<size_t>(n));
-  return out;
-}
-
-bool Unbase64(std::string_view text, std::string& out) {
-  if (text.empty() || text.size() % 4 != 0) return false;
-  out.assign(3 * text.size() / 4 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return false;
-  size_t padding = (text.back() == '=') + (text.size() > 1 && text[text.size() - 2] == '=');
-  out.resize(static_cast<size_t>(n) - padding);
-  return true;
-}
-
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 constexpr size_t kNonceBytes = 12;
@@ -120,6 +101,61 @@ Secrets::Secrets(const std::array<unsigned char, 32>& master)
     : seal_key_(Subkey(master, "tacit seal v1")),
       handle_key_(Subkey(master, "tacit person handle v1")),
       pseudonym_key_(Subkey(master, "tacit pseudonym v1")) {}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (text.size() % 4 != 0) {
+    return InvalidArgument(fmt::format("base64 的长度应为 4 的倍数 (base64 text of {} characters: expected a multiple "
+                                       "of 4, with = padding)", text.size()));
+  }
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      const bool last_block = i + 4 == text.size();
+      if (c == '=' && last_block && k >= 2 && (k == 3 || text[i + 3] == '=')) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      v[k] = value(c);
+      if (v[k] < 0 || pad > 0) {
+        return InvalidArgument(fmt::format("base64 在第 {} 个字符处无效 (not base64 at offset {})", i + k, i + k));
+      }
+    }
+    const uint32_t n = (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
+    out.push_back(static_cast<char>((n >> 16) & 0xff));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= uint32_t(static_cast<unsigned char>(bytes[i + 2]));
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
+  }
+  return out;
+}
 
 std::string Secrets::Pseudonym(std::string_view context, std::string_view value) const {
   const std::string key(reinterpret_cast<const char*>(pseudonym_key_.data()), pseudonym_key_.size());
@@ -196,14 +232,15 @@ std::string Secrets::Seal(std::string_view plaintext, std::string_view context) 
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, o + kNonceBytes + plaintext.size()) != 1) {
     return std::string();
   }
-  return Base64(out);
+  return Base64Encode(out);
 }
 
 Result<std::string> Secrets::Open(std::string_view sealed, std::string_view context) const {
-  std::string bytes;
-  if (!Unbase64(sealed, bytes) || bytes.size() < kNonceBytes + kTagBytes) {
+  auto decoded = Base64Decode(sealed);
+  if (!decoded || decoded->size() < kNonceBytes + kTagBytes) {
     return DataLoss("sealed value is damaged (not base64 of nonce, ciphertext and tag)");
   }
+  std::string& bytes = *decoded;
   const size_t n = bytes.size() - kNonceBytes - kTagBytes;
   std::string out(n, '\0');
   auto* b = reinterpret_cast<unsigned char*>(bytes.data());

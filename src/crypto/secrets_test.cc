@@ -28,6 +28,24 @@ TEST(Hashes, RandomTokensDifferAndConstantTimeEqualsCompares) {
   EXPECT_FALSE(ConstantTimeEquals("", ""));
 }
 
+TEST(Base64, RoundTripsAndRefusesWhatIsNotBase64) {
+  // RFC 4648 §10 test vectors.
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    auto back = Base64Decode(encoded);
+    ASSERT_TRUE(back) << encoded;
+    EXPECT_EQ(*back, plain);
+  }
+  const std::string binary("\x00\xff\x10\x80\x7f", 5);
+  EXPECT_EQ(*Base64Decode(Base64Encode(binary)), binary);
+  for (const char* bad : {"Zg=", "Z===", "Zm9v\n", "Zm 9", "Zg==Zg==", "=Zm9", "Zm=v", "Zm9*"}) {
+    EXPECT_FALSE(Base64Decode(bad)) << bad;
+  }
+}
+
 TEST(Secrets, PseudonymsAreStableKeyedAndBoundToTheirContext) {
   const std::string a = TestKey().Pseudonym("face-device", "203.0.113.7");
   EXPECT_EQ(a.size(), 64u);

@@ -361,6 +361,13 @@ FaceObservation FaceEngine::Analyse(std::string_view encoded, const FaceQualityL
   return out;
 }
 
+FaceObservation FaceEngine::AnalyseImage(std::string_view encoded, const FaceQualityLimits& limits,
+                                         int detector_size) const {
+  FaceAnalyseOptions options;
+  options.detector_size = detector_size;
+  return Analyse(encoded, limits, options);
+}
+
 FaceObservation FaceEngine::AnalyseBgr(const unsigned char* bgr, int width, int height,
                                        const FaceQualityLimits& limits, const FaceAnalyseOptions& options,
                                        FaceStageTimes* times) const {

@@ -139,6 +139,7 @@ std::vector<Route> AllRoutes() {
   AddOpsRoutes(routes);
   AddAttestationRoutes(routes);
   AddFeedRoutes(routes);
+  AddFaceRoutes(routes);
   return routes;
 }
 

@@ -14,6 +14,7 @@
 
 #include "server/metrics.h"
 #include "tacit/access.h"
+#include "tacit/face.h"
 #include "tacit/ingest.h"
 #include "tacit/server.h"
 
@@ -97,6 +98,8 @@ struct Services {
   // Feed uploads and pushes are ingested through it: concurrent ones share a
   // unit of work (tacit/ingest.h).
   IngestGroups& ingest_groups;
+  // The face pipeline (ServerDeps::face); null when the server has none.
+  const FaceAnalyser* face = nullptr;
   int64_t NowMs() const { return options.now_ms(); }
   int64_t Now() const { return options.now_ms() / 1000; }
 };
@@ -154,6 +157,7 @@ std::vector<Route> AllRoutes();
 void AddSessionRoutes(std::vector<Route>& routes);
 void AddPersonRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
+void AddFaceRoutes(std::vector<Route>& routes);
 void AddOpsRoutes(std::vector<Route>& routes);
 void AddAttestationRoutes(std::vector<Route>& routes);
 void AddFeedRoutes(std::vector<Route>& routes);

@@ -204,7 +204,7 @@ class HttpServer final : public Server {
         options_(std::move(options)),
         pool_(deps_.open_store),
         ingest_groups_(deps_.policy),
-        services_{deps_.policy, deps_.secrets, options_, metrics_, ingest_groups_},
+        services_{deps_.policy, deps_.secrets, options_, metrics_, ingest_groups_, deps_.face},
         by_address_(options_.rate_per_address, options_.burst_per_address),
         by_key_(options_.rate_per_key, options_.burst_per_key),
         logins_by_address_(options_.login_rate_per_address, options_.login_burst_per_address),

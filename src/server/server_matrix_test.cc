@@ -39,6 +39,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"user.admin", {"admin"}},
     {"audit.read", {"admin", "auditor"}},
     {"attest", {"attestor"}},
+    {"face.enrol", {"admin", "op-taiyuan", "op-datong"}},
+    {"face.verify", {"admin", "op-taiyuan", "op-datong"}},
 };
 
 class MatrixTest : public ServerTest {

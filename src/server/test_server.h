@@ -39,6 +39,8 @@ class ServerTest : public ::testing::Test {
  protected:
   // Tests may change the options before SetUp() starts the server.
   virtual void Adjust(ServerOptions&) {}
+  // The face pipeline the server gets (none by default).
+  virtual const FaceAnalyser* Face() { return nullptr; }
 
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("tacit_server_" + RandomHex(6));
@@ -82,7 +84,8 @@ class ServerTest : public ::testing::Test {
     std::string path = db_;
     auto server = Server::Create({.open_store = [path] { return OpenSqliteStore(path); },
                                   .policy = policy_,
-                                  .secrets = Secrets::FromBytesForTest(std::string(32, 'k'))},
+                                  .secrets = Secrets::FromBytesForTest(std::string(32, 'k')),
+                                  .face = Face()},
                                  options);
     ASSERT_TRUE(server) << server.error().ToString();
     server_ = std::move(*server);
