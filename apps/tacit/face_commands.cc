@@ -43,9 +43,14 @@ using nlohmann::json;
 
 constexpr size_t kMaxPhotoBytes = 10 << 20;
 
+// Now, on the day Today() names (TACIT_TODAY pretends another day for
+// reproducible runs; the time of day stays the clock's).
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  constexpr int64_t kDayMs = 86'400'000;
+  const int64_t clock =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  return static_cast<int64_t>(Today().days()) * kDayMs + clock % kDayMs;
 }
 
 Result<std::string> ReadPhoto(const std::string& path) {
