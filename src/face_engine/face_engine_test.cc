@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "face_engine/face_video.h"
 #include "face_engine/test_faces.h"
 
 namespace tacit {
@@ -90,6 +91,19 @@ TEST_F(FaceEngineTest, ModelsComeFromTheManifest) {
     EXPECT_FALSE(m.licence.empty()) << m.role;
   }
   EXPECT_EQ(engine_->recogniser_sha256(), engine_->models()[2].sha256);
+}
+
+// Golden outputs: what the converted models compute on a fixed photo. The
+// model files' bytes depend on the onnx version that wrote them; what they
+// compute must not. A change here means the conversion changed behaviour.
+TEST_F(FaceEngineTest, TheModelsComputeWhatTheyComputedWhenConverted) {
+  const FaceObservation o = See(InFrame(Photo(0).bgr, 200));
+  ASSERT_EQ(o.problem, FaceProblem::kNone);
+  const float golden[] = {-0.06806f, 0.05970f, 0.01317f, -0.00286f, 0.03773f, -0.04596f};
+  for (size_t i = 0; i < std::size(golden); ++i) EXPECT_NEAR(o.embedding[i], golden[i], 2e-3) << "embedding[" << i << "]";
+  EXPECT_NEAR(o.landmarks[30].x, 316.12, 1.0) << "nose tip x";
+  EXPECT_NEAR(o.landmarks[30].y, 240.61, 1.0) << "nose tip y";
+  EXPECT_NEAR(o.box.width, 226.99, 2.0) << "face box width";
 }
 
 // Every photo of dlib's johns set is usable in a camera frame, every pair of
@@ -242,6 +256,37 @@ TEST_F(FaceEngineTest, SomeoneElsePerformingTheChallengeIsRefused) {
   EXPECT_EQ(RunChallenge(*engine_, {LivenessAction::kTurnLeft, LivenessAction::kOpenMouth}, frames, reference, &s),
             LivenessOutcome::kFailed);
   EXPECT_EQ(s.failure, LivenessFailure::kNotSamePerson);
+}
+
+// The synthetic camera video for browser tests: written as Y4M and read back,
+// it passes whatever challenge the server draws; held still, it never does.
+TEST_F(FaceEngineTest, TheSyntheticVideoPassesAnyChallengeAndItsStillTwinNone) {
+  const std::vector<float> reference = See(InFrame(Photo(0).bgr, 200)).embedding;
+  const fs::path dir = fs::temp_directory_path() / ("tacit_face_video_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto acting = testing::ActingFrames(*engine_, Photo(1).bgr, 3, false);
+  ASSERT_TRUE(acting) << acting.error().ToString();
+  ASSERT_TRUE(testing::WriteY4m((dir / "acting.y4m").string(), *acting, 10));
+  auto back = testing::ReadY4m((dir / "acting.y4m").string());
+  ASSERT_TRUE(back) << back.error().ToString();
+  ASSERT_EQ(back->size(), acting->size());
+  const std::vector<LivenessAction> allowed = {LivenessAction::kOpenMouth, LivenessAction::kTurnLeft,
+                                               LivenessAction::kTurnRight};
+  for (int draw = 0; draw < 2; ++draw) {
+    const auto actions = DrawLivenessActions(3, allowed);
+    LivenessState s;
+    EXPECT_EQ(RunChallenge(*engine_, actions, *back, reference, &s), LivenessOutcome::kPassed)
+        << LivenessFailureName(s.failure) << " at action " << s.next_action;
+  }
+  auto still = testing::ActingFrames(*engine_, Photo(1).bgr, 1, true);
+  ASSERT_TRUE(still);
+  LivenessState s;
+  EXPECT_EQ(RunChallenge(*engine_, {LivenessAction::kTurnLeft, LivenessAction::kOpenMouth}, *still, reference, &s),
+            LivenessOutcome::kFailed);
+  EXPECT_FALSE(testing::ReadY4m("/nonexistent.y4m"));
+  std::ofstream(dir / "bad.y4m") << "YUV4MPEG2 W640 H480 F10:1 C420jpeg\nFRAME\nshort";
+  EXPECT_FALSE(testing::ReadY4m((dir / "bad.y4m").string()));
+  fs::remove_all(dir);
 }
 
 }  // namespace
