@@ -142,6 +142,13 @@ struct LivenessRules {
   // a frontal frame is within frontal_yaw of the start.
   double turn_yaw = 0.18;
   double frontal_yaw = 0.10;
+  // A real head turn also foreshortens the far eye: the two eyes' widths
+  // must differ by at least this fraction, the right way, on the frame that
+  // completes a turn (a photo warped around the nose does not do this).
+  double turn_eye_asymmetry = 0.02;
+  // A frame this similar to the enrolled template is the enrolment photo
+  // itself (or a copy of it), not a new capture: the challenge fails.
+  double max_similarity = 0.995;
   double mouth_open_delta = 0.15;      // mouth open: openness this much above its closed baseline
   double mouth_closed_delta = 0.08;    // closed again: within this of the baseline
   double blink_closed_ratio = 0.70;    // eyes closed: openness below this × the open baseline
@@ -163,7 +170,8 @@ enum class LivenessFailure {
   kSeveralFaces,    // another face came into the picture
   kNotSamePerson,   // a frame does not match the enrolled person
   kTrackingBroken,  // the face jumped between frames: not one continuous face
-  kNoMatch,         // the actions were done but no frontal frame matched well enough
+  kNoMatch,         // the actions were done but a frontal frame did not match well enough
+  kEnrolmentPhoto,  // a frame is the enrolment photo itself, not a live capture
 };
 std::string_view LivenessFailureName(LivenessFailure f);  // "expired", "too_many_frames", ...
 std::string_view LivenessFailureZh(LivenessFailure f);    // for the person: what went wrong, plainly
@@ -185,6 +193,10 @@ struct LivenessState {
   int frames = 0, lost_in_row = 0;
   double min_similarity = 1;       // lowest similarity to the reference over the frames with a face
   double best_frontal_similarity = -1;
+  // The identity decision: the lowest similarity of a frontal frame (every
+  // frontal frame must reach the threshold, not just one of them).
+  double min_frontal_similarity = 2;
+  double start_asymmetry = 0;    // the first face's eye-width asymmetry
   double max_left_yaw = 0, max_right_yaw = 0;
   bool have_last = false;
   FaceBox last_box;
@@ -198,9 +210,11 @@ LivenessState NewLivenessState(std::vector<LivenessAction> actions, int64_t issu
 // enrolled `reference`. A finished state (passed or failed) is left as it is.
 // The challenge passes when every action was seen in the order drawn, on at
 // least rules.min_frames frames, every frame with a face matched the reference
-// at frame_min_similarity and continued the previous one (box and embedding),
-// and the best frontal frame reached the review band at least; it fails on the
-// first frame that breaks a rule, or at the deadline.
+// at frame_min_similarity (and none at max_similarity: the enrolment photo)
+// and continued the previous one (box and embedding), a turn foreshortened the
+// far eye, and every frontal frame reached the review band at least (the
+// decision is the lowest frontal similarity); it fails on the first frame that
+// breaks a rule, or at the deadline. A frame with non-finite measures is lost.
 void AdvanceLiveness(LivenessState& state, const FaceObservation& frame, std::span<const float> reference,
                      int64_t now_ms, const LivenessRules& rules);
 // Fails a pending state whose deadline has passed (a client that stopped sending).

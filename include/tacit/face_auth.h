@@ -133,7 +133,7 @@ struct FaceChallengeStatus {
   int frames = 0;
   FaceProblem last_problem = FaceProblem::kNone;  // of the last frame: what to fix
   FaceDecision decision = FaceDecision::kNoMatch;
-  double similarity = 0;        // the best frontal frame's
+  double similarity = 0;        // the decision's: the lowest frontal frame's
   int64_t deadline_ms = 0;
   int64_t evidence_id = 0;
   int64_t case_id = 0;

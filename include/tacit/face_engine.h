@@ -39,7 +39,10 @@ struct FaceStageTimes {
 struct FaceAnalyseOptions {
   int detector_size = 320;       // the detector's input side: 320 for camera frames, 416 for enrolment photos
   float detector_threshold = 0.4f;  // face-api uses 0.5; tight crops such as card photos score lower
-  int64_t max_pixels = 16'000'000;  // larger images are refused (kTooLarge) before decoding
+  // Larger images are refused (kTooLarge) before decoding: more pixels, a
+  // longer side, or a side more than four times the other.
+  int64_t max_pixels = 16'000'000;
+  int64_t max_side = 4096;
 };
 
 class FaceEngine final : public FaceAnalyser {

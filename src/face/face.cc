@@ -183,6 +183,7 @@ std::string_view LivenessFailureName(LivenessFailure f) {
     case LivenessFailure::kNotSamePerson: return "not_same_person";
     case LivenessFailure::kTrackingBroken: return "tracking_broken";
     case LivenessFailure::kNoMatch: return "no_match";
+    case LivenessFailure::kEnrolmentPhoto: return "enrolment_photo";
   }
   return "";
 }
@@ -197,6 +198,7 @@ std::string_view LivenessFailureZh(LivenessFailure f) {
     case LivenessFailure::kNotSamePerson: return "与登记照片不符";
     case LivenessFailure::kTrackingBroken: return "画面不连续，请重新开始";
     case LivenessFailure::kNoMatch: return "与登记照片比对未通过";
+    case LivenessFailure::kEnrolmentPhoto: return "请本人对着镜头认证，不能使用照片";
   }
   return "";
 }
@@ -210,6 +212,15 @@ LivenessState NewLivenessState(std::vector<LivenessAction> actions, int64_t issu
 }
 
 namespace {
+
+// (right eye width - left eye width) / their sum, eyes as seen in the image
+// (points 36-39 and 42-45).
+double EyeWidthAsymmetry(const FaceObservation& f) {
+  const auto& q = f.landmarks;
+  const double left = std::hypot(q[39].x - q[36].x, q[39].y - q[36].y);
+  const double right = std::hypot(q[45].x - q[42].x, q[45].y - q[42].y);
+  return left + right > 0 ? (right - left) / (left + right) : 0;
+}
 
 void Fail(LivenessState& s, LivenessFailure f) {
   s.outcome = LivenessOutcome::kFailed;
@@ -233,21 +244,26 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
   // A frame without a usable face (none, too dark, blurred...) is lost; a few
   // in a row are forgiven (a hand passing, a hiccup), and tracking resumes
   // only where the face was.
-  if (f.problem != FaceProblem::kNone || f.embedding.empty()) {
+  const bool finite = std::isfinite(f.yaw) && std::isfinite(f.eye_openness) && std::isfinite(f.mouth_openness) &&
+                      std::all_of(f.embedding.begin(), f.embedding.end(), [](float v) { return std::isfinite(v); }) &&
+                      std::all_of(f.landmarks.begin(), f.landmarks.end(),
+                                  [](const FacePoint& p) { return std::isfinite(p.x) && std::isfinite(p.y); });
+  if (f.problem != FaceProblem::kNone || f.embedding.empty() || !finite) {
     if (++s.lost_in_row > rules.max_lost_frames) Fail(s, LivenessFailure::kFaceLost);
     return;
   }
   s.lost_in_row = 0;
   const double similarity = FaceSimilarity(reference, f.embedding);
   s.min_similarity = std::min(s.min_similarity, similarity);
-  if (similarity < rules.frame_min_similarity) return Fail(s, LivenessFailure::kNotSamePerson);
+  if (!(similarity >= rules.frame_min_similarity)) return Fail(s, LivenessFailure::kNotSamePerson);
+  if (similarity >= rules.max_similarity) return Fail(s, LivenessFailure::kEnrolmentPhoto);
   if (s.have_last) {
     const double cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2;
     const double lx = s.last_box.x + s.last_box.width / 2, ly = s.last_box.y + s.last_box.height / 2;
     const double shift = std::hypot(cx - lx, cy - ly) / std::max(1.0f, s.last_box.width);
     const double scale = f.box.width / std::max(1.0f, s.last_box.width);
     if (shift > rules.track_max_shift || scale < 0.67 || scale > 1.5 ||
-        FaceSimilarity(s.last_embedding, f.embedding) < rules.track_min_similarity) {
+        !(FaceSimilarity(s.last_embedding, f.embedding) >= rules.track_min_similarity)) {
       return Fail(s, LivenessFailure::kTrackingBroken);
     }
   }
@@ -255,14 +271,19 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
   s.last_box = f.box;
   s.last_embedding = f.embedding;
 
+  const double asymmetry = EyeWidthAsymmetry(f);
   if (!s.have_start) {
     s.have_start = true;
     s.start_yaw = f.yaw;
+    s.start_asymmetry = asymmetry;
   }
   const double yaw = f.yaw - s.start_yaw;  // against the person's own frontal pose
+  // In the image, the eye on the side the nose moves towards narrows.
+  const double foreshortening = -(asymmetry - s.start_asymmetry);
   const bool frontal = std::abs(yaw) <= rules.frontal_yaw;
   if (frontal) {
     s.best_frontal_similarity = std::max(s.best_frontal_similarity, similarity);
+    s.min_frontal_similarity = std::min(s.min_frontal_similarity, similarity);
     if (!s.eyes_closed) s.open_baseline = std::max(s.open_baseline, f.eye_openness);
     if (!s.mouth_opened) s.mouth_baseline = std::min(s.mouth_baseline, f.mouth_openness);
   }
@@ -294,17 +315,17 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
         }
         break;
       case LivenessAction::kTurnLeft:
-        if (yaw >= rules.turn_yaw) ++s.next_action;
+        if (yaw >= rules.turn_yaw && foreshortening >= rules.turn_eye_asymmetry) ++s.next_action;
         break;
       case LivenessAction::kTurnRight:
-        if (yaw <= -rules.turn_yaw) ++s.next_action;
+        if (yaw <= -rules.turn_yaw && -foreshortening >= rules.turn_eye_asymmetry) ++s.next_action;
         break;
     }
   }
   // Done once every action was seen and the face is frontal again (the
   // identity decision rests on frontal frames).
   if (s.next_action == s.actions.size() && frontal && s.frames >= rules.min_frames) {
-    const FaceDecision d = DecideFace(s.best_frontal_similarity, rules.match_threshold, rules.review_band);
+    const FaceDecision d = DecideFace(s.min_frontal_similarity, rules.match_threshold, rules.review_band);
     if (d == FaceDecision::kNoMatch) return Fail(s, LivenessFailure::kNoMatch);
     s.decision = d;
     s.outcome = LivenessOutcome::kPassed;
@@ -332,6 +353,8 @@ std::string LivenessStateToJson(const LivenessState& s) {
   j["lost_in_row"] = s.lost_in_row;
   j["min_similarity"] = s.min_similarity;
   j["best_frontal_similarity"] = s.best_frontal_similarity;
+  j["min_frontal_similarity"] = s.min_frontal_similarity;
+  j["start_asymmetry"] = s.start_asymmetry;
   j["max_left_yaw"] = s.max_left_yaw;
   j["max_right_yaw"] = s.max_right_yaw;
   j["have_last"] = s.have_last;
@@ -359,7 +382,7 @@ Result<LivenessState> LivenessStateFromJson(std::string_view text) {
                 : outcome == "failed" ? LivenessOutcome::kFailed
                                       : LivenessOutcome::kPending;
     const std::string failure = j.at("failure").get<std::string>();
-    for (int k = 0; k <= static_cast<int>(LivenessFailure::kNoMatch); ++k) {
+    for (int k = 0; k <= static_cast<int>(LivenessFailure::kEnrolmentPhoto); ++k) {
       if (LivenessFailureName(static_cast<LivenessFailure>(k)) == failure) s.failure = static_cast<LivenessFailure>(k);
     }
     s.next_action = j.at("next_action").get<size_t>();
@@ -374,6 +397,8 @@ Result<LivenessState> LivenessStateFromJson(std::string_view text) {
     s.lost_in_row = j.at("lost_in_row").get<int>();
     s.min_similarity = j.at("min_similarity").get<double>();
     s.best_frontal_similarity = j.at("best_frontal_similarity").get<double>();
+    s.min_frontal_similarity = j.at("min_frontal_similarity").get<double>();
+    s.start_asymmetry = j.at("start_asymmetry").get<double>();
     s.max_left_yaw = j.at("max_left_yaw").get<double>();
     s.max_right_yaw = j.at("max_right_yaw").get<double>();
     s.have_last = j.at("have_last").get<bool>();

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "tacit/face.h"
@@ -9,9 +10,20 @@ namespace {
 
 using A = LivenessAction;
 
+// Eye corners as a real head turn leaves them: the eye on the side the nose
+// moves towards narrows (asymmetry -0.2 × yaw).
+void SetEyeWidths(FaceObservation& o, double yaw) {
+  const float l = static_cast<float>(20 * (1 + 0.2 * yaw)), r = static_cast<float>(20 * (1 - 0.2 * yaw));
+  o.landmarks[36] = {260, 200};
+  o.landmarks[39] = {260 + l, 200};
+  o.landmarks[42] = {340, 200};
+  o.landmarks[45] = {340 + r, 200};
+}
+
 // A frame as the engine would report it: the enrolled face (embedding e1),
 // frontal, eyes open, mouth closed, in the middle of a 640×480 frame.
-FaceObservation Frame(double yaw = 0, double eyes = 0.30, double mouth = 0.05, std::vector<float> emb = {1, 0, 0}) {
+FaceObservation Frame(double yaw = 0, double eyes = 0.30, double mouth = 0.05,
+                      std::vector<float> emb = {0.98f, 0.19900f, 0}) {
   FaceObservation o;
   o.width = 640;
   o.height = 480;
@@ -22,6 +34,7 @@ FaceObservation Frame(double yaw = 0, double eyes = 0.30, double mouth = 0.05, s
   o.eye_openness = eyes;
   o.mouth_openness = mouth;
   o.embedding = emb;
+  SetEyeWidths(o, yaw);
   return o;
 }
 const std::vector<float> kReference = {1, 0, 0};
@@ -135,6 +148,47 @@ TEST(Liveness, AWeakMatchPassesForReviewOnly) {
   r.Feed(Frame(0.3, 0.3, 0.05, weak)).Feed(Frame(-0.3, 0.3, 0.05, weak)).Feed(Frame(0, 0.3, 0.05, weak));
   EXPECT_EQ(r.state.outcome, LivenessOutcome::kPassed);
   EXPECT_EQ(r.state.decision, FaceDecision::kReview);
+}
+
+TEST(Liveness, ATurnWithoutTheFarEyeForeshortenedDoesNotCount) {
+  // A photo warped around the nose: the yaw measure moves, the eyes do not.
+  Challenge r({A::kTurnLeft, A::kTurnRight});
+  r.Frontal(6);
+  FaceObservation warped = Frame(0.3);
+  SetEyeWidths(warped, 0);
+  r.Feed(warped).Feed(Frame(0));
+  EXPECT_EQ(r.state.next_action, 0u);
+  r.Feed(Frame(0.3)).Feed(Frame(0));
+  EXPECT_EQ(r.state.next_action, 1u);
+}
+
+TEST(Liveness, TheEnrolmentPhotoItselfFails) {
+  Challenge r({A::kTurnLeft, A::kTurnRight});
+  r.Feed(Frame(0, 0.3, 0.05, {0.9999f, 0.01f, 0}));
+  EXPECT_EQ(r.state.failure, LivenessFailure::kEnrolmentPhoto);
+}
+
+TEST(Liveness, EveryFrontalFrameMustMatchNotJustTheBest) {
+  // A good first frame, then frontal frames in the review band: review, not match.
+  Challenge r({A::kTurnLeft, A::kTurnRight});
+  r.rules.track_min_similarity = 0.8;
+  const std::vector<float> good = {0.98f, 0.19900f, 0}, weak = {0.91f, 0.41461f, 0};
+  r.Feed(Frame(0, 0.3, 0.05, good));
+  for (int i = 0; i < 5; ++i) r.Feed(Frame(0, 0.3, 0.05, weak));
+  r.Feed(Frame(0.3, 0.3, 0.05, weak)).Feed(Frame(-0.3, 0.3, 0.05, weak)).Feed(Frame(0, 0.3, 0.05, weak));
+  ASSERT_EQ(r.state.outcome, LivenessOutcome::kPassed);
+  EXPECT_EQ(r.state.decision, FaceDecision::kReview);
+}
+
+TEST(Liveness, NonFiniteMeasuresAreLostFramesNotDecisions) {
+  Challenge r({A::kTurnLeft, A::kTurnRight});
+  FaceObservation nan = Frame(std::nan(""));
+  r.Frontal(2).Feed(nan);
+  EXPECT_EQ(r.state.lost_in_row, 1);
+  FaceObservation nan_embedding = Frame(0, 0.3, 0.05, {std::nanf(""), 0, 0});
+  r.Feed(nan_embedding).Feed(nan_embedding).Feed(nan_embedding);
+  EXPECT_EQ(r.state.failure, LivenessFailure::kFaceLost);
+  EXPECT_TRUE(LivenessStateFromJson(LivenessStateToJson(r.state)));
 }
 
 TEST(Liveness, TooManyFramesFail) {

@@ -389,7 +389,7 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
     out.next_action = s.next_action;
     out.frames = s.frames;
     out.decision = s.decision;
-    out.similarity = std::max(0.0, s.best_frontal_similarity);
+    out.similarity = s.min_frontal_similarity <= 1 ? std::max(0.0, s.min_frontal_similarity) : 0.0;
   };
   if (state.outcome != LivenessOutcome::kPending) {
     fill(state);
@@ -428,7 +428,8 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
                                    {"actions", actions},
                                    {"frames", state.frames},
                                    {"failure", std::string(LivenessFailureName(state.failure))},
-                                   {"best_frontal_similarity", out.similarity},
+                                   {"min_frontal_similarity", out.similarity},
+                                   {"best_frontal_similarity", std::max(0.0, state.best_frontal_similarity)},
                                    {"min_similarity", state.min_similarity},
                                    {"max_left_yaw", state.max_left_yaw},
                                    {"max_right_yaw", state.max_right_yaw}};

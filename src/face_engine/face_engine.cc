@@ -47,6 +47,7 @@ constexpr double kMeanFaceY[51] = {
     0.909281, 0.902192, 0.864805,  0.784792,  0.778746,  0.785343,  0.778746,  0.784792,  0.824182, 0.831803,
     0.824182};
 constexpr int kChipSize = 150;
+constexpr int kWorkingSide = 1280;
 constexpr double kChipPadding = 0.25;
 
 // TinyFaceDetector's five anchor boxes (width, height in grid cells), as
@@ -70,7 +71,9 @@ struct Worker {
 
 // Width and height from a JPEG's or PNG's header, without decoding; nullopt
 // for anything else (OpenCV reads more formats, but no camera or card photo
-// comes in them and each decoder is attack surface).
+// comes in them and each decoder is attack surface) and for progressive or
+// arithmetic-coded JPEG (a camera or a browser writes baseline; a progressive
+// file can repeat scans to make decoding take seconds).
 std::optional<std::pair<int64_t, int64_t>> HeaderSize(std::string_view b) {
   auto u8 = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
   if (b.size() >= 24 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) && b.substr(12, 4) == "IHDR") {
@@ -94,6 +97,7 @@ std::optional<std::pair<int64_t, int64_t>> HeaderSize(std::string_view b) {
       const size_t len = (size_t(u8(i + 2)) << 8) | u8(i + 3);
       if (len < 2) return std::nullopt;
       const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof && marker != 0xC0 && marker != 0xC1) return std::nullopt;  // only baseline and extended sequential
       if (sof) {
         if (i + 9 > b.size()) return std::nullopt;
         const int64_t h = (int64_t(u8(i + 5)) << 8) | u8(i + 6);
@@ -339,7 +343,10 @@ FaceObservation FaceEngine::Analyse(std::string_view encoded, const FaceQualityL
   }
   o.width = static_cast<int>(std::min<int64_t>(size->first, INT32_MAX));
   o.height = static_cast<int>(std::min<int64_t>(size->second, INT32_MAX));
-  if (size->first * size->second > options.max_pixels) {
+  // Each side first (the product of two 32-bit sides could overflow), then
+  // the shape (a 16000×1000 strip is padded to a square), then the area.
+  const int64_t longer = std::max(size->first, size->second), shorter = std::min(size->first, size->second);
+  if (longer > options.max_side || longer > shorter * 4 || size->first * size->second > options.max_pixels) {
     o.problem = FaceProblem::kTooLarge;
     return o;
   }
@@ -378,7 +385,8 @@ FaceObservation FaceEngine::AnalyseBgr(const unsigned char* bgr, int width, int 
     o.problem = FaceProblem::kUndecodable;
     return o;
   }
-  if (int64_t(width) * height > options.max_pixels) {
+  if (std::max(width, height) > options.max_side || std::max(width, height) > 4 * std::min(width, height) ||
+      int64_t(width) * height > options.max_pixels) {
     o.problem = FaceProblem::kTooLarge;
     return o;
   }
@@ -389,12 +397,22 @@ FaceObservation FaceEngine::AnalyseBgr(const unsigned char* bgr, int width, int 
   return out;
 }
 
-FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& bgr, const FaceQualityLimits& limits,
+FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& input, const FaceQualityLimits& limits,
                                       const FaceAnalyseOptions& opt, FaceStageTimes* times) const {
   FaceObservation o;
-  o.width = bgr.cols;
-  o.height = bgr.rows;
+  o.width = input.cols;
+  o.height = input.rows;
   try {
+    // Work on at most kWorkingSide pixels along the longer side: the detector
+    // sees 320-416 anyway, a face of 80+ px keeps its detail, and padding and
+    // retries stay small whatever the camera sends. Measures are in these
+    // pixels; face_px is scaled back to the image's.
+    cv::Mat bgr = input;
+    double scale = 1;
+    if (std::max(input.cols, input.rows) > kWorkingSide) {
+      scale = double(kWorkingSide) / std::max(input.cols, input.rows);
+      cv::resize(input, bgr, {}, scale, scale, cv::INTER_AREA);
+    }
     auto t = Clock::now();
     std::vector<Detection> found = Detect(w.detector, bgr, opt.detector_size, opt.detector_threshold);
     // A dim room: the detector misses faces a brighter copy shows (the spike
@@ -431,7 +449,7 @@ FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& bgr, const FaceQ
     }));
     o.box = {face.box.x, face.box.y, face.box.width, face.box.height};
     o.detection_score = face.score;
-    o.face_px = face.box.width;
+    o.face_px = face.box.width / scale;
     if (o.faces > 1) {
       o.problem = FaceProblem::kSeveralFaces;
       return o;
@@ -476,8 +494,8 @@ FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& bgr, const FaceQ
   } catch (const cv::Exception&) {
     // An image OpenCV's network cannot take (degenerate sizes): not usable.
     o = FaceObservation{};
-    o.width = bgr.cols;
-    o.height = bgr.rows;
+    o.width = input.cols;
+    o.height = input.rows;
     o.problem = FaceProblem::kUndecodable;
   }
   return o;

@@ -145,6 +145,24 @@ TEST_F(FaceEngineTest, BadImagesSayWhatIsWrong) {
   // A PNG that claims to be 100,000 pixels square is refused before decoding.
   std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x02\0\0\0", 29);
   EXPECT_EQ(engine_->Analyse(png, {}).problem, FaceProblem::kTooLarge);
+  // A long strip (padded to a square it would take gigabytes) and sides whose
+  // product overflows are refused from the header too.
+  std::string strip("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x3e\x80\0\0\x03\xe8\x08\x02\0\0\0", 29);  // 16000×1000
+  EXPECT_EQ(engine_->Analyse(strip, {}).problem, FaceProblem::kTooLarge);
+  std::string huge("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\xff\xff\xff\xff\xff\xff\xff\xff\x08\x02\0\0\0", 29);
+  EXPECT_EQ(engine_->Analyse(huge, {}).problem, FaceProblem::kTooLarge);
+  // Progressive JPEG (whose repeated scans can make decoding take seconds) is
+  // not what a camera or a browser sends.
+  std::vector<uchar> progressive;
+  cv::imencode(".jpg", InFrame(Photo(0).bgr, 200), progressive, {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  EXPECT_EQ(engine_->Analyse(std::string(progressive.begin(), progressive.end()), {}).problem,
+            FaceProblem::kUndecodable);
+  // A large camera frame is worked on scaled down; the face keeps its size in the image's pixels.
+  cv::Mat big;
+  cv::resize(InFrame(Photo(0).bgr, 200), big, {2560, 1920});
+  const FaceObservation scaled = See(big);
+  ASSERT_EQ(scaled.problem, FaceProblem::kNone);
+  EXPECT_NEAR(scaled.face_px, 4 * See(InFrame(Photo(0).bgr, 200)).face_px, 30);
   // A GIF or BMP is not a photo tacit takes, even where OpenCV could read it.
   std::vector<uchar> bmp;
   cv::imencode(".bmp", InFrame(Photo(0).bgr, 200), bmp);
