@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -43,14 +45,19 @@ using nlohmann::json;
 
 constexpr size_t kMaxPhotoBytes = 10 << 20;
 
-// Now, on the day Today() names (TACIT_TODAY pretends another day for
-// reproducible runs; the time of day stays the clock's).
+// The clock, moved by whole days when TACIT_TODAY pretends another day (for
+// reproducible runs): the offset is between the pretended and the real local
+// date, so the time of day and the zone are the clock's own.
 int64_t NowMs() {
   constexpr int64_t kDayMs = 86'400'000;
   const int64_t clock =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  return static_cast<int64_t>(Today().days()) * kDayMs + clock % kDayMs;
+  const std::time_t t = static_cast<std::time_t>(clock / 1000);
+  std::tm local{};
+  localtime_r(&t, &local);
+  const Date real = Date::FromCivil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+  return clock + static_cast<int64_t>(Today().days() - real.days()) * kDayMs;
 }
 
 Result<std::string> ReadPhoto(const std::string& path) {
@@ -82,13 +89,18 @@ Result<PersonKey> RegisteredPerson(Store& store, std::string_view id_text, Date 
 
 std::string ByOrLogin(const FaceArgs& args) { return args.by.empty() ? CommandLinePrincipal().Actor() : args.by; }
 
-// Enrols one photo inside the caller's unit of work.
-Result<FaceEnrolment> EnrolOne(const FaceAuthContext& ctx, const FaceEngine& engine, PersonKey person,
-                               const std::string& photo, const std::string& by, Date today) {
+// An enrolment photo's observation (before any unit of work opens: the
+// models do not run while the store is locked).
+FaceObservation SeeEnrolmentPhoto(const FaceEngine& engine, const Policy& policy, const std::string& photo,
+                                  Date today) {
   FaceAnalyseOptions options;
   options.detector_size = 416;
-  const FaceObservation o = engine.Analyse(photo, EnrolLimits(ctx.policy, today), options);
-  return EnrolFace(ctx, person, o, photo, by, NowMs());
+  return engine.Analyse(photo, EnrolLimits(policy, today), options);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // A CSV field, quoted when it must be.
@@ -107,13 +119,20 @@ Status FaceEnrol(Store& store, const Policy& policy, const Secrets& secrets, con
   ASSIGN_OR_RETURN(std::string photo, ReadPhoto(args.photos.at(0)));
   ASSIGN_OR_RETURN(auto engine, LoadEngine(args));
   FaceAuthContext ctx{store, policy, secrets, engine->recogniser_sha256()};
+  const FaceObservation seen = SeeEnrolmentPhoto(*engine, policy, photo, today);
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-  ASSIGN_OR_RETURN(FaceEnrolment e, EnrolOne(ctx, *engine, person, photo, ByOrLogin(args), today));
+  ASSIGN_OR_RETURN(FaceEnrolment e,
+                   EnrolFace(ctx, person, seen, photo, ByOrLogin(args), NowMs(), args.replace_different));
   const std::string masked = MaskIdNumber(args.id);
   RETURN_IF_ERROR(AuditCommand(store, "face.enrol", "person " + masked,
-                               json{{"enrolled", e.enrolled}, {"replaced", e.replaced},
+                               json{{"enrolled", e.enrolled}, {"replaced", e.replaced}, {"mismatch", e.mismatch},
+                                    {"case", e.case_id}, {"replace_different", args.replace_different},
                                     {"problem", std::string(FaceProblemName(e.problem))}}));
   RETURN_IF_ERROR(unit->Commit());
+  if (e.mismatch) {
+    return FailedPrecondition(fmt::format("{}: {} (case {}; an administrator who checked the person may give "
+                                          "--replace-different)", masked, e.message, e.case_id));
+  }
   if (!e.enrolled) return InvalidArgument(fmt::format("{}: {}", args.photos.at(0), e.message));
   fmt::print("{} {}\n", masked, e.message);
   return {};
@@ -125,8 +144,8 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
   if (!fs::is_directory(args.dir, ec)) return NotFound(fmt::format("{}: 不是目录 (not a directory)", args.dir));
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(args.dir)) {
-    const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".JPG")) {
+    const std::string ext = Lower(entry.path().extension().string());
+    if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png")) {
       files.push_back(entry.path());
     }
   }
@@ -136,10 +155,12 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
   const std::string quarantine =
       args.quarantine.empty() ? (fs::path(args.dir) / "face-import-rejects.csv").string() : args.quarantine;
   std::string rejects = "file,field,reason\n";
-  int enrolled = 0, refused = 0;
+  int enrolled = 0, refused = 0, kept = 0;
   const std::string by = ByOrLogin(args);
-  // One unit of work per photo: a crash keeps the photos enrolled before it,
-  // and a rerun enrols them again (the same template, replaced), changing nothing.
+  // One unit of work per photo: a crash keeps the photos enrolled before it.
+  // A person enrolled already is left as they are (a later enrolment at a
+  // counter is newer than the card photo), unless --replace: so a rerun
+  // changes nothing.
   for (const fs::path& file : files) {
     const std::string stem = file.stem().string();
     const std::string shown = MaskIdNumber(stem) + file.extension().string();
@@ -152,14 +173,20 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
                                      : "文件名应为身份证号码 (the file name must be the identity number)"));
       continue;
     }
+    ASSIGN_OR_RETURN(std::optional<FaceTemplateRecord> existing, store.FindFaceTemplate(*person));
+    if (existing && !args.replace) {
+      ++kept;
+      continue;
+    }
     auto photo = ReadPhoto(file.string());
     if (!photo) {
       ++refused;
       rejects += fmt::format("{},photo,{}\n", Csv(shown), Csv("无法读取照片 (cannot read the photo)"));
       continue;
     }
+    const FaceObservation seen = SeeEnrolmentPhoto(*engine, policy, *photo, today);
     ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-    ASSIGN_OR_RETURN(FaceEnrolment e, EnrolOne(ctx, *engine, *person, *photo, by, today));
+    ASSIGN_OR_RETURN(FaceEnrolment e, EnrolFace(ctx, *person, seen, *photo, by, NowMs()));
     if (e.enrolled) {
       ++enrolled;
       RETURN_IF_ERROR(AuditCommand(store, "face.enrol", "person " + MaskIdNumber(stem),
@@ -180,8 +207,8 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
     fs::rename(tmp, quarantine, ec);
     if (ec) return Unavailable(fmt::format("{}: 无法写入 (cannot write the quarantine file)", quarantine));
   }
-  fmt::print("人脸采集 (face import): {} 张照片, 采集 {} 人, 未通过 {} 张{}\n", files.size(), enrolled, refused,
-             refused > 0 ? fmt::format(" (原因见 {})", quarantine) : "");
+  fmt::print("人脸采集 (face import): {} 张照片, 采集 {} 人, 已采集过 {} 人 (already enrolled, kept), 未通过 {} 张{}\n",
+             files.size(), enrolled, kept, refused, refused > 0 ? fmt::format(" (原因见 {})", quarantine) : "");
   return {};
 }
 

@@ -27,6 +27,8 @@ struct FaceArgs {
   std::string by;                   // who (经办人); default the login user
   std::string device = "cli";       // verify: the counter or device
   bool in_person = false;           // verify: the person is present
+  bool replace = false;             // import: enrol again people enrolled already
+  bool replace_different = false;   // enroll: replace an enrolled face by a different one (checked by an administrator)
 };
 
 // `tacit face enroll ID PHOTO`.

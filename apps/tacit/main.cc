@@ -996,6 +996,11 @@ int Main(int argc, char** argv) {
       "import", "enrol every social-security card photo in a folder, named <identity number>.jpg or .png (社保卡照片导入); "
                 "photos that cannot be enrolled are listed with the reason in a quarantine CSV");
   face_import->add_option("DIR", face_args.dir, "the folder")->required();
+  face_enroll->add_flag("--replace-different", face_args.replace_different,
+                        "replace an enrolled face by one that does not match it (an administrator who checked the "
+                        "person; otherwise a case asks a reviewer)");
+  face_import->add_flag("--replace", face_args.replace,
+                        "enrol again people enrolled already (default: keep them; a rerun changes nothing)");
   face_import->add_option("--quarantine", face_args.quarantine,
                           "where refused photos are listed (default DIR/face-import-rejects.csv)");
   auto* face_verify = face->add_subcommand(

@@ -172,6 +172,7 @@ enum class LivenessFailure {
   kTrackingBroken,  // the face jumped between frames: not one continuous face
   kNoMatch,         // the actions were done but a frontal frame did not match well enough
   kEnrolmentPhoto,  // a frame is the enrolment photo itself, not a live capture
+  kAbandoned,       // another challenge was started for the person before this one finished
 };
 std::string_view LivenessFailureName(LivenessFailure f);  // "expired", "too_many_frames", ...
 std::string_view LivenessFailureZh(LivenessFailure f);    // for the person: what went wrong, plainly
@@ -219,6 +220,8 @@ void AdvanceLiveness(LivenessState& state, const FaceObservation& frame, std::sp
                      int64_t now_ms, const LivenessRules& rules);
 // Fails a pending state whose deadline has passed (a client that stopped sending).
 void ExpireLiveness(LivenessState& state, int64_t now_ms);
+// Fails a pending state because another challenge replaced it.
+void AbandonLiveness(LivenessState& state);
 
 // The state as JSON text and back (for sealing in the store).
 std::string LivenessStateToJson(const LivenessState& state);

@@ -25,6 +25,7 @@
 #define TACIT_FACE_AUTH_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,6 +68,7 @@ enum class FaceRefusal {
   kCoolingDown,        // face_cooldown_failures failures in a row: wait
   kUnknownChallenge,   // no such challenge (or not this person's)
   kChallengeFinished,  // the challenge passed or failed already
+  kFramesOutOfOrder,   // first_frame is beyond the frames received: some were lost
 };
 // "not_enrolled", "template_stale", "daily_limit", "device_limit", "cooling_down",
 // "unknown_challenge", "challenge_finished"; "none".
@@ -75,6 +77,8 @@ std::string_view FaceRefusalName(FaceRefusal r);
 struct FaceEnrolment {
   bool enrolled = false;
   bool replaced = false;                     // an earlier template was replaced
+  bool mismatch = false;                     // not enrolled: the photo is of another face than the enrolled one
+  int64_t case_id = 0;                       // the face_reenrol case a mismatch opened
   FaceProblem problem = FaceProblem::kNone;  // why not
   std::string message;                       // for staff, Chinese with English
 };
@@ -82,9 +86,13 @@ struct FaceEnrolment {
 // Enrols `person` from an enrolment photo's observation (analysed with
 // EnrolLimits). The template is sealed (context "face-template:<key>"); the
 // photo is kept sealed only when the policy's face_keep_enrolment_photo says so.
+// A person enrolled already keeps their template when the new photo does not
+// match it (below the review band): a face_reenrol case asks a reviewer,
+// unless `replace_different` (an administrator who checked) says to replace it.
 // Errors: the store's; kNotFound for an unknown person.
 Result<FaceEnrolment> EnrolFace(const FaceAuthContext& ctx, PersonKey person, const FaceObservation& photo_observation,
-                                std::string_view photo, std::string_view by, int64_t now_ms);
+                                std::string_view photo, std::string_view by, int64_t now_ms,
+                                bool replace_different = false);
 
 struct FaceAttemptOutcome {
   FaceRefusal refusal = FaceRefusal::kNone;
@@ -101,7 +109,8 @@ struct FaceAttemptOutcome {
 // counter or a visit) with the enrolled template. Recorded as an attempt in
 // every case; certifies (face_auth evidence, liveness "in_person", by named)
 // only when `in_person` — the member of staff saw the person — and the best
-// photo matches. A photo alone proves nothing about liveness.
+// photo matches. A photo alone proves nothing about liveness. The remote
+// attempt limits do not apply: a member of staff is there.
 Result<FaceAttemptOutcome> VerifyFacePhotos(const FaceAuthContext& ctx, PersonKey person,
                                             std::span<const FaceObservation> photos, std::string_view device,
                                             std::string_view by, bool in_person, int64_t now_ms);
@@ -116,8 +125,11 @@ struct FaceChallengeStart {
 };
 
 // Draws a challenge for `person` after checking the enrolment and the limits.
-// `device` is the client's address or device id (kept as a pseudonym);
-// `actor` who asks ("citizen", or the staff user assisting).
+// A challenge of the person still pending is abandoned first and counts as a
+// failed attempt: one challenge at a time, and drawing again until the
+// actions suit costs attempts. `device` is the authenticated session or
+// terminal (kept as a pseudonym); `actor` who asks ("citizen", or the staff
+// user assisting).
 Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, PersonKey person, std::string_view device,
                                               std::string_view actor, int64_t now_ms);
 
@@ -138,13 +150,18 @@ struct FaceChallengeStatus {
   int64_t evidence_id = 0;
   int64_t case_id = 0;
   std::string next_step_zh;     // what the person should do now
+  bool finished_now = false;    // this call finished it (the caller audits the outcome once)
 };
 
 // Feeds frames (in the order taken) to challenge `id` and, when it finishes,
 // records the attempt and what it leads to (evidence, cases). `frames` may be
-// empty: the challenge's status, expired if its time is up.
+// empty: the challenge's status, expired if its time is up. `first_frame`,
+// when given, is the index of frames[0] in the whole sequence (the count the
+// client sent before): frames received already are skipped, so a batch
+// resent after a lost answer changes nothing; a gap is refused.
 Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std::string_view id,
-                                                 std::span<const FaceObservation> frames, int64_t now_ms);
+                                                 std::span<const FaceObservation> frames, int64_t now_ms,
+                                                 std::optional<int> first_frame = std::nullopt);
 
 }  // namespace tacit
 

@@ -202,6 +202,7 @@ struct Policy {
   Dated<int> face_min_face_px;
   Dated<int> face_enrol_min_face_px;
   Dated<double> face_enrol_max_yaw;
+  Dated<double> face_enrol_max_pitch;
   Dated<int> face_min_brightness;
   Dated<int> face_max_brightness;
   Dated<double> face_min_sharpness;

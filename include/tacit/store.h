@@ -674,6 +674,8 @@ class Store {
   // Inserts or replaces a challenge by id.
   virtual Status PutFaceChallenge(const FaceChallengeRecord& record) = 0;
   virtual Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id) = 0;
+  // A person's challenges with status "pending", oldest first.
+  virtual Result<std::vector<FaceChallengeRecord>> PendingFaceChallenges(PersonKey person) = 0;
   // Sets attempt.id.
   virtual Status AddFaceAttempt(FaceAttemptRecord& attempt) = 0;
   // A person's attempts at or after `since_ms`, oldest first.

@@ -184,6 +184,7 @@ std::string_view LivenessFailureName(LivenessFailure f) {
     case LivenessFailure::kTrackingBroken: return "tracking_broken";
     case LivenessFailure::kNoMatch: return "no_match";
     case LivenessFailure::kEnrolmentPhoto: return "enrolment_photo";
+    case LivenessFailure::kAbandoned: return "abandoned";
   }
   return "";
 }
@@ -199,6 +200,7 @@ std::string_view LivenessFailureZh(LivenessFailure f) {
     case LivenessFailure::kTrackingBroken: return "画面不连续，请重新开始";
     case LivenessFailure::kNoMatch: return "与登记照片比对未通过";
     case LivenessFailure::kEnrolmentPhoto: return "请本人对着镜头认证，不能使用照片";
+    case LivenessFailure::kAbandoned: return "本次认证未完成，已重新开始";
   }
   return "";
 }
@@ -232,6 +234,10 @@ void Fail(LivenessState& s, LivenessFailure f) {
 
 void ExpireLiveness(LivenessState& s, int64_t now_ms) {
   if (s.outcome == LivenessOutcome::kPending && now_ms > s.deadline_ms) Fail(s, LivenessFailure::kExpired);
+}
+
+void AbandonLiveness(LivenessState& s) {
+  if (s.outcome == LivenessOutcome::kPending) Fail(s, LivenessFailure::kAbandoned);
 }
 
 void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const float> reference, int64_t now_ms,
@@ -382,7 +388,7 @@ Result<LivenessState> LivenessStateFromJson(std::string_view text) {
                 : outcome == "failed" ? LivenessOutcome::kFailed
                                       : LivenessOutcome::kPending;
     const std::string failure = j.at("failure").get<std::string>();
-    for (int k = 0; k <= static_cast<int>(LivenessFailure::kEnrolmentPhoto); ++k) {
+    for (int k = 0; k <= static_cast<int>(LivenessFailure::kAbandoned); ++k) {
       if (LivenessFailureName(static_cast<LivenessFailure>(k)) == failure) s.failure = static_cast<LivenessFailure>(k);
     }
     s.next_action = j.at("next_action").get<size_t>();

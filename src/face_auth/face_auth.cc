@@ -61,6 +61,8 @@ std::string RefusalMessage(FaceRefusal r, const Policy& policy, Date on) {
                          policy.face_cooldown_minutes.At(on));
     case FaceRefusal::kUnknownChallenge: return "认证已失效，请重新开始 (no such challenge)";
     case FaceRefusal::kChallengeFinished: return "本次认证已结束 (the challenge has finished)";
+    case FaceRefusal::kFramesOutOfOrder:
+      return "部分画面未送达，请重新开始 (first_frame is beyond the frames received: frames were lost)";
   }
   return "";
 }
@@ -166,6 +168,72 @@ Result<int64_t> MaybeOpenFailuresCase(const FaceAuthContext& ctx, PersonKey pers
 constexpr std::string_view kOtherWaysZh =
     "也可以携带身份证到就近的银行网点认证终端认证，行动不便的可以申请社区工作人员上门认证。";
 
+void FillStatus(FaceChallengeStatus& out, const LivenessState& s) {
+  out.outcome = s.outcome;
+  out.failure = s.failure;
+  out.actions = s.actions;
+  out.next_action = s.next_action;
+  out.frames = s.frames;
+  out.decision = s.decision;
+  out.similarity = s.min_frontal_similarity <= 1 ? std::max(0.0, s.min_frontal_similarity) : 0.0;
+}
+
+// A challenge that has just finished (passed, failed, expired, abandoned):
+// the attempt, and the evidence or case it leads to. Updates `c` (status,
+// evidence, case) and `out`; the caller stores `c`.
+Status Conclude(const FaceAuthContext& ctx, FaceChallengeRecord& c, const LivenessState& state, int64_t now_ms,
+                FaceChallengeStatus& out) {
+  const LivenessRules rules = LivenessRulesOf(ctx.policy, DayOf(now_ms));
+  FaceAttemptRecord a;
+  a.person = c.person;
+  a.device = c.device;
+  a.at_ms = now_ms;
+  a.method = "challenge";
+  a.result = state.outcome == LivenessOutcome::kPassed ? std::string(FaceDecisionName(state.decision)) : "failed";
+  a.similarity = out.similarity;
+  nlohmann::json actions = nlohmann::json::array();
+  for (auto act : state.actions) actions.push_back(std::string(LivenessActionName(act)));
+  const nlohmann::json scores = {{"challenge", c.id},
+                                 {"actions", actions},
+                                 {"frames", state.frames},
+                                 {"failure", std::string(LivenessFailureName(state.failure))},
+                                 {"min_frontal_similarity", out.similarity},
+                                 {"best_frontal_similarity", std::max(0.0, state.best_frontal_similarity)},
+                                 {"min_similarity", state.min_similarity},
+                                 {"max_left_yaw", state.max_left_yaw},
+                                 {"max_right_yaw", state.max_right_yaw}};
+  a.detail = Dump(scores);
+  RETURN_IF_ERROR(ctx.store.AddFaceAttempt(a));
+  if (state.outcome == LivenessOutcome::kPassed && state.decision == FaceDecision::kMatch) {
+    nlohmann::json detail = scores;
+    detail["method"] = "face";
+    detail["liveness"] = "challenge";
+    detail["threshold"] = rules.match_threshold;
+    detail["actor"] = c.actor;
+    ASSIGN_OR_RETURN(Certified cert, RecordCertification(ctx, c.person, "face/" + c.id, detail, now_ms));
+    c.evidence_id = cert.evidence_id;
+    c.case_id = cert.case_id;
+    out.next_step_zh = "认证成功。本次认证已记录，无需再做其他操作。";
+  } else if (state.outcome == LivenessOutcome::kPassed) {
+    ASSIGN_OR_RETURN(c.case_id,
+                     OpenCase(ctx, NewCase(c.person, "face_review", "face_review:" + c.id,
+                                           fmt::format("人脸识别认证比对分数 {:.3f} 处于复核区间，需人工核对",
+                                                       out.similarity),
+                                           "核对本人后以上门或窗口方式认证，或维持未认证 (dismiss)", {}, now_ms)));
+    out.next_step_zh = "认证结果需要工作人员复核，复核后会通知您。" + std::string(kOtherWaysZh);
+  } else {
+    ASSIGN_OR_RETURN(c.case_id, MaybeOpenFailuresCase(ctx, c.person, now_ms));
+    out.next_step_zh = std::string(LivenessFailureZh(state.failure)) + "。" +
+                       (c.case_id != 0 ? "多次认证未通过，工作人员会与您联系。" : "可以重新开始认证。") +
+                       std::string(kOtherWaysZh);
+  }
+  out.evidence_id = c.evidence_id;
+  out.case_id = c.case_id;
+  out.finished_now = true;
+  c.status = std::string(LivenessOutcomeName(state.outcome));
+  return {};
+}
+
 }  // namespace
 
 std::string_view FaceRefusalName(FaceRefusal r) {
@@ -178,6 +246,7 @@ std::string_view FaceRefusalName(FaceRefusal r) {
     case FaceRefusal::kCoolingDown: return "cooling_down";
     case FaceRefusal::kUnknownChallenge: return "unknown_challenge";
     case FaceRefusal::kChallengeFinished: return "challenge_finished";
+    case FaceRefusal::kFramesOutOfOrder: return "frames_out_of_order";
   }
   return "";
 }
@@ -195,7 +264,7 @@ FaceQualityLimits EnrolLimits(const Policy& policy, Date on) {
   FaceQualityLimits l = FrameLimits(policy, on);
   l.min_face_px = policy.face_enrol_min_face_px.At(on);
   l.max_yaw = policy.face_enrol_max_yaw.At(on);
-  l.max_pitch = policy.face_enrol_max_yaw.At(on);
+  l.max_pitch = policy.face_enrol_max_pitch.At(on);
   return l;
 }
 
@@ -212,7 +281,8 @@ std::string FaceDevicePseudonym(const Secrets& secrets, std::string_view device)
 }
 
 Result<FaceEnrolment> EnrolFace(const FaceAuthContext& ctx, PersonKey person, const FaceObservation& o,
-                                std::string_view photo, std::string_view by, int64_t now_ms) {
+                                std::string_view photo, std::string_view by, int64_t now_ms,
+                                bool replace_different) {
   ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(person));
   if (!p) return NotFound("登记的待遇领取人员中没有该人员 (no such person in the registry)");
   const Date on = DayOf(now_ms);
@@ -221,15 +291,41 @@ Result<FaceEnrolment> EnrolFace(const FaceAuthContext& ctx, PersonKey person, co
   out.problem = o.problem;
   // The engine checked the limits it was given; an observation made under
   // looser ones is checked again here.
-  if (out.problem == FaceProblem::kNone && o.face_px < limits.min_face_px) out.problem = FaceProblem::kTooSmall;
-  if (out.problem == FaceProblem::kNone && std::abs(o.yaw) > limits.max_yaw) out.problem = FaceProblem::kNotFrontal;
-  if (out.problem == FaceProblem::kNone && o.embedding.empty()) out.problem = FaceProblem::kNoFace;
+  if (out.problem == FaceProblem::kNone) {
+    if (o.embedding.empty()) out.problem = FaceProblem::kNoFace;
+    else if (!(o.face_px >= limits.min_face_px)) out.problem = FaceProblem::kTooSmall;
+    else if (!(o.brightness >= limits.min_brightness)) out.problem = FaceProblem::kTooDark;
+    else if (!(o.brightness <= limits.max_brightness)) out.problem = FaceProblem::kTooBright;
+    else if (!(o.sharpness >= limits.min_sharpness)) out.problem = FaceProblem::kBlurred;
+    else if (!(std::abs(o.yaw) <= limits.max_yaw) || !(std::abs(o.pitch) <= limits.max_pitch)) {
+      out.problem = FaceProblem::kNotFrontal;
+    }
+  }
   if (out.problem != FaceProblem::kNone) {
     out.message = fmt::format("照片不符合采集要求：{} (the photo cannot be enrolled: {})", FaceProblemAdviceZh(out.problem),
                               FaceProblemName(out.problem));
     return out;
   }
   ASSIGN_OR_RETURN(std::optional<FaceTemplateRecord> before, ctx.store.FindFaceTemplate(person));
+  // Another face in place of the enrolled one is how a template would be
+  // swapped for an accomplice's: it waits for a reviewer.
+  if (before && before->recogniser == ctx.recogniser_sha256 && !replace_different) {
+    ASSIGN_OR_RETURN(Reference old, ReferenceOf(ctx, person));
+    const double similarity = FaceSimilarity(old.embedding, o.embedding);
+    const double lower = ctx.policy.face_match_threshold.At(on) - ctx.policy.face_review_band.At(on);
+    if (old.refusal == FaceRefusal::kNone && !(similarity >= lower)) {
+      out.mismatch = true;
+      ASSIGN_OR_RETURN(out.case_id,
+                       OpenCase(ctx, NewCase(person, "face_reenrol",
+                                             fmt::format("face_reenrol:{}:{}", person, now_ms),
+                                             fmt::format("重新采集的人脸与已登记人脸不一致（比对 {:.3f}），未替换",
+                                                         similarity),
+                                             "核实本人后由管理员确认替换，或维持原登记 (dismiss)", {}, now_ms)));
+      out.message = "照片与已登记的人脸不一致，未替换；已转人工核查 (the photo does not match the enrolled face: "
+                    "the template is kept and a reviewer decides)";
+      return out;
+    }
+  }
   FaceTemplateRecord t;
   t.person = person;
   t.sealed_template = ctx.secrets.Seal(EncodeFaceTemplate(o.embedding, ctx.recogniser_sha256), TemplateContext(person));
@@ -264,13 +360,6 @@ Result<FaceAttemptOutcome> VerifyFacePhotos(const FaceAuthContext& ctx, PersonKe
     return out;
   }
   const std::string device_key = FaceDevicePseudonym(ctx.secrets, device);
-  int64_t retry_after = 0;
-  ASSIGN_OR_RETURN(FaceRefusal limit, CheckLimits(ctx, person, device_key, now_ms, &retry_after));
-  if (limit != FaceRefusal::kNone) {
-    out.refusal = limit;
-    out.message = RefusalMessage(limit, ctx.policy, on);
-    return out;
-  }
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& o : photos) {
     if (o.problem != FaceProblem::kNone || o.embedding.empty()) {
@@ -335,6 +424,19 @@ Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, Person
     return out;
   }
   const std::string device_key = FaceDevicePseudonym(ctx.secrets, device);
+  // One challenge at a time: one still pending is abandoned, a failed attempt.
+  ASSIGN_OR_RETURN(std::vector<FaceChallengeRecord> pending, ctx.store.PendingFaceChallenges(person));
+  for (FaceChallengeRecord& p : pending) {
+    ASSIGN_OR_RETURN(std::string text, ctx.secrets.Open(p.sealed_state, ChallengeContext(p.id)));
+    ASSIGN_OR_RETURN(LivenessState state, LivenessStateFromJson(text));
+    ExpireLiveness(state, now_ms);
+    AbandonLiveness(state);
+    FaceChallengeStatus ended;
+    FillStatus(ended, state);
+    RETURN_IF_ERROR(Conclude(ctx, p, state, now_ms, ended));
+    p.sealed_state = ctx.secrets.Seal(LivenessStateToJson(state), ChallengeContext(p.id));
+    RETURN_IF_ERROR(ctx.store.PutFaceChallenge(p));
+  }
   ASSIGN_OR_RETURN(FaceRefusal limit, CheckLimits(ctx, person, device_key, now_ms, &out.retry_after_ms));
   if (limit != FaceRefusal::kNone) {
     out.refusal = limit;
@@ -366,7 +468,8 @@ Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, Person
 }
 
 Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std::string_view id,
-                                                 std::span<const FaceObservation> frames, int64_t now_ms) {
+                                                 std::span<const FaceObservation> frames, int64_t now_ms,
+                                                 std::optional<int> first_frame) {
   const Date on = DayOf(now_ms);
   FaceChallengeStatus out;
   out.id = std::string(id);
@@ -382,18 +485,20 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
   out.case_id = c->case_id;
   ASSIGN_OR_RETURN(std::string text, ctx.secrets.Open(c->sealed_state, ChallengeContext(id)));
   ASSIGN_OR_RETURN(LivenessState state, LivenessStateFromJson(text));
-  const auto fill = [&](const LivenessState& s) {
-    out.outcome = s.outcome;
-    out.failure = s.failure;
-    out.actions = s.actions;
-    out.next_action = s.next_action;
-    out.frames = s.frames;
-    out.decision = s.decision;
-    out.similarity = s.min_frontal_similarity <= 1 ? std::max(0.0, s.min_frontal_similarity) : 0.0;
-  };
+  // A resent batch: skip what was received; a gap: refuse.
+  if (first_frame && state.outcome == LivenessOutcome::kPending) {
+    if (*first_frame < 0 || *first_frame > state.frames) {
+      FillStatus(out, state);
+      out.refusal = FaceRefusal::kFramesOutOfOrder;
+      out.message = RefusalMessage(out.refusal, ctx.policy, on);
+      return out;
+    }
+    const size_t seen = static_cast<size_t>(state.frames - *first_frame);
+    frames = frames.subspan(std::min(seen, frames.size()));
+  }
   if (state.outcome != LivenessOutcome::kPending) {
-    fill(state);
-    if (!frames.empty()) {
+    FillStatus(out, state);
+    if (!frames.empty() && !first_frame) {
       out.refusal = FaceRefusal::kChallengeFinished;
       out.message = RefusalMessage(out.refusal, ctx.policy, on);
     }
@@ -412,55 +517,9 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
     if (state.outcome != LivenessOutcome::kPending) break;
   }
   ExpireLiveness(state, now_ms);
-  fill(state);
-
+  FillStatus(out, state);
   if (state.outcome != LivenessOutcome::kPending) {
-    FaceAttemptRecord a;
-    a.person = c->person;
-    a.device = c->device;
-    a.at_ms = now_ms;
-    a.method = "challenge";
-    a.result = state.outcome == LivenessOutcome::kPassed ? std::string(FaceDecisionName(state.decision)) : "failed";
-    a.similarity = out.similarity;
-    nlohmann::json actions = nlohmann::json::array();
-    for (auto act : state.actions) actions.push_back(std::string(LivenessActionName(act)));
-    const nlohmann::json scores = {{"challenge", c->id},
-                                   {"actions", actions},
-                                   {"frames", state.frames},
-                                   {"failure", std::string(LivenessFailureName(state.failure))},
-                                   {"min_frontal_similarity", out.similarity},
-                                   {"best_frontal_similarity", std::max(0.0, state.best_frontal_similarity)},
-                                   {"min_similarity", state.min_similarity},
-                                   {"max_left_yaw", state.max_left_yaw},
-                                   {"max_right_yaw", state.max_right_yaw}};
-    a.detail = Dump(scores);
-    RETURN_IF_ERROR(ctx.store.AddFaceAttempt(a));
-    if (state.outcome == LivenessOutcome::kPassed && state.decision == FaceDecision::kMatch) {
-      nlohmann::json detail = scores;
-      detail["method"] = "face";
-      detail["liveness"] = "challenge";
-      detail["threshold"] = rules.match_threshold;
-      detail["actor"] = c->actor;
-      ASSIGN_OR_RETURN(Certified cert, RecordCertification(ctx, c->person, "face/" + c->id, detail, now_ms));
-      c->evidence_id = cert.evidence_id;
-      c->case_id = cert.case_id;
-      out.next_step_zh = "认证成功。本次认证已记录，无需再做其他操作。";
-    } else if (state.outcome == LivenessOutcome::kPassed) {
-      ASSIGN_OR_RETURN(c->case_id,
-                       OpenCase(ctx, NewCase(c->person, "face_review", "face_review:" + c->id,
-                                             fmt::format("人脸识别认证比对分数 {:.3f} 处于复核区间，需人工核对",
-                                                         out.similarity),
-                                             "核对本人后以上门或窗口方式认证，或维持未认证 (dismiss)", {}, now_ms)));
-      out.next_step_zh = "认证结果需要工作人员复核，复核后会通知您。" + std::string(kOtherWaysZh);
-    } else {
-      ASSIGN_OR_RETURN(c->case_id, MaybeOpenFailuresCase(ctx, c->person, now_ms));
-      out.next_step_zh = std::string(LivenessFailureZh(state.failure)) + "。" +
-                         (c->case_id != 0 ? "多次认证未通过，工作人员会与您联系。" : "可以重新开始认证。") +
-                         std::string(kOtherWaysZh);
-    }
-    out.evidence_id = c->evidence_id;
-    out.case_id = c->case_id;
-    c->status = std::string(LivenessOutcomeName(state.outcome));
+    RETURN_IF_ERROR(Conclude(ctx, *c, state, now_ms, out));
   } else if (state.next_action < state.actions.size()) {
     out.next_step_zh = out.last_problem != FaceProblem::kNone && out.last_problem != FaceProblem::kNotFrontal
                            ? std::string(FaceProblemAdviceZh(out.last_problem))

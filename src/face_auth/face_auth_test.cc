@@ -255,6 +255,69 @@ TEST_F(FaceAuthTest, AStaffCheckCertifiesOnlyInPerson) {
   EXPECT_EQ(none->evidence_id, 0);
 }
 
+TEST_F(FaceAuthTest, StartingAgainAbandonsThePendingChallengeAsAFailure) {
+  Enrol();
+  // Drawing until the actions suit costs attempts: each abandoned one fails.
+  std::string first;
+  for (int i = 0; i < policy_.face_cooldown_failures.At(today_); ++i) {
+    auto c = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+    ASSERT_TRUE(c);
+    ASSERT_EQ(c->refusal, FaceRefusal::kNone) << c->message;
+    if (first.empty()) first = c->id;
+  }
+  auto cooled = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  ASSERT_TRUE(cooled);
+  EXPECT_EQ(cooled->refusal, FaceRefusal::kCoolingDown);
+  auto abandoned = AdvanceFaceChallenge(*ctx_, first, {}, now_);
+  EXPECT_EQ(abandoned->outcome, LivenessOutcome::kFailed);
+  EXPECT_EQ(abandoned->failure, LivenessFailure::kAbandoned);
+  // The refused start abandoned the last pending one first: every challenge drawn counts.
+  EXPECT_EQ(store_->FaceAttemptsOf(person_, 0)->size(), static_cast<size_t>(policy_.face_cooldown_failures.At(today_)));
+}
+
+TEST_F(FaceAuthTest, AResentBatchIsAppliedOnceAndAGapIsRefused) {
+  Enrol();
+  auto c = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  const std::vector<FaceObservation> batch(4, Seen(kMe));
+  auto once = AdvanceFaceChallenge(*ctx_, c->id, batch, now_, 0);
+  ASSERT_TRUE(once);
+  EXPECT_EQ(once->frames, 4);
+  auto again = AdvanceFaceChallenge(*ctx_, c->id, batch, now_, 0);  // the answer was lost; the client resends
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->refusal, FaceRefusal::kNone);
+  EXPECT_EQ(again->frames, 4);
+  EXPECT_EQ(again->outcome, LivenessOutcome::kPending);
+  auto gap = AdvanceFaceChallenge(*ctx_, c->id, batch, now_, 9);
+  EXPECT_EQ(gap->refusal, FaceRefusal::kFramesOutOfOrder);
+  auto overlap = AdvanceFaceChallenge(*ctx_, c->id, batch, now_, 2);  // two old, two new
+  EXPECT_EQ(overlap->frames, 6);
+}
+
+TEST_F(FaceAuthTest, ADifferentFaceIsNotSwappedInWithoutAnAdministrator) {
+  Enrol();
+  auto swap = EnrolFace(*ctx_, person_, Seen(kStranger), "", "op", now_);
+  ASSERT_TRUE(swap);
+  EXPECT_FALSE(swap->enrolled);
+  EXPECT_TRUE(swap->mismatch);
+  ASSERT_GT(swap->case_id, 0);
+  EXPECT_EQ((*store_->FindCase(swap->case_id))->type, "face_reenrol");
+  EXPECT_EQ(Perform(kMe).outcome, LivenessOutcome::kPassed) << "the enrolled face is kept";
+  auto forced = EnrolFace(*ctx_, person_, Seen(kStranger), "", "admin", now_, true);
+  EXPECT_TRUE(forced->enrolled);
+  EXPECT_TRUE(forced->replaced);
+}
+
+TEST_F(FaceAuthTest, AStaffCheckIsNotHeldBackByRemoteLimits) {
+  Enrol();
+  for (int i = 0; i < policy_.face_cooldown_failures.At(today_); ++i) Perform(kStranger);
+  ASSERT_EQ(StartFaceChallenge(*ctx_, person_, "x", "citizen", now_)->refusal, FaceRefusal::kCoolingDown);
+  auto at_counter =
+      VerifyFacePhotos(*ctx_, person_, std::vector<FaceObservation>{Seen(kMe)}, "counter-3", "王经办", true, now_);
+  ASSERT_TRUE(at_counter);
+  EXPECT_EQ(at_counter->refusal, FaceRefusal::kNone);
+  EXPECT_GT(at_counter->evidence_id, 0);
+}
+
 TEST_F(FaceAuthTest, AnExpiredChallengeFailsWhenAskedAbout) {
   Enrol();
   auto start = StartFaceChallenge(*ctx_, person_, "10.0.0.1", "citizen", now_);

@@ -348,6 +348,7 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "face_min_face_px", p.face_min_face_px));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_enrol_min_face_px", p.face_enrol_min_face_px));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_enrol_max_yaw", p.face_enrol_max_yaw));
+  RETURN_IF_ERROR(ReadDated(root, origin, "face_enrol_max_pitch", p.face_enrol_max_pitch));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_min_brightness", p.face_min_brightness));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_max_brightness", p.face_max_brightness));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_min_sharpness", p.face_min_sharpness));

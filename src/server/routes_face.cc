@@ -41,13 +41,10 @@ HttpResult<std::string> Image(const json& value, const std::string& field) {
   return std::move(*bytes);
 }
 
-// The client's device for attempt limits: its X-Device-Id when sent (an app's
-// install id), else its address. Only the keyed pseudonym is stored.
-std::string DeviceOf(const Context& ctx) {
-  std::string device = ctx.req.get_header_value("X-Device-Id");
-  if (device.empty() || device.size() > 128) device = ctx.req.remote_addr;
-  return device;
-}
+// The device for attempt limits: the authenticated caller (a staff account
+// assisting; the citizen's own session when the citizen page signs people
+// in), never something the client asserts. Only the keyed pseudonym is stored.
+std::string DeviceOf(const Context& ctx) { return ctx.principal.Actor(); }
 
 HttpError Refusal(FaceRefusal r, const std::string& message, int64_t retry_after_ms, int64_t now_ms) {
   HttpError e(ErrorCode::kFailedPrecondition, message);
@@ -61,6 +58,10 @@ HttpError Refusal(FaceRefusal r, const std::string& message, int64_t retry_after
       break;
     case FaceRefusal::kUnknownChallenge:
       e.code = ErrorCode::kNotFound;
+      break;
+    case FaceRefusal::kFramesOutOfOrder:
+      e.status = 409;
+      e.field = "first_frame";
       break;
     default:
       e.status = 409;
@@ -109,16 +110,37 @@ HttpResult<Reply> Enrol(Context& ctx) {
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   if (!body->contains("image")) return BadField("image", "缺少 image (a base64 JPEG or PNG photo is required)");
   ASSIGN_OR_RETURN(std::string photo, Image(body->at("image"), "image"));
+  bool replace_different = false;
+  if (auto it = body->find("replace_different"); it != body->end()) {
+    if (!it->is_boolean()) return BadField("replace_different", "应为 true 或 false (expected a boolean)");
+    replace_different = it->get<bool>();
+    if (replace_different && ctx.principal.role != Role::kAdmin) {
+      return tl::unexpected(HttpError(ErrorCode::kPermissionDenied,
+                                      "只有管理员可以替换不一致的人脸 (only an administrator may replace an enrolled "
+                                      "face with a different one)",
+                                      "replace_different"));
+    }
+  }
   const Date today = TodayOf(ctx);
   const FaceObservation o = face->AnalyseImage(photo, EnrolLimits(ctx.svc.policy, today), 416);
   const FaceAuthContext fctx = AuthContext(ctx, *face);
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
-  ASSIGN_OR_RETURN(FaceEnrolment e, EnrolFace(fctx, p.key, o, photo, ctx.principal.Actor(), ctx.svc.NowMs()));
-  const json detail = {{"enrolled", e.enrolled}, {"replaced", e.replaced},
+  ASSIGN_OR_RETURN(FaceEnrolment e, EnrolFace(fctx, p.key, o, photo, ctx.principal.Actor(), ctx.svc.NowMs(),
+                                              replace_different));
+  const json detail = {{"enrolled", e.enrolled}, {"replaced", e.replaced}, {"mismatch", e.mismatch},
+                       {"replace_different", replace_different}, {"case_id", e.case_id},
                        {"problem", std::string(FaceProblemName(e.problem))}};
   RETURN_IF_ERROR(ctx.Audit("face.enrol", "person " + MaskIdNumber(p.id_number), detail.dump(),
-                            e.enrolled ? "ok" : fmt::format("refused: {}", FaceProblemName(e.problem))));
+                            e.enrolled    ? "ok"
+                            : e.mismatch ? std::string("refused: mismatch")
+                                          : fmt::format("refused: {}", FaceProblemName(e.problem))));
   RETURN_IF_ERROR(unit->Commit());
+  if (e.mismatch) {
+    HttpError err(ErrorCode::kFailedPrecondition, e.message, "image");
+    err.status = 409;
+    err.code_name = "face_mismatch";
+    return tl::unexpected(err);
+  }
   if (!e.enrolled) {
     HttpError err(ErrorCode::kInvalidArgument, e.message, "image");
     err.status = 422;
@@ -194,15 +216,16 @@ HttpResult<FaceChallengeRecord> TargetChallenge(Context& ctx) {
 // Advances a challenge by `frames` and, when it finished with this call,
 // audits its outcome in the same unit of work.
 HttpResult<Reply> Advance(Context& ctx, const FaceAnalyser& face, const FaceChallengeRecord& before,
-                          std::span<const FaceObservation> frames) {
+                          std::span<const FaceObservation> frames, std::optional<int> first_frame) {
   const FaceAuthContext fctx = AuthContext(ctx, face);
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
-  ASSIGN_OR_RETURN(FaceChallengeStatus s, AdvanceFaceChallenge(fctx, before.id, frames, ctx.svc.NowMs()));
+  ASSIGN_OR_RETURN(FaceChallengeStatus s,
+                   AdvanceFaceChallenge(fctx, before.id, frames, ctx.svc.NowMs(), first_frame));
   if (s.refusal != FaceRefusal::kNone) {
     RETURN_IF_ERROR(unit->Commit());
     return tl::unexpected(Refusal(s.refusal, s.message, 0, ctx.svc.NowMs()));
   }
-  if (before.status == "pending" && s.outcome != LivenessOutcome::kPending) {
+  if (s.finished_now) {
     ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(before.person));
     const json detail = {{"challenge", s.id},
                          {"status", std::string(LivenessOutcomeName(s.outcome))},
@@ -234,6 +257,13 @@ HttpResult<Reply> SendFrames(Context& ctx) {
                                           "JPEG or PNG frames, in the order taken)",
                                           kMaxFramesPerRequest, kMaxFramesPerRequest));
   }
+  std::optional<int> first_frame;
+  if (auto ff = body->find("first_frame"); ff != body->end()) {
+    if (!ff->is_number_integer() || ff->get<int64_t>() < 0 || ff->get<int64_t>() > 100000) {
+      return BadField("first_frame", "first_frame 应为此前已发送的帧数 (expected the number of frames sent before)");
+    }
+    first_frame = static_cast<int>(ff->get<int64_t>());
+  }
   const FaceQualityLimits limits = FrameLimits(ctx.svc.policy, TodayOf(ctx));
   std::vector<FaceObservation> seen;
   seen.reserve(it->size());
@@ -241,13 +271,13 @@ HttpResult<Reply> SendFrames(Context& ctx) {
     ASSIGN_OR_RETURN(std::string bytes, Image((*it)[i], fmt::format("frames[{}]", i)));
     seen.push_back(face->AnalyseImage(bytes, limits, 320));
   }
-  return Advance(ctx, *face, c, seen);
+  return Advance(ctx, *face, c, seen, first_frame);
 }
 
 HttpResult<Reply> ChallengeStatusRoute(Context& ctx) {
   ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
   ASSIGN_OR_RETURN(FaceChallengeRecord c, TargetChallenge(ctx));
-  return Advance(ctx, *face, c, {});
+  return Advance(ctx, *face, c, {}, std::nullopt);
 }
 
 }  // namespace
@@ -262,7 +292,10 @@ void AddFaceRoutes(std::vector<Route>& routes) {
                     .action = Action::kFaceEnrol,
                     .request_schema = {{"type", "object"},
                                        {"required", {"image"}},
-                                       {"properties", {{"image", image}}}},
+                                       {"properties", {{"image", image},
+                                                       {"replace_different", {{"type", "boolean"},
+                                                                              {"description", "admin only: replace "
+                                                                               "an enrolled face by a different one"}}}}}},
                     .handler = Enrol,
                     .max_body = 3 << 20});
   routes.push_back({.method = "GET",
@@ -293,7 +326,10 @@ void AddFaceRoutes(std::vector<Route>& routes) {
        .request_schema = {{"type", "object"},
                           {"required", {"frames"}},
                           {"properties", {{"frames", {{"type", "array"}, {"minItems", 1},
-                                                      {"maxItems", kMaxFramesPerRequest}, {"items", image}}}}}},
+                                                      {"maxItems", kMaxFramesPerRequest}, {"items", image}}},
+                                          {"first_frame", {{"type", "integer"}, {"minimum", 0},
+                                                           {"description", "frames sent before this batch: a resent "
+                                                            "batch is then applied once"}}}}}},
        .handler = SendFrames,
        .max_body = 12 << 20});
   routes.push_back({.method = "GET",

@@ -177,6 +177,27 @@ TEST_F(FaceServerTest, BadImagesAndBadRequestsSayWhatIsWrong) {
   auto bad = Post(admin_, frames, {{"frames", {B64(InFrame((*photos_)[0].bgr, 200)), "%%%%"}}});
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(json::parse(bad->body)["error"]["field"], "frames[1]");
+  // A batch resent after a lost answer is applied once; a gap is refused.
+  const json one = {{"frames", {B64(InFrame((*photos_)[1].bgr, 200)), B64(InFrame((*photos_)[1].bgr, 200))}},
+                    {"first_frame", 0}};
+  auto sent = Post(admin_, frames, one);
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  auto resent = Post(admin_, frames, one);
+  ASSERT_EQ(resent->status, 200) << resent->body;
+  EXPECT_EQ(json::parse(resent->body)["frames"], 2);
+  json gap = one;
+  gap["first_frame"] = 7;
+  auto gapped = Post(admin_, frames, gap);
+  EXPECT_EQ(gapped->status, 409);
+  EXPECT_EQ(json::parse(gapped->body)["error"]["code"], "frames_out_of_order");
+  // Only an administrator may put a different face in place of an enrolled one.
+  const Login taiyuan = SignIn("op-taiyuan");
+  auto forced = Post(taiyuan, "/api/v1/persons/" + handle_ + "/face/enrolment",
+                     {{"image", B64(InFrame((*photos_)[30].bgr, 200))}, {"replace_different", true}});
+  EXPECT_EQ(forced->status, 403) << forced->body;
+  auto swapped = EnrolPhoto(taiyuan, handle_, InFrame((*photos_)[30].bgr, 200));
+  EXPECT_EQ(swapped->status, 409);
+  EXPECT_EQ(json::parse(swapped->body)["error"]["code"], "face_mismatch") << swapped->body;
   EXPECT_EQ(Post(admin_, "/api/v1/face/challenges/0123456789abcdef0123456789abcdef/frames",
                  {{"frames", {B64(InFrame((*photos_)[0].bgr, 200))}}})
                 ->status,

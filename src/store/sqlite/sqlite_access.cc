@@ -240,14 +240,26 @@ Status AccessTables::PutFaceChallenge(const FaceChallengeRecord& r) {
   return s.Run();
 }
 
+static FaceChallengeRecord ReadChallenge(const Stmt& r) {
+  return FaceChallengeRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Text(3), r.Int(4),
+                             r.Int(5),  r.Text(6), r.Text(7), r.Int(8), r.Int(9)};
+}
+
+constexpr std::string_view kChallengeColumns =
+    "id, person_key, device, actor, created_at, deadline, status, sealed_state, evidence_id, case_id";
+
 Result<std::optional<FaceChallengeRecord>> AccessTables::FindFaceChallenge(std::string_view id) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, person_key, device, actor, created_at, deadline, status, "
-                                       "sealed_state, evidence_id, case_id FROM face_challenge WHERE id = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM face_challenge WHERE id = ?", kChallengeColumns)));
   s.Bind(1, id);
-  return First<FaceChallengeRecord>(s, [](const Stmt& r) {
-    return FaceChallengeRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Text(3), r.Int(4),
-                               r.Int(5),  r.Text(6), r.Text(7), r.Int(8), r.Int(9)};
-  });
+  return First<FaceChallengeRecord>(s, ReadChallenge);
+}
+
+Result<std::vector<FaceChallengeRecord>> AccessTables::PendingFaceChallenges(PersonKey person) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM face_challenge WHERE person_key = ? AND "
+                                                   "status = 'pending' ORDER BY created_at, id",
+                                                   kChallengeColumns)));
+  s.Bind(1, static_cast<int64_t>(person));
+  return All<FaceChallengeRecord>(s, ReadChallenge);
 }
 
 Status AccessTables::AddFaceAttempt(FaceAttemptRecord& a) {

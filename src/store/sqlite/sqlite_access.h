@@ -40,6 +40,7 @@ class AccessTables {
   Result<std::optional<FaceTemplateRecord>> FindFaceTemplate(PersonKey person);
   Status PutFaceChallenge(const FaceChallengeRecord& record);
   Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id);
+  Result<std::vector<FaceChallengeRecord>> PendingFaceChallenges(PersonKey person);
   Status AddFaceAttempt(FaceAttemptRecord& attempt);
   Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms);
   Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms);

@@ -1821,6 +1821,9 @@ class SqliteStore final : public Store {
   Result<std::optional<FaceChallengeRecord>> FindFaceChallenge(std::string_view id) override {
     return access_.FindFaceChallenge(id);
   }
+  Result<std::vector<FaceChallengeRecord>> PendingFaceChallenges(PersonKey person) override {
+    return access_.PendingFaceChallenges(person);
+  }
   Status AddFaceAttempt(FaceAttemptRecord& attempt) override { return access_.AddFaceAttempt(attempt); }
   Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms) override {
     return access_.FaceAttemptsOf(person, since_ms);
