@@ -55,8 +55,18 @@ commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ]] || commit="$commit (with uncommitted changes)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "== machine: $(nproc) cores (nproc), $cpu, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM; commit $commit; $(date -u +%FT%TZ)"
-echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-if awk '{ exit !($1 > 0.5) }' /proc/loadavg; then
+busy_percent() {  # the share of all cores busy over one second, from /proc/stat
+  local a b
+  read -r -a a < /proc/stat
+  sleep 1
+  read -r -a b < /proc/stat
+  local total=0 idle=$(( b[4] + b[5] - a[4] - a[5] ))
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+busy="$(busy_percent)"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores busy over the last second: $busy %"
+if (( busy > 10 )); then
   echo "   (other work is running: the timings below share the cores with it)"
 fi
 

@@ -169,10 +169,11 @@ double EqualErrorRate(const Pairs& p, double* at) {
   return eer;
 }
 
-// "3/550 (0.55 %)".
+// "3/550 (0.55 %)"; "—" when there are no pairs.
 std::string Rate(size_t n, size_t of) {
+  if (of == 0) return "—";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%zu/%zu (%.2f %%)", n, of, of ? 100.0 * double(n) / double(of) : 0.0);
+  std::snprintf(buf, sizeof buf, "%zu/%zu (%.2f %%)", n, of, 100.0 * double(n) / double(of));
   return buf;
 }
 
@@ -526,7 +527,7 @@ int Run(int argc, char** argv) {
   std::printf("\n## Acquisition by face size\n\n");
   std::printf("Clean johns frames (640×480), each photo scaled to the given side, analysed as camera frames with "
               "the policy's quality: failures to acquire of 55, by problem, and the median width of the detector's "
-              "box (face_px, what face_min_face_px limits; about 1.05 × the photo's side, wider than the face).\n\n");
+              "box (face_px, what face_min_face_px limits; here 1.0–1.25 × the photo's side, wider than the face).\n\n");
   std::printf("| photo side | detector 320: failed | face_px | detector 416: failed | face_px |\n");
   std::printf("|---:|---|---:|---|---:|\n");
   for (size_t i = 0; i < std::size(kSweepSides); ++i) {
