@@ -4,6 +4,12 @@
 # NO_REGISTER builds the binary only, for callers that register its ctest tests
 # themselves (the golden scenarios: one test per scenario file).
 include(GoogleTest)
+# Tests keep their files under the build directory (gtest's TempDir() reads
+# TEST_TMPDIR), so that two checkouts testing at once on one machine never
+# share a directory: many tests use fixed names below TempDir().
+set(TACIT_TEST_TMPDIR "${PROJECT_BINARY_DIR}/test-tmp/")
+file(MAKE_DIRECTORY "${TACIT_TEST_TMPDIR}")
+set(TACIT_TEST_ENV "TEST_TMPDIR=${TACIT_TEST_TMPDIR}")
 function(tacit_add_test)
   if(NOT TACIT_BUILD_TESTS)
     return()
@@ -25,8 +31,9 @@ function(tacit_add_test)
     # discovers; a binary with several labels (e.g. integration and slow) is
     # one ctest test that runs all its cases.
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
-    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" ENVIRONMENT "${TACIT_TEST_ENV}")
   else()
-    gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+    gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" ENVIRONMENT "${TACIT_TEST_ENV}"
+                         DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
