@@ -65,7 +65,7 @@ struct FaceObservation {
   std::array<FacePoint, 68> landmarks{};  // the iBUG 68-point layout, image pixels
   double face_px = 0;      // the face's size: the box's width, pixels
   double brightness = 0;   // mean grey level of the aligned face, 0-255
-  double sharpness = 0;    // variance of the Laplacian of the aligned face (150×150 grey)
+  double sharpness = 0;    // 100 × variance of the Laplacian / variance of the grey levels, aligned face (150×150)
   double yaw = 0;          // head turn, about -1..1: 0 frontal, > 0 turned to the person's left
   double pitch = 0;        // head tilt: 0 level, > 0 chin up (nose nearer the eyes)
   double eye_openness = 0; // mean eye aspect ratio of both eyes (about 0.3 open, under 0.2 closed)
@@ -77,7 +77,7 @@ struct FaceObservation {
 struct FaceQualityLimits {
   double min_face_px = 80;
   double min_brightness = 40, max_brightness = 225;
-  double min_sharpness = 20;
+  double min_sharpness = 2;
   double max_yaw = 1.0;    // enrolment demands a frontal face (policy face_enrol_max_yaw)
   double max_pitch = 1.0;
 };
