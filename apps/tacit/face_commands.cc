@@ -25,7 +25,7 @@ namespace tacit::cli {
 #ifndef TACIT_HAVE_FACE_ENGINE
 
 namespace {
-Status NotBuilt() {
+tl::unexpected<Error> NotBuilt() {
   return FailedPrecondition("本程序未包含人脸识别组件 (tacit was built without the face pipeline: install OpenCV's "
                             "core, imgproc, imgcodecs and dnn with scripts/setup.sh and rebuild)");
 }
