@@ -51,6 +51,10 @@ struct PersonView {
   std::string region_name;
   std::vector<CaseRecord> cases;            // open and resolved, oldest first
   std::vector<RecoveryRecord> recoveries;   // oldest first
+  // Face self-certification: whether a face is enrolled (when, by whom) and
+  // the attempts of the 30 days before as_of (results and scores only).
+  std::optional<FaceTemplateRecord> face;
+  std::vector<FaceAttemptRecord> face_attempts;  // oldest first
 };
 
 // One case for staff: the case, its person and its records (the evidence it

@@ -9,6 +9,9 @@
 namespace tacit {
 namespace {
 
+// The UTC day of a Unix-milliseconds instant, YYYY-MM-DD.
+std::string FaceDayText(int64_t ms) { return Date::FromDays(static_cast<int32_t>(ms / 86'400'000)).ToString(); }
+
 std::string_view MonthStatusZh(MonthStatus s) {
   switch (s) {
     case MonthStatus::kPayable: return "正常发放";
@@ -105,6 +108,17 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
   }
   ASSIGN_OR_RETURN(view.cases, store.ListCases("", key));
   ASSIGN_OR_RETURN(view.recoveries, store.RecoveriesOf(key));
+  ASSIGN_OR_RETURN(view.face, store.FindFaceTemplate(key));
+  if (view.face) {  // the sealed template and photo are not the view's business
+    view.face->sealed_template.clear();
+    view.face->sealed_photo.clear();
+  }
+  constexpr int64_t kDayMs = 86'400'000;
+  const int64_t until = (static_cast<int64_t>(as_of.days()) + 1) * kDayMs;
+  ASSIGN_OR_RETURN(std::vector<FaceAttemptRecord> attempts, store.FaceAttemptsOf(key, until - 31 * kDayMs));
+  for (FaceAttemptRecord& a : attempts) {
+    if (a.at_ms < until) view.face_attempts.push_back(std::move(a));
+  }
   return view;
 }
 
@@ -160,6 +174,14 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
       out << fmt::format("  {}  {} ({})  待遇 #{} {}  {} 元{}\n", r.on.ToString(), RecoveryMethodZh(r.method),
                          r.method, r.entitlement_id, r.month.ToString(), FormatYuan(r.amount),
                          r.note.empty() ? "" : "  说明 " + r.note);
+    }
+  }
+  if (v.face || !v.face_attempts.empty()) {
+    out << fmt::format("\n人脸识别认证 (face): {}\n",
+                       v.face ? fmt::format("已采集 {} 由 {}", FaceDayText(v.face->enrolled_at_ms), v.face->enrolled_by)
+                              : std::string("未采集 (not enrolled)"));
+    for (const FaceAttemptRecord& a : v.face_attempts) {
+      out << fmt::format("  {}  {}  {}  比对 {:.3f}\n", FaceDayText(a.at_ms), a.method, a.result, a.similarity);
     }
   }
   if (!v.cases.empty()) {
@@ -264,6 +286,16 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy, const Pers
                           {"note", r.note},
                           {"recorded_at", r.recorded_at}});
   }
+  json attempts = json::array();
+  for (const FaceAttemptRecord& a : v.face_attempts) {
+    attempts.push_back({{"at", FaceDayText(a.at_ms)}, {"method", a.method}, {"result", a.result},
+                        {"similarity", a.similarity}});
+  }
+  json face = {{"enrolled", v.face.has_value()}, {"attempts_30_days", attempts}};
+  if (v.face) {
+    face["enrolled_on"] = FaceDayText(v.face->enrolled_at_ms);
+    face["enrolled_by"] = v.face->enrolled_by;
+  }
   json out = {{"id_number", options.mask_id_number ? MaskIdNumber(v.person.id_number) : v.person.id_number},
               {"name", MaskName(v.person.name)},
               {"sex", v.person.sex == Sex::kMale ? "M" : "F"},
@@ -276,7 +308,8 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy, const Pers
               {"entitlements", ents},
               {"evidence", evidence},
               {"cases", cases},
-              {"recoveries", recoveries}};
+              {"recoveries", recoveries},
+              {"face", face}};
   if (options.mask_id_number) {
     // The masked digits of an identity number are the birth date: shown
     // together they would be the whole number. A masked view gives the year.

@@ -73,6 +73,8 @@ TEST_F(FaceCli, EnrolThenCheckAndCertifyOnlyInPerson) {
   EXPECT_NE(in_person.out.find("认证记录 (evidence)"), std::string::npos) << in_person.out;
   Output shown = Tacit(dir_, "person show " + id1_);
   EXPECT_NE(shown.out.find("人脸识别认证"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("人脸识别认证 (face): 已采集"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("photo  no_match"), std::string::npos) << "the attempts of 30 days: " << shown.out;
 
   Output not_enrolled = Tacit(dir_, "face verify " + id2_ + " " + salley2);
   EXPECT_EQ(not_enrolled.status, 1);
