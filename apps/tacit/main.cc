@@ -827,7 +827,8 @@ int Main(int argc, char** argv) {
       "resolve", "decide a case (处理决定); fraud and void_evidence become facts the next monthly run acts on");
   case_resolve->add_option("N", resolve_args.id, "case number (编号)")->required();
   case_resolve->add_option("--decision", resolve_args.decision,
-                           "fraud 认定骗取待遇 | void_evidence 撤销错误记录 | dismiss 核实无误, 不予处理")
+                           "fraud 认定骗取待遇 | void_evidence 撤销错误记录 | dismiss 核实无误, 不予处理 | "
+                           "confirm_face 确认本人人脸认证 (face_review cases)")
       ->required();
   case_resolve->add_option("--note", resolve_args.note, "why (处理说明)")->required();
   case_resolve->add_option("--by", resolve_args.by, "who decided (经办人); default the login name");

@@ -12,6 +12,12 @@
 //   void_evidence  kind `evidence_voided`, detail {"case": N, "evidence_id": E}:
 //                  record E of the case is wrong (社会保险经办条例 第三十二条 核查)
 //   dismiss        no fact: the contradiction was checked and changes nothing
+//   confirm_face   a face_review case only (a liveness challenge passed in
+//                  the review band): the reviewer compared the person and
+//                  confirms; kind `face_auth` dated the day of the attempt
+//                  (the case key is "face_review:<YYYY-MM-DD>:<challenge>"),
+//                  detail {"case": N, "method": "face", "liveness": "challenge",
+//                  "reviewed": true, "challenge": "<id>"}
 //
 //   CaseResolution r{.decision = CaseDecision::kDismiss, .note = "同名同号核实无误", .by = "王经办",
 //                    .on = Today()};
@@ -36,9 +42,11 @@
 
 namespace tacit {
 
-enum class CaseDecision { kFraud, kVoidEvidence, kDismiss };
-std::string_view CaseDecisionName(CaseDecision d);    // "fraud", "void_evidence", "dismiss"
-std::string_view CaseDecisionNameZh(CaseDecision d);  // 认定骗取待遇, 撤销错误记录, 核实无误不予处理
+enum class CaseDecision { kFraud, kVoidEvidence, kDismiss, kConfirmFace };
+// "fraud", "void_evidence", "dismiss", "confirm_face".
+std::string_view CaseDecisionName(CaseDecision d);
+// 认定骗取待遇, 撤销错误记录, 核实无误不予处理, 确认本人人脸认证.
+std::string_view CaseDecisionNameZh(CaseDecision d);
 // Errors: kInvalidArgument for another word.
 Result<CaseDecision> ParseCaseDecision(std::string_view text);
 

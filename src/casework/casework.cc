@@ -12,6 +12,7 @@ std::string_view CaseDecisionName(CaseDecision d) {
     case CaseDecision::kFraud: return "fraud";
     case CaseDecision::kVoidEvidence: return "void_evidence";
     case CaseDecision::kDismiss: return "dismiss";
+    case CaseDecision::kConfirmFace: return "confirm_face";
   }
   return "dismiss";
 }
@@ -21,6 +22,7 @@ std::string_view CaseDecisionNameZh(CaseDecision d) {
     case CaseDecision::kFraud: return "认定骗取待遇";
     case CaseDecision::kVoidEvidence: return "撤销错误记录";
     case CaseDecision::kDismiss: return "核实无误, 不予处理";
+    case CaseDecision::kConfirmFace: return "确认本人人脸认证";
   }
   return "";
 }
@@ -29,7 +31,9 @@ Result<CaseDecision> ParseCaseDecision(std::string_view text) {
   if (text == "fraud") return CaseDecision::kFraud;
   if (text == "void_evidence") return CaseDecision::kVoidEvidence;
   if (text == "dismiss") return CaseDecision::kDismiss;
-  return InvalidArgument("decision: expected fraud (认定骗取待遇), void_evidence (撤销错误记录) or dismiss (不予处理)");
+  if (text == "confirm_face") return CaseDecision::kConfirmFace;
+  return InvalidArgument("decision: expected fraud (认定骗取待遇), void_evidence (撤销错误记录), dismiss (不予处理) or "
+                         "confirm_face (确认本人人脸认证, face_review cases)");
 }
 
 std::string_view CaseDecisionTextZh(std::string_view decision) {
@@ -91,6 +95,23 @@ Result<std::optional<EvidenceRecord>> DecisionFact(const CaseRecord& c, const Ca
       fact.kind = std::string(kEvidenceVoidedKind);
       fact.detail = fmt::format(R"({{"case": {}, "evidence_id": {}}})", c.id, r.evidence_id);
       break;
+    case CaseDecision::kConfirmFace: {
+      if (c.type != "face_review") {
+        return InvalidArgument(fmt::format("decision: confirm_face decides face_review cases only, not {}", c.type));
+      }
+      // The person was seen alive on the day of the attempt, not the day of the
+      // review: the key is "face_review:<YYYY-MM-DD>:<challenge>".
+      const std::string_view key = c.key;
+      const std::string_view rest = key.substr(std::min(key.size(), std::string_view("face_review:").size()));
+      auto attempted = ParseDate(rest.substr(0, 10));
+      if (attempted && *attempted <= r.on) fact.occurred_on = *attempted;
+      const std::string challenge(rest.size() > 11 ? rest.substr(11) : std::string_view());
+      fact.kind = "face_auth";
+      fact.detail = fmt::format(R"({{"case": {}, "method": "face", "liveness": "challenge", "reviewed": true, )"
+                                R"("challenge": "{}"}})",
+                                c.id, challenge);
+      break;
+    }
   }
   return std::optional<EvidenceRecord>(std::move(fact));
 }

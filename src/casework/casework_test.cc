@@ -67,8 +67,24 @@ TEST(DecisionFact, ADismissalIsNoFactAndEveryDecisionNeedsANote) {
   EXPECT_FALSE(DecisionFact(OpenCase(7, {3}), fraud_zero));
 }
 
+TEST(DecisionFact, AConfirmedFaceReviewCertifiesFromTheDayOfTheAttempt) {
+  CaseRecord c = OpenCase(9, {});
+  c.type = "face_review";
+  c.key = "face_review:2026-11-02:0123456789abcdef0123456789abcdef";
+  CaseResolution r{CaseDecision::kConfirmFace, "电话核实为本人", "rev", 0, std::nullopt, kToday};
+  auto fact = DecisionFact(c, r);
+  ASSERT_TRUE(fact && fact->has_value()) << (fact ? "" : fact.error().message);
+  EXPECT_EQ((*fact)->kind, "face_auth");
+  EXPECT_EQ((*fact)->occurred_on, *ParseDate("2026-11-02"));
+  EXPECT_EQ((*fact)->received_on, kToday);
+  EXPECT_NE((*fact)->detail.find("0123456789abcdef0123456789abcdef"), std::string::npos);
+  // Only a face review can be confirmed that way.
+  EXPECT_FALSE(DecisionFact(OpenCase(7, {3}), r));
+}
+
 TEST(CaseDecision, NamesRoundTrip) {
-  for (CaseDecision d : {CaseDecision::kFraud, CaseDecision::kVoidEvidence, CaseDecision::kDismiss}) {
+  for (CaseDecision d : {CaseDecision::kFraud, CaseDecision::kVoidEvidence, CaseDecision::kDismiss,
+                         CaseDecision::kConfirmFace}) {
     EXPECT_EQ(*ParseCaseDecision(CaseDecisionName(d)), d);
   }
   EXPECT_FALSE(ParseCaseDecision("approve"));

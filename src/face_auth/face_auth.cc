@@ -216,7 +216,8 @@ Status Conclude(const FaceAuthContext& ctx, FaceChallengeRecord& c, const Livene
     out.next_step_zh = "认证成功。本次认证已记录，无需再做其他操作。";
   } else if (state.outcome == LivenessOutcome::kPassed) {
     ASSIGN_OR_RETURN(c.case_id,
-                     OpenCase(ctx, NewCase(c.person, "face_review", "face_review:" + c.id,
+                     OpenCase(ctx, NewCase(c.person, "face_review",
+                                           fmt::format("face_review:{}:{}", DayOf(now_ms).ToString(), c.id),
                                            fmt::format("人脸识别认证比对分数 {:.3f} 处于复核区间，需人工核对",
                                                        out.similarity),
                                            "核对本人后以上门或窗口方式认证，或维持未认证 (dismiss)", {}, now_ms)));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/test_registry.h"
+#include "tacit/casework.h"
 
 namespace tacit {
 namespace {
@@ -223,6 +224,13 @@ TEST_F(FaceAuthTest, AReviewBandMatchOpensAReviewCaseAndCertifiesNobody) {
   ASSERT_GT(s.case_id, 0);
   EXPECT_EQ((*store_->FindCase(s.case_id))->type, "face_review");
   EXPECT_FALSE((*store_->PersonSummary(person_)) && (*store_->PersonSummary(person_))->last_alive == today_);
+  // A reviewer who checked the person confirms: certified from the day of the attempt.
+  CaseResolution confirm{CaseDecision::kConfirmFace, "视频回访核实为本人", "rev", 0, std::nullopt, today_ + 2};
+  auto resolved = ResolveCaseWith(*store_, policy_, s.case_id, confirm);
+  ASSERT_TRUE(resolved) << resolved.error().ToString();
+  auto summary = store_->PersonSummary(person_);
+  ASSERT_TRUE(summary && *summary);
+  EXPECT_EQ((*summary)->last_alive, today_);
 }
 
 TEST_F(FaceAuthTest, ADeadPersonPassingOpensAFraudSuspicionCase) {

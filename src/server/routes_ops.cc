@@ -836,7 +836,7 @@ void AddOpsRoutes(std::vector<Route>& routes) {
        .request_schema = {{"type", "object"},
                           {"required", {"decision", "note"}},
                           {"properties",
-                           {{"decision", {{"type", "string"}, {"enum", {"fraud", "void_evidence", "dismiss"}}}},
+                           {{"decision", {{"type", "string"}, {"enum", {"fraud", "void_evidence", "dismiss", "confirm_face"}}}},
                             {"note", {{"type", "string"}}},
                             {"amount", {{"type", "string"}, {"description", "fraud: yuan obtained, e.g. \"6241.00\""}}},
                             {"evidence_id",
