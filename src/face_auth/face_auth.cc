@@ -67,6 +67,15 @@ std::string RefusalMessage(FaceRefusal r, const Policy& policy, Date on) {
   return "";
 }
 
+// Sets `out`'s refusal and its message; true when there is one.
+template <typename Out>
+bool Refuse(Out& out, FaceRefusal r, const Policy& policy, Date on) {
+  if (r == FaceRefusal::kNone) return false;
+  out.refusal = r;
+  out.message = RefusalMessage(r, policy, on);
+  return true;
+}
+
 // Checks the attempt limits before a new attempt. Sets retry_after_ms for a
 // cool-down.
 Result<FaceRefusal> CheckLimits(const FaceAuthContext& ctx, PersonKey person, std::string_view device_pseudonym,
@@ -355,11 +364,7 @@ Result<FaceAttemptOutcome> VerifyFacePhotos(const FaceAuthContext& ctx, PersonKe
   const Date on = DayOf(now_ms);
   FaceAttemptOutcome out;
   ASSIGN_OR_RETURN(Reference ref, ReferenceOf(ctx, person));
-  if (ref.refusal != FaceRefusal::kNone) {
-    out.refusal = ref.refusal;
-    out.message = RefusalMessage(ref.refusal, ctx.policy, on);
-    return out;
-  }
+  if (Refuse(out, ref.refusal, ctx.policy, on)) return out;
   const std::string device_key = FaceDevicePseudonym(ctx.secrets, device);
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& o : photos) {
@@ -419,11 +424,7 @@ Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, Person
   const Date on = DayOf(now_ms);
   FaceChallengeStart out;
   ASSIGN_OR_RETURN(Reference ref, ReferenceOf(ctx, person));
-  if (ref.refusal != FaceRefusal::kNone) {
-    out.refusal = ref.refusal;
-    out.message = RefusalMessage(ref.refusal, ctx.policy, on);
-    return out;
-  }
+  if (Refuse(out, ref.refusal, ctx.policy, on)) return out;
   const std::string device_key = FaceDevicePseudonym(ctx.secrets, device);
   // One challenge at a time: one still pending is abandoned, a failed attempt.
   ASSIGN_OR_RETURN(std::vector<FaceChallengeRecord> pending, ctx.store.PendingFaceChallenges(person));
@@ -439,11 +440,7 @@ Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, Person
     RETURN_IF_ERROR(ctx.store.PutFaceChallenge(p));
   }
   ASSIGN_OR_RETURN(FaceRefusal limit, CheckLimits(ctx, person, device_key, now_ms, &out.retry_after_ms));
-  if (limit != FaceRefusal::kNone) {
-    out.refusal = limit;
-    out.message = RefusalMessage(limit, ctx.policy, on);
-    return out;
-  }
+  if (Refuse(out, limit, ctx.policy, on)) return out;
   std::vector<LivenessAction> allowed;
   for (std::string_view name : Policy::ListItems(ctx.policy.face_liveness_actions.At(on))) {
     if (auto a = ParseLivenessAction(name)) allowed.push_back(*a);
@@ -476,8 +473,7 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
   out.id = std::string(id);
   ASSIGN_OR_RETURN(std::optional<FaceChallengeRecord> c, ctx.store.FindFaceChallenge(id));
   if (!c) {
-    out.refusal = FaceRefusal::kUnknownChallenge;
-    out.message = RefusalMessage(out.refusal, ctx.policy, on);
+    Refuse(out, FaceRefusal::kUnknownChallenge, ctx.policy, on);
     return out;
   }
   out.person = c->person;
@@ -490,8 +486,7 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
   if (first_frame && state.outcome == LivenessOutcome::kPending) {
     if (*first_frame < 0 || *first_frame > state.frames) {
       FillStatus(out, state);
-      out.refusal = FaceRefusal::kFramesOutOfOrder;
-      out.message = RefusalMessage(out.refusal, ctx.policy, on);
+      Refuse(out, FaceRefusal::kFramesOutOfOrder, ctx.policy, on);
       return out;
     }
     const size_t seen = static_cast<size_t>(state.frames - *first_frame);
@@ -499,18 +494,11 @@ Result<FaceChallengeStatus> AdvanceFaceChallenge(const FaceAuthContext& ctx, std
   }
   if (state.outcome != LivenessOutcome::kPending) {
     FillStatus(out, state);
-    if (!frames.empty() && !first_frame) {
-      out.refusal = FaceRefusal::kChallengeFinished;
-      out.message = RefusalMessage(out.refusal, ctx.policy, on);
-    }
+    if (!frames.empty() && !first_frame) Refuse(out, FaceRefusal::kChallengeFinished, ctx.policy, on);
     return out;
   }
   ASSIGN_OR_RETURN(Reference ref, ReferenceOf(ctx, c->person));
-  if (ref.refusal != FaceRefusal::kNone) {
-    out.refusal = ref.refusal;
-    out.message = RefusalMessage(ref.refusal, ctx.policy, on);
-    return out;
-  }
+  if (Refuse(out, ref.refusal, ctx.policy, on)) return out;
   const LivenessRules rules = LivenessRulesOf(ctx.policy, on);
   for (const auto& f : frames) {
     AdvanceLiveness(state, f, ref.embedding, now_ms, rules);

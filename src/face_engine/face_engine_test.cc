@@ -24,29 +24,22 @@ constexpr double kThreshold = 0.92, kBand = 0.02;
 
 class FaceEngineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto loaded = FaceEngine::Load(testing::TestModelDir(), 2);
-    ASSERT_TRUE(loaded) << loaded.error().ToString();
-    engine_ = std::move(*loaded).release();
-    photos_ = new std::vector<testing::TestPhoto>(testing::JohnsPhotos());
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    delete photos_;
-  }
   void SetUp() override {
-    ASSERT_NE(engine_, nullptr);
+    std::string error;
+    engine_ = testing::SharedEngine(&error);
+    photos_ = &testing::SharedJohns();
+    ASSERT_NE(engine_, nullptr) << error;
     ASSERT_EQ(photos_->size(), 55u) << "install libdlib19.1 (scripts/setup.sh) for the test photos";
   }
   static FaceObservation See(const cv::Mat& bgr, FaceQualityLimits limits = {}) {
     return engine_->Analyse(Jpeg(bgr), limits);
   }
   static const testing::TestPhoto& Photo(size_t i) { return (*photos_)[i]; }
-  static FaceEngine* engine_;
-  static std::vector<testing::TestPhoto>* photos_;
+  static const FaceEngine* engine_;
+  static const std::vector<testing::TestPhoto>* photos_;
 };
-FaceEngine* FaceEngineTest::engine_ = nullptr;
-std::vector<testing::TestPhoto>* FaceEngineTest::photos_ = nullptr;
+const FaceEngine* FaceEngineTest::engine_ = nullptr;
+const std::vector<testing::TestPhoto>* FaceEngineTest::photos_ = nullptr;
 
 TEST(FaceEngineLoad, RefusesAMissingDirectoryOrManifest) {
   auto none = FaceEngine::Load("/nonexistent/models");

@@ -34,6 +34,20 @@ std::string TestModelDir() {
 #endif
 }
 
+const FaceEngine* SharedEngine(std::string* error) {
+  static const auto loaded = FaceEngine::Load(TestModelDir(), 2);
+  if (!loaded) {
+    if (error) *error = loaded.error().ToString();
+    return nullptr;
+  }
+  return loaded->get();
+}
+
+const std::vector<TestPhoto>& SharedJohns() {
+  static const std::vector<TestPhoto> photos = JohnsPhotos();
+  return photos;
+}
+
 cv::Mat InFrame(const cv::Mat& photo, int side, int width, int height) {
   cv::Mat frame(height, width, CV_8UC3, cv::Scalar(110, 120, 130));
   const double k = double(side) / std::max(photo.cols, photo.rows);

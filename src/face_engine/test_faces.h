@@ -26,6 +26,12 @@ std::vector<TestPhoto> JohnsPhotos();
 // The models the build made (TACIT_FACE_MODEL_DIR), or $TACIT_MODEL_DIR.
 std::string TestModelDir();
 
+// For test fixtures: the engine on TestModelDir() with two workers, and the
+// johns photos, each loaded once per test binary and kept to its end. The
+// engine is null when it cannot load (`error` says why).
+const FaceEngine* SharedEngine(std::string* error = nullptr);
+const std::vector<TestPhoto>& SharedJohns();
+
 // `photo` scaled so its longer side is `side` pixels, centred in a grey
 // 640×480 camera frame.
 cv::Mat InFrame(const cv::Mat& photo, int side, int width = 640, int height = 480);

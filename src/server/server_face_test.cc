@@ -16,18 +16,12 @@ using testing::Jpeg;
 
 class FaceServerTest : public ServerTest {
  protected:
-  static void SetUpTestSuite() {
-    auto loaded = FaceEngine::Load(testing::TestModelDir(), 2);
-    ASSERT_TRUE(loaded) << loaded.error().ToString();
-    engine_ = std::move(*loaded).release();
-    photos_ = new std::vector<testing::TestPhoto>(testing::JohnsPhotos());
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    delete photos_;
-  }
   const FaceAnalyser* Face() override { return engine_; }
   void SetUp() override {
+    std::string error;
+    engine_ = testing::SharedEngine(&error);
+    photos_ = &testing::SharedJohns();
+    ASSERT_NE(engine_, nullptr) << error;
     ServerTest::SetUp();
     ASSERT_EQ(photos_->size(), 55u) << "install libdlib19.1 (scripts/setup.sh) for the test photos";
     admin_ = SignIn("admin");
@@ -76,13 +70,13 @@ class FaceServerTest : public ServerTest {
     return last;
   }
 
-  static FaceEngine* engine_;
-  static std::vector<testing::TestPhoto>* photos_;
+  static const FaceEngine* engine_;
+  static const std::vector<testing::TestPhoto>* photos_;
   Login admin_;
   std::string handle_;
 };
-FaceEngine* FaceServerTest::engine_ = nullptr;
-std::vector<testing::TestPhoto>* FaceServerTest::photos_ = nullptr;
+const FaceEngine* FaceServerTest::engine_ = nullptr;
+const std::vector<testing::TestPhoto>* FaceServerTest::photos_ = nullptr;
 
 TEST_F(FaceServerTest, EnrolThenPassAChallengeAndTheCertificationIsOnTheRecord) {
   auto enrolled = EnrolPhoto(admin_, handle_, InFrame((*photos_)[0].bgr, 200));
