@@ -53,11 +53,15 @@ int64_t NowMs() {
   const int64_t clock =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
+  // Today() is a local date; the service dates attempts by the UTC day of
+  // the instant. Only a pretended day (TACIT_TODAY) moves the clock, and then
+  // onto that UTC day at the clock's own time of day.
   const std::time_t t = static_cast<std::time_t>(clock / 1000);
   std::tm local{};
   localtime_r(&t, &local);
-  const Date real = Date::FromCivil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
-  return clock + static_cast<int64_t>(Today().days() - real.days()) * kDayMs;
+  const Date real_local = Date::FromCivil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+  if (Today() == real_local) return clock;
+  return static_cast<int64_t>(Today().days()) * kDayMs + clock % kDayMs;
 }
 
 Result<std::string> ReadPhoto(const std::string& path) {
@@ -186,7 +190,11 @@ Status FaceImport(Store& store, const Policy& policy, const Secrets& secrets, co
     }
     const FaceObservation seen = SeeEnrolmentPhoto(*engine, policy, *photo, today);
     ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-    ASSIGN_OR_RETURN(FaceEnrolment e, EnrolFace(ctx, *person, seen, *photo, by, NowMs()));
+    ASSIGN_OR_RETURN(FaceEnrolment e, EnrolFace(ctx, *person, seen, *photo, by, NowMs(), args.replace_different));
+    if (e.mismatch) {
+      RETURN_IF_ERROR(AuditCommand(store, "face.enrol", "person " + MaskIdNumber(stem),
+                                   json{{"enrolled", false}, {"mismatch", true}, {"case", e.case_id}, {"import", true}}));
+    }
     if (e.enrolled) {
       ++enrolled;
       RETURN_IF_ERROR(AuditCommand(store, "face.enrol", "person " + MaskIdNumber(stem),

@@ -1000,6 +1000,8 @@ int Main(int argc, char** argv) {
   face_enroll->add_flag("--replace-different", face_args.replace_different,
                         "replace an enrolled face by one that does not match it (an administrator who checked the "
                         "person; otherwise a case asks a reviewer)");
+  face_import->add_flag("--replace-different", face_args.replace_different,
+                        "with --replace: also replace enrolled faces that do not match (or come from another model)");
   face_import->add_flag("--replace", face_args.replace,
                         "enrol again people enrolled already (default: keep them; a rerun changes nothing)");
   face_import->add_option("--quarantine", face_args.quarantine,

@@ -146,9 +146,13 @@ struct LivenessRules {
   // must differ by at least this fraction, the right way, on the frame that
   // completes a turn (a photo warped around the nose does not do this).
   double turn_eye_asymmetry = 0.02;
-  // A frame this similar to the enrolled template is the enrolment photo
-  // itself (or a copy of it), not a new capture: the challenge fails.
+  // Frames this similar to the enrolled template are the enrolment photo
+  // itself (or a copy of it), not a new capture: more than
+  // max_photo_like_frames of them fail the challenge.
   double max_similarity = 0.995;
+  int max_photo_like_frames = 2;
+  // A turn counts when this many frames in a row show it.
+  int turn_frames = 2;
   double mouth_open_delta = 0.15;      // mouth open: openness this much above its closed baseline
   double mouth_closed_delta = 0.08;    // closed again: within this of the baseline
   double blink_closed_ratio = 0.70;    // eyes closed: openness below this × the open baseline
@@ -198,6 +202,8 @@ struct LivenessState {
   // frontal frame must reach the threshold, not just one of them).
   double min_frontal_similarity = 2;
   double start_asymmetry = 0;    // the first face's eye-width asymmetry
+  int turn_streak = 0;           // frames in a row that show the awaited turn
+  int photo_like_frames = 0;     // frames as similar to the template as the enrolment photo
   double max_left_yaw = 0, max_right_yaw = 0;
   bool have_last = false;
   FaceBox last_box;
@@ -213,8 +219,9 @@ LivenessState NewLivenessState(std::vector<LivenessAction> actions, int64_t issu
 // least rules.min_frames frames, every frame with a face matched the reference
 // at frame_min_similarity (and none at max_similarity: the enrolment photo)
 // and continued the previous one (box and embedding), a turn foreshortened the
-// far eye, and every frontal frame reached the review band at least (the
-// decision is the lowest frontal similarity); it fails on the first frame that
+// far eye on turn_frames frames in a row, and every neutral frontal frame (mouth
+// closed, eyes open) reached the review band at least (the decision is the
+// lowest of them); it fails on the first frame that
 // breaks a rule, or at the deadline. A frame with non-finite measures is lost.
 void AdvanceLiveness(LivenessState& state, const FaceObservation& frame, std::span<const float> reference,
                      int64_t now_ms, const LivenessRules& rules);

@@ -115,8 +115,16 @@ Result<FaceAttemptOutcome> VerifyFacePhotos(const FaceAuthContext& ctx, PersonKe
                                             std::span<const FaceObservation> photos, std::string_view device,
                                             std::string_view by, bool in_person, int64_t now_ms);
 
+// A pending challenge a new start closed, for the caller's audit trail.
+struct AbandonedChallenge {
+  std::string id;
+  LivenessFailure failure = LivenessFailure::kAbandoned;  // kExpired when its time had run out
+  int64_t case_id = 0;  // a face_failures case it opened
+};
+
 struct FaceChallengeStart {
   FaceRefusal refusal = FaceRefusal::kNone;
+  std::vector<AbandonedChallenge> abandoned;  // closed by this start, even when it is refused
   std::string message;
   int64_t retry_after_ms = 0;  // cooling down: when to come back
   std::string id;              // 32 hex digits

@@ -253,7 +253,9 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
   const bool finite = std::isfinite(f.yaw) && std::isfinite(f.eye_openness) && std::isfinite(f.mouth_openness) &&
                       std::all_of(f.embedding.begin(), f.embedding.end(), [](float v) { return std::isfinite(v); }) &&
                       std::all_of(f.landmarks.begin(), f.landmarks.end(),
-                                  [](const FacePoint& p) { return std::isfinite(p.x) && std::isfinite(p.y); });
+                                  [](const FacePoint& p) { return std::isfinite(p.x) && std::isfinite(p.y); }) &&
+                      std::isfinite(f.box.x) && std::isfinite(f.box.y) && std::isfinite(f.box.width) &&
+                      std::isfinite(f.box.height);
   if (f.problem != FaceProblem::kNone || f.embedding.empty() || !finite) {
     if (++s.lost_in_row > rules.max_lost_frames) Fail(s, LivenessFailure::kFaceLost);
     return;
@@ -262,7 +264,11 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
   const double similarity = FaceSimilarity(reference, f.embedding);
   s.min_similarity = std::min(s.min_similarity, similarity);
   if (!(similarity >= rules.frame_min_similarity)) return Fail(s, LivenessFailure::kNotSamePerson);
-  if (similarity >= rules.max_similarity) return Fail(s, LivenessFailure::kEnrolmentPhoto);
+  // One frame that close may be an honest still moment; several are the
+  // enrolment photo shown again.
+  if (similarity >= rules.max_similarity && ++s.photo_like_frames > rules.max_photo_like_frames) {
+    return Fail(s, LivenessFailure::kEnrolmentPhoto);
+  }
   if (s.have_last) {
     const double cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2;
     const double lx = s.last_box.x + s.last_box.width / 2, ly = s.last_box.y + s.last_box.height / 2;
@@ -288,10 +294,16 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
   const double foreshortening = -(asymmetry - s.start_asymmetry);
   const bool frontal = std::abs(yaw) <= rules.frontal_yaw;
   if (frontal) {
-    s.best_frontal_similarity = std::max(s.best_frontal_similarity, similarity);
-    s.min_frontal_similarity = std::min(s.min_frontal_similarity, similarity);
     if (!s.eyes_closed) s.open_baseline = std::max(s.open_baseline, f.eye_openness);
     if (!s.mouth_opened) s.mouth_baseline = std::min(s.mouth_baseline, f.mouth_openness);
+    // The identity decision rests on the neutral face: an open mouth or closed
+    // eyes lower the similarity of an honest person by a few hundredths.
+    const bool neutral = f.mouth_openness <= s.mouth_baseline + rules.mouth_closed_delta &&
+                         !(s.open_baseline > 0 && f.eye_openness < rules.blink_open_ratio * s.open_baseline);
+    if (neutral) {
+      s.best_frontal_similarity = std::max(s.best_frontal_similarity, similarity);
+      s.min_frontal_similarity = std::min(s.min_frontal_similarity, similarity);
+    }
   }
   if (yaw > 0) s.max_left_yaw = std::max(s.max_left_yaw, yaw);
   if (yaw < 0) s.max_right_yaw = std::max(s.max_right_yaw, -yaw);
@@ -321,11 +333,18 @@ void AdvanceLiveness(LivenessState& s, const FaceObservation& f, std::span<const
         }
         break;
       case LivenessAction::kTurnLeft:
-        if (yaw >= rules.turn_yaw && foreshortening >= rules.turn_eye_asymmetry) ++s.next_action;
+      case LivenessAction::kTurnRight: {
+        // The turn, with the far eye foreshortened, on frames in a row: one
+        // frame's landmark noise is not a turn.
+        const double sign = s.actions[s.next_action] == LivenessAction::kTurnLeft ? 1 : -1;
+        const bool turned = sign * yaw >= rules.turn_yaw && sign * foreshortening >= rules.turn_eye_asymmetry;
+        s.turn_streak = turned ? s.turn_streak + 1 : 0;
+        if (s.turn_streak >= rules.turn_frames) {
+          s.turn_streak = 0;
+          ++s.next_action;
+        }
         break;
-      case LivenessAction::kTurnRight:
-        if (yaw <= -rules.turn_yaw && -foreshortening >= rules.turn_eye_asymmetry) ++s.next_action;
-        break;
+      }
     }
   }
   // Done once every action was seen and the face is frontal again (the
@@ -361,6 +380,8 @@ std::string LivenessStateToJson(const LivenessState& s) {
   j["best_frontal_similarity"] = s.best_frontal_similarity;
   j["min_frontal_similarity"] = s.min_frontal_similarity;
   j["start_asymmetry"] = s.start_asymmetry;
+  j["turn_streak"] = s.turn_streak;
+  j["photo_like_frames"] = s.photo_like_frames;
   j["max_left_yaw"] = s.max_left_yaw;
   j["max_right_yaw"] = s.max_right_yaw;
   j["have_last"] = s.have_last;
@@ -403,8 +424,12 @@ Result<LivenessState> LivenessStateFromJson(std::string_view text) {
     s.lost_in_row = j.at("lost_in_row").get<int>();
     s.min_similarity = j.at("min_similarity").get<double>();
     s.best_frontal_similarity = j.at("best_frontal_similarity").get<double>();
-    s.min_frontal_similarity = j.at("min_frontal_similarity").get<double>();
-    s.start_asymmetry = j.at("start_asymmetry").get<double>();
+    // Fields added after states were first stored: their defaults, so a
+    // challenge stored by an earlier version still loads.
+    s.min_frontal_similarity = j.value("min_frontal_similarity", 2.0);
+    s.start_asymmetry = j.value("start_asymmetry", 0.0);
+    s.turn_streak = j.value("turn_streak", 0);
+    s.photo_like_frames = j.value("photo_like_frames", 0);
     s.max_left_yaw = j.at("max_left_yaw").get<double>();
     s.max_right_yaw = j.at("max_right_yaw").get<double>();
     s.have_last = j.at("have_last").get<bool>();

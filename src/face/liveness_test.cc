@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "tacit/face.h"
 
@@ -43,7 +44,10 @@ struct Challenge {
   LivenessState state;
   LivenessRules rules;
   int64_t now = 1000;
-  explicit Challenge(std::vector<A> actions) : state(NewLivenessState(std::move(actions), 1000, 61'000)) {}
+  // One frame per turn keeps the sequences short; TurnsNeedFramesInARow checks the default.
+  explicit Challenge(std::vector<A> actions) : state(NewLivenessState(std::move(actions), 1000, 61'000)) {
+    rules.turn_frames = 1;
+  }
   Challenge& Feed(const FaceObservation& f, int64_t step_ms = 100) {
     now += step_ms;
     AdvanceLiveness(state, f, kReference, now, rules);
@@ -164,8 +168,40 @@ TEST(Liveness, ATurnWithoutTheFarEyeForeshortenedDoesNotCount) {
 
 TEST(Liveness, TheEnrolmentPhotoItselfFails) {
   Challenge r({A::kTurnLeft, A::kTurnRight});
-  r.Feed(Frame(0, 0.3, 0.05, {0.9999f, 0.01f, 0}));
+  const FaceObservation photo = Frame(0, 0.3, 0.05, {0.9999f, 0.01f, 0});
+  r.Feed(photo).Feed(photo);
+  EXPECT_EQ(r.state.outcome, LivenessOutcome::kPending) << "a still moment or two is forgiven";
+  r.Feed(photo);
   EXPECT_EQ(r.state.failure, LivenessFailure::kEnrolmentPhoto);
+}
+
+TEST(Liveness, TurnsNeedFramesInARow) {
+  Challenge r({A::kTurnLeft, A::kTurnRight});
+  r.rules = LivenessRules{};
+  r.Frontal(6).Feed(Frame(0.3)).Feed(Frame(0));
+  EXPECT_EQ(r.state.next_action, 0u) << "one frame's noise is not a turn";
+  r.Feed(Frame(0.3)).Feed(Frame(0.32));
+  EXPECT_EQ(r.state.next_action, 1u);
+}
+
+TEST(Liveness, AnOpenMouthDoesNotCountAgainstTheIdentityDecision) {
+  Challenge r({A::kOpenMouth, A::kTurnLeft});
+  const std::vector<float> open_mouth = {0.905f, 0.42544f, 0};  // 0.905: in the review band
+  r.Frontal(6).Feed(Frame(0, 0.3, 0.4, open_mouth)).Feed(Frame()).Feed(Frame(0.3)).Feed(Frame(0));
+  ASSERT_EQ(r.state.outcome, LivenessOutcome::kPassed) << LivenessFailureName(r.state.failure);
+  EXPECT_EQ(r.state.decision, FaceDecision::kMatch);
+}
+
+TEST(Liveness, AStateStoredBeforeNewFieldsStillLoads) {
+  Challenge r({A::kTurnLeft, A::kOpenMouth});
+  r.Frontal(2);
+  nlohmann::json j = nlohmann::json::parse(LivenessStateToJson(r.state));
+  for (const char* added : {"min_frontal_similarity", "start_asymmetry", "turn_streak", "photo_like_frames"}) {
+    j.erase(added);
+  }
+  auto back = LivenessStateFromJson(j.dump());
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(back->frames, 2);
 }
 
 TEST(Liveness, EveryFrontalFrameMustMatchNotJustTheBest) {

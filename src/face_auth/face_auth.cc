@@ -81,7 +81,13 @@ bool Refuse(Out& out, FaceRefusal r, const Policy& policy, Date on) {
 Result<FaceRefusal> CheckLimits(const FaceAuthContext& ctx, PersonKey person, std::string_view device_pseudonym,
                                 int64_t now_ms, int64_t* retry_after_ms) {
   const Date on = DayOf(now_ms);
-  ASSIGN_OR_RETURN(std::vector<FaceAttemptRecord> recent, ctx.store.FaceAttemptsOf(person, now_ms - kDayMs));
+  ASSIGN_OR_RETURN(std::vector<FaceAttemptRecord> all, ctx.store.FaceAttemptsOf(person, now_ms - kDayMs));
+  // Remote challenges only: a member of staff's checks at a counter do not use
+  // up the person's own attempts.
+  std::vector<FaceAttemptRecord> recent;
+  for (FaceAttemptRecord& a : all) {
+    if (a.method == "challenge") recent.push_back(std::move(a));
+  }
   if (static_cast<int64_t>(recent.size()) >= ctx.policy.face_max_attempts_per_day.At(on)) {
     return FaceRefusal::kDailyLimit;
   }
@@ -196,7 +202,9 @@ Status Conclude(const FaceAuthContext& ctx, FaceChallengeRecord& c, const Livene
   FaceAttemptRecord a;
   a.person = c.person;
   a.device = c.device;
-  a.at_ms = now_ms;
+  // An expired or abandoned challenge failed when its time ran out, not when
+  // someone next looked at it.
+  a.at_ms = state.outcome == LivenessOutcome::kFailed ? std::min(now_ms, std::max(c.deadline_ms, c.created_ms)) : now_ms;
   a.method = "challenge";
   a.result = state.outcome == LivenessOutcome::kPassed ? std::string(FaceDecisionName(state.decision)) : "failed";
   a.similarity = out.similarity;
@@ -319,17 +327,22 @@ Result<FaceEnrolment> EnrolFace(const FaceAuthContext& ctx, PersonKey person, co
   ASSIGN_OR_RETURN(std::optional<FaceTemplateRecord> before, ctx.store.FindFaceTemplate(person));
   // Another face in place of the enrolled one is how a template would be
   // swapped for an accomplice's: it waits for a reviewer.
-  if (before && before->recogniser == ctx.recogniser_sha256 && !replace_different) {
+  if (before && !replace_different) {
+    // A template from another model cannot be compared: replacing it needs
+    // an administrator too (after a model change everyone is enrolled again,
+    // which is when a swap would go unnoticed).
     ASSIGN_OR_RETURN(Reference old, ReferenceOf(ctx, person));
-    const double similarity = FaceSimilarity(old.embedding, o.embedding);
+    const double similarity = old.refusal == FaceRefusal::kNone ? FaceSimilarity(old.embedding, o.embedding) : 0;
     const double lower = ctx.policy.face_match_threshold.At(on) - ctx.policy.face_review_band.At(on);
-    if (old.refusal == FaceRefusal::kNone && !(similarity >= lower)) {
+    if (!(similarity >= lower)) {
       out.mismatch = true;
       ASSIGN_OR_RETURN(out.case_id,
                        OpenCase(ctx, NewCase(person, "face_reenrol",
-                                             fmt::format("face_reenrol:{}:{}", person, now_ms),
-                                             fmt::format("重新采集的人脸与已登记人脸不一致（比对 {:.3f}），未替换",
-                                                         similarity),
+                                             fmt::format("face_reenrol:{}:{}", person, on.ToString()),
+                                             old.refusal == FaceRefusal::kNone
+                                                 ? fmt::format("重新采集的人脸与已登记人脸不一致（比对 {:.3f}），未替换",
+                                                               similarity)
+                                                 : std::string("已登记人脸由旧识别模型生成，无法比对，未替换"),
                                              "核实本人后由管理员确认替换，或维持原登记 (dismiss)", {}, now_ms)));
       out.message = "照片与已登记的人脸不一致，未替换；已转人工核查 (the photo does not match the enrolled face: "
                     "the template is kept and a reviewer decides)";
@@ -426,17 +439,27 @@ Result<FaceChallengeStart> StartFaceChallenge(const FaceAuthContext& ctx, Person
   ASSIGN_OR_RETURN(Reference ref, ReferenceOf(ctx, person));
   if (Refuse(out, ref.refusal, ctx.policy, on)) return out;
   const std::string device_key = FaceDevicePseudonym(ctx.secrets, device);
-  // One challenge at a time: one still pending is abandoned, a failed attempt.
+  // One challenge at a time: the one still pending is abandoned, a failed
+  // attempt. Older pending ones (left by an earlier version, which allowed
+  // several) and any whose state cannot be read are closed without counting:
+  // nothing a person did should keep them from certifying.
   ASSIGN_OR_RETURN(std::vector<FaceChallengeRecord> pending, ctx.store.PendingFaceChallenges(person));
-  for (FaceChallengeRecord& p : pending) {
-    ASSIGN_OR_RETURN(std::string text, ctx.secrets.Open(p.sealed_state, ChallengeContext(p.id)));
-    ASSIGN_OR_RETURN(LivenessState state, LivenessStateFromJson(text));
-    ExpireLiveness(state, now_ms);
-    AbandonLiveness(state);
-    FaceChallengeStatus ended;
-    FillStatus(ended, state);
-    RETURN_IF_ERROR(Conclude(ctx, p, state, now_ms, ended));
-    p.sealed_state = ctx.secrets.Seal(LivenessStateToJson(state), ChallengeContext(p.id));
+  for (size_t i = 0; i < pending.size(); ++i) {
+    FaceChallengeRecord& p = pending[i];
+    auto text = ctx.secrets.Open(p.sealed_state, ChallengeContext(p.id));
+    auto state = text ? LivenessStateFromJson(*text) : tl::unexpected(text.error());
+    if (state && i + 1 == pending.size()) {
+      ExpireLiveness(*state, now_ms);
+      AbandonLiveness(*state);
+      FaceChallengeStatus ended;
+      FillStatus(ended, *state);
+      RETURN_IF_ERROR(Conclude(ctx, p, *state, now_ms, ended));
+      out.abandoned.push_back({p.id, ended.failure, ended.case_id});
+      p.sealed_state = ctx.secrets.Seal(LivenessStateToJson(*state), ChallengeContext(p.id));
+    } else {
+      p.status = "failed";
+      out.abandoned.push_back({p.id, LivenessFailure::kAbandoned, 0});
+    }
     RETURN_IF_ERROR(ctx.store.PutFaceChallenge(p));
   }
   ASSIGN_OR_RETURN(FaceRefusal limit, CheckLimits(ctx, person, device_key, now_ms, &out.retry_after_ms));

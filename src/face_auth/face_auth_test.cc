@@ -71,8 +71,8 @@ class FaceAuthTest : public ::testing::Test {
     std::vector<FaceObservation> frames(6, Seen(who));
     for (auto a : start->actions) {
       switch (a) {
-        case LivenessAction::kTurnLeft: frames.push_back(Seen(who, 0.3)); break;
-        case LivenessAction::kTurnRight: frames.push_back(Seen(who, -0.3)); break;
+        case LivenessAction::kTurnLeft: frames.insert(frames.end(), 2, Seen(who, 0.3)); break;
+        case LivenessAction::kTurnRight: frames.insert(frames.end(), 2, Seen(who, -0.3)); break;
         case LivenessAction::kOpenMouth: frames.push_back(Seen(who, 0, 0.4)); break;
         case LivenessAction::kBlink: {
           FaceObservation closed = Seen(who);
@@ -283,6 +283,35 @@ TEST_F(FaceAuthTest, StartingAgainAbandonsThePendingChallengeAsAFailure) {
   EXPECT_EQ(store_->FaceAttemptsOf(person_, 0)->size(), static_cast<size_t>(policy_.face_cooldown_failures.At(today_)));
 }
 
+TEST_F(FaceAuthTest, AChallengeThatCannotBeReadNeverBlocksThePerson) {
+  Enrol();
+  auto c = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  ASSERT_TRUE(c);
+  auto stored = store_->FindFaceChallenge(c->id);
+  FaceChallengeRecord damaged = **stored;
+  damaged.sealed_state = secrets_.Seal(R"({"actions":["turn_left"]})", "face-challenge:" + c->id);
+  ASSERT_TRUE(store_->PutFaceChallenge(damaged));
+  auto again = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->refusal, FaceRefusal::kNone);
+  ASSERT_EQ(again->abandoned.size(), 1u);
+  EXPECT_EQ(again->abandoned[0].id, c->id);
+  EXPECT_EQ((*store_->FindFaceChallenge(c->id))->status, "failed");
+  EXPECT_TRUE(store_->FaceAttemptsOf(person_, 0)->empty()) << "closed without counting against the person";
+}
+
+TEST_F(FaceAuthTest, AnAbandonedChallengeCountsWhenItsTimeRanOut) {
+  Enrol();
+  auto c = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  now_ += 3 * 86'400'000;  // days later
+  auto again = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  ASSERT_EQ(again->abandoned.size(), 1u);
+  EXPECT_EQ(again->abandoned[0].failure, LivenessFailure::kExpired);
+  auto attempts = store_->FaceAttemptsOf(person_, 0);
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].at_ms, c->deadline_ms) << "dated when it expired, not today";
+}
+
 TEST_F(FaceAuthTest, AResentBatchIsAppliedOnceAndAGapIsRefused) {
   Enrol();
   auto c = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
@@ -313,6 +342,27 @@ TEST_F(FaceAuthTest, ADifferentFaceIsNotSwappedInWithoutAnAdministrator) {
   auto forced = EnrolFace(*ctx_, person_, Seen(kStranger), "", "admin", now_, true);
   EXPECT_TRUE(forced->enrolled);
   EXPECT_TRUE(forced->replaced);
+}
+
+TEST_F(FaceAuthTest, ATemplateFromAnotherModelIsReplacedOnlyByAnAdministrator) {
+  Enrol();
+  FaceAuthContext upgraded{*store_, policy_, secrets_, std::string(64, 'b')};
+  auto plain = EnrolFace(upgraded, person_, Seen(kMe), "", "op", now_);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->enrolled);
+  EXPECT_TRUE(plain->mismatch);
+  auto admin = EnrolFace(upgraded, person_, Seen(kMe), "", "admin", now_, true);
+  EXPECT_TRUE(admin->enrolled);
+}
+
+TEST_F(FaceAuthTest, StaffChecksDoNotUseUpThePersonsOwnAttempts) {
+  Enrol();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(VerifyFacePhotos(*ctx_, person_, std::vector<FaceObservation>{Seen(kStranger)}, "counter-3", "王经办",
+                                 false, now_));
+  }
+  auto start = StartFaceChallenge(*ctx_, person_, "user:op", "citizen", now_);
+  EXPECT_EQ(start->refusal, FaceRefusal::kNone) << start->message;
 }
 
 TEST_F(FaceAuthTest, AStaffCheckIsNotHeldBackByRemoteLimits) {

@@ -228,9 +228,9 @@ TEST_F(FaceEngineTest, ASequenceThatPerformsTheChallengePasses) {
   ASSERT_EQ(o.problem, FaceProblem::kNone);
   std::vector<cv::Mat> frames;
   for (int i = 0; i < 4; ++i) frames.push_back(start);
-  for (double deg : {10, 20, 30, 38, 30, 15, 0}) frames.push_back(testing::HeadTurned(start, o, deg));
+  for (double deg : {10, 20, 30, 38, 42, 38, 30, 15, 0}) frames.push_back(testing::HeadTurned(start, o, deg));
   for (double g : {0.15, 0.3, 0.45, 0.3, 0.1, 0.0}) frames.push_back(g > 0 ? testing::MouthOpened(start, o, g) : start);
-  for (double deg : {-10, -20, -30, -38, -30, -15, 0}) frames.push_back(testing::HeadTurned(start, o, deg));
+  for (double deg : {-10, -20, -30, -38, -42, -38, -30, -15, 0}) frames.push_back(testing::HeadTurned(start, o, deg));
   LivenessState s;
   EXPECT_EQ(RunChallenge(*engine_, {LivenessAction::kTurnLeft, LivenessAction::kOpenMouth, LivenessAction::kTurnRight},
                          frames, reference, &s),

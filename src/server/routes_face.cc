@@ -185,6 +185,15 @@ HttpResult<Reply> StartChallenge(Context& ctx) {
   ASSIGN_OR_RETURN(FaceChallengeStart c,
                    StartFaceChallenge(fctx, p.key, DeviceOf(ctx), ctx.principal.Actor(), ctx.svc.NowMs()));
   const bool refused = c.refusal != FaceRefusal::kNone;
+  for (const AbandonedChallenge& a : c.abandoned) {
+    RETURN_IF_ERROR(ctx.Audit("face.challenge.finish", "person " + MaskIdNumber(p.id_number),
+                              json{{"challenge", a.id},
+                                   {"status", "failed"},
+                                   {"failure", std::string(LivenessFailureName(a.failure))},
+                                   {"case_id", a.case_id}}
+                                  .dump(),
+                              "failed"));
+  }
   RETURN_IF_ERROR(ctx.Audit("face.challenge.start", "person " + MaskIdNumber(p.id_number),
                             refused ? "" : json{{"challenge", c.id}}.dump(),
                             refused ? fmt::format("refused: {}", FaceRefusalName(c.refusal)) : "ok"));

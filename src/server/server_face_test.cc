@@ -44,7 +44,7 @@ class FaceServerTest : public ServerTest {
       const std::string name = a["action"];
       if (name == "turn_left" || name == "turn_right") {
         const double sign = name == "turn_left" ? 1 : -1;
-        for (double deg : {12, 24, 36, 24, 10, 0}) frames.push_back(testing::HeadTurned(start, o, sign * deg));
+        for (double deg : {12, 24, 32, 38, 42, 38, 24, 10, 0}) frames.push_back(testing::HeadTurned(start, o, sign * deg));
       } else if (name == "open_mouth") {
         for (double g : {0.2, 0.45, 0.2}) frames.push_back(testing::MouthOpened(start, o, g));
         frames.push_back(start);
