@@ -5,7 +5,7 @@
 #include <cctype>
 #include <filesystem>
 
-#include "store/test_registry.h"
+#include "store/test_store.h"
 
 namespace tacit {
 namespace {
@@ -39,19 +39,13 @@ TEST(Attestation, MethodsMapToThePolicysKinds) {
 }
 
 // A store with one person and one attestor registered for face and biometrics.
-class AttestationStoreTest : public ::testing::Test {
+class AttestationStoreTest : public OnePersonStoreTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tacit_attest_" + RandomHex(6));
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
-    ASSERT_TRUE(store_->Migrate());
-    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
-    ASSERT_TRUE(store_->SavePolicy(policy_));
-    const RegistryRow row = TestRegistryRow("14010519500101123", "140105001001", today_ - 30);
-    ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 10)));
-    id_ = row.person.id_number;
-    key_ = row.person.key;
+    OnePersonStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    id_ = row_.person.id_number;
+    key_ = row_.person.key;
     auto k = AddPartner(*store_, policy_, secrets_,
                         {"city-face", Role::kAttestor, "certification_platform", {"face_auth", "biometric_auth"}}, 0);
     ASSERT_TRUE(k) << k.error().ToString();
@@ -62,11 +56,6 @@ class AttestationStoreTest : public ::testing::Test {
     ASSERT_TRUE(attestor) << attestor.error().ToString();
     attestor_ = *attestor;
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   SignedRequest Req(const std::string& nonce, int64_t ts_offset = 0) {
     ts_ = std::to_string(now_s_ + ts_offset);
     nonce_ = nonce;
@@ -82,11 +71,7 @@ class AttestationStoreTest : public ::testing::Test {
     return RecordAttestation(*store_, policy_, attestor_, a, now_s_ * 1000, 300);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  Policy policy_;
   Secrets secrets_ = Secrets::FromBytesForTest(std::string(32, 's'));
-  const Date today_ = *ParseDate("2026-11-20");
   const int64_t now_s_ = static_cast<int64_t>(today_.days()) * 86400 + 8 * 3600;
   std::string id_, key_id_, secret_, ts_, nonce_, body_ = R"({"x":1})";
   PersonKey key_ = 0;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "store/test_registry.h"
+#include "store/test_store.h"
 #include "tacit/casework.h"
 
 namespace tacit {
@@ -39,24 +39,17 @@ const std::vector<float> kEnrolled = {1, 0, 0};
 const std::vector<float> kStranger = {0.6f, 0.8f, 0};
 
 // A store with one enrollable person and the default policy.
-class FaceAuthTest : public ::testing::Test {
+class FaceAuthTest : public OnePersonStoreTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tacit_face_auth_" + RandomHex(6));
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
-    ASSERT_TRUE(store_->Migrate());
-    policy_ = *ParsePolicy(DefaultPolicyText(), "default");
-    ASSERT_TRUE(store_->SavePolicy(policy_));
-    const RegistryRow row = TestRegistryRow("14010519500101123", "140105001001", today_ - 30);
-    ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 10)));
-    person_ = row.person.key;
+    OnePersonStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    person_ = row_.person.key;
     ctx_ = std::make_unique<FaceAuthContext>(FaceAuthContext{*store_, policy_, secrets_, kModel});
   }
   void TearDown() override {
     ctx_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    OnePersonStoreTest::TearDown();
   }
   void Enrol() {
     auto e = EnrolFace(*ctx_, person_, Seen(kEnrolled), "jpeg bytes", "王经办", now_);
@@ -89,11 +82,7 @@ class FaceAuthTest : public ::testing::Test {
     return *s;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  Policy policy_;
   Secrets secrets_ = Secrets::FromBytesForTest(std::string(32, 's'));
-  const Date today_ = *ParseDate("2026-11-20");
   int64_t now_ = static_cast<int64_t>(today_.days()) * 86'400'000 + 9 * 3'600'000;
   PersonKey person_ = 0;
   std::unique_ptr<FaceAuthContext> ctx_;
