@@ -215,6 +215,24 @@ struct Policy {
   Dated<int> face_cooldown_minutes;
   Dated<int> face_failures_before_case;
   Dated<bool> face_keep_enrolment_photo;
+  // Outreach (tacit/outreach.h): reminder steps (days before the deadline,
+  // comma-separated), channel order, visit tasks, quiet hours (Beijing time,
+  // "HH:MM"), the daily cap per person, retries, message lifetime, the
+  // response window of the statistics, visit deadlines, the zero-report day.
+  Dated<std::string> outreach_remind_days;
+  Dated<std::string> outreach_channel_order;
+  Dated<int> outreach_visit_days;
+  Dated<int> outreach_special_visit_days;
+  Dated<std::string> outreach_quiet_start;
+  Dated<std::string> outreach_quiet_end;
+  Dated<int> outreach_daily_cap;
+  Dated<int> outreach_retry_max;
+  Dated<int> outreach_retry_base_s;
+  Dated<int> outreach_retry_cap_s;
+  Dated<int> outreach_message_ttl_days;
+  Dated<int> outreach_response_days;
+  Dated<int> visit_due_days;
+  Dated<int> zero_report_day;
 
   HolidayCalendar calendar;
   std::vector<RuleSpec> rules;
@@ -244,6 +262,9 @@ struct Policy {
   // The items of a comma-separated list parameter, spaces trimmed, empty ones left out.
   static std::vector<std::string_view> ListItems(std::string_view list);
 };
+
+// Minutes after midnight of a time of day "HH:MM" (00:00 to 23:59), or -1.
+int ParseClockMinutes(std::string_view hhmm);
 
 // Parses and checks a policy. Errors name the origin, the key and what was
 // expected. Every parameter must have a reference.

@@ -24,6 +24,7 @@
 
 #include "tacit/civil.h"
 #include "tacit/id_number.h"
+#include "tacit/outreach_store.h"
 #include "tacit/policy.h"
 #include "tacit/regions.h"
 #include "tacit/result.h"
@@ -32,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -682,6 +683,10 @@ class Store {
   virtual Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms) = 0;
   // How many attempts a device made at or after `since_ms`.
   virtual Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) = 0;
+
+  // ---- Outreach: the outbox, channels, visits, points, the zero report -------
+  // (tacit/outreach_store.h), on this store's connection and units of work.
+  virtual OutreachStore& outreach() = 0;
 };
 
 struct SqliteOptions {

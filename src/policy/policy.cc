@@ -3,10 +3,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 #include <toml++/toml.h>
 
 namespace tacit {
+
+int ParseClockMinutes(std::string_view t) {
+  if (t.size() != 5 || t[2] != ':') return -1;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (t[i] < '0' || t[i] > '9') return -1;
+  }
+  const int h = (t[0] - '0') * 10 + (t[1] - '0');
+  const int m = (t[3] - '0') * 10 + (t[4] - '0');
+  if (h > 23 || m > 59) return -1;
+  return h * 60 + m;
+}
 namespace {
 
 std::string Where(std::string_view origin, const toml::source_region& r) {
@@ -361,6 +373,67 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "face_cooldown_minutes", p.face_cooldown_minutes));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_failures_before_case", p.face_failures_before_case));
   RETURN_IF_ERROR(ReadDated(root, origin, "face_keep_enrolment_photo", p.face_keep_enrolment_photo));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_remind_days", p.outreach_remind_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_channel_order", p.outreach_channel_order));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_visit_days", p.outreach_visit_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_special_visit_days", p.outreach_special_visit_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_quiet_start", p.outreach_quiet_start));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_quiet_end", p.outreach_quiet_end));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_daily_cap", p.outreach_daily_cap));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_retry_max", p.outreach_retry_max));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_retry_base_s", p.outreach_retry_base_s));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_retry_cap_s", p.outreach_retry_cap_s));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_message_ttl_days", p.outreach_message_ttl_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_response_days", p.outreach_response_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "visit_due_days", p.visit_due_days));
+  RETURN_IF_ERROR(ReadDated(root, origin, "zero_report_day", p.zero_report_day));
+  for (const auto& step : p.outreach_remind_days.steps) {
+    for (std::string_view d : Policy::ListItems(step.value)) {
+      int v = 0;
+      const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
+      if (ec != std::errc() || end != d.data() + d.size() || v < 0 || v > 366) {
+        return InvalidArgument(fmt::format("{}: parameters.outreach_remind_days: \"{}\" is not a number of days "
+                                           "from 0 to 366", origin, d));
+      }
+    }
+  }
+  for (const auto& step : p.outreach_channel_order.steps) {
+    const auto items = Policy::ListItems(step.value);
+    for (std::string_view c : items) {
+      if (c != "wechat" && c != "sms") {
+        return InvalidArgument(fmt::format("{}: parameters.outreach_channel_order: unknown channel \"{}\" (expected "
+                                           "wechat or sms)", origin, c));
+      }
+    }
+    if (items.empty()) return InvalidArgument(fmt::format("{}: parameters.outreach_channel_order: name a channel", origin));
+  }
+  for (const Dated<std::string>* clock : {&p.outreach_quiet_start, &p.outreach_quiet_end}) {
+    for (const auto& step : clock->steps) {
+      if (ParseClockMinutes(step.value) < 0) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected a time of day HH:MM", origin, clock->name));
+      }
+    }
+  }
+  for (const Dated<int>* positive : {&p.outreach_retry_max, &p.outreach_retry_base_s, &p.outreach_retry_cap_s,
+                                     &p.outreach_message_ttl_days, &p.outreach_response_days, &p.visit_due_days}) {
+    for (const auto& step : positive->steps) {
+      if (step.value < 1) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected a number above 0", origin, positive->name));
+      }
+    }
+  }
+  for (const Dated<int>* days : {&p.outreach_visit_days, &p.outreach_special_visit_days, &p.outreach_daily_cap}) {
+    for (const auto& step : days->steps) {
+      if (step.value < 0 || step.value > 366) {
+        return InvalidArgument(fmt::format("{}: parameters.{}: expected 0 to 366", origin, days->name));
+      }
+    }
+  }
+  for (const auto& step : p.zero_report_day.steps) {
+    if (step.value < 1 || step.value > 28) {
+      return InvalidArgument(fmt::format("{}: parameters.zero_report_day: expected a day from 1 to 28", origin));
+    }
+  }
   for (const Dated<double>* score : {&p.face_match_threshold, &p.face_review_band, &p.face_frame_min_similarity}) {
     for (const auto& step : score->steps) {
       if (!(step.value >= 0 && step.value <= 1)) {

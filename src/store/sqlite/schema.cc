@@ -475,7 +475,134 @@ CREATE INDEX face_attempt_person ON face_attempt(person_key, at);
 CREATE INDEX face_attempt_device ON face_attempt(device, at);
 )sql";
 
-constexpr std::array<std::string_view, 10> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
+// Outreach (issue 7): the outbox and its provider attempts, the daily cap,
+// channels and bindings, the special-persons file, visit tasks, certification
+// points, committees' death returns and their contacts.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE outreach_message (
+  id              INTEGER PRIMARY KEY,
+  idem_key        TEXT NOT NULL UNIQUE,
+  person_key      INTEGER NOT NULL,
+  recipient       TEXT NOT NULL,
+  region          TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  template        TEXT NOT NULL,
+  params          TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  deadline        TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  not_before_ms   INTEGER NOT NULL,
+  expires_ms      INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  lease_until_ms  INTEGER NOT NULL DEFAULT 0,
+  provider_ref    TEXT NOT NULL DEFAULT '',
+  provider_code   TEXT NOT NULL DEFAULT '',
+  failure         TEXT NOT NULL DEFAULT '',
+  sent_ms         INTEGER NOT NULL DEFAULT 0,
+  delivered_ms    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outreach_message_queue ON outreach_message(status, next_attempt_ms);
+CREATE INDEX outreach_message_person ON outreach_message(person_key, created_ms);
+CREATE INDEX outreach_message_created ON outreach_message(created_ms);
+CREATE TABLE outreach_attempt (
+  id            INTEGER PRIMARY KEY,
+  message_id    INTEGER NOT NULL REFERENCES outreach_message(id),
+  at_ms         INTEGER NOT NULL,
+  channel       TEXT NOT NULL,
+  outcome       TEXT NOT NULL,
+  http_status   INTEGER NOT NULL,
+  provider_code TEXT NOT NULL,
+  failure       TEXT NOT NULL,
+  duration_ms   INTEGER NOT NULL
+);
+CREATE INDEX outreach_attempt_message ON outreach_attempt(message_id);
+CREATE TABLE outreach_daily (
+  person_key INTEGER NOT NULL,
+  day        TEXT NOT NULL,
+  taken      INTEGER NOT NULL,
+  PRIMARY KEY (person_key, day)
+) WITHOUT ROWID;
+CREATE TABLE channel_config (
+  channel       TEXT PRIMARY KEY,
+  config        TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  paused_reason TEXT NOT NULL DEFAULT '',
+  paused_ms     INTEGER NOT NULL DEFAULT 0,
+  updated_by    TEXT NOT NULL,
+  updated_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE channel_binding (
+  person_key     INTEGER NOT NULL REFERENCES person(person_key),
+  channel        TEXT NOT NULL,
+  sealed_address TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  bound_ms       INTEGER NOT NULL,
+  active         INTEGER NOT NULL,
+  PRIMARY KEY (person_key, channel)
+) WITHOUT ROWID;
+CREATE TABLE special_person (
+  person_key    INTEGER PRIMARY KEY REFERENCES person(person_key),
+  reason        TEXT NOT NULL,
+  contact_name  TEXT NOT NULL,
+  contact_phone TEXT NOT NULL,
+  address       TEXT NOT NULL,
+  notes         TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  set_by        TEXT NOT NULL,
+  set_ms        INTEGER NOT NULL,
+  active        INTEGER NOT NULL
+);
+CREATE TABLE visit_task (
+  id          INTEGER PRIMARY KEY,
+  person_key  INTEGER NOT NULL REFERENCES person(person_key),
+  region      TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  idem_key    TEXT NOT NULL UNIQUE,
+  due_on      INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  assigned_to TEXT NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL,
+  outcome     TEXT NOT NULL DEFAULT '',
+  outcome_on  INTEGER,
+  done_by     TEXT NOT NULL DEFAULT '',
+  done_ms     INTEGER NOT NULL DEFAULT 0,
+  evidence_id INTEGER NOT NULL DEFAULT 0,
+  case_id     INTEGER NOT NULL DEFAULT 0,
+  note        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX visit_task_region ON visit_task(region, status);
+CREATE INDEX visit_task_person ON visit_task(person_key);
+CREATE TABLE cert_point (
+  code       TEXT PRIMARY KEY,
+  attestor   TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  short_name TEXT NOT NULL,
+  region     TEXT NOT NULL,
+  address    TEXT NOT NULL,
+  hours      TEXT NOT NULL,
+  active     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX cert_point_region ON cert_point(region);
+CREATE TABLE death_return (
+  committee    TEXT NOT NULL,
+  month        INTEGER NOT NULL,
+  deaths       INTEGER NOT NULL,
+  submitted_ms INTEGER NOT NULL,
+  submitted_by TEXT NOT NULL,
+  batch_id     INTEGER NOT NULL,
+  PRIMARY KEY (committee, month)
+) WITHOUT ROWID;
+CREATE TABLE committee_contact (
+  region TEXT PRIMARY KEY,
+  name   TEXT NOT NULL,
+  phone  TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10, kV11};
 
 }  // namespace
 

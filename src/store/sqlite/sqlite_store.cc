@@ -13,6 +13,7 @@
 #include "store/sqlite/row_source.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_access.h"
+#include "store/sqlite/sqlite_outreach.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/store.h"
@@ -1831,6 +1832,7 @@ class SqliteStore final : public Store {
   Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) override {
     return access_.CountFaceAttemptsByDevice(device, since_ms);
   }
+  OutreachStore& outreach() override { return outreach_; }
 
  private:
   // Claims of a bulk unit of work, not yet written to evidence_ref.
@@ -1842,6 +1844,7 @@ class SqliteStore final : public Store {
 
   Db db_;
   sqlite::AccessTables access_{db_};
+  sqlite::SqliteOutreach outreach_{db_};
   SqliteOptions options_;
   bool bulk_expected_ = false;          // ExpectEvidence asked for a bulk unit
   int64_t bulk_rows_ = 0;

@@ -1,0 +1,278 @@
+// The daily plan: who is due, which step is in force, which channel reaches
+// them, which visits to open, which queued reminders the facts overtook.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "tacit/outreach.h"
+
+namespace tacit {
+
+std::optional<PlanStep> ReminderStep(const Policy& policy, const CertificationState& cert, Date as_of) {
+  switch (cert.status) {
+    case CertStatus::kDeceased: return std::nullopt;
+    case CertStatus::kNone: return PlanStep{"none", std::string(kTemplateRemindNone)};
+    case CertStatus::kLapsed: return PlanStep{"lapsed", std::string(kTemplateRemindLapsed)};
+    case CertStatus::kCertified:
+    case CertStatus::kDue: break;
+  }
+  if (!cert.valid_through) return std::nullopt;
+  const int days_left = CertificationDeadline(*cert.valid_through) - as_of;
+  std::vector<int> steps;
+  for (std::string_view d : Policy::ListItems(policy.outreach_remind_days.At(as_of))) {
+    int v = 0;
+    std::from_chars(d.data(), d.data() + d.size(), v);
+    steps.push_back(v);
+  }
+  if (steps.empty()) return std::nullopt;
+  std::sort(steps.begin(), steps.end());
+  // The latest step whose day has come: the smallest d with days_left <= d.
+  for (int d : steps) {
+    if (days_left <= d) {
+      return PlanStep{fmt::format("remind{}", d),
+                      std::string(d == steps.back() ? kTemplateRemindFirst : kTemplateRemindDue)};
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool IsMobile(std::string_view phone) {
+  return phone.size() == 11 && phone[0] == '1' &&
+         std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The deadline a message is about, as stored: the date, or "none".
+std::string DeadlineKey(const CertificationState& cert) {
+  if (!cert.valid_through) return "none";
+  return CertificationDeadline(*cert.valid_through).ToString();
+}
+
+// What the whole run reads once and every shard shares (read-only).
+struct PlanContext {
+  const Policy& policy;
+  const OutreachPlanOptions& options;
+  std::vector<std::string> channel_order;
+  std::unordered_set<PersonKey> wechat_bound;
+  std::unordered_map<PersonKey, SpecialPersonRecord> special;
+  std::unordered_map<PersonKey, std::vector<OutreachMessageRecord>> open;  // queued or unknown
+  std::unordered_map<PersonKey, std::set<std::string>> failed_deadlines;
+  std::vector<CertPointRecord> points;
+};
+
+struct Shard {
+  std::vector<OutreachMessageRecord> messages;
+  std::vector<VisitTaskRecord> visits;
+  std::vector<OutreachMessageRecord> cancels;
+  int64_t persons = 0, due = 0, unreachable = 0;
+};
+
+Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, Shard& out) {
+  if (b.entitlements.empty()) return {};
+  ++out.persons;
+  const Policy& policy = ctx.policy;
+  const Date as_of = ctx.options.as_of;
+  PersonFacts facts;
+  facts.baseline_certified = b.person.baseline_certified;
+  facts.facts = b.facts;
+  const CertificationState cert = DeriveCertification(policy, facts, as_of);
+  const std::string deadline = DeadlineKey(cert);
+  const PersonKey key = b.person.key;
+
+  // Queued reminders the facts overtook: a new certification moved the
+  // deadline, or the person died.
+  if (auto it = ctx.open.find(key); it != ctx.open.end()) {
+    for (const OutreachMessageRecord& m : it->second) {
+      if (m.recipient != "person" && m.recipient != "contact") continue;
+      if (cert.status == CertStatus::kDeceased || m.deadline != deadline ||
+          (cert.status == CertStatus::kCertified && !ReminderStep(policy, cert, as_of))) {
+        out.cancels.push_back(m);
+      }
+    }
+  }
+  const std::optional<PlanStep> step = ReminderStep(policy, cert, as_of);
+  if (!step) return {};
+  ++out.due;
+
+  // The first channel that reaches the person.
+  std::string channel;
+  for (const std::string& c : ctx.channel_order) {
+    if (c == "wechat" && ctx.wechat_bound.contains(key)) channel = c;
+    if (c == "sms" && IsMobile(b.person.phone)) channel = c;
+    if (!channel.empty()) break;
+  }
+  const CertPointRecord* point = NearestPoint(ctx.points, b.person.region_code);
+  const int64_t now = ctx.options.now_ms;
+  if (!channel.empty()) {
+    OutreachMessageRecord m;
+    m.idem_key = fmt::format("rem/{}/{}/{}", key, deadline, step->step);
+    m.person = key;
+    m.recipient = "person";
+    m.region = b.person.region_code;
+    m.channel = channel;
+    m.template_name = step->template_name;
+    std::optional<Date> deadline_date;
+    if (cert.valid_through) deadline_date = CertificationDeadline(*cert.valid_through);
+    m.params = ParamsToJson(ReminderParams(b.person.name, deadline_date, point ? point->short_name : ""));
+    m.reason = step->step;
+    m.deadline = deadline;
+    m.created_ms = now;
+    m.not_before_ms = now;
+    m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(as_of)} * 86'400'000;
+    m.next_attempt_ms = now;
+    out.messages.push_back(std::move(m));
+  } else {
+    ++out.unreachable;
+  }
+
+  // A visit: the special-persons file early; anyone unreachable, or whose
+  // reminders for this deadline all failed, close to the deadline (or after it).
+  const bool past = cert.status == CertStatus::kLapsed || cert.status == CertStatus::kNone;
+  const int days_left = cert.valid_through && !past ? CertificationDeadline(*cert.valid_through) - as_of : 0;
+  std::string reason;
+  if (ctx.special.contains(key) && days_left <= policy.outreach_special_visit_days.At(as_of)) {
+    reason = "special";
+  } else if (days_left <= policy.outreach_visit_days.At(as_of)) {
+    if (channel.empty()) {
+      reason = "no_channel";
+    } else if (auto f = ctx.failed_deadlines.find(key); f != ctx.failed_deadlines.end() && f->second.contains(deadline)) {
+      // Failed, and nothing for this deadline reached the person.
+      ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> mine, store.outreach().MessagesOf(key));
+      const bool reached = std::any_of(mine.begin(), mine.end(), [&](const OutreachMessageRecord& m) {
+        return m.deadline == deadline && (m.status == kMsgSent || m.status == kMsgDelivered);
+      });
+      if (!reached) reason = "reminders_failed";
+    }
+  }
+  if (!reason.empty()) {
+    VisitTaskRecord v;
+    v.person = key;
+    v.region = b.person.region_code;
+    v.reason = reason;
+    v.idem_key = fmt::format("visit/{}/{}", key, deadline);
+    v.due_on = as_of + policy.visit_due_days.At(as_of);
+    v.created_ms = now;
+    out.visits.push_back(std::move(v));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, const OutreachPlanOptions& options) {
+  PlanContext ctx{policy, options, {}, {}, {}, {}, {}, {}};
+  for (std::string_view c : Policy::ListItems(policy.outreach_channel_order.At(options.as_of))) {
+    ctx.channel_order.emplace_back(c);
+  }
+  OutreachStore& out = store.outreach();
+  ASSIGN_OR_RETURN(std::vector<PersonKey> bound, out.BoundPersons("wechat"));
+  ctx.wechat_bound.insert(bound.begin(), bound.end());
+  ASSIGN_OR_RETURN(std::vector<SpecialPersonRecord> special, out.ListSpecialPersons(options.region));
+  for (SpecialPersonRecord& s : special) ctx.special.emplace(s.person, std::move(s));
+  for (std::string_view status : {kMsgQueued, kMsgUnknown}) {
+    ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> open,
+                     out.MessagesInStatus(status, 0, std::numeric_limits<int>::max()));
+    for (OutreachMessageRecord& m : open) {
+      if (m.person != 0) ctx.open[m.person].push_back(std::move(m));
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> failed,
+                   out.MessagesInStatus(kMsgFailed, 0, std::numeric_limits<int>::max()));
+  for (const OutreachMessageRecord& m : failed) {
+    if (m.person != 0) ctx.failed_deadlines[m.person].insert(m.deadline);
+  }
+  ASSIGN_OR_RETURN(ctx.points, out.ListCertPoints("", false));
+
+  // Scan: key ranges on several connections at once, as the monthly run does.
+  std::vector<PersonKey> splits;
+  if (options.threads > 1 && options.region.empty()) {
+    ASSIGN_OR_RETURN(splits, store.PersonKeySplits(options.threads));
+  }
+  std::vector<std::unique_ptr<Store>> readers;
+  for (size_t i = 0; i < splits.size(); ++i) {
+    auto reader = store.OpenReader();
+    if (!reader) {
+      splits.clear();
+      readers.clear();
+      break;
+    }
+    readers.push_back(std::move(*reader));
+  }
+  std::vector<Shard> shards(splits.size() + 1);
+  std::vector<Status> statuses(shards.size());
+  auto scan = [&](size_t i) -> Status {
+    Store& s = i == 0 ? store : *readers[i - 1];
+    auto fn = [&](const PersonBundle& b) { return PlanPerson(ctx, s, b, shards[i]); };
+    if (splits.empty()) return s.ForEachPerson(options.region, fn);
+    const PersonKey lo = i == 0 ? 0 : splits[i - 1];
+    const PersonKey hi = i < splits.size() ? splits[i] : static_cast<PersonKey>(std::numeric_limits<int64_t>::max());
+    return s.ForEachPersonInKeyRange(lo, hi, fn, Store::Facts::kWith);
+  };
+  {
+    std::vector<std::thread> workers;
+    for (size_t i = 1; i < shards.size(); ++i) workers.emplace_back([&, i] { statuses[i] = scan(i); });
+    statuses[0] = scan(0);
+    for (std::thread& w : workers) w.join();
+  }
+  for (const Status& st : statuses) RETURN_IF_ERROR(st);
+
+  OutreachPlanReport report;
+  report.as_of = options.as_of;
+  std::vector<OutreachMessageRecord> messages;
+  std::vector<VisitTaskRecord> visits;
+  std::vector<OutreachMessageRecord> cancels;
+  for (Shard& sh : shards) {
+    report.persons += sh.persons;
+    report.due += sh.due;
+    report.unreachable += sh.unreachable;
+    std::move(sh.messages.begin(), sh.messages.end(), std::back_inserter(messages));
+    std::move(sh.visits.begin(), sh.visits.end(), std::back_inserter(visits));
+    std::move(sh.cancels.begin(), sh.cancels.end(), std::back_inserter(cancels));
+  }
+  if (options.dry_run) {
+    report.messages_new = static_cast<int64_t>(messages.size());
+    report.visits_new = static_cast<int64_t>(visits.size());
+    report.cancelled = static_cast<int64_t>(cancels.size());
+    for (const auto& m : messages) {
+      ++report.by_step[m.reason];
+      ++report.by_channel[m.channel];
+    }
+    for (const auto& v : visits) ++report.visits_by_reason[v.reason];
+    return report;
+  }
+  // One unit of work: the messages, the visits and the cancellations of the day.
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(report.messages_new, out.EnqueueMessages(messages));
+  report.messages_existing = static_cast<int64_t>(messages.size()) - report.messages_new;
+  for (const auto& m : messages) {
+    if (m.id == 0) continue;
+    ++report.by_step[m.reason];
+    ++report.by_channel[m.channel];
+  }
+  ASSIGN_OR_RETURN(report.visits_new, out.OpenVisitTasks(visits));
+  report.visits_existing = static_cast<int64_t>(visits.size()) - report.visits_new;
+  for (const auto& v : visits) {
+    if (v.id != 0) ++report.visits_by_reason[v.reason];
+  }
+  for (OutreachMessageRecord& m : cancels) {
+    m.status = std::string(kMsgCancelled);
+    m.failure = "superseded";
+    RETURN_IF_ERROR(out.UpdateMessage(m));
+    ++report.cancelled;
+  }
+  RETURN_IF_ERROR(unit->Commit());
+  spdlog::info("outreach plan {}: {} persons, {} due, {} new reminders, {} new visits, {} cancelled",
+               options.as_of.ToString(), report.persons, report.due, report.messages_new, report.visits_new,
+               report.cancelled);
+  return report;
+}
+
+}  // namespace tacit

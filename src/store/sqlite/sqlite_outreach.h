@@ -1,0 +1,68 @@
+// The outreach tables of the SQLite store (tacit/outreach_store.h), on the
+// store's own connection so that a message joins the unit of work of the
+// decision that causes it.
+#ifndef TACIT_SRC_STORE_SQLITE_SQLITE_OUTREACH_H_
+#define TACIT_SRC_STORE_SQLITE_SQLITE_OUTREACH_H_
+
+#include "store/sqlite/sqlite_db.h"
+#include "tacit/outreach_store.h"
+
+namespace tacit::sqlite {
+
+class SqliteOutreach final : public OutreachStore {
+ public:
+  explicit SqliteOutreach(Db& db) : db_(db) {}
+
+  Result<int64_t> EnqueueMessages(std::vector<OutreachMessageRecord>& messages) override;
+  Result<std::optional<OutreachMessageRecord>> FindMessage(int64_t id) override;
+  Result<std::vector<OutreachMessageRecord>> DueMessages(int64_t now_ms, int limit) override;
+  Result<std::vector<OutreachMessageRecord>> MessagesInStatus(std::string_view status, int64_t now_ms,
+                                                              int limit) override;
+  Result<bool> ClaimMessage(int64_t id, std::string_view from_status, int attempts, int64_t lease_until_ms) override;
+  Status UpdateMessage(const OutreachMessageRecord& message) override;
+  Result<std::vector<OutreachMessageRecord>> AwaitingReceipt(std::string_view channel, int64_t from_ms, int64_t to_ms,
+                                                             int limit) override;
+  Status AddAttempt(OutreachAttemptRecord& attempt) override;
+  Result<std::vector<OutreachAttemptRecord>> AttemptsOf(int64_t message_id) override;
+  Result<std::vector<OutreachMessageRecord>> MessagesOf(PersonKey person) override;
+  Result<std::vector<OutreachMessageRecord>> OpenMessagesOf(PersonKey person) override;
+  Status ForEachMessage(const std::string& prefix, int64_t from_ms, int64_t to_ms,
+                        const std::function<Status(const OutreachMessageRecord&)>& fn) override;
+  Result<std::vector<OutreachCountRow>> CountMessages(const std::string& prefix, int64_t from_ms,
+                                                     int64_t to_ms) override;
+  Result<bool> TakeDailySlot(PersonKey person, std::string_view day, int cap) override;
+  Status ReleaseDailySlot(PersonKey person, std::string_view day) override;
+
+  Status PutChannelConfig(const ChannelConfigRecord& config) override;
+  Result<std::optional<ChannelConfigRecord>> FindChannelConfig(std::string_view channel) override;
+  Result<std::vector<ChannelConfigRecord>> ListChannelConfigs() override;
+  Status SetChannelPaused(std::string_view channel, std::string_view reason, int64_t at_ms) override;
+  Status PutChannelBinding(const ChannelBindingRecord& binding) override;
+  Result<std::optional<ChannelBindingRecord>> FindChannelBinding(PersonKey person, std::string_view channel) override;
+  Result<std::vector<PersonKey>> BoundPersons(std::string_view channel) override;
+
+  Status PutSpecialPerson(const SpecialPersonRecord& record) override;
+  Result<std::optional<SpecialPersonRecord>> FindSpecialPerson(PersonKey person) override;
+  Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix) override;
+  Result<int64_t> OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) override;
+  Result<std::optional<VisitTaskRecord>> FindVisitTask(int64_t id) override;
+  Result<std::vector<VisitTaskRecord>> ListVisitTasks(const std::string& prefix, std::string_view status) override;
+  Result<std::vector<VisitTaskRecord>> VisitTasksOf(PersonKey person) override;
+  Status UpdateVisitTask(const VisitTaskRecord& task) override;
+
+  Status PutCertPoint(const CertPointRecord& point) override;
+  Result<std::vector<CertPointRecord>> ListCertPoints(const std::string& prefix, bool all) override;
+
+  Status PutDeathReturn(const DeathReturnRecord& record) override;
+  Result<std::vector<DeathReturnRecord>> DeathReturns(Month month, const std::string& prefix) override;
+  Status PutCommitteeContact(const CommitteeContactRecord& contact) override;
+  Result<std::optional<CommitteeContactRecord>> FindCommitteeContact(std::string_view region) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> ResidenceRegions(const std::string& prefix) override;
+
+ private:
+  Db& db_;
+};
+
+}  // namespace tacit::sqlite
+
+#endif  // TACIT_SRC_STORE_SQLITE_SQLITE_OUTREACH_H_
