@@ -80,6 +80,9 @@ std::string_view MessageStatusZh(std::string_view status);   // 待发送, 发�
 std::string_view ChannelNameZh(std::string_view channel);     // 短信, 微信
 std::string_view FailureZh(std::string_view failure);         // 号码无效, ...
 std::string_view VisitOutcomeZh(std::string_view outcome);    // 本人认证, 已死亡, 已迁出, 查无此人
+std::string_view VisitReasonZh(std::string_view reason);      // 特殊人员, 无法联系, 提醒失败, 人脸认证未通过, 本人申请
+std::string_view VisitStatusZh(std::string_view status);      // 待分派, 已分派, 已完成, 已取消
+std::string_view SpecialReasonZh(std::string_view reason);    // 行动不便, ...
 
 // The nearest active certification point for a person living in `region`
 // (12 digits): among the points of the same county, the one sharing the

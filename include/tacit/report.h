@@ -55,6 +55,12 @@ struct PersonView {
   // the attempts of the 30 days before as_of (results and scores only).
   std::optional<FaceTemplateRecord> face;
   std::vector<FaceAttemptRecord> face_attempts;  // oldest first
+  // Outreach: the messages sent or queued (newest first, at most 20; the
+  // address never), the visit tasks, the special-persons entry (contact masked
+  // when shown).
+  std::vector<OutreachMessageRecord> messages;
+  std::vector<VisitTaskRecord> visits;
+  std::optional<SpecialPersonRecord> special;
 };
 
 // One case for staff: the case, its person and its records (the evidence it

@@ -133,6 +133,31 @@ std::string_view VisitOutcomeZh(std::string_view o) {
   return o;
 }
 
+std::string_view VisitReasonZh(std::string_view r) {
+  if (r == "special") return "特殊人员";
+  if (r == "no_channel") return "无法联系";
+  if (r == "reminders_failed") return "提醒未送达";
+  if (r == "face_failures") return "人脸认证多次未通过";
+  if (r == "requested") return "本人申请";
+  return r;
+}
+
+std::string_view VisitStatusZh(std::string_view s) {
+  if (s == kVisitOpen) return "待分派";
+  if (s == kVisitAssigned) return "已分派";
+  if (s == kVisitDone) return "已完成";
+  if (s == kVisitCancelled) return "已取消";
+  return s;
+}
+
+std::string_view SpecialReasonZh(std::string_view r) {
+  if (r == "limited_mobility") return "行动不便";
+  if (r == "bedridden") return "长期卧床";
+  if (r == "no_phone") return "无手机";
+  if (r == "cognitive") return "认知障碍";
+  return r;
+}
+
 const CertPointRecord* NearestPoint(const std::vector<CertPointRecord>& points, std::string_view region) {
   if (region.size() < 6) return nullptr;
   const std::string_view county = region.substr(0, 6);

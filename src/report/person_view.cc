@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "tacit/casework.h"
+#include "tacit/outreach.h"
 #include "tacit/report.h"
 
 namespace tacit {
@@ -119,6 +120,10 @@ Result<PersonView> BuildPersonView(Store& store, const Policy& policy, PersonKey
   for (FaceAttemptRecord& a : attempts) {
     if (a.at_ms < until) view.face_attempts.push_back(std::move(a));
   }
+  ASSIGN_OR_RETURN(view.messages, store.outreach().MessagesOf(key));
+  if (view.messages.size() > 20) view.messages.resize(20);
+  ASSIGN_OR_RETURN(view.visits, store.outreach().VisitTasksOf(key));
+  ASSIGN_OR_RETURN(view.special, store.outreach().FindSpecialPerson(key));
   return view;
 }
 
@@ -182,6 +187,27 @@ std::string PersonViewText(const PersonView& v, const Policy& policy) {
                               : std::string("未采集 (not enrolled)"));
     for (const FaceAttemptRecord& a : v.face_attempts) {
       out << fmt::format("  {}  {}  {}  比对 {:.3f}\n", FaceDayText(a.at_ms), a.method, a.result, a.similarity);
+    }
+  }
+  if (v.special && v.special->active) {
+    out << fmt::format("\n特殊人员档案 (special persons file): {}  联系人 {} {}  {}\n", SpecialReasonZh(v.special->reason),
+                       MaskName(v.special->contact_name), MaskPhone(v.special->contact_phone),
+                       v.special->source == "registry" ? "来源 名册" : "来源 工作人员 " + v.special->set_by);
+  }
+  if (!v.messages.empty()) {
+    out << fmt::format("\n提醒消息 (messages, {} 条)\n", v.messages.size());
+    for (const OutreachMessageRecord& m : v.messages) {
+      out << fmt::format("  {}  {}  {}  {}{}  {}\n", FaceDayText(m.created_ms), ChannelNameZh(m.channel), m.reason,
+                         MessageStatusZh(m.status), m.failure.empty() ? "" : fmt::format(" ({})", FailureZh(m.failure)),
+                         RenderMessageZh(m.template_name, ParamsFromJson(m.params)));
+    }
+  }
+  if (!v.visits.empty()) {
+    out << fmt::format("\n上门认证任务 (visits, {} 件)\n", v.visits.size());
+    for (const VisitTaskRecord& t : v.visits) {
+      out << fmt::format("  #{}  {}  期限 {}  {}{}{}\n", t.id, VisitReasonZh(t.reason), t.due_on.ToString(),
+                         VisitStatusZh(t.status), t.assigned_to.empty() ? "" : "  " + t.assigned_to,
+                         t.outcome.empty() ? "" : fmt::format("  结果 {}", VisitOutcomeZh(t.outcome)));
     }
   }
   if (!v.cases.empty()) {
@@ -296,6 +322,21 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy, const Pers
     face["enrolled_on"] = FaceDayText(v.face->enrolled_at_ms);
     face["enrolled_by"] = v.face->enrolled_by;
   }
+  json messages = json::array();
+  for (const OutreachMessageRecord& m : v.messages) {
+    messages.push_back({{"id", m.id}, {"created_on", FaceDayText(m.created_ms)}, {"channel", m.channel},
+                        {"step", m.reason}, {"template", m.template_name}, {"status", m.status},
+                        {"failure", m.failure}, {"provider_code", m.provider_code}, {"attempts", m.attempts},
+                        {"deadline", m.deadline},
+                        {"sent_on", m.sent_ms ? FaceDayText(m.sent_ms) : std::string()},
+                        {"text", RenderMessageZh(m.template_name, ParamsFromJson(m.params))}});
+  }
+  json visits = json::array();
+  for (const VisitTaskRecord& t : v.visits) {
+    visits.push_back({{"id", t.id}, {"reason", t.reason}, {"status", t.status}, {"due_on", t.due_on.ToString()},
+                      {"assigned_to", t.assigned_to}, {"outcome", t.outcome},
+                      {"outcome_on", t.outcome_on ? t.outcome_on->ToString() : std::string()}});
+  }
   json out = {{"id_number", options.mask_id_number ? MaskIdNumber(v.person.id_number) : v.person.id_number},
               {"name", MaskName(v.person.name)},
               {"sex", v.person.sex == Sex::kMale ? "M" : "F"},
@@ -309,7 +350,13 @@ std::string PersonViewJson(const PersonView& v, const Policy& policy, const Pers
               {"evidence", evidence},
               {"cases", cases},
               {"recoveries", recoveries},
-              {"face", face}};
+              {"face", face},
+              {"messages", messages},
+              {"visits", visits}};
+  if (v.special && v.special->active) {
+    out["special"] = {{"reason", v.special->reason}, {"contact_name", MaskName(v.special->contact_name)},
+                      {"contact_phone", MaskPhone(v.special->contact_phone)}, {"source", v.special->source}};
+  }
   if (options.mask_id_number) {
     // The masked digits of an identity number are the birth date: shown
     // together they would be the whole number. A masked view gives the year.
