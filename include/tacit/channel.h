@@ -44,6 +44,9 @@ struct ChannelMessage {
   std::string template_name;  // one of the kTemplate* names
   // The template's variables in order: name (masked), deadline, point, ...
   std::vector<std::pair<std::string, std::string>> params;
+  // The provider's reference from an earlier accepted send (BizId), when
+  // known: Lookup then asks for that send only. Empty when the answer was lost.
+  std::string provider_ref;
 };
 
 enum class SendOutcome {
