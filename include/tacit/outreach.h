@@ -111,6 +111,8 @@ struct OutreachPlanReport {
   std::map<std::string, int64_t> by_step;     // new messages per step
   std::map<std::string, int64_t> by_channel;  // new messages per channel
   std::map<std::string, int64_t> visits_by_reason;
+  int64_t committee_reminders = 0;         // zero-report reminders written now
+  int64_t committees_without_contact = 0;  // late committees nobody can be reminded at
 };
 
 Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, const OutreachPlanOptions& options);
@@ -166,6 +168,57 @@ class Dispatcher {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- Visits, the special-persons file, the zero report ---------------------------
+
+// Assigns a visit task to a member of the community staff (audited).
+// Errors: kNotFound, kFailedPrecondition (done or cancelled).
+Result<VisitTaskRecord> AssignVisit(Store& store, int64_t task_id, const std::string& to, const std::string& actor,
+                                    int64_t now_ms);
+
+struct VisitCompletion {
+  int64_t task_id = 0;
+  std::string outcome;         // "certified", "died", "moved", "not_found"
+  Date on;                     // the day of the visit
+  std::string by;              // the member of staff who visited (经办人)
+  std::optional<Date> death_date;  // died: required
+  std::string photo_sha256;    // certified: the SHA-256 of the photo taken with the person (kept in the archive)
+  std::string note;
+};
+// Records a visit's outcome in one unit of work with its audit entry:
+// certified → home_visit evidence (source agency, ref visit/<id>), which
+// certifies the person from `on`; died → death_report evidence (reporter
+// village_committee, the death date); moved / not_found → visit_moved /
+// visit_not_found evidence and a case for staff (money is not stopped by it:
+// the certification lapses as it would). Errors: kNotFound,
+// kFailedPrecondition (done or cancelled already), kInvalidArgument (unknown
+// outcome, no death date, a date in the future or before the task).
+Result<VisitTaskRecord> CompleteVisit(Store& store, const Policy& policy, const VisitCompletion& c, int64_t now_ms,
+                                      Date today);
+
+// Adds or replaces a staff entry in the special-persons file (audited), or ends one.
+Status SetSpecialPerson(Store& store, SpecialPersonRecord record, const std::string& actor, int64_t now_ms);
+Status EndSpecialPerson(Store& store, PersonKey person, const std::string& actor, int64_t now_ms);
+
+// Whether a committee (12-digit code) reported for a month.
+struct CommitteeReturn {
+  std::string committee;
+  int64_t persons = 0;              // registry persons living there
+  std::optional<DeathReturnRecord> report;
+};
+struct ZeroReportCompliance {
+  Month month;
+  std::vector<CommitteeReturn> committees;  // by code
+  int64_t expected = 0, reported = 0;
+  // Per county (6 digits): {expected, reported}.
+  std::map<std::string, std::pair<int64_t, int64_t>> by_county;
+};
+// The committees expected to report for `month` (those with registry persons
+// under `prefix`) and what they sent.
+Result<ZeroReportCompliance> ZeroReportStatus(Store& store, const std::string& prefix, Month month);
+// Records a committee's return (audited); a second one for the month replaces
+// the first. Errors: kInvalidArgument (not a 12-digit code, deaths < 0, a month not yet ended).
+Status RecordDeathReturn(Store& store, const DeathReturnRecord& record, Date today);
 
 // ---- Statistics ------------------------------------------------------------------
 

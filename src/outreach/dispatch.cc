@@ -130,7 +130,8 @@ struct Dispatcher::Impl {
   }
 
   ChannelMessage ToChannel(const OutreachMessageRecord& m, std::string address) const {
-    return ChannelMessage{fmt::format("m{}", m.id), std::move(address), m.template_name, ParamsFromJson(m.params)};
+    return ChannelMessage{fmt::format("m{}", m.id), std::move(address), m.template_name, ParamsFromJson(m.params),
+                          m.provider_ref};
   }
 
   int64_t Backoff(int attempts, Date today) {

@@ -138,7 +138,9 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   const bool past = cert.status == CertStatus::kLapsed || cert.status == CertStatus::kNone;
   const int days_left = cert.valid_through && !past ? CertificationDeadline(*cert.valid_through) - as_of : 0;
   std::string reason;
-  if (ctx.special.contains(key) && days_left <= policy.outreach_special_visit_days.At(as_of)) {
+  const auto special = ctx.special.find(key);
+  const bool is_special = special != ctx.special.end() ? special->second.active : b.person.special_care;
+  if (is_special && days_left <= policy.outreach_special_visit_days.At(as_of)) {
     reason = "special";
   } else if (days_left <= policy.outreach_visit_days.At(as_of)) {
     if (channel.empty()) {
@@ -267,6 +269,39 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     m.failure = "superseded";
     RETURN_IF_ERROR(out.UpdateMessage(m));
     ++report.cancelled;
+  }
+  // The zero report: after the reporting day, committees that have not
+  // reported the previous month are reminded once (through their contact).
+  if (options.as_of.day() >= policy.zero_report_day.At(options.as_of)) {
+    const Month month = MonthOf(options.as_of) - 1;
+    ASSIGN_OR_RETURN(ZeroReportCompliance z, ZeroReportStatus(store, options.region, month));
+    std::vector<OutreachMessageRecord> reminders;
+    const int64_t now = options.now_ms;
+    for (const CommitteeReturn& c : z.committees) {
+      if (c.report) continue;
+      ASSIGN_OR_RETURN(std::optional<CommitteeContactRecord> contact, out.FindCommitteeContact(c.committee));
+      if (!contact) {
+        ++report.committees_without_contact;
+        continue;
+      }
+      OutreachMessageRecord m;
+      m.idem_key = fmt::format("zero/{}/{}", c.committee, month.ToString());
+      m.recipient = "committee";
+      m.region = c.committee;
+      m.channel = "sms";
+      m.template_name = std::string(kTemplateZeroReport);
+      const Date by = Date::FromCivil(options.as_of.year(), options.as_of.month(), 1) +
+                      (policy.zero_report_day.At(options.as_of) - 1);
+      m.params = ParamsToJson({{"committee", contact->name.empty() ? "村(居)委会" : contact->name},
+                               {"month", fmt::format("{}年{}月", month.year(), month.month())},
+                               {"day", fmt::format("{}月{}日", by.month(), by.day())}});
+      m.reason = "zero_report";
+      m.deadline = month.ToString();
+      m.created_ms = m.not_before_ms = m.next_attempt_ms = now;
+      m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(options.as_of)} * 86'400'000;
+      reminders.push_back(std::move(m));
+    }
+    ASSIGN_OR_RETURN(report.committee_reminders, out.EnqueueMessages(reminders));
   }
   RETURN_IF_ERROR(unit->Commit());
   spdlog::info("outreach plan {}: {} persons, {} due, {} new reminders, {} new visits, {} cancelled",
