@@ -14,6 +14,8 @@
 
 #include "access_commands.h"
 #include "face_commands.h"
+#include "outreach_commands.h"
+#include "tacit/outreach.h"
 #include "serve_command.h"
 #include "export_file.h"
 #include "tacit/casework.h"
@@ -336,7 +338,7 @@ void PrintRun(const CycleResult& r) {
 }
 
 Status CycleRun(const Globals& g, const std::string& month_text, const std::string& as_of_text,
-                const std::string& out_dir, bool full) {
+                const std::string& out_dir, bool full, bool outreach) {
   auto month = ParseMonth(month_text);
   if (!month) return InvalidArgument(fmt::format("--month: {}", month.error().message));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
@@ -365,6 +367,15 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   };
   ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, options));
   PrintRun(r);
+  // The outreach plan of the day follows a new run: whoever the run found
+  // lapsed is reminded (tacit/outreach.h). Its messages wait for the dispatcher.
+  if (outreach && !r.already_run) {
+    const int64_t now = cli::OutreachNowMs();
+    ASSIGN_OR_RETURN(OutreachPlanReport plan,
+                     PlanOutreach(*ready.first, ready.second, {.as_of = BeijingDate(now), .now_ms = now}));
+    fmt::print("提醒计划 (outreach plan) {}: {} 条新提醒 (new reminders), {} 个新上门任务 (new visit tasks)\n",
+               plan.as_of.ToString(), plan.messages_new, plan.visits_new);
+  }
   // A month recorded already changes nothing; the attempt is still kept.
   if (r.already_run) {
     return AuditCommandAfter(*ready.first, "cycle.run", "month " + r.run.month.ToString(), detail(r.run, true));
@@ -770,6 +781,9 @@ int Main(int argc, char** argv) {
   cycle_run->add_option("--as-of", cycle_as_of, "knowledge cut-off (数据截止日), YYYY-MM-DD; default the payroll lock day of the month before (发放锁定日, 25th)");
   cycle_run->add_option("--out", cycle_out, "directory for payroll-YYYY-MM.csv; default the working directory");
   bool cycle_full = false;
+  bool cycle_no_outreach = false;
+  cycle_run->add_flag("--no-outreach", cycle_no_outreach,
+                      "do not run the outreach plan after the run (tacit outreach run does it apart)");
   cycle_run->add_flag("--full", cycle_full,
                       "derive every person over the whole look-back window, not only those with something new since "
                       "the previous run (slower; the result is the same)");
@@ -1023,6 +1037,136 @@ int Main(int argc, char** argv) {
     sub->add_option("--by", face_args.by, "who does it (经办人; default the login user)");
   }
 
+  // ---- Outreach: reminders, channels, the special-persons file, visits, points, the zero report ----
+  cli::OutreachArgs oa;
+  auto* outreach = app.add_subcommand("outreach", "reminders before certification lapses (认证提醒): plan, send, follow");
+  outreach->require_subcommand(1);
+  auto* outreach_run = outreach->add_subcommand(
+      "run", "the daily plan: reminders (60/30/7 days before the deadline, lapsed, none), visit tasks, zero-report "
+             "reminders; a second run the same day adds nothing");
+  outreach_run->add_option("--as-of", oa.as_of, "plan as of this date (default today, Beijing time)");
+  outreach_run->add_option("--region", oa.region, "only persons living under this region code");
+  outreach_run->add_flag("--dry-run", oa.dry_run, "count only, write nothing (试算)");
+  auto* outreach_dispatch = outreach->add_subcommand(
+      "dispatch", "send queued messages through the configured channels (短信/微信) with retries, quiet hours and "
+                  "the daily cap; by default until nothing more is due now");
+  outreach_dispatch->add_flag("--loop", oa.loop, "keep running (SIGTERM or Ctrl-C stops it)");
+  outreach_dispatch->add_option("--interval", oa.interval_s, "seconds between passes when idle (default 30)");
+  outreach_dispatch->add_option("--workers", oa.workers, "parallel senders, each with its own connection (default 1)");
+  outreach_dispatch->add_option("--for", oa.for_s, "stop after this many seconds");
+  outreach_dispatch->add_option("--lease", oa.lease_s, "seconds a claimed message is held before it counts as lost "
+                                                       "(default 120)")->check(CLI::Range(1, 3600));
+  outreach_dispatch->add_option("--receipt-after", oa.receipt_after_s,
+                                "look sent SMS up for a delivery receipt after this many seconds (default 60)")
+      ->check(CLI::Range(0, 86400));
+  auto* outreach_list = outreach->add_subcommand("list", "messages (masked): one person's, or by status");
+  outreach_list->add_option("--person", oa.person_id, "identity number (身份证号码)");
+  outreach_list->add_option("--status", oa.status, "queued (default), sending, sent, delivered, failed, unknown, cancelled");
+  outreach_list->add_option("--region", oa.region, "region code prefix");
+  outreach_list->add_option("--limit", oa.limit, "at most this many (default 50)");
+  outreach_list->add_flag("--json", oa.json, "JSON");
+  auto* outreach_status = outreach->add_subcommand("status", "channels (paused or sending) and the queue");
+  auto* outreach_stats = outreach->add_subcommand(
+      "stats", "reminders by channel and status, delivery rate, certifications within 30 days of a reminder, visits");
+  outreach_stats->add_option("--region", oa.region, "region code prefix");
+  outreach_stats->add_option("--from", oa.from, "first day (default 30 days before --to)");
+  outreach_stats->add_option("--to", oa.to, "last day (default today)");
+  outreach_stats->add_flag("--json", oa.json, "JSON");
+  auto* outreach_notices = outreach->add_subcommand(
+      "notices", "print-ready notices (告知单) for village and community committees: the persons due there");
+  outreach_notices->add_option("--out", oa.out_dir, "folder for the HTML files")->required();
+  outreach_notices->add_option("--region", oa.region, "region code prefix");
+  outreach_notices->add_option("--as-of", oa.as_of, "as of this date (default today)");
+
+  auto* channel = app.add_subcommand("channel", "message channels (消息渠道): SMS gateway, WeChat Official Account");
+  channel->require_subcommand(1);
+  auto* channel_set = channel->add_subcommand(
+      "set", "configure a channel from a JSON file (endpoint, key id, signature, approved templates); the secret "
+             "comes on standard input (--secret-stdin), sealed with the key file");
+  channel_set->add_option("CHANNEL", oa.channel, "sms or wechat")->required();
+  channel_set->add_option("--config", oa.config_file, "the JSON configuration (docs/outreach.md)")->required();
+  channel_set->add_flag("--secret-stdin", oa.secret_stdin, "read the AccessKeySecret / appsecret from standard input");
+  auto* channel_show = channel->add_subcommand("show", "the channels' configuration (never a secret)");
+  auto* channel_pause = channel->add_subcommand("pause", "stop sending on a channel");
+  auto* channel_resume = channel->add_subcommand("resume", "send again on a paused channel");
+  for (auto* sub : {channel_pause, channel_resume}) sub->add_option("CHANNEL", oa.channel, "sms or wechat")->required();
+  channel_pause->add_option("--reason", oa.reason, "why");
+
+  auto* wechat = app.add_subcommand("wechat", "WeChat Official Account bindings (微信绑定)");
+  wechat->require_subcommand(1);
+  auto* wechat_bind = wechat->add_subcommand("bind", "import bindings from a CSV file: id_number,openid (sealed)");
+  wechat_bind->add_option("FILE", oa.file, "CSV file")->required();
+
+  auto* special = app.add_subcommand("special", "the special-persons file (特殊人员档案: 行动不便 ...)");
+  special->require_subcommand(1);
+  auto* special_set = special->add_subcommand("set", "add or update a person's entry (audited)");
+  special_set->add_option("ID", oa.person_id, "identity number")->required();
+  special_set->add_option("--reason", oa.reason, "limited_mobility (default), bedridden, no_phone, cognitive");
+  special_set->add_option("--contact-name", oa.contact_name, "family member or carer (联系人)");
+  special_set->add_option("--contact-phone", oa.contact_phone, "their mobile number");
+  special_set->add_option("--address", oa.address, "where to visit");
+  special_set->add_option("--notes", oa.notes, "notes for the visiting staff");
+  auto* special_unset = special->add_subcommand("unset", "end a person's entry (audited)");
+  special_unset->add_option("ID", oa.person_id, "identity number")->required();
+  auto* special_list = special->add_subcommand("list", "entries (masked), the registry's special_care included");
+  special_list->add_option("--region", oa.region, "region code prefix");
+
+  auto* visit = app.add_subcommand("visit", "home-visit tasks (上门认证任务) for community staff");
+  visit->require_subcommand(1);
+  auto* visit_list = visit->add_subcommand("list", "tasks (masked): open and assigned by default");
+  visit_list->add_option("--region", oa.region, "region code prefix (a community: 12 digits)");
+  visit_list->add_option("--status", oa.status, "open, assigned, done, cancelled, active (default)");
+  visit_list->add_flag("--overdue", oa.overdue, "only tasks past their due date");
+  visit_list->add_flag("--json", oa.json, "JSON");
+  auto* visit_assign = visit->add_subcommand("assign", "assign a task to a member of staff");
+  visit_assign->add_option("ID", oa.task_id, "task id")->required();
+  visit_assign->add_option("--to", oa.to_user, "the member of staff")->required();
+  auto* visit_complete = visit->add_subcommand(
+      "complete", "record a visit's outcome: certified (本人认证), died (已死亡), moved (已迁出), not_found (查无此人)");
+  visit_complete->add_option("ID", oa.task_id, "task id")->required();
+  visit_complete->add_option("--outcome", oa.outcome, "certified, died, moved or not_found")->required();
+  visit_complete->add_option("--on", oa.on, "the day of the visit (default today)");
+  visit_complete->add_option("--by", oa.by, "who visited (default the login user)");
+  visit_complete->add_option("--death-date", oa.death_date, "died: the date of death");
+  visit_complete->add_option("--photo", oa.photo, "certified: the photo taken with the person (its SHA-256 is kept)");
+  visit_complete->add_option("--note", oa.note, "note");
+
+  auto* point = app.add_subcommand("point", "certification points (认证服务点): bank terminals, service halls");
+  point->require_subcommand(1);
+  auto* point_add = point->add_subcommand("add", "add or update a point");
+  point_add->add_option("CODE", oa.code, "the point's code")->required();
+  point_add->add_option("--name", oa.name, "name")->required();
+  point_add->add_option("--short-name", oa.short_name, "short name for messages (at most 20 characters)");
+  point_add->add_option("--kind", oa.kind, "bank_terminal (default), service_hall, community");
+  point_add->add_option("--region", oa.region, "12-digit region code of where it is")->required();
+  point_add->add_option("--address", oa.address, "address");
+  point_add->add_option("--hours", oa.hours, "opening hours");
+  point_add->add_option("--attestor", oa.attestor, "the attestor whose results it sends");
+  auto* point_import = point->add_subcommand("import", "points from CSV: code,name,short_name,kind,region,address,hours,attestor");
+  point_import->add_option("FILE", oa.file, "CSV file")->required();
+  auto* point_list = point->add_subcommand("list", "points");
+  point_list->add_option("--region", oa.region, "region code prefix");
+  point_list->add_flag("--all", oa.all, "inactive ones too");
+
+  auto* deaths = app.add_subcommand("deaths", "the committees' monthly death return (死亡零报告)");
+  deaths->require_subcommand(1);
+  auto* deaths_report = deaths->add_subcommand(
+      "report", "record a committee's return for a month (0: the zero report); the deaths themselves are ingested "
+                "as death_report records (tacit ingest --source village_committee)");
+  deaths_report->add_option("--committee", oa.committee, "12-digit village or community code")->required();
+  deaths_report->add_option("--month", oa.month, "the month reported on (YYYY-MM)")->required();
+  deaths_report->add_option("--deaths", oa.deaths, "deaths reported (default 0)");
+  deaths_report->add_option("--batch", oa.batch_id, "the ingest batch of the deaths");
+  deaths_report->add_option("--by", oa.by, "who reported");
+  auto* deaths_status = deaths->add_subcommand("status", "which committees reported a month; compliance per county");
+  deaths_status->add_option("--month", oa.month, "YYYY-MM")->required();
+  deaths_status->add_option("--region", oa.region, "region code prefix");
+  deaths_status->add_flag("--json", oa.json, "JSON");
+  auto* deaths_contact = deaths->add_subcommand("contact", "a committee's contact for reminders");
+  deaths_contact->add_option("--committee", oa.committee, "12-digit code")->required();
+  deaths_contact->add_option("--name", oa.name, "committee name or contact");
+  deaths_contact->add_option("--phone", oa.phone, "mobile number")->required();
+
 
   CLI11_PARSE(app, argc, argv);
 
@@ -1042,7 +1186,7 @@ int Main(int argc, char** argv) {
   } else if (*ingest) {
     status = Ingest(g, feed_files, feed_source, feed_mapping, received_on);
   } else if (*cycle_run) {
-    status = CycleRun(g, cycle_month, cycle_as_of, cycle_out, cycle_full);
+    status = CycleRun(g, cycle_month, cycle_as_of, cycle_out, cycle_full, !cycle_no_outreach);
   } else if (*explain) {
     status = Explain(g, explain_id, explain_month, explain_as_of);
   } else if (*person_show) {
@@ -1111,6 +1255,32 @@ int Main(int argc, char** argv) {
       if (*face_enroll) return cli::FaceEnrol(s, p, secrets, face_args);
       if (*face_import) return cli::FaceImport(s, p, secrets, face_args);
       return cli::FaceVerify(s, p, secrets, face_args);
+    });
+  } else if (*outreach || *channel || *wechat || *special || *visit || *point || *deaths) {
+    status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
+      if (*outreach_run) return cli::OutreachRun(s, p, oa);
+      if (*outreach_list) return cli::OutreachList(s, oa);
+      if (*outreach_status) return cli::OutreachStatus(s);
+      if (*outreach_stats) return cli::OutreachStatsCmd(s, p, oa);
+      if (*outreach_notices) return cli::OutreachNotices(s, p, oa);
+      if (*channel_show) return cli::ChannelShow(s);
+      if (*channel_pause || *channel_resume) return cli::ChannelPause(s, oa, static_cast<bool>(*channel_pause));
+      if (*special_set) return cli::SpecialSet(s, oa);
+      if (*special_unset) return cli::SpecialUnset(s, oa);
+      if (*special_list) return cli::SpecialList(s, oa);
+      if (*visit_list) return cli::VisitList(s, p, oa);
+      if (*visit_assign) return cli::VisitAssign(s, oa);
+      if (*visit_complete) return cli::VisitComplete(s, p, oa);
+      if (*point_add) return cli::PointAdd(s, oa);
+      if (*point_import) return cli::PointImport(s, oa);
+      if (*point_list) return cli::PointList(s, oa);
+      if (*deaths_report) return cli::DeathsReport(s, oa);
+      if (*deaths_status) return cli::DeathsStatus(s, oa);
+      if (*deaths_contact) return cli::CommitteeContactSet(s, oa);
+      ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
+      if (*outreach_dispatch) return cli::OutreachDispatch(s, p, secrets, g.db, oa);
+      if (*channel_set) return cli::ChannelSet(s, secrets, oa);
+      return cli::WeChatBindImport(s, secrets, oa);
     });
   } else if (*face_models) {
     status = cli::FaceModelsList(face_args);

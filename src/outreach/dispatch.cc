@@ -209,6 +209,10 @@ struct Dispatcher::Impl {
         if (m.status == kMsgDelivered) m.delivered_ms = now;
         ++report.looked_up_found;
       } else {
+        // Never sent: the claim's daily slot is given back, and it goes again.
+        if (m.person != 0 && m.recipient != "committee") {
+          RETURN_IF_ERROR(store.outreach().ReleaseDailySlot(m.person, day.ToString()));
+        }
         m.status = std::string(kMsgQueued);
         m.next_attempt_ms = now;
         ++report.looked_up_resend;

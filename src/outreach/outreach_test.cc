@@ -259,11 +259,10 @@ TEST_F(OutreachTest, ALostAnswerNotFoundAtTheProviderIsSentAgain) {
   factory_.sms.lookup = {LookupOutcome::kNotFound, "", "", "", ""};
   DispatchReport r = Dispatch(nine + 60'000);
   EXPECT_EQ(r.looked_up_resend, 1);
-  // Same day: the slot the lost send took is still taken → tomorrow. The cap
-  // holds even for a resend.
-  EXPECT_EQ(r.deferred_cap, 1);
-  EXPECT_EQ(Dispatch(BeijingInstant(deadline_ - 59, 9 * 60)).sent, 1);
+  // The provider never had it: the daily slot is given back and it goes again in the same pass.
+  EXPECT_EQ(r.sent, 1);
   EXPECT_EQ(factory_.sms.sent.size(), 2u);
+  EXPECT_EQ(Messages()[0].status, kMsgSent);
 }
 
 TEST_F(OutreachTest, ALeaseThatRunsOutMakesTheMessageUnknownNotLost) {

@@ -1,0 +1,206 @@
+// Outreach end to end through the real program: `tacit outreach run` plans,
+// `tacit outreach dispatch` sends through the real Alibaba SMS adapter to the
+// stand-in gateway on loopback, statuses and receipts show per person and in
+// the statistics, visits close the loop; and a dispatcher killed between the
+// provider's acceptance and the record neither loses nor duplicates a message.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/run.h"
+#include "standin/aliyun_standin.h"
+#include "tacit/id_number.h"
+#include "tacit/outreach.h"
+#include "tacit/policy.h"
+
+namespace tacit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::FreshDir;
+using testing::Tacit;
+
+// Valid identity numbers from 17 digits.
+std::string Id(std::string_view first17) { return std::string(first17) + IdCheckCharacter(first17); }
+
+const std::string kP1 = Id("14010519500101001");  // reachable
+const std::string kP2 = Id("14010519500202002");  // the gateway refuses the number
+const std::string kP3 = Id("14010519500303003");  // no phone
+const std::string kPhone1 = "13900000001";
+const std::string kPhone2 = "13900000002";
+
+class OutreachCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshDir(std::string("outreach_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    // The default policy without quiet hours: the test runs whatever the time of day.
+    std::string policy(DefaultPolicyText());
+    const std::string quiet = R"(value = "21:00")";
+    const size_t at = policy.find(quiet, policy.find("[parameters.outreach_quiet_start]"));
+    ASSERT_NE(at, std::string::npos);
+    policy.replace(at, quiet.size(), R"(value = "08:00")");
+    Write("policy.toml", policy);
+    ASSERT_EQ(Run("init --policy policy.toml").status, 0);
+    // Certified last on 2025-11-30: valid through 2026-11, the deadline 2026-11-30.
+    Write("registry.csv",
+          "id_number,name,sex,birth_date,phone,region_code,scheme,paying_region,monthly_amount,start_month,"
+          "special_care,last_certified_on\n" +
+          kP1 + ",王建国,M,1950-01-01," + kPhone1 + ",140105001001,enterprise,140105,3000.00,2015-01,0,2025-11-30\n" +
+          kP2 + ",李秀英,F,1950-02-02," + kPhone2 + ",140105001001,enterprise,140105,3000.00,2015-01,0,2025-11-30\n" +
+          kP3 + ",赵德明,M,1950-03-03,,140105001002,enterprise,140105,3000.00,2015-01,0,2025-11-30\n");
+    ASSERT_EQ(Run("registry import registry.csv").status, 0);
+    const auto& o = sms_.options();
+    json config = {{"channel", "sms"}, {"provider", "aliyun"}, {"endpoint", sms_.Endpoint()},
+                   {"key_id", o.access_key_id}, {"sign_name", *o.sign_names.begin()},
+                   {"templates", {{"remind_first", "SMS_100000002"}, {"remind_due", "SMS_100000002"},
+                                  {"remind_lapsed", "SMS_100000002"}}},
+                   {"read_timeout_ms", 1500}};
+    Write("sms.json", config.dump());
+    Write("secret.txt", o.access_key_secret + "\n");
+    sms_.SetRule(kPhone2, {.code = "isv.MOBILE_NUMBER_ILLEGAL"});
+  }
+  testing::Output Run(const std::string& args, const std::string& today = "2026-10-01") {
+    return Tacit(dir_, "--db t.db " + args, today);
+  }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  json PersonJson(const std::string& id, const std::string& today) {
+    auto o = Run("person show " + id + " --json", today);
+    EXPECT_EQ(o.status, 0) << o.out;
+    return json::parse(o.out, nullptr, false);
+  }
+
+  fs::path dir_;
+  // The gateway keeps tacit's pretended day (TACIT_TODAY moves tacit's clock,
+  // the requests' x-acs-date with it, by whole days).
+  standin::AliyunSmsStandIn sms_{[] {
+    standin::AliyunSmsStandIn::Options o;
+    o.now_ms = [] {
+      const int64_t real = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+      return real + int64_t{*ParseDate("2026-10-01") - BeijingDate(real)} * 86'400'000;
+    };
+    return o;
+  }()};
+};
+
+TEST_F(OutreachCli, RemindsSendsFollowsReceiptsAndVisitsTheUnreachable) {
+  auto set = Run("channel set sms --config sms.json --secret-stdin < secret.txt");
+  ASSERT_EQ(set.status, 0) << set.out;
+  EXPECT_EQ(set.out.find(sms_.options().access_key_secret), std::string::npos);
+  auto show = Run("channel show");
+  EXPECT_EQ(show.out.find(sms_.options().access_key_secret), std::string::npos) << show.out;
+
+  // 60 days before the deadline: two reminders (the third has no phone).
+  auto plan = Run("outreach run");
+  ASSERT_EQ(plan.status, 0) << plan.out;
+  EXPECT_NE(plan.out.find("remind60 2"), std::string::npos) << plan.out;
+  EXPECT_EQ(Run("outreach run").out.find("remind60"), std::string::npos);  // the same day again: nothing new
+
+  auto sent = Run("outreach dispatch --receipt-after 0");
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  auto records = sms_.Records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].phone, kPhone1);
+  EXPECT_EQ(records[0].template_code, "SMS_100000002");
+  EXPECT_EQ(records[0].params.at("name"), "王**");
+  EXPECT_EQ(records[0].params.at("deadline"), "2026年11月30日");
+  for (const std::string& target : sms_.Targets()) {
+    EXPECT_EQ(target.find(kPhone1), std::string::npos) << target;
+    EXPECT_EQ(target.find(kPhone2), std::string::npos) << target;
+  }
+  for (const std::string& text : {plan.out, sent.out}) {
+    EXPECT_EQ(text.find(kPhone1), std::string::npos);
+    EXPECT_EQ(text.find("王建国"), std::string::npos);
+    EXPECT_EQ(text.find(kP1), std::string::npos);
+  }
+
+  // The refused number failed with its reason; the other was delivered (the receipt was looked up).
+  json p2 = PersonJson(kP2, "2026-10-01");
+  ASSERT_EQ(p2["messages"].size(), 1u);
+  EXPECT_EQ(p2["messages"][0]["status"], "failed");
+  EXPECT_EQ(p2["messages"][0]["failure"], "bad_number");
+  EXPECT_EQ(p2["messages"][0]["provider_code"], "isv.MOBILE_NUMBER_ILLEGAL");
+  json p1 = PersonJson(kP1, "2026-10-01");
+  EXPECT_EQ(p1["messages"][0]["status"], "delivered") << p1["messages"].dump();
+  EXPECT_EQ(p1.dump().find(kPhone1), std::string::npos);
+
+  auto stats = Run("outreach stats --json --from 2026-10-01 --to 2026-10-01");
+  ASSERT_EQ(stats.status, 0) << stats.out;
+  json st = json::parse(stats.out);
+  EXPECT_EQ(st["by_channel_status"]["sms"]["delivered"], 1);
+  EXPECT_EQ(st["by_channel_status"]["sms"]["failed"], 1);
+  EXPECT_EQ(st["sent"], 1);
+  EXPECT_DOUBLE_EQ(st["delivery_rate"].get<double>(), 1.0);
+
+  // A week before the deadline: visits for the one without a phone and the one whose reminder failed.
+  auto late = Run("outreach run", "2026-11-23");
+  ASSERT_EQ(late.status, 0) << late.out;
+  auto visits = Run("visit list --json", "2026-11-23");
+  json tasks = json::parse(visits.out);
+  ASSERT_EQ(tasks.size(), 2u) << visits.out;
+  std::map<std::string, int64_t> by_reason;
+  for (const json& t : tasks) by_reason[t["reason"]] = t["id"];
+  ASSERT_TRUE(by_reason.contains("no_channel"));
+  ASSERT_TRUE(by_reason.contains("reminders_failed"));
+  EXPECT_EQ(visits.out.find("赵德明"), std::string::npos);
+
+  // The community worker visits the person without a phone: certified in person.
+  Write("photo.jpg", "not really a jpeg, its hash is what is kept");
+  auto done = Run(fmt::format("visit complete {} --outcome certified --by liu --photo photo.jpg", by_reason["no_channel"]),
+                  "2026-11-24");
+  ASSERT_EQ(done.status, 0) << done.out;
+  json p3 = PersonJson(kP3, "2026-11-24");
+  EXPECT_EQ(p3["certification"]["status"], "certified") << p3["certification"].dump();
+  EXPECT_EQ(p3["visits"][0]["status"], "done");
+  // Done twice is refused, with the reason.
+  auto again = Run(fmt::format("visit complete {} --outcome certified --by liu", by_reason["no_channel"]), "2026-11-24");
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.out.find("已完成"), std::string::npos) << again.out;
+  EXPECT_EQ(Run("audit verify").status, 0);
+}
+
+// A dispatcher killed at each point of claim → send → record: after a
+// restart every message reaches the gateway exactly once and ends up sent.
+class OutreachCrash : public OutreachCli, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(OutreachCrash, AKilledDispatcherNeitherLosesNorDuplicatesAMessage) {
+  sms_.ClearRules();
+  ASSERT_EQ(Run("channel set sms --config sms.json --secret-stdin < secret.txt").status, 0);
+  ASSERT_EQ(Run("outreach run").status, 0);  // two reminders: m1 (P1) and m2 (P2)
+  ::setenv("TACIT_CRASH_AT", ("outreach." + GetParam()).c_str(), 1);
+  auto killed = Run("outreach dispatch --lease 1 --receipt-after 80000");
+  ::unsetenv("TACIT_CRASH_AT");
+  ASSERT_EQ(killed.status, 86) << killed.out;
+  EXPECT_EQ(sms_.CountOutId("m1"), GetParam() == "claimed" ? 0u : 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the lease runs out
+  auto restarted = Run("outreach dispatch --lease 1 --receipt-after 80000");
+  ASSERT_EQ(restarted.status, 0) << restarted.out;
+  EXPECT_EQ(sms_.CountOutId("m1"), 1u) << restarted.out;
+  EXPECT_EQ(sms_.CountOutId("m2"), 1u) << restarted.out;
+  for (const std::string& id : {kP1, kP2}) {
+    json p = PersonJson(id, "2026-10-01");
+    ASSERT_EQ(p["messages"].size(), 1u);
+    // Sent, or delivered when the look-up after the crash found the gateway's receipt already.
+    const std::string status = p["messages"][0]["status"];
+    EXPECT_TRUE(status == "sent" || status == "delivered") << GetParam() << " " << p["messages"].dump();
+  }
+  // Nothing more to send, however often it runs.
+  EXPECT_EQ(Run("outreach dispatch").status, 0);
+  EXPECT_EQ(sms_.Records().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, OutreachCrash, ::testing::Values("claimed", "accepted", "recorded"));
+
+}  // namespace
+}  // namespace tacit
