@@ -688,6 +688,12 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   fmt::print("7/7 月度发放 (cycle run) {}\n", MonthOf(today).ToString());
   ASSIGN_OR_RETURN(CycleResult run, RunCycle(store, policy, CycleOptions{MonthOf(today), today, a.dir, today}));
   PrintRun(run);
+  // The day's outreach plan after the run, as `cycle run` does (no channel is
+  // configured in the demo: the reminders wait in the outbox).
+  ASSIGN_OR_RETURN(OutreachPlanReport plan,
+                   PlanOutreach(store, policy, {.as_of = today, .now_ms = BeijingInstant(today, 9 * 60)}));
+  fmt::print("    提醒计划 (outreach plan): {} 人待认证, {} 条提醒待发送 (短信 {}, 微信 {}), {} 个上门认证任务\n", plan.due,
+             plan.messages_new, plan.by_channel["sms"], plan.by_channel["wechat"], plan.visits_new);
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
   fmt::print("\n");
   std::cout << StatsText(stats);
@@ -696,6 +702,9 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
              stats.by_region.empty() ? a.province : stats.by_region.front().key);
   fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", g.db, files.registry_csv);
   fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", g.db, a.dir);
+  fmt::print("  build/tacit --db {} outreach list --status queued   # 待发送的提醒; channel set sms --config ... (docs/outreach.md)\n",
+             g.db);
+  fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", g.db);
   fmt::print("  build/tacit --db {} user add admin --role admin      # 输入密码 (type a password, 12+ characters)\n",
              g.db);
   fmt::print("  build/tacit --db {} serve                            # http://127.0.0.1:8080/api/v1, docs/api.md\n",
