@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "tacit/outreach.h"
 
@@ -41,6 +42,7 @@ struct Dispatcher::Impl {
     std::unique_ptr<Channel> channel;
     std::string paused;  // the channel's paused reason when last read
     bool enabled = false;
+    std::set<std::string> templates;  // the logical templates the channel has approved ones for
   };
   std::map<std::string, Built> channels;
 
@@ -83,6 +85,8 @@ struct Dispatcher::Impl {
       ASSIGN_OR_RETURN(ChannelConfig config, ParseChannelConfig(rec->config, "channel_config." + name));
       ASSIGN_OR_RETURN(config.secret, secrets.Open(rec->sealed_secret, "channel:" + name));
       b.enabled = config.enabled;
+      b.templates.clear();
+      for (const auto& [name, t] : config.templates) b.templates.insert(name);
       b.channel.reset();
       if (config.enabled) {
         ASSIGN_OR_RETURN(b.channel, factory.Make(config));
@@ -257,18 +261,28 @@ struct Dispatcher::Impl {
       ++report.waiting_channel;
       return {};
     }
+    // A WeChat message that cannot go as WeChat goes by SMS when the person has a phone.
+    auto fall_back = [&]() -> Result<bool> {
+      if (m.channel != "wechat") return false;
+      ASSIGN_OR_RETURN(std::string phone, Address(m, "sms"));
+      if (phone.empty()) return false;
+      ++report.fell_back;
+      m.channel = "sms";
+      m.next_attempt_ms = now;
+      RETURN_IF_ERROR(Finish(m, kMsgQueued, "", now, "fallback_sms"));
+      return true;
+    };
+    if (!channels[m.channel].templates.contains(m.template_name)) {
+      // No approved template for it on this channel: SMS, else it waits (and
+      // expires into a visit if nobody adds one).
+      ASSIGN_OR_RETURN(bool moved, fall_back());
+      if (!moved) ++report.waiting_channel;
+      return {};
+    }
     ASSIGN_OR_RETURN(std::string address, Address(m, m.channel));
-    if (address.empty()) {
-      // A WeChat binding ended since the plan: fall back to SMS when the person has a phone.
-      if (m.channel == "wechat") {
-        ASSIGN_OR_RETURN(std::string phone, Address(m, "sms"));
-        if (!phone.empty()) {
-          ++report.fell_back;
-          m.channel = "sms";
-          m.next_attempt_ms = now;
-          return Finish(m, kMsgQueued, "", now, "fallback_sms");
-        }
-      }
+    if (address.empty()) {  // a WeChat binding ended since the plan, a phone removed
+      ASSIGN_OR_RETURN(bool moved, fall_back());
+      if (moved) return {};
       ++report.failed;
       return Finish(m, kMsgFailed, kFailNoAddress, now, "no_address");
     }

@@ -17,6 +17,7 @@
 
 #include "integration/run.h"
 #include "standin/aliyun_standin.h"
+#include "standin/wechat_standin.h"
 #include "tacit/id_number.h"
 #include "tacit/outreach.h"
 #include "tacit/policy.h"
@@ -168,6 +169,48 @@ TEST_F(OutreachCli, RemindsSendsFollowsReceiptsAndVisitsTheUnreachable) {
   EXPECT_EQ(again.status, 1);
   EXPECT_NE(again.out.find("已完成"), std::string::npos) << again.out;
   EXPECT_EQ(Run("audit verify").status, 0);
+}
+
+// WeChat first for a person with a bound account; a person whose account no
+// longer follows the Official Account gets the reminder by SMS the same day.
+TEST_F(OutreachCli, WeChatWhereBoundAndSmsWhenTheAccountNoLongerFollows) {
+  sms_.ClearRules();
+  standin::WeChatStandIn wx;
+  wx.AddUser("o-follows-0001");
+  wx.AddUser("o-left-000002", /*following=*/false);
+  const auto& o = wx.options();
+  json config = {{"channel", "wechat"}, {"provider", "wechat"}, {"endpoint", wx.Endpoint()}, {"key_id", o.appid},
+                 {"templates", {{"remind_first", {{"code", o.templates.begin()->first},
+                                                  {"url", "https://renshe.example.gov.cn/certify"},
+                                                  {"fields", {{"name", "thing1"}, {"deadline", "time2"},
+                                                              {"point", "thing3"}}}}}}}};
+  Write("wechat.json", config.dump());
+  Write("wx-secret.txt", o.appsecret + "\n");
+  ASSERT_EQ(Run("channel set sms --config sms.json --secret-stdin < secret.txt").status, 0);
+  auto set = Run("channel set wechat --config wechat.json --secret-stdin < wx-secret.txt");
+  ASSERT_EQ(set.status, 0) << set.out;
+  Write("bindings.csv", "id_number,openid\n" + kP1 + ",o-follows-0001\n" + kP2 + ",o-left-000002\n" +
+                            "110105194912310021,o-nobody\n");
+  auto bind = Run("wechat bind bindings.csv");
+  ASSERT_EQ(bind.status, 0) << bind.out;
+  EXPECT_NE(bind.out.find("2 绑定"), std::string::npos) << bind.out;
+  EXPECT_EQ(bind.out.find("o-follows"), std::string::npos);
+  auto plan = Run("outreach run");
+  EXPECT_NE(plan.out.find("微信 (wechat) 2"), std::string::npos) << plan.out;
+  auto sent = Run("outreach dispatch --receipt-after 80000");
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  EXPECT_NE(sent.out.find("转短信 (fell back to SMS) 1"), std::string::npos) << sent.out;
+  auto wx_sends = wx.Sends();
+  ASSERT_EQ(wx_sends.size(), 1u);
+  EXPECT_EQ(wx_sends[0].openid, "o-follows-0001");
+  EXPECT_EQ(wx_sends[0].data.at("thing1"), "王**");
+  EXPECT_EQ(wx.TokenFetches(), 1);
+  auto sms = sms_.Records();
+  ASSERT_EQ(sms.size(), 1u);
+  EXPECT_EQ(sms[0].phone, kPhone2);
+  json p2 = PersonJson(kP2, "2026-10-01");
+  EXPECT_EQ(p2["messages"][0]["channel"], "sms");
+  EXPECT_EQ(p2["messages"][0]["status"], "sent");
 }
 
 // A dispatcher killed at each point of claim → send → record: after a
