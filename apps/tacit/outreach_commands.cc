@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -134,6 +135,7 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
     ASSIGN_OR_RETURN(std::unique_ptr<Store> s, OpenSqliteStore(db_path));
     stores.push_back(std::move(s));
   }
+  std::mutex store_lock;  // the workers' store phases queue here, their provider calls overlap
   std::vector<std::unique_ptr<Dispatcher>> dispatchers;
   for (int w = 0; w < a.workers; ++w) {
     Store& s = w == 0 ? store : *stores[static_cast<size_t>(w - 1)];
@@ -141,7 +143,8 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
                             .lease_ms = int64_t{a.lease_s} * 1000,
                             .receipt_after_ms = int64_t{a.receipt_after_s} * 1000,
                             .shard = w,
-                            .shards = a.workers};
+                            .shards = a.workers,
+                            .store_lock = a.workers > 1 ? &store_lock : nullptr};
     // Crash points for the crash-consistency tests (tests/integration/
     // outreach_cli_test.cc): TACIT_CRASH_AT=outreach.claimed|accepted|recorded
     // ends the process there, as a power cut would.

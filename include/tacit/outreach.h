@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,6 +134,11 @@ struct DispatchOptions {
   uint64_t jitter_seed = 0;
   // Only messages whose id % shards == shard (several dispatchers at once).
   int shard = 0, shards = 1;
+  // Held around every store phase (never around a provider call) when several
+  // dispatchers of one process share a database file: their short write
+  // transactions then queue in memory instead of in SQLite's busy handler,
+  // while their provider calls overlap. Null: none.
+  std::mutex* store_lock = nullptr;
 };
 
 struct DispatchReport {

@@ -27,6 +27,31 @@ std::string DeadlineKey(const CertificationState& cert) {
   return CertificationDeadline(*cert.valid_through).ToString();
 }
 
+// The process's store lock (DispatchOptions::store_lock), held by phases.
+class StoreGuard {
+ public:
+  explicit StoreGuard(std::mutex* m) : m_(m) { Lock(); }
+  ~StoreGuard() { Unlock(); }
+  StoreGuard(const StoreGuard&) = delete;
+  StoreGuard& operator=(const StoreGuard&) = delete;
+  void Lock() {
+    if (m_ != nullptr && !held_) {
+      m_->lock();
+      held_ = true;
+    }
+  }
+  void Unlock() {
+    if (m_ != nullptr && held_) {
+      m_->unlock();
+      held_ = false;
+    }
+  }
+
+ private:
+  std::mutex* m_;
+  bool held_ = false;
+};
+
 }  // namespace
 
 struct Dispatcher::Impl {
@@ -170,6 +195,7 @@ struct Dispatcher::Impl {
   // Leases that ran out: the dispatcher that held them died between claim
   // and record. The provider may or may not have the message.
   Status ExpireLeases(int64_t now, DispatchReport& report) {
+    StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> lost,
                      store.outreach().MessagesInStatus(kMsgSending, now, options.batch));
     for (OutreachMessageRecord& m : lost) {
@@ -188,6 +214,7 @@ struct Dispatcher::Impl {
   // found → sent; not found → queued again; no look-up (WeChat) → left
   // unknown, never resent (the next step carries on).
   Status Reconcile(int64_t now, DispatchReport& report) {
+    StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> unknown,
                      store.outreach().MessagesInStatus(kMsgUnknown, 0, options.batch));
     for (OutreachMessageRecord& m : unknown) {
@@ -198,7 +225,9 @@ struct Dispatcher::Impl {
       if (address.empty()) continue;
       // The claim's day: the lease began lease_ms before it ended.
       const Date day = Day(m.lease_until_ms - options.lease_ms);
+      guard.Unlock();
       const LookupResult r = ch->Lookup(ToChannel(m, std::move(address)), day);
+      guard.Lock();
       if (r.outcome == LookupOutcome::kUnsupported || r.outcome == LookupOutcome::kError) continue;
       ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
       if (r.outcome == LookupOutcome::kFound) {
@@ -245,6 +274,7 @@ struct Dispatcher::Impl {
   }
 
   Status SendOne(OutreachMessageRecord m, int64_t now, DispatchReport& report) {
+    StoreGuard guard(options.store_lock);
     const Date today = Day(now);
     OutreachStore& out = store.outreach();
     if (now >= m.expires_ms) {
@@ -311,8 +341,10 @@ struct Dispatcher::Impl {
     m.lease_until_ms = now + options.lease_ms;
     if (options.hook) options.hook("claimed", m);
 
+    guard.Unlock();
     const SendResult r = ch->Send(ToChannel(m, std::move(address)));
     if (r.outcome == SendOutcome::kAccepted && options.hook) options.hook("accepted", m);
+    guard.Lock();
 
     const int64_t after = Now();
     ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
@@ -399,6 +431,7 @@ struct Dispatcher::Impl {
 
   // Delivery receipts of sent SMS, looked up at the provider.
   Status PollReceipts(int64_t now, DispatchReport& report) {
+    StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(Channel* ch, ChannelFor("sms"));
     if (ch == nullptr) return {};
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> sent,
@@ -408,7 +441,9 @@ struct Dispatcher::Impl {
       if (!Mine(m)) continue;
       ASSIGN_OR_RETURN(std::string address, Address(m, "sms"));
       if (address.empty()) continue;
+      guard.Unlock();
       const LookupResult r = ch->Lookup(ToChannel(m, std::move(address)), Day(m.sent_ms));
+      guard.Lock();
       if (r.outcome != LookupOutcome::kFound || r.delivery == "pending") continue;
       ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
       if (r.delivery == "delivered") {
@@ -442,7 +477,11 @@ struct Dispatcher::Impl {
     if (Quiet(now)) {
       report.quiet = true;
     } else {
-      ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> due, store.outreach().DueMessages(now, options.batch));
+      std::vector<OutreachMessageRecord> due;
+      {
+        StoreGuard guard(options.store_lock);
+        ASSIGN_OR_RETURN(due, store.outreach().DueMessages(now, options.batch));
+      }
       for (OutreachMessageRecord& m : due) {
         if (!Mine(m)) continue;
         RETURN_IF_ERROR(SendOne(std::move(m), Now(), report));

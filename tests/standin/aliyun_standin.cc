@@ -411,6 +411,7 @@ struct AliyunSmsStandIn::Impl {
       return;
     }
     if (has_rule && rule.delay_ms > 0) Wait(rule.delay_ms);
+    if (options.latency_ms > 0) Wait(options.latency_ms);
     Answer(res, 200, {{"Code", "OK"}, {"Message", "OK"}, {"BizId", biz_id}, {"RequestId", RequestId()}});
   }
 

@@ -53,6 +53,9 @@ class AliyunSmsStandIn {
     int account_daily_cap = 0;  // 0: none; else isv.DAY_LIMIT_CONTROL over a rolling 24 hours
     int64_t date_window_ms = 15 * 60 * 1000;  // x-acs-date tolerance
     int threads = 8;
+    // Every accepted SendSms waits this long before answering (a provider's
+    // latency, for the dispatch benchmark).
+    int latency_ms = 0;
     // HTTPS with this certificate and key (PEM files) when both are set.
     std::string tls_cert;
     std::string tls_key;

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "server threads of each stand-in")->check(CLI::Range(1, 256));
   app.add_option("--token-ttl", token_ttl_s, "seconds a WeChat access token lives")->check(CLI::Range(1, 86400));
   app.add_flag("--no-limits", no_limits, "no per-number daily cap (50 a day) on SMS");
+  int latency_ms = 0;
+  app.add_option("--latency-ms", latency_ms, "every accepted SMS is answered after this many milliseconds")
+      ->check(CLI::Range(0, 60'000));
   CLI11_PARSE(app, argc, argv);
 
   // Block the signals before any thread starts, so that sigwait gets them.
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
   AliyunSmsStandIn::Options sms_options;
   sms_options.threads = threads;
   if (no_limits) sms_options.per_number_daily_cap = 1 << 30;
+  sms_options.latency_ms = latency_ms;
   AliyunSmsStandIn sms(sms_options);
   WeChatStandIn::Options wx_options;
   wx_options.threads = threads;
