@@ -607,7 +607,7 @@ HttpResult<Reply> AddUserRoute(Context& ctx) {
     HttpError e = WithField(id.error(), {{"用户名", "name"},
                                          {"partner 与 attestor", "role"},
                                          {"--region", "region"},
-                                         {"operator 与 reviewer", "region"},
+                                         {"operator、reviewer 与 community", "region"},
                                          {"密码", "password"}});
     if (id.error().code == ErrorCode::kAlreadyExists) e.field = "name";
     if (e.field.empty() && id.error().code == ErrorCode::kInvalidArgument) e.field = "password";
@@ -918,8 +918,8 @@ void AddOpsRoutes(std::vector<Route>& routes) {
             {"required", {"name", "role", "password"}},
             {"properties",
              {{"name", {{"type", "string"}}},
-              {"role", {{"type", "string"}, {"enum", {"admin", "operator", "reviewer", "auditor"}}}},
-              {"region", {{"type", "string"}, {"description", "operator and reviewer: the region code they act in"}}},
+              {"role", {{"type", "string"}, {"enum", {"admin", "operator", "reviewer", "auditor", "community"}}}},
+              {"region", {{"type", "string"}, {"description", "operator, reviewer and community: the region code they act in"}}},
               {"password", {{"type", "string"}, {"minLength", 12}}}}}},
        .handler = AddUserRoute});
   routes.push_back({.method = "POST",
