@@ -223,6 +223,7 @@ std::vector<Route> AllRoutes() {
   AddAttestationRoutes(routes);
   AddFeedRoutes(routes);
   AddFaceRoutes(routes);
+  AddOutreachRoutes(routes);
   return routes;
 }
 
