@@ -147,6 +147,9 @@ HttpResult<Reply> PersonOutreach(Context& ctx) {
                       {"messages", message_list},
                       {"messages_total", messages.size()},
                       {"visits", visit_list},
+                      // The registry's flag (行动不便) puts a person in the file
+                      // without an entry; a staff entry overrides it.
+                      {"special_care", p.special_care},
                       {"special", SpecialJson(special)}});
 }
 

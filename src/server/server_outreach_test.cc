@@ -278,6 +278,7 @@ TEST_F(OutreachApiTest, APersonsMessagesAndSpecialEntryAreMaskedAndNeverShowAPho
   EXPECT_EQ(delivered["deadline"], deadline.ToString());
   EXPECT_EQ(delivered["text"].get<std::string>().rfind(MaskName(kFullName) + "您好", 0), 0u) << delivered["text"];
   ASSERT_EQ(j["visits"].size(), 1u);
+  EXPECT_FALSE(j["special_care"].get<bool>());
   EXPECT_EQ(j["special"]["reason_zh"], "长期卧床");
   EXPECT_EQ(j["special"]["contact_name"], MaskName("李小龙"));
   EXPECT_TRUE(j["special"]["has_address"].get<bool>());
