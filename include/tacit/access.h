@@ -33,8 +33,12 @@ class Secrets;
 // 审计人员 (read-only, including the audit trail); partner 数据共享部门 (a
 // department's system: submits its registered source and kinds only); attestor
 // 认证结果提供方 (an external biometric system, a bank terminal network, another
-// city's platform: submits signed certification results only).
-enum class Role { kAdmin, kOperator, kReviewer, kAuditor, kPartner, kAttestor };
+// city's platform: submits signed certification results only); community
+// 社区工作人员 (a village or community committee's staff, scoped to a region
+// prefix: lists and completes the visit tasks there, reads the certification
+// points, submits the committee's death return, and nothing else).
+// Appended last: a role is stored by name, and the order is the names' order.
+enum class Role { kAdmin, kOperator, kReviewer, kAuditor, kPartner, kAttestor, kCommunity };
 
 std::string_view RoleName(Role role);
 // Errors: kInvalidArgument naming the roles accepted.
@@ -62,6 +66,13 @@ enum class Action {
   kPayrollRead,     // the payroll file of a monthly run: full identity numbers (audited)
   kFaceEnrol,       // enrol a person's face (人脸采集)
   kFaceVerify,      // run a liveness challenge for a person (assisting them, or as the person)
+  kOutreachRead,    // a person's reminders, outreach statistics, the zero-report compliance
+  kVisitRead,       // visit tasks (上门认证任务) in the caller's region, persons masked
+  kVisitAssign,     // assign a visit task to a member of staff
+  kVisitComplete,   // record a visit's outcome (certified, died, moved, not found)
+  kSpecialWrite,    // add, change or end a special-persons entry (特殊人员档案)
+  kPointsRead,      // the certification points (认证服务点): places, not persons
+  kDeathsReport,    // submit a committee's monthly death return (死亡人员报告, zero reports included)
 };
 
 std::string_view ActionName(Action action);
@@ -106,7 +117,7 @@ struct AccessOptions {
 struct NewUser {
   std::string name;      // 2-32 of [a-z0-9._-]
   Role role = Role::kOperator;
-  std::string region;    // operator and reviewer: a 2/4/6/9/12-digit code in the store
+  std::string region;    // operator, reviewer and community: a 2/4/6/9/12-digit code in the store
   std::string password;
 };
 

@@ -24,7 +24,8 @@ constexpr uint32_t kArgonLanes = 1;
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 
-constexpr std::string_view kRoleNames[] = {"admin", "operator", "reviewer", "auditor", "partner", "attestor"};
+constexpr std::string_view kRoleNames[] = {"admin",   "operator", "reviewer", "auditor",
+                                           "partner", "attestor", "community"};
 
 bool ValidAccountName(std::string_view name) {
   if (name.size() < 2 || name.size() > 32) return false;
@@ -112,7 +113,8 @@ Result<Role> ParseRole(std::string_view text) {
     if (kRoleNames[i] == text) return static_cast<Role>(i);
   }
   return InvalidArgument(fmt::format(
-      "未知角色 '{}' (unknown role: expected admin, operator, reviewer, auditor, partner or attestor)", text));
+      "未知角色 '{}' (unknown role: expected admin, operator, reviewer, auditor, community, partner or attestor)",
+      text));
 }
 
 std::string_view ActionName(Action action) {
@@ -120,7 +122,9 @@ std::string_view ActionName(Action action) {
       "person.read", "person.reveal", "feed.submit",  "feed.read",   "cycle.run",       "cycle.read",
       "stats.read",  "case.read",     "case.decide",  "review.read", "review.decide",   "recovery.read",
       "recovery.record", "user.admin", "audit.read",  "attest",        "payroll.read", "face.enrol",
-      "face.verify"};
+      "face.verify",  "outreach.read", "visit.read", "visit.assign", "visit.complete", "special.write",
+      "points.read",  "deaths.report"};
+  static_assert(std::size(kNames) == static_cast<size_t>(Action::kDeathsReport) + 1);
   return kNames[static_cast<int>(action)];
 }
 
@@ -152,6 +156,8 @@ bool RoleMay(Role role, Action action) {
         case A::kPersonRead: case A::kPersonReveal: case A::kFeedRead: case A::kCycleRead: case A::kStatsRead:
         case A::kCaseRead: case A::kReviewRead: case A::kRecoveryRead: case A::kRecoveryRecord:
         case A::kFeedSubmit: case A::kFaceEnrol: case A::kFaceVerify:
+        case A::kOutreachRead: case A::kVisitRead: case A::kVisitAssign: case A::kVisitComplete:
+        case A::kSpecialWrite: case A::kPointsRead: case A::kDeathsReport:
           return true;
         default:
           return false;
@@ -159,7 +165,7 @@ bool RoleMay(Role role, Action action) {
     case Role::kReviewer:
       switch (action) {
         case A::kPersonRead: case A::kPersonReveal: case A::kStatsRead: case A::kCaseRead: case A::kCaseDecide:
-        case A::kReviewRead: case A::kReviewDecide:
+        case A::kReviewRead: case A::kReviewDecide: case A::kOutreachRead: case A::kVisitRead: case A::kPointsRead:
           return true;
         default:
           return false;
@@ -167,7 +173,8 @@ bool RoleMay(Role role, Action action) {
     case Role::kAuditor:
       switch (action) {
         case A::kPersonRead: case A::kFeedRead: case A::kCycleRead: case A::kStatsRead: case A::kCaseRead:
-        case A::kReviewRead: case A::kRecoveryRead: case A::kAuditRead:
+        case A::kReviewRead: case A::kRecoveryRead: case A::kAuditRead: case A::kOutreachRead: case A::kVisitRead:
+        case A::kPointsRead:
           return true;
         default:
           return false;
@@ -176,6 +183,12 @@ bool RoleMay(Role role, Action action) {
       return action == A::kFeedSubmit || action == A::kFeedRead;
     case Role::kAttestor:
       return action == A::kAttest;
+    case Role::kCommunity:
+      // What a committee's staff does: the visits of its villages, where
+      // people can certify, and its monthly death return. No person search,
+      // no profile, no statistics.
+      return action == A::kVisitRead || action == A::kVisitComplete || action == A::kPointsRead ||
+             action == A::kDeathsReport;
   }
   return false;
 }
@@ -212,7 +225,7 @@ Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now) {
     return InvalidArgument("partner 与 attestor 请用 `tacit partner add` 登记 (partners and attestors are registered "
                            "with `tacit partner add`)");
   }
-  const bool scoped = user.role == Role::kOperator || user.role == Role::kReviewer;
+  const bool scoped = user.role == Role::kOperator || user.role == Role::kReviewer || user.role == Role::kCommunity;
   if (scoped && !user.region.empty()) {
     if (!ValidRegionPrefix(user.region)) {
       return InvalidArgument(fmt::format("--region {}: expected a 2, 4, 6, 9 or 12-digit division code", user.region));
@@ -223,10 +236,12 @@ Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now) {
                                          user.region));
     }
   } else if (!scoped && !user.region.empty()) {
-    return InvalidArgument(fmt::format("--region applies to operator and reviewer, not to {}", RoleName(user.role)));
+    return InvalidArgument(
+        fmt::format("--region applies to operator, reviewer and community, not to {}", RoleName(user.role)));
   }
   if (scoped && user.region.empty()) {
-    return InvalidArgument("operator 与 reviewer 必须指定 --region (operators and reviewers need a region)");
+    return InvalidArgument(
+        "operator、reviewer 与 community 必须指定 --region (operators, reviewers and community staff need a region)");
   }
   RETURN_IF_ERROR(CheckPassword(user.password, AccessOptions{}));
   ASSIGN_OR_RETURN(std::string hash, HashPassword(user.password));

@@ -47,6 +47,8 @@ TEST_F(AccessTest, UsersNeedAValidNameRoleRegionAndPassword) {
   EXPECT_FALSE(AddUser(*store_, {"li", Role::kOperator, "149999", kPassword}, 100));  // unknown region
   EXPECT_FALSE(AddUser(*store_, {"li", Role::kAuditor, "14", kPassword}, 100));       // auditors are not scoped
   EXPECT_FALSE(AddUser(*store_, {"li", Role::kAdmin, "", "short"}, 100));
+  EXPECT_FALSE(AddUser(*store_, {"li", Role::kCommunity, "", kPassword}, 100));  // community staff are scoped
+  EXPECT_TRUE(AddUser(*store_, {"li", Role::kCommunity, "140202", kPassword}, 100));
   auto user = store_->FindUser("zhang");
   ASSERT_TRUE(user && *user);
   EXPECT_EQ((*user)->password_hash.rfind("$argon2id$", 0), 0u);
@@ -146,6 +148,35 @@ TEST_F(AccessTest, AuthoriseAppliesTheRoleMatrixAndTheRegionScope) {
   Principal admin{Principal::Kind::kStaff, 4, "root", Role::kAdmin, "", "", {}};
   EXPECT_TRUE(Authorise(admin, Action::kCycleRun));
   EXPECT_FALSE(Authorise(admin, Action::kAttest));
+}
+
+TEST_F(AccessTest, CommunityStaffDoVisitsPointsAndDeathReturnsInTheirVillageAndNothingElse) {
+  EXPECT_EQ(ParseRole("community"), Role::kCommunity);
+  EXPECT_EQ(RoleName(Role::kCommunity), "community");
+  Principal village{Principal::Kind::kStaff, 5, "zhao", Role::kCommunity, "140202001001", "", {}};
+  const std::vector<std::string> inside = {"140202001001"};
+  const std::vector<std::string> neighbour = {"140202001002"};
+  for (Action a : {Action::kVisitRead, Action::kVisitComplete, Action::kPointsRead, Action::kDeathsReport}) {
+    EXPECT_TRUE(Authorise(village, a, inside)) << ActionName(a);
+    EXPECT_FALSE(Authorise(village, a, neighbour)) << ActionName(a);
+  }
+  for (Action a : {Action::kPersonRead, Action::kPersonReveal, Action::kStatsRead, Action::kCaseRead,
+                   Action::kOutreachRead, Action::kVisitAssign, Action::kSpecialWrite, Action::kFeedSubmit,
+                   Action::kFeedRead, Action::kFaceVerify, Action::kAuditRead, Action::kUserAdmin}) {
+    EXPECT_FALSE(Authorise(village, a, inside)) << ActionName(a);
+  }
+  Principal county{Principal::Kind::kStaff, 1, "zhang", Role::kOperator, "140202", "", {}};
+  for (Action a : {Action::kOutreachRead, Action::kVisitRead, Action::kVisitAssign, Action::kVisitComplete,
+                   Action::kSpecialWrite, Action::kPointsRead, Action::kDeathsReport}) {
+    EXPECT_TRUE(Authorise(county, a, inside)) << ActionName(a);
+  }
+  Principal auditor{Principal::Kind::kStaff, 2, "wang", Role::kAuditor, "", "", {}};
+  EXPECT_TRUE(Authorise(auditor, Action::kVisitRead));
+  EXPECT_FALSE(Authorise(auditor, Action::kVisitComplete));
+  EXPECT_FALSE(Authorise(auditor, Action::kDeathsReport));
+  Principal partner{Principal::Kind::kPartner, 3, "railway", Role::kPartner, "", "railway", {"travel"}};
+  EXPECT_FALSE(Authorise(partner, Action::kDeathsReport));
+  EXPECT_FALSE(Authorise(partner, Action::kPointsRead));
 }
 
 TEST_F(AccessTest, PartnerKeysAreShownOnceAndStoredOnlyAsHashesOrSealed) {

@@ -97,6 +97,89 @@ HttpResult<int64_t> IntQuery(const Context& ctx, const std::string& name, int64_
   return v;
 }
 
+HttpResult<Month> MonthText(const std::string& text, const std::string& field) {
+  auto m = ParseMonth(text);
+  if (!m) return BadField(field, fmt::format("{} 应为 YYYY-MM (expected YYYY-MM)", field));
+  return *m;
+}
+
+HttpResult<Date> DateField(const json& body, const std::string& field, Date fallback) {
+  ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(body, field, 32));
+  if (!text) return fallback;
+  auto d = ParseDate(*text);
+  if (!d) return BadField(field, fmt::format("{} 应为 YYYY-MM-DD (expected YYYY-MM-DD)", field));
+  return *d;
+}
+
+HttpResult<Date> PastDateField(const Context& ctx, const json& body, const std::string& field) {
+  const Date today = TodayOf(ctx);
+  ASSIGN_OR_RETURN(Date d, DateField(body, field, today));
+  if (d > today) return BadField(field, fmt::format("{} 不能晚于今天 (cannot be in the future)", field));
+  return d;
+}
+
+HttpResult<int64_t> OptionalInt(const json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return int64_t{0};
+  if (!it->is_number_integer()) return BadField(field, fmt::format("{} 应为整数 (expected an integer)", field));
+  return it->get<int64_t>();
+}
+
+HttpResult<int64_t> PathId(Context& ctx, const std::string& name, const HttpError& not_found) {
+  const std::string& text = ctx.params[name];
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return tl::unexpected(not_found);
+  return v;
+}
+
+HttpResult<std::string> StatusQuery(const Context& ctx, std::string_view fallback,
+                                    std::initializer_list<std::string_view> allowed) {
+  std::string status = ctx.Query("status");
+  if (status.empty()) status = fallback;
+  for (std::string_view a : allowed) {
+    if (status == a) return status;
+  }
+  std::string names;
+  for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
+  return BadField("status", fmt::format("status 应为 {} 之一 (one of {})", names, names));
+}
+
+HttpResult<Date> DateQuery(const Context& ctx, const std::string& name, Date fallback) {
+  const std::string text = ctx.Query(name);
+  if (text.empty()) return fallback;
+  auto d = ParseDate(text);
+  if (!d) return BadField(name, fmt::format("{} 应为 YYYY-MM-DD (expected YYYY-MM-DD)", name));
+  return *d;
+}
+
+HttpResult<std::string> RegionQuery(const Context& ctx) { return RegionQuery(ctx, ctx.principal.region); }
+
+HttpResult<std::string> RegionQuery(const Context& ctx, const std::string& scope) {
+  std::string region = ctx.Query("region");
+  if (region.empty()) return scope;
+  if (!region.starts_with(scope)) {
+    return tl::unexpected(HttpError(ErrorCode::kPermissionDenied,
+                                    "该区划不在您的管辖范围内 (the region is outside your scope)", "region"));
+  }
+  return region;
+}
+
+HttpError WithField(const Error& e, std::initializer_list<std::pair<std::string_view, std::string_view>> prefixes) {
+  HttpError h(e);
+  for (const auto& [prefix, field] : prefixes) {
+    if (e.message.starts_with(prefix)) {
+      h.field = std::string(field);
+      break;
+    }
+  }
+  return h;
+}
+
+json NullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+std::string MaskedIdOf(PersonKey key) { return MaskIdNumber(IdNumber::FromKey(key).text()); }
+
 Date TodayOf(const Context& ctx) { return Date::FromDays(static_cast<int32_t>(ctx.svc.NowMs() / 86'400'000)); }
 
 Result<std::vector<std::string>> RegionsOf(Store& store, const PersonRecord& p) {
@@ -140,6 +223,7 @@ std::vector<Route> AllRoutes() {
   AddAttestationRoutes(routes);
   AddFeedRoutes(routes);
   AddFaceRoutes(routes);
+  AddOutreachRoutes(routes);
   return routes;
 }
 

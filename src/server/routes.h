@@ -137,6 +137,38 @@ HttpResult<std::optional<std::string>> OptionalString(const json& body, const st
 // An optional integer query parameter within [lo, hi]; `fallback` when absent.
 HttpResult<int64_t> IntQuery(const Context& ctx, const std::string& name, int64_t fallback, int64_t lo, int64_t hi);
 
+// A month field or query value ("YYYY-MM"); the error names `field`.
+HttpResult<Month> MonthText(const std::string& text, const std::string& field);
+// An optional date field of the body ("YYYY-MM-DD"); `fallback` when absent.
+HttpResult<Date> DateField(const json& body, const std::string& field, Date fallback);
+// The day something happened that a person states (a decision, money paid
+// back): today when absent, never in the future, as on the command line.
+HttpResult<Date> PastDateField(const Context& ctx, const json& body, const std::string& field);
+// An optional integer field; 0 when absent.
+HttpResult<int64_t> OptionalInt(const json& body, const std::string& field);
+// The path parameter `name` as a positive id; any other text is `not_found`.
+HttpResult<int64_t> PathId(Context& ctx, const std::string& name, const HttpError& not_found);
+// The `status` query parameter: one of `allowed`, `fallback` when absent.
+HttpResult<std::string> StatusQuery(const Context& ctx, std::string_view fallback,
+                                    std::initializer_list<std::string_view> allowed);
+// An optional date query parameter ("YYYY-MM-DD"); `fallback` when absent.
+HttpResult<Date> DateQuery(const Context& ctx, const std::string& name, Date fallback);
+// The `region` query parameter of a report or list: the caller's own region
+// prefix when absent ("" for an unscoped account: everywhere); a region not
+// within the caller's scope (a wider one too) is 403 with field "region".
+HttpResult<std::string> RegionQuery(const Context& ctx);
+// The same within `scope` (a prefix; "" for everywhere) instead of the
+// caller's own region.
+HttpResult<std::string> RegionQuery(const Context& ctx, const std::string& scope);
+// The library's messages start with the field (or the command line's flag)
+// they are about; the API names the request's field instead: the first
+// prefix `e.message` starts with gives the field.
+HttpError WithField(const Error& e, std::initializer_list<std::pair<std::string_view, std::string_view>> prefixes);
+// null for an empty string.
+json NullIfEmpty(const std::string& s);
+// The masked identity number of a person key (140202********123X).
+std::string MaskedIdOf(PersonKey key);
+
 // Today by the server's clock (tests inject it).
 Date TodayOf(const Context& ctx);
 // The regions a person is in for scoping: residence and every paying region.
@@ -161,6 +193,7 @@ void AddFaceRoutes(std::vector<Route>& routes);
 void AddOpsRoutes(std::vector<Route>& routes);
 void AddAttestationRoutes(std::vector<Route>& routes);
 void AddFeedRoutes(std::vector<Route>& routes);
+void AddOutreachRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

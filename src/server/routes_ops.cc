@@ -6,7 +6,6 @@
 // audited in the unit of work that makes it.
 #include <fmt/format.h>
 
-#include <charconv>
 #include <filesystem>
 #include <unordered_map>
 
@@ -21,66 +20,6 @@ namespace tacit::server {
 namespace {
 
 constexpr size_t kNoteLength = 2000;
-
-// ---- Request fields ---------------------------------------------------------
-
-HttpResult<Month> MonthText(const std::string& text, const std::string& field) {
-  auto m = ParseMonth(text);
-  if (!m) return BadField(field, fmt::format("{} 应为 YYYY-MM (expected YYYY-MM)", field));
-  return *m;
-}
-
-// An optional date field of the body; `fallback` when absent.
-HttpResult<Date> DateField(const json& body, const std::string& field, Date fallback) {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(body, field, 32));
-  if (!text) return fallback;
-  auto d = ParseDate(*text);
-  if (!d) return BadField(field, fmt::format("{} 应为 YYYY-MM-DD (expected YYYY-MM-DD)", field));
-  return *d;
-}
-
-// The day something happened that a person states (a decision, money paid
-// back): today when absent, never in the future, as on the command line.
-HttpResult<Date> PastDateField(const Context& ctx, const json& body, const std::string& field) {
-  const Date today = TodayOf(ctx);
-  ASSIGN_OR_RETURN(Date d, DateField(body, field, today));
-  if (d > today) return BadField(field, fmt::format("{} 不能晚于今天 (cannot be in the future)", field));
-  return d;
-}
-
-// An optional integer field; 0 when absent.
-HttpResult<int64_t> OptionalInt(const json& body, const std::string& field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return int64_t{0};
-  if (!it->is_number_integer()) return BadField(field, fmt::format("{} 应为整数 (expected an integer)", field));
-  return it->get<int64_t>();
-}
-
-// The path parameter `name` as a positive id; any other text names nothing.
-HttpResult<int64_t> PathId(Context& ctx, const std::string& name, const HttpError& not_found) {
-  const std::string& text = ctx.params[name];
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return tl::unexpected(not_found);
-  return v;
-}
-
-// The library's messages start with the field (or the command line's flag) they
-// are about; the API names the request's field instead.
-HttpError WithField(const Error& e, std::initializer_list<std::pair<std::string_view, std::string_view>> prefixes) {
-  HttpError h(e);
-  for (const auto& [prefix, field] : prefixes) {
-    if (e.message.starts_with(prefix)) {
-      h.field = std::string(field);
-      break;
-    }
-  }
-  return h;
-}
-
-json NullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-std::string MaskedIdOf(PersonKey key) { return MaskIdNumber(IdNumber::FromKey(key).text()); }
 
 // Whether the principal may do `action` on a person, for filtering lists. Kept
 // per person: cases and review items cluster on few persons.
@@ -235,26 +174,15 @@ HttpResult<Reply> Payroll(Context& ctx) {
 // ---- Statistics (统计) --------------------------------------------------------
 
 HttpResult<Reply> Stats(Context& ctx) {
-  std::string region = ctx.Query("region");
   // A scoped account sees its own region and the regions below it.
-  if (region.empty()) {
-    region = ctx.principal.region;
-  } else if (!InScope(ctx.principal, region)) {
-    return tl::unexpected(HttpError(ErrorCode::kPermissionDenied,
-                                    "该区划不在您的管辖范围内 (the region is outside your scope)", "region"));
-  }
+  ASSIGN_OR_RETURN(std::string region, RegionQuery(ctx));
   std::optional<RegionLevel> level;
   if (std::string text = ctx.Query("level"); !text.empty()) {
     auto l = ParseRegionLevel(text);
     if (!l) return BadField("level", "level 应为 province, city, county, township 或 village (a region level)");
     level = *l;
   }
-  Date as_of = TodayOf(ctx);
-  if (std::string text = ctx.Query("as_of"); !text.empty()) {
-    auto d = ParseDate(text);
-    if (!d) return BadField("as_of", "as_of 应为 YYYY-MM-DD (expected YYYY-MM-DD)");
-    as_of = *d;
-  }
+  ASSIGN_OR_RETURN(Date as_of, DateQuery(ctx, "as_of", TodayOf(ctx)));
   Month month = MonthOf(as_of);
   if (std::string text = ctx.Query("month"); !text.empty()) {
     ASSIGN_OR_RETURN(month, MonthText(text, "month"));
@@ -286,18 +214,6 @@ json CaseItemJson(const Context& ctx, const CaseRecord& c) {
           {"opened_in", c.opened_in.ToString()},
           {"decision", NullIfEmpty(c.decision)},
           {"resolved_at", NullIfEmpty(c.resolved_at)}};
-}
-
-HttpResult<std::string> StatusQuery(const Context& ctx, std::string_view fallback,
-                                    std::initializer_list<std::string_view> allowed) {
-  std::string status = ctx.Query("status");
-  if (status.empty()) status = fallback;
-  for (std::string_view a : allowed) {
-    if (status == a) return status;
-  }
-  std::string names;
-  for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-  return BadField("status", fmt::format("status 应为 {} 之一 (one of {})", names, names));
 }
 
 HttpResult<Reply> ListCases(Context& ctx) {
@@ -607,7 +523,7 @@ HttpResult<Reply> AddUserRoute(Context& ctx) {
     HttpError e = WithField(id.error(), {{"用户名", "name"},
                                          {"partner 与 attestor", "role"},
                                          {"--region", "region"},
-                                         {"operator 与 reviewer", "region"},
+                                         {"operator、reviewer 与 community", "region"},
                                          {"密码", "password"}});
     if (id.error().code == ErrorCode::kAlreadyExists) e.field = "name";
     if (e.field.empty() && id.error().code == ErrorCode::kInvalidArgument) e.field = "password";
@@ -918,8 +834,8 @@ void AddOpsRoutes(std::vector<Route>& routes) {
             {"required", {"name", "role", "password"}},
             {"properties",
              {{"name", {{"type", "string"}}},
-              {"role", {{"type", "string"}, {"enum", {"admin", "operator", "reviewer", "auditor"}}}},
-              {"region", {{"type", "string"}, {"description", "operator and reviewer: the region code they act in"}}},
+              {"role", {{"type", "string"}, {"enum", {"admin", "operator", "reviewer", "auditor", "community"}}}},
+              {"region", {{"type", "string"}, {"description", "operator, reviewer and community: the region code they act in"}}},
               {"password", {{"type", "string"}, {"minLength", 12}}}}}},
        .handler = AddUserRoute});
   routes.push_back({.method = "POST",
