@@ -908,10 +908,10 @@ int Main(int argc, char** argv) {
       "echo on a terminal, else its first line — never from the command line");
   user_add->add_option("NAME", user_name, "user name (用户名): 2-32 of a-z 0-9 . _ -")->required();
   user_add->add_option("--role", user_role,
-                       "admin 系统管理员 | operator 经办人员 | reviewer 复核人员 | auditor 审计人员")
+                       "admin 系统管理员 | operator 经办人员 | reviewer 复核人员 | auditor 审计人员 | community 社区工作人员")
       ->required();
   user_add->add_option("--region", user_region,
-                       "operator and reviewer: the region they work in (区划代码, 2/4/6/9/12 digits, in the store)");
+                       "operator, reviewer and community: the region they work in (区划代码, 2/4/6/9/12 digits, in the store)");
   auto* user_list = user->add_subcommand("list", "accounts: role, region, state (正常 / 已锁定 / 已停用); never hashes");
   auto* user_passwd = user->add_subcommand(
       "passwd", "set a new password (修改密码; read from standard input as for add) and unlock the account");
@@ -1060,7 +1060,8 @@ int Main(int argc, char** argv) {
       "dispatch", "send queued messages through the configured channels (短信/微信) with retries, quiet hours and "
                   "the daily cap; by default until nothing more is due now");
   outreach_dispatch->add_flag("--loop", oa.loop, "keep running (SIGTERM or Ctrl-C stops it)");
-  outreach_dispatch->add_option("--interval", oa.interval_s, "seconds between passes when idle (default 30)");
+  outreach_dispatch->add_option("--interval", oa.interval_s, "seconds between passes when idle (default 30)")
+      ->check(CLI::Range(1, 3600));
   outreach_dispatch->add_option("--workers", oa.workers, "parallel senders, each with its own connection (default 1)");
   outreach_dispatch->add_option("--for", oa.for_s, "stop after this many seconds");
   outreach_dispatch->add_option("--lease", oa.lease_s, "seconds a claimed message is held before it counts as lost "
@@ -1068,11 +1069,14 @@ int Main(int argc, char** argv) {
   outreach_dispatch->add_option("--receipt-after", oa.receipt_after_s,
                                 "look sent SMS up for a delivery receipt after this many seconds (default 60)")
       ->check(CLI::Range(0, 86400));
+  outreach_dispatch->add_option("--settle", oa.settle_s,
+                                "look a lost answer up no sooner than this many seconds after (default 300)")
+      ->check(CLI::Range(0, 86400));
   auto* outreach_list = outreach->add_subcommand("list", "messages (masked): one person's, or by status");
   outreach_list->add_option("--person", oa.person_id, "identity number (身份证号码)");
   outreach_list->add_option("--status", oa.status, "queued (default), sending, sent, delivered, failed, unknown, cancelled");
   outreach_list->add_option("--region", oa.region, "region code prefix");
-  outreach_list->add_option("--limit", oa.limit, "at most this many (default 50)");
+  outreach_list->add_option("--limit", oa.limit, "at most this many (default 50)")->check(CLI::Range(1, 100000));
   outreach_list->add_flag("--json", oa.json, "JSON");
   auto* outreach_status = outreach->add_subcommand("status", "channels (paused or sending) and the queue");
   auto* outreach_stats = outreach->add_subcommand(

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -85,7 +86,9 @@ int64_t OutreachNowMs() {
   const int64_t clock =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  // TACIT_TODAY pretends another Beijing day at the clock's own time of day.
+  // TACIT_TODAY (tests, reproducible runs) pretends another Beijing day at the
+  // clock's own time of day; without it the clock is the clock.
+  if (std::getenv("TACIT_TODAY") == nullptr) return clock;
   const Date real = BeijingDate(clock);
   const Date today = Today();
   if (today == real) return clock;
@@ -142,6 +145,7 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
     DispatchOptions options{.now_ms = OutreachNowMs,
                             .lease_ms = int64_t{a.lease_s} * 1000,
                             .receipt_after_ms = int64_t{a.receipt_after_s} * 1000,
+                            .settle_ms = int64_t{a.settle_s} * 1000,
                             .shard = w,
                             .shards = a.workers,
                             .store_lock = a.workers > 1 ? &store_lock : nullptr};
@@ -173,6 +177,13 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
     for (std::thread& t : threads) t.join();
     ++passes;
     for (auto& r : results) {
+      if (!r && a.loop && r.error().code == ErrorCode::kUnavailable) {
+        // The store busy for long (a monthly run), a file system hiccup: the
+        // next pass tries again; nothing was half-done (every step is a unit).
+        spdlog::warn("outreach dispatch: {} (trying again)", r.error().message);
+        r = DispatchReport{};
+        continue;
+      }
       RETURN_IF_ERROR(r);
       total.claimed += r->claimed;
       total.sent += r->sent;
@@ -221,13 +232,24 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
 }
 
 Status OutreachList(Store& store, const OutreachArgs& a) {
+  const std::string status = a.status.empty() ? std::string(kMsgQueued) : a.status;
+  constexpr std::string_view kStatuses[] = {kMsgQueued, kMsgSending, kMsgSent,     kMsgDelivered,
+                                            kMsgFailed, kMsgUnknown, kMsgCancelled};
+  if (std::find(std::begin(kStatuses), std::end(kStatuses), status) == std::end(kStatuses)) {
+    return InvalidArgument("--status: expected queued, sending, sent, delivered, failed, unknown or cancelled");
+  }
   std::vector<OutreachMessageRecord> messages;
   if (!a.person_id.empty()) {
     ASSIGN_OR_RETURN(PersonKey key, PersonOf(store, a.person_id));
     ASSIGN_OR_RETURN(messages, store.outreach().MessagesOf(key));
+  } else if (!a.region.empty()) {
+    RETURN_IF_ERROR(store.outreach().ForEachMessage(
+        a.region, 0, std::numeric_limits<int64_t>::max(), [&](const OutreachMessageRecord& m) -> Status {
+          if (m.status == status && static_cast<int>(messages.size()) < a.limit) messages.push_back(m);
+          return {};
+        }));
   } else {
-    const std::string status = a.status.empty() ? std::string(kMsgQueued) : a.status;
-    ASSIGN_OR_RETURN(messages, store.outreach().MessagesInStatus(status, 0, a.limit));
+    ASSIGN_OR_RETURN(messages, store.outreach().MessagesInStatus(status, 0, 0, a.limit));
   }
   if (a.json) {
     json out = json::array();
@@ -264,10 +286,8 @@ Status OutreachStatus(Store& store) {
                                        : fmt::format("已暂停 (paused) {} since {}", c.paused_reason, DayText(c.paused_ms)));
   }
   fmt::print("队列 (queue)\n");
-  for (std::string_view s : {kMsgQueued, kMsgSending, kMsgUnknown}) {
-    ASSIGN_OR_RETURN(auto ms, store.outreach().MessagesInStatus(s, 0, 1'000'000));
-    fmt::print("  {} ({})  {}\n", MessageStatusZh(s), s, ms.size());
-  }
+  ASSIGN_OR_RETURN(auto counts, store.outreach().CountByStatus());
+  for (const auto& [status, n] : counts) fmt::print("  {} ({})  {}\n", MessageStatusZh(status), status, n);
   return {};
 }
 
@@ -408,6 +428,10 @@ Status ChannelSet(Store& store, const Secrets& secrets, const OutreachArgs& a) {
   config.secret = secret.empty() ? "x" : secret;
   ASSIGN_OR_RETURN(auto adapter, MakeHttpChannelFactory()->Make(config));
   (void)adapter;
+  if (old) {  // a paused channel stays paused: `channel resume` says when it may send again
+    rec.paused_reason = old->paused_reason;
+    rec.paused_ms = old->paused_ms;
+  }
   rec.updated_by = CommandLinePrincipal().Actor();
   rec.updated_ms = OutreachNowMs();
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
@@ -499,7 +523,7 @@ Status WeChatBindImport(Store& store, const Secrets& secrets, const OutreachArgs
 
 Status SpecialSet(Store& store, const OutreachArgs& a) {
   ASSIGN_OR_RETURN(PersonKey key, PersonOf(store, a.person_id));
-  if (!a.contact_phone.empty() && (a.contact_phone.size() != 11 || a.contact_phone[0] != '1')) {
+  if (!a.contact_phone.empty() && !IsMobileNumber(a.contact_phone)) {
     return InvalidArgument("--contact-phone: 应为11位手机号码 (expected an 11-digit mobile number)");
   }
   SpecialPersonRecord r{key, a.reason, a.contact_name, a.contact_phone, a.address, a.notes, "", "", 0, true};
@@ -587,6 +611,10 @@ Status VisitComplete(Store& store, const Policy& policy, const OutreachArgs& a) 
   }
   c.note = a.note;
   if (!a.photo.empty()) {
+    std::error_code ec;
+    const auto size = fs::file_size(a.photo, ec);
+    if (ec) return NotFound(fmt::format("{}: 无法读取照片 (cannot read the photo)", a.photo));
+    if (size > (10u << 20)) return InvalidArgument(fmt::format("{}: 照片超过 10 MB (the photo is larger than 10 MB)", a.photo));
     std::ifstream in(a.photo, std::ios::binary);
     if (!in) return NotFound(fmt::format("{}: 无法读取照片 (cannot read the photo)", a.photo));
     std::stringstream bytes;
@@ -716,8 +744,10 @@ Status DeathsStatus(Store& store, const OutreachArgs& a) {
 }
 
 Status CommitteeContactSet(Store& store, const OutreachArgs& a) {
-  if (a.committee.size() != 12) return InvalidArgument("--committee: 应为12位区划代码 (expected a 12-digit code)");
-  if (a.phone.size() != 11 || a.phone[0] != '1') return InvalidArgument("--phone: 应为11位手机号码 (expected a mobile number)");
+  if (a.committee.size() != 12 || !std::all_of(a.committee.begin(), a.committee.end(), ::isdigit)) {
+    return InvalidArgument("--committee: 应为12位区划代码 (expected a 12-digit code)");
+  }
+  if (!IsMobileNumber(a.phone)) return InvalidArgument("--phone: 应为11位手机号码 (expected a mobile number)");
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.outreach().PutCommitteeContact({a.committee, a.name, a.phone}));
   RETURN_IF_ERROR(AuditCommand(store, "committee.contact", "committee " + a.committee, json::object()));

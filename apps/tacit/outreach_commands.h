@@ -17,7 +17,7 @@ namespace tacit::cli {
 struct OutreachArgs {
   std::string as_of, from, to, region, status, person_id, month;
   bool dry_run = false, json = false, overdue = false, loop = false, all = false;
-  int workers = 1, interval_s = 30, limit = 50, for_s = 0, lease_s = 120, receipt_after_s = 60;
+  int workers = 1, interval_s = 30, limit = 50, for_s = 0, lease_s = 120, receipt_after_s = 60, settle_s = 300;
   std::string channel, config_file, reason, file, out_dir;
   bool secret_stdin = false;
   // special

@@ -50,6 +50,9 @@ Date BeijingDate(int64_t unix_ms);
 // The instant a Beijing date starts, plus `minutes` after midnight.
 int64_t BeijingInstant(Date day, int minutes = 0);
 
+// Whether `phone` is a mainland mobile number as SMS needs it: 11 digits from 1.
+bool IsMobileNumber(std::string_view phone);
+
 // The last day covered by a certification valid through `m`.
 Date CertificationDeadline(Month valid_through);
 
@@ -108,6 +111,7 @@ struct OutreachPlanReport {
   int64_t visits_new = 0;
   int64_t visits_existing = 0;
   int64_t cancelled = 0;       // queued reminders the facts overtook
+  int64_t visits_cancelled = 0;  // visit tasks the facts overtook (certified or died since)
   int64_t unreachable = 0;     // due, no phone and no binding
   std::map<std::string, int64_t> by_step;     // new messages per step
   std::map<std::string, int64_t> by_channel;  // new messages per channel
@@ -130,6 +134,9 @@ struct DispatchOptions {
   std::function<void(std::string_view point, const OutreachMessageRecord&)> hook;
   // Receipts: sent SMS older than this are looked up for delivery.
   int64_t receipt_after_ms = 60'000;
+  // A lost answer is looked up no sooner than this after it was lost (the
+  // provider may still be writing its record).
+  int64_t settle_ms = 300'000;
   // A seeded generator for the back-off's jitter (tests); 0: random.
   uint64_t jitter_seed = 0;
   // Only messages whose id % shards == shard (several dispatchers at once).

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,7 @@ struct OutreachMessageRecord {
   int attempts = 0;
   int64_t next_attempt_ms = 0;
   int64_t lease_until_ms = 0;
+  int64_t claimed_ms = 0;  // when the last claim began (the provider's day of a send)
   std::string provider_ref;
   std::string provider_code;
   std::string failure;
@@ -178,22 +180,30 @@ class OutreachStore {
   // an existing key's is 0. Returns how many were new.
   virtual Result<int64_t> EnqueueMessages(std::vector<OutreachMessageRecord>& messages) = 0;
   virtual Result<std::optional<OutreachMessageRecord>> FindMessage(int64_t id) = 0;
-  // Queued messages whose next attempt is due at `now_ms`, oldest first, at most `limit`.
-  virtual Result<std::vector<OutreachMessageRecord>> DueMessages(int64_t now_ms, int limit) = 0;
-  // Messages in `status` whose lease ended before `now_ms` (sending) — for
-  // the dispatcher's recovery — or every message in that status when now_ms is 0.
-  virtual Result<std::vector<OutreachMessageRecord>> MessagesInStatus(std::string_view status, int64_t now_ms,
-                                                                      int limit) = 0;
-  // Claims a message for sending: sets status sending, the lease and
-  // attempts + 1 when it is still `from_status` with the given attempts.
+  // Messages in `status` (on `channel` when it is not empty) whose next
+  // attempt is due at `now_ms`, soonest first, at most `limit`: queued ones to
+  // send, unknown ones to look up, sent ones to poll for a receipt.
+  virtual Result<std::vector<OutreachMessageRecord>> DueMessages(std::string_view status, std::string_view channel,
+                                                                 int64_t now_ms, int limit) = 0;
+  // Messages in `status` created at or after `created_since_ms`, by id, at
+  // most `limit`; with `lease_before_ms` > 0 only those whose lease ended
+  // before it (claims a dead dispatcher left).
+  virtual Result<std::vector<OutreachMessageRecord>> MessagesInStatus(std::string_view status, int64_t lease_before_ms,
+                                                                      int64_t created_since_ms, int limit) = 0;
+  // How many messages are in each status.
+  virtual Result<std::map<std::string, int64_t>> CountByStatus() = 0;
+  // Claims a message for sending: sets status sending, claimed_ms, the lease
+  // and attempts + 1 when it is still `from_status` with the given attempts.
   // Returns false when another dispatcher took it first.
-  virtual Result<bool> ClaimMessage(int64_t id, std::string_view from_status, int attempts,
+  virtual Result<bool> ClaimMessage(int64_t id, std::string_view from_status, int attempts, int64_t now_ms,
                                     int64_t lease_until_ms) = 0;
-  // Writes a message's state (status, attempts, times, provider fields).
+  // Writes a message's state (status, attempts, times, provider fields) when
+  // it is still as the writer read it (status, lease and attempts): false when
+  // another dispatcher or the plan changed it since, and nothing is written.
+  virtual Result<bool> TransitionMessage(const OutreachMessageRecord& message, std::string_view from_status,
+                                         int64_t from_lease_until_ms, int from_attempts) = 0;
+  // Writes a message's state whatever it is (tools and tests).
   virtual Status UpdateMessage(const OutreachMessageRecord& message) = 0;
-  // Sent messages on `channel` sent in [from_ms, to_ms) with no receipt yet, oldest first.
-  virtual Result<std::vector<OutreachMessageRecord>> AwaitingReceipt(std::string_view channel, int64_t from_ms,
-                                                                     int64_t to_ms, int limit) = 0;
   virtual Status AddAttempt(OutreachAttemptRecord& attempt) = 0;
   virtual Result<std::vector<OutreachAttemptRecord>> AttemptsOf(int64_t message_id) = 0;
   // A person's messages, newest first (0: committee messages).
@@ -227,7 +237,11 @@ class OutreachStore {
   virtual Status PutSpecialPerson(const SpecialPersonRecord& record) = 0;
   virtual Result<std::optional<SpecialPersonRecord>> FindSpecialPerson(PersonKey person) = 0;
   // Active entries of persons whose residence starts with `prefix`, by person.
-  virtual Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix) = 0;
+  // Entries of persons whose residence starts with `prefix`, by person: active
+  // ones, and ended ones too with `include_ended` (an ended staff entry
+  // overrides the registry's special_care flag).
+  virtual Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix,
+                                                                      bool include_ended = false) = 0;
   // Inserts tasks whose idem_key is new; sets ids (0 for existing keys). Returns how many were new.
   virtual Result<int64_t> OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) = 0;
   virtual Result<std::optional<VisitTaskRecord>> FindVisitTask(int64_t id) = 0;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -14,13 +15,15 @@ namespace tacit {
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
-// Sent SMS are looked up for a receipt for this long; after it they stay "sent".
+// Sent SMS are looked up for a receipt every kReceiptPollMs for this long;
+// after it they stay "sent".
 constexpr int64_t kReceiptWindowMs = 3 * kDayMs;
-
-bool IsMobile(std::string_view phone) {
-  return phone.size() == 11 && phone[0] == '1' &&
-         std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+constexpr int64_t kReceiptPollMs = 10 * 60'000;
+// A message waiting for a channel, an approved template or a look-up is looked
+// at again after this.
+constexpr int64_t kWaitMs = 10 * 60'000;
+// next_attempt_ms of a message nothing more is done with.
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max() / 2;
 
 std::string DeadlineKey(const CertificationState& cert) {
   if (!cert.valid_through) return "none";
@@ -109,6 +112,15 @@ struct Dispatcher::Impl {
     if (b.updated_ms != rec->updated_ms) {
       ASSIGN_OR_RETURN(ChannelConfig config, ParseChannelConfig(rec->config, "channel_config." + name));
       ASSIGN_OR_RETURN(config.secret, secrets.Open(rec->sealed_secret, "channel:" + name));
+      // A send may take four calls (WeChat: token, send, refreshed token,
+      // send again); a lease shorter than that could expire while it runs and
+      // let another dispatcher look the message up too early.
+      const int64_t longest = 4 * int64_t{config.connect_timeout_ms + config.read_timeout_ms};
+      if (options.lease_ms < longest) {
+        return FailedPrecondition(fmt::format(
+            "渠道 {} 的超时 ({} ms) 长于租约 (the lease of {} ms is shorter than four calls of the channel's timeouts, "
+            "{} ms: give --lease at least {} s)", name, longest, options.lease_ms, longest, (longest + 999) / 1000));
+      }
       b.enabled = config.enabled;
       b.templates.clear();
       for (const auto& [name, t] : config.templates) b.templates.insert(name);
@@ -127,11 +139,11 @@ struct Dispatcher::Impl {
     OutreachStore& out = store.outreach();
     if (m.recipient == "committee") {
       ASSIGN_OR_RETURN(std::optional<CommitteeContactRecord> c, out.FindCommitteeContact(m.region));
-      return c && channel == "sms" && IsMobile(c->phone) ? c->phone : std::string();
+      return c && channel == "sms" && IsMobileNumber(c->phone) ? c->phone : std::string();
     }
     if (m.recipient == "contact") {
       ASSIGN_OR_RETURN(std::optional<SpecialPersonRecord> s, out.FindSpecialPerson(m.person));
-      return s && channel == "sms" && IsMobile(s->contact_phone) ? s->contact_phone : std::string();
+      return s && channel == "sms" && IsMobileNumber(s->contact_phone) ? s->contact_phone : std::string();
     }
     if (channel == "wechat") {
       ASSIGN_OR_RETURN(std::optional<ChannelBindingRecord> b, out.FindChannelBinding(m.person, "wechat"));
@@ -141,21 +153,30 @@ struct Dispatcher::Impl {
       return openid;
     }
     ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(m.person));
-    return p && IsMobile(p->phone) ? p->phone : std::string();
+    return p && IsMobileNumber(p->phone) ? p->phone : std::string();
   }
 
-  // Whether a reminder still stands: the person is alive and the deadline it
-  // reminds of is still theirs.
+  // Whether a message still stands: a reminder while its person is alive, its
+  // deadline still theirs and its step the one in force; a committee reminder
+  // while the committee has not reported.
   Result<bool> StillDue(const OutreachMessageRecord& m, Date today) {
-    if (m.person == 0 || m.recipient == "committee") return true;
+    if (m.recipient == "committee") {
+      auto month = ParseMonth(m.deadline);
+      if (!month) return false;
+      ASSIGN_OR_RETURN(std::vector<DeathReturnRecord> returns, store.outreach().DeathReturns(*month, m.region));
+      return std::none_of(returns.begin(), returns.end(),
+                          [&](const DeathReturnRecord& r) { return r.committee == m.region; });
+    }
+    if (m.person == 0) return true;
     ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(m.person));
     if (!p) return false;
     PersonFacts facts;
     facts.baseline_certified = p->baseline_certified;
     ASSIGN_OR_RETURN(facts.facts, store.FactsOf(m.person));
     const CertificationState cert = DeriveCertification(policy, facts, today);
-    if (cert.status == CertStatus::kDeceased) return false;
-    return DeadlineKey(cert) == m.deadline && ReminderStep(policy, cert, today).has_value();
+    if (cert.status == CertStatus::kDeceased || DeadlineKey(cert) != m.deadline) return false;
+    const std::optional<PlanStep> step = ReminderStep(policy, cert, today);
+    return step && step->step == m.reason;
   }
 
   ChannelMessage ToChannel(const OutreachMessageRecord& m, std::string address) const {
@@ -173,11 +194,12 @@ struct Dispatcher::Impl {
     return jitter(rng);
   }
 
-  Status Attempt(const OutreachMessageRecord& m, std::string_view outcome, const SendResult* r, int64_t at) {
+  Status Attempt(const OutreachMessageRecord& m, std::string_view outcome, const SendResult* r, int64_t at,
+                 std::string_view channel = {}) {
     OutreachAttemptRecord a;
     a.message_id = m.id;
     a.at_ms = at;
-    a.channel = m.channel;
+    a.channel = channel.empty() ? m.channel : std::string(channel);
     a.outcome = std::string(outcome);
     if (r != nullptr) {
       a.http_status = r->http_status;
@@ -192,103 +214,128 @@ struct Dispatcher::Impl {
     return options.shards <= 1 || m.id % options.shards == options.shard;
   }
 
+  bool HoldsSlot(const OutreachMessageRecord& m) const { return m.person != 0 && m.recipient != "committee"; }
+
+  // Writes `m` in a unit of its own with an attempt row, when it is still as
+  // `before`; false (nothing written) when someone changed it meanwhile.
+  Result<bool> Move(OutreachMessageRecord& m, const OutreachMessageRecord& before, std::string_view outcome,
+                    int64_t now, const std::function<Status()>& also = {}) {
+    ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+    ASSIGN_OR_RETURN(bool moved, store.outreach().TransitionMessage(m, before.status, before.lease_until_ms,
+                                                                     before.attempts));
+    if (!moved) return false;
+    if (also) RETURN_IF_ERROR(also());
+    RETURN_IF_ERROR(Attempt(m, outcome, nullptr, now));
+    RETURN_IF_ERROR(unit->Commit());
+    return true;
+  }
+
+  // When the next receipt look-up of a message just sent is due.
+  int64_t ReceiptAt(const OutreachMessageRecord& m, int64_t after) const {
+    return m.channel == "sms" ? after + options.receipt_after_ms : kNever;
+  }
+
   // Leases that ran out: the dispatcher that held them died between claim
-  // and record. The provider may or may not have the message.
+  // and record. The provider may or may not have the message: it is looked
+  // up once the answer has had time to settle.
   Status ExpireLeases(int64_t now, DispatchReport& report) {
     StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> lost,
-                     store.outreach().MessagesInStatus(kMsgSending, now, options.batch));
+                     store.outreach().MessagesInStatus(kMsgSending, now, 0, options.batch));
     for (OutreachMessageRecord& m : lost) {
       if (!Mine(m)) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+      const OutreachMessageRecord before = m;
       m.status = std::string(kMsgUnknown);
-      RETURN_IF_ERROR(store.outreach().UpdateMessage(m));
-      RETURN_IF_ERROR(Attempt(m, "lease_expired", nullptr, now));
-      RETURN_IF_ERROR(unit->Commit());
-      ++report.unknown;
+      m.next_attempt_ms = std::max(now, m.claimed_ms + options.settle_ms);
+      ASSIGN_OR_RETURN(bool moved, Move(m, before, "lease_expired", now));
+      if (moved) ++report.unknown;
     }
     return {};
   }
 
-  // Unknown messages are looked up at the provider before anything is resent:
-  // found → sent; not found → queued again; no look-up (WeChat) → left
-  // unknown, never resent (the next step carries on).
+  // Unknown SMS are looked up at the provider before anything is resent:
+  // found → sent; not found → queued again (the claim's daily slot given
+  // back). WeChat has no look-up: an unknown WeChat message is never resent.
   Status Reconcile(int64_t now, DispatchReport& report) {
     StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> unknown,
-                     store.outreach().MessagesInStatus(kMsgUnknown, 0, options.batch));
+                     store.outreach().DueMessages(kMsgUnknown, "sms", now, options.batch));
     for (OutreachMessageRecord& m : unknown) {
       if (!Mine(m)) continue;
+      const OutreachMessageRecord before = m;
       ASSIGN_OR_RETURN(Channel* ch, ChannelFor(m.channel));
-      if (ch == nullptr) continue;
       ASSIGN_OR_RETURN(std::string address, Address(m, m.channel));
-      if (address.empty()) continue;
-      // The claim's day: the lease began lease_ms before it ended.
-      const Date day = Day(m.lease_until_ms - options.lease_ms);
+      if (ch == nullptr || address.empty()) {
+        m.next_attempt_ms = now + kWaitMs;
+        RETURN_IF_ERROR(Move(m, before, "lookup_waiting", now));
+        continue;
+      }
+      // The provider dates a message by the day it was sent: the claim's day,
+      // or the next when the claim's lease crossed midnight.
+      const Date day = Day(m.claimed_ms);
+      const ChannelMessage message = ToChannel(m, std::move(address));
       guard.Unlock();
-      const LookupResult r = ch->Lookup(ToChannel(m, std::move(address)), day);
+      LookupResult r = ch->Lookup(message, day);
+      if (r.outcome == LookupOutcome::kNotFound && Day(m.claimed_ms + options.lease_ms) != day) {
+        r = ch->Lookup(message, day + 1);
+      }
       guard.Lock();
-      if (r.outcome == LookupOutcome::kUnsupported || r.outcome == LookupOutcome::kError) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+      if (r.outcome == LookupOutcome::kUnsupported || r.outcome == LookupOutcome::kError) {
+        m.next_attempt_ms = now + kWaitMs;
+        RETURN_IF_ERROR(Move(m, before, "lookup_error", now));
+        continue;
+      }
+      std::function<Status()> release;
       if (r.outcome == LookupOutcome::kFound) {
         m.status = std::string(r.delivery == "delivered" ? kMsgDelivered : kMsgSent);
         if (r.delivery == "failed") {
           m.status = std::string(kMsgFailed);
           m.failure = "undelivered";
         }
-        m.provider_ref = r.provider_ref;
+        if (!r.provider_ref.empty()) m.provider_ref = r.provider_ref;
         m.provider_code = r.provider_code.empty() ? "OK" : r.provider_code;
-        m.sent_ms = m.lease_until_ms - options.lease_ms;
+        m.sent_ms = m.claimed_ms;
+        m.next_attempt_ms = m.status == kMsgSent ? ReceiptAt(m, now) : kNever;
         if (m.status == kMsgDelivered) m.delivered_ms = now;
-        ++report.looked_up_found;
       } else {
         // Never sent: the claim's daily slot is given back, and it goes again.
-        if (m.person != 0 && m.recipient != "committee") {
-          RETURN_IF_ERROR(store.outreach().ReleaseDailySlot(m.person, day.ToString()));
-        }
         m.status = std::string(kMsgQueued);
         m.next_attempt_ms = now;
+        if (HoldsSlot(m)) {
+          release = [&] { return store.outreach().ReleaseDailySlot(m.person, day.ToString()); };
+        }
+      }
+      ASSIGN_OR_RETURN(bool moved, Move(m, before,
+                                        r.outcome == LookupOutcome::kFound ? "lookup_found" : "lookup_not_found",
+                                        now, release));
+      if (!moved) continue;
+      if (r.outcome == LookupOutcome::kFound) {
+        ++report.looked_up_found;
+      } else {
         ++report.looked_up_resend;
       }
-      RETURN_IF_ERROR(store.outreach().UpdateMessage(m));
-      OutreachAttemptRecord a;
-      a.message_id = m.id;
-      a.at_ms = now;
-      a.channel = m.channel;
-      a.outcome = r.outcome == LookupOutcome::kFound ? "lookup_found" : "lookup_not_found";
-      a.provider_code = r.provider_code;
-      RETURN_IF_ERROR(store.outreach().AddAttempt(a));
-      RETURN_IF_ERROR(unit->Commit());
     }
     return {};
-  }
-
-  Status Finish(OutreachMessageRecord& m, std::string_view status, std::string_view failure, int64_t now,
-                std::string_view attempt_outcome) {
-    ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-    m.status = std::string(status);
-    m.failure = std::string(failure);
-    RETURN_IF_ERROR(store.outreach().UpdateMessage(m));
-    RETURN_IF_ERROR(Attempt(m, attempt_outcome, nullptr, now));
-    return unit->Commit();
   }
 
   Status SendOne(OutreachMessageRecord m, int64_t now, DispatchReport& report) {
     StoreGuard guard(options.store_lock);
     const Date today = Day(now);
     OutreachStore& out = store.outreach();
+    const OutreachMessageRecord before = m;
     if (now >= m.expires_ms) {
-      ++report.expired;
-      return Finish(m, kMsgFailed, kFailExpired, now, "expired");
+      m.status = std::string(kMsgFailed);
+      m.failure = std::string(kFailExpired);
+      ASSIGN_OR_RETURN(bool moved, Move(m, before, "expired", now));
+      if (moved) ++report.expired;
+      return {};
     }
     ASSIGN_OR_RETURN(bool due, StillDue(m, today));
     if (!due) {
-      ++report.cancelled;
-      return Finish(m, kMsgCancelled, "superseded", now, "cancelled");
-    }
-    ASSIGN_OR_RETURN(Channel* ch, ChannelFor(m.channel));
-    if (ch == nullptr) {
-      ++report.waiting_channel;
+      m.status = std::string(kMsgCancelled);
+      m.failure = "superseded";
+      ASSIGN_OR_RETURN(bool moved, Move(m, before, "cancelled", now));
+      if (moved) ++report.cancelled;
       return {};
     }
     // A WeChat message that cannot go as WeChat goes by SMS when the person has a phone.
@@ -296,49 +343,65 @@ struct Dispatcher::Impl {
       if (m.channel != "wechat") return false;
       ASSIGN_OR_RETURN(std::string phone, Address(m, "sms"));
       if (phone.empty()) return false;
-      ++report.fell_back;
       m.channel = "sms";
       m.next_attempt_ms = now;
-      RETURN_IF_ERROR(Finish(m, kMsgQueued, "", now, "fallback_sms"));
+      ASSIGN_OR_RETURN(bool moved, Move(m, before, "fallback_sms", now));
+      if (moved) ++report.fell_back;
       return true;
     };
-    if (!channels[m.channel].templates.contains(m.template_name)) {
-      // No approved template for it on this channel: SMS, else it waits (and
-      // expires into a visit if nobody adds one).
+    // Waiting (no channel, no approved template, no address yet): looked at
+    // again later, so that it never holds the head of the queue.
+    auto wait = [&]() -> Status {
+      m.next_attempt_ms = now + kWaitMs;
+      ++report.waiting_channel;
+      return Move(m, before, "waiting", now).map([](bool) {});
+    };
+    ASSIGN_OR_RETURN(Channel* ch, ChannelFor(m.channel));
+    if (ch == nullptr) {
       ASSIGN_OR_RETURN(bool moved, fall_back());
-      if (!moved) ++report.waiting_channel;
-      return {};
+      return moved ? Status{} : wait();
+    }
+    if (!channels[m.channel].templates.contains(m.template_name)) {
+      ASSIGN_OR_RETURN(bool moved, fall_back());
+      return moved ? Status{} : wait();
     }
     ASSIGN_OR_RETURN(std::string address, Address(m, m.channel));
     if (address.empty()) {  // a WeChat binding ended since the plan, a phone removed
       ASSIGN_OR_RETURN(bool moved, fall_back());
       if (moved) return {};
-      ++report.failed;
-      return Finish(m, kMsgFailed, kFailNoAddress, now, "no_address");
+      m.status = std::string(kMsgFailed);
+      m.failure = std::string(kFailNoAddress);
+      ASSIGN_OR_RETURN(bool failed, Move(m, before, "no_address", now));
+      if (failed) ++report.failed;
+      return {};
     }
     // Claim: the daily cap and the lease in one short unit of work.
     const std::string day = today.ToString();
     const int cap = policy.outreach_daily_cap.At(today);
     {
       ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
-      if (m.person != 0 && m.recipient != "committee") {
+      if (HoldsSlot(m)) {
         ASSIGN_OR_RETURN(bool slot, out.TakeDailySlot(m.person, day, cap));
         if (!slot) {
           m.next_attempt_ms = NextMorning(now);
-          RETURN_IF_ERROR(out.UpdateMessage(m));
+          ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, before.status, before.lease_until_ms,
+                                                              before.attempts));
+          if (!moved) return {};
           RETURN_IF_ERROR(unit->Commit());
           ++report.deferred_cap;
           return {};
         }
       }
-      ASSIGN_OR_RETURN(bool claimed, out.ClaimMessage(m.id, kMsgQueued, m.attempts, now + options.lease_ms));
+      ASSIGN_OR_RETURN(bool claimed, out.ClaimMessage(m.id, kMsgQueued, m.attempts, now, now + options.lease_ms));
       if (!claimed) return {};  // another dispatcher has it (the unit rolls back the slot)
       RETURN_IF_ERROR(unit->Commit());
     }
     ++report.claimed;
     m.status = std::string(kMsgSending);
     m.attempts += 1;
+    m.claimed_ms = now;
     m.lease_until_ms = now + options.lease_ms;
+    const OutreachMessageRecord claimed = m;
     if (options.hook) options.hook("claimed", m);
 
     guard.Unlock();
@@ -348,45 +411,37 @@ struct Dispatcher::Impl {
 
     const int64_t after = Now();
     ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+    const std::string sent_on = std::string(ch->Name());
     m.provider_code = r.provider_code;
-    auto release = [&]() -> Status {
-      if (m.person != 0 && m.recipient != "committee") return out.ReleaseDailySlot(m.person, day);
-      return {};
-    };
+    m.lease_until_ms = 0;
+    bool release = false;
     switch (r.outcome) {
       case SendOutcome::kAccepted:
         m.status = std::string(kMsgSent);
         m.provider_ref = r.provider_ref;
         m.failure.clear();
         m.sent_ms = after;
-        m.lease_until_ms = 0;
-        ++report.sent;
+        m.next_attempt_ms = ReceiptAt(m, after);
         break;
       case SendOutcome::kRetry:
-        RETURN_IF_ERROR(release());
-        m.lease_until_ms = 0;
+        release = true;
         m.failure = r.failure;
         if (m.attempts >= policy.outreach_retry_max.At(today)) {
           m.status = std::string(kMsgFailed);
-          ++report.failed;
         } else {
           m.status = std::string(kMsgQueued);
           m.next_attempt_ms = after + Backoff(m.attempts, today);
-          ++report.retried;
         }
         break;
       case SendOutcome::kTomorrow:
-        RETURN_IF_ERROR(release());
+        release = true;
         m.status = std::string(kMsgQueued);
         m.attempts -= 1;  // the provider's limit for the address, not a failure of the message
-        m.lease_until_ms = 0;
         m.failure = r.failure;
         m.next_attempt_ms = NextMorning(after);
-        ++report.deferred_limit;
         break;
       case SendOutcome::kFailed: {
-        RETURN_IF_ERROR(release());
-        m.lease_until_ms = 0;
+        release = true;
         m.failure = r.failure;
         bool fallback = false;
         if (m.channel == "wechat") {
@@ -398,73 +453,91 @@ struct Dispatcher::Impl {
           m.status = std::string(kMsgQueued);
           m.attempts = 0;
           m.next_attempt_ms = after;
-          ++report.fell_back;
         } else {
           m.status = std::string(kMsgFailed);
-          ++report.failed;
         }
         break;
       }
       case SendOutcome::kChannelDown:
-        RETURN_IF_ERROR(release());
+        release = true;
         m.status = std::string(kMsgQueued);
         m.attempts -= 1;
-        m.lease_until_ms = 0;
         m.next_attempt_ms = after;
-        RETURN_IF_ERROR(out.SetChannelPaused(m.channel, r.provider_code.empty() ? r.failure : r.provider_code, after));
-        report.paused.push_back(fmt::format("{} ({})", m.channel, r.provider_code));
         break;
       case SendOutcome::kUnknown:
         m.status = std::string(kMsgUnknown);
         m.failure = r.failure;
-        ++report.unknown;
+        m.lease_until_ms = claimed.lease_until_ms;
+        // Looked up (SMS) once the provider's answer has had time to settle.
+        m.next_attempt_ms = after + options.settle_ms;
         break;
     }
-    OutreachMessageRecord attempt_of = m;
-    attempt_of.channel = std::string(ch->Name());
-    RETURN_IF_ERROR(Attempt(attempt_of, SendOutcomeName(r.outcome), &r, after));
-    RETURN_IF_ERROR(out.UpdateMessage(m));
+    RETURN_IF_ERROR(Attempt(m, SendOutcomeName(r.outcome), &r, after, sent_on));
+    // Recorded only if the claim still stands: a dispatcher that outlived its
+    // lease finds the message taken over (unknown, looked up) and leaves it.
+    ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, kMsgSending, claimed.lease_until_ms, claimed.attempts));
+    if (moved) {
+      if (release && HoldsSlot(m)) RETURN_IF_ERROR(out.ReleaseDailySlot(m.person, day));
+      if (r.outcome == SendOutcome::kChannelDown) {
+        RETURN_IF_ERROR(out.SetChannelPaused(sent_on, r.provider_code.empty() ? r.failure : r.provider_code, after));
+        report.paused.push_back(fmt::format("{} ({})", sent_on, r.provider_code));
+      }
+    }
     RETURN_IF_ERROR(unit->Commit());
+    if (moved) {
+      switch (r.outcome) {
+        case SendOutcome::kAccepted: ++report.sent; break;
+        case SendOutcome::kRetry: (m.status == kMsgFailed ? report.failed : report.retried) += 1; break;
+        case SendOutcome::kTomorrow: ++report.deferred_limit; break;
+        case SendOutcome::kFailed: (m.status == kMsgFailed ? report.failed : report.fell_back) += 1; break;
+        case SendOutcome::kChannelDown: break;
+        case SendOutcome::kUnknown: ++report.unknown; break;
+      }
+    }
     if (options.hook) options.hook("recorded", m);
     return {};
   }
 
-  // Delivery receipts of sent SMS, looked up at the provider.
+  // Delivery receipts of sent SMS, looked up at the provider every
+  // kReceiptPollMs for kReceiptWindowMs after sending.
   Status PollReceipts(int64_t now, DispatchReport& report) {
     StoreGuard guard(options.store_lock);
     ASSIGN_OR_RETURN(Channel* ch, ChannelFor("sms"));
     if (ch == nullptr) return {};
     ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> sent,
-                     store.outreach().AwaitingReceipt("sms", now - kReceiptWindowMs, now - options.receipt_after_ms,
-                                                      options.batch));
+                     store.outreach().DueMessages(kMsgSent, "sms", now, options.batch));
     for (OutreachMessageRecord& m : sent) {
       if (!Mine(m)) continue;
+      const OutreachMessageRecord before = m;
       ASSIGN_OR_RETURN(std::string address, Address(m, "sms"));
-      if (address.empty()) continue;
+      if (address.empty() || m.sent_ms < now - kReceiptWindowMs) {
+        m.next_attempt_ms = kNever;  // no receipt will come: it stays "sent"
+        RETURN_IF_ERROR(Move(m, before, "receipt_given_up", now));
+        continue;
+      }
+      const ChannelMessage message = ToChannel(m, std::move(address));
       guard.Unlock();
-      const LookupResult r = ch->Lookup(ToChannel(m, std::move(address)), Day(m.sent_ms));
+      const LookupResult r = ch->Lookup(message, Day(m.claimed_ms != 0 ? m.claimed_ms : m.sent_ms));
       guard.Lock();
-      if (r.outcome != LookupOutcome::kFound || r.delivery == "pending") continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+      if (r.outcome != LookupOutcome::kFound || r.delivery == "pending") {
+        m.next_attempt_ms = now + kReceiptPollMs;
+        ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+        RETURN_IF_ERROR(store.outreach().TransitionMessage(m, before.status, before.lease_until_ms, before.attempts));
+        RETURN_IF_ERROR(unit->Commit());
+        continue;
+      }
       if (r.delivery == "delivered") {
         m.status = std::string(kMsgDelivered);
         m.delivered_ms = now;
-        ++report.delivered;
       } else {
         m.status = std::string(kMsgFailed);
         m.failure = "undelivered";
         m.provider_code = r.provider_code;
-        ++report.undelivered;
       }
-      RETURN_IF_ERROR(store.outreach().UpdateMessage(m));
-      OutreachAttemptRecord a;
-      a.message_id = m.id;
-      a.at_ms = now;
-      a.channel = "sms";
-      a.outcome = r.delivery == "delivered" ? "receipt_delivered" : "receipt_failed";
-      a.provider_code = r.provider_code;
-      RETURN_IF_ERROR(store.outreach().AddAttempt(a));
-      RETURN_IF_ERROR(unit->Commit());
+      m.next_attempt_ms = kNever;
+      ASSIGN_OR_RETURN(bool moved, Move(m, before, r.delivery == "delivered" ? "receipt_delivered" : "receipt_failed",
+                                        now));
+      if (moved) (r.delivery == "delivered" ? report.delivered : report.undelivered) += 1;
     }
     return {};
   }
@@ -474,18 +547,19 @@ struct Dispatcher::Impl {
     const int64_t now = Now();
     RETURN_IF_ERROR(ExpireLeases(now, report));
     RETURN_IF_ERROR(Reconcile(now, report));
-    if (Quiet(now)) {
-      report.quiet = true;
-    } else {
-      std::vector<OutreachMessageRecord> due;
-      {
-        StoreGuard guard(options.store_lock);
-        ASSIGN_OR_RETURN(due, store.outreach().DueMessages(now, options.batch));
+    std::vector<OutreachMessageRecord> due;
+    {
+      StoreGuard guard(options.store_lock);
+      ASSIGN_OR_RETURN(due, store.outreach().DueMessages(kMsgQueued, "", now, options.batch));
+    }
+    for (OutreachMessageRecord& m : due) {
+      if (!Mine(m)) continue;
+      const int64_t at = Now();
+      if (Quiet(at)) {  // checked before each message: a pass may run into the quiet hours
+        report.quiet = true;
+        break;
       }
-      for (OutreachMessageRecord& m : due) {
-        if (!Mine(m)) continue;
-        RETURN_IF_ERROR(SendOne(std::move(m), Now(), report));
-      }
+      RETURN_IF_ERROR(SendOne(std::move(m), at, report));
     }
     RETURN_IF_ERROR(PollReceipts(Now(), report));
     return report;

@@ -242,9 +242,12 @@ TEST_F(OutreachTest, ALostAnswerIsLookedUpBeforeAnyResend) {
   const int64_t nine = BeijingInstant(deadline_ - 60, 9 * 60);
   EXPECT_EQ(Dispatch(nine).unknown, 1);
   EXPECT_EQ(Messages()[0].status, kMsgUnknown);
-  // Found at the provider: sent, not resent.
+  // Not looked up before the provider's answer had time to settle ...
   factory_.sms.lookup = {LookupOutcome::kFound, "biz-found", "pending", "", ""};
-  DispatchReport r = Dispatch(nine + 60'000);
+  EXPECT_EQ(Dispatch(nine + 60'000).looked_up_found, 0);
+  EXPECT_EQ(factory_.sms.lookups, 0);
+  // ... then found at the provider: sent, not resent.
+  DispatchReport r = Dispatch(nine + 6 * 60'000);
   EXPECT_EQ(r.looked_up_found, 1);
   EXPECT_EQ(factory_.sms.sent.size(), 1u);
   EXPECT_EQ(Messages()[0].status, kMsgSent);
@@ -257,7 +260,7 @@ TEST_F(OutreachTest, ALostAnswerNotFoundAtTheProviderIsSentAgain) {
   const int64_t nine = BeijingInstant(deadline_ - 60, 9 * 60);
   Dispatch(nine);
   factory_.sms.lookup = {LookupOutcome::kNotFound, "", "", "", ""};
-  DispatchReport r = Dispatch(nine + 60'000);
+  DispatchReport r = Dispatch(nine + 6 * 60'000);
   EXPECT_EQ(r.looked_up_resend, 1);
   // The provider never had it: the daily slot is given back and it goes again in the same pass.
   EXPECT_EQ(r.sent, 1);
@@ -269,10 +272,17 @@ TEST_F(OutreachTest, ALeaseThatRunsOutMakesTheMessageUnknownNotLost) {
   Plan(deadline_ - 60);
   const int64_t nine = BeijingInstant(deadline_ - 60, 9 * 60);
   auto m = Messages()[0];
-  ASSERT_TRUE(*store_->outreach().ClaimMessage(m.id, kMsgQueued, 0, nine + 120'000));  // a dispatcher that died
+  ASSERT_TRUE(*store_->outreach().ClaimMessage(m.id, kMsgQueued, 0, nine, nine + 120'000));  // a dispatcher that died
   DispatchReport r = Dispatch(nine + 121'000);
   EXPECT_EQ(r.unknown, 1);
-  EXPECT_EQ(factory_.sms.lookups, 1);  // looked up in the same pass (unsupported by default: left unknown)
+  EXPECT_EQ(Messages()[0].status, kMsgUnknown);
+  EXPECT_EQ(factory_.sms.lookups, 0);  // the answer settles first
+  factory_.sms.lookup = {LookupOutcome::kFound, "biz", "delivered", "", ""};
+  DispatchReport later = Dispatch(nine + 6 * 60'000);
+  EXPECT_EQ(factory_.sms.lookups, 1);
+  EXPECT_EQ(later.looked_up_found, 1);
+  EXPECT_EQ(Messages()[0].status, kMsgDelivered);
+  EXPECT_TRUE(factory_.sms.sent.empty());  // never sent twice
 }
 
 TEST_F(OutreachTest, WeChatFirstWhereBoundAndSmsWhenTheAccountCannotReceive) {

@@ -45,11 +45,6 @@ std::optional<PlanStep> ReminderStep(const Policy& policy, const CertificationSt
 
 namespace {
 
-bool IsMobile(std::string_view phone) {
-  return phone.size() == 11 && phone[0] == '1' &&
-         std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // The deadline a message is about, as stored: the date, or "none".
 std::string DeadlineKey(const CertificationState& cert) {
   if (!cert.valid_through) return "none";
@@ -65,13 +60,22 @@ struct PlanContext {
   std::unordered_map<PersonKey, SpecialPersonRecord> special;
   std::unordered_map<PersonKey, std::vector<OutreachMessageRecord>> open;  // queued or unknown
   std::unordered_map<PersonKey, std::set<std::string>> failed_deadlines;
-  std::vector<CertPointRecord> points;
+  std::unordered_map<std::string, std::vector<CertPointRecord>> points_by_county;
+  std::unordered_map<PersonKey, std::vector<VisitTaskRecord>> active_visits;
+  std::unordered_set<PersonKey> face_failures;  // an open face_failures case
 };
+
+// The deadline a visit task is about (its key is visit/<person>/<deadline>).
+std::string_view VisitDeadline(std::string_view idem_key) {
+  const size_t slash = idem_key.rfind('/');
+  return slash == std::string_view::npos ? idem_key : idem_key.substr(slash + 1);
+}
 
 struct Shard {
   std::vector<OutreachMessageRecord> messages;
   std::vector<VisitTaskRecord> visits;
   std::vector<OutreachMessageRecord> cancels;
+  std::vector<VisitTaskRecord> visit_cancels;
   int64_t persons = 0, due = 0, unreachable = 0;
 };
 
@@ -92,9 +96,20 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   if (auto it = ctx.open.find(key); it != ctx.open.end()) {
     for (const OutreachMessageRecord& m : it->second) {
       if (m.recipient != "person" && m.recipient != "contact") continue;
-      if (cert.status == CertStatus::kDeceased || m.deadline != deadline ||
-          (cert.status == CertStatus::kCertified && !ReminderStep(policy, cert, as_of))) {
+      // Only queued ones: an unknown one may have gone out, and is looked up.
+      if (m.status != kMsgQueued) continue;
+      const std::optional<PlanStep> now_step = ReminderStep(policy, cert, as_of);
+      const bool stale_step = m.reason != "face_failed" && (!now_step || now_step->step != m.reason);
+      if (cert.status == CertStatus::kDeceased || m.deadline != deadline || stale_step) {
         out.cancels.push_back(m);
+      }
+    }
+  }
+  // Visit tasks the facts overtook: certified since (another deadline), or died.
+  if (auto it = ctx.active_visits.find(key); it != ctx.active_visits.end()) {
+    for (const VisitTaskRecord& v : it->second) {
+      if (cert.status == CertStatus::kDeceased || VisitDeadline(v.idem_key) != deadline) {
+        out.visit_cancels.push_back(v);
       }
     }
   }
@@ -106,29 +121,41 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   std::string channel;
   for (const std::string& c : ctx.channel_order) {
     if (c == "wechat" && ctx.wechat_bound.contains(key)) channel = c;
-    if (c == "sms" && IsMobile(b.person.phone)) channel = c;
+    if (c == "sms" && IsMobileNumber(b.person.phone)) channel = c;
     if (!channel.empty()) break;
   }
-  const CertPointRecord* point = NearestPoint(ctx.points, b.person.region_code);
+  const CertPointRecord* point = nullptr;
+  if (b.person.region_code.size() >= 6) {
+    if (auto it = ctx.points_by_county.find(b.person.region_code.substr(0, 6)); it != ctx.points_by_county.end()) {
+      point = NearestPoint(it->second, b.person.region_code);
+    }
+  }
   const int64_t now = ctx.options.now_ms;
-  if (!channel.empty()) {
+  const bool face_failed = ctx.face_failures.contains(key);
+  auto reminder = [&](std::string_view step_name, std::string_view template_name) {
     OutreachMessageRecord m;
-    m.idem_key = fmt::format("rem/{}/{}/{}", key, deadline, step->step);
+    m.idem_key = fmt::format("rem/{}/{}/{}", key, deadline, step_name);
     m.person = key;
     m.recipient = "person";
     m.region = b.person.region_code;
     m.channel = channel;
-    m.template_name = step->template_name;
+    m.template_name = std::string(template_name);
     std::optional<Date> deadline_date;
     if (cert.valid_through) deadline_date = CertificationDeadline(*cert.valid_through);
     m.params = ParamsToJson(ReminderParams(b.person.name, deadline_date, point ? point->short_name : ""));
-    m.reason = step->step;
+    m.reason = std::string(step_name);
     m.deadline = deadline;
     m.created_ms = now;
     m.not_before_ms = now;
     m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(as_of)} * 86'400'000;
     m.next_attempt_ms = now;
     out.messages.push_back(std::move(m));
+  };
+  if (!channel.empty()) {
+    reminder(step->step, step->template_name);
+    // Electronic certification failed repeatedly: once per deadline, the ways
+    // that need no camera (the bank terminal, a visit on request).
+    if (face_failed) reminder("face_failed", kTemplateRemindFaceFailed);
   } else {
     ++out.unreachable;
   }
@@ -142,6 +169,8 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   const bool is_special = special != ctx.special.end() ? special->second.active : b.person.special_care;
   if (is_special && days_left <= policy.outreach_special_visit_days.At(as_of)) {
     reason = "special";
+  } else if (face_failed) {
+    reason = "face_failures";
   } else if (days_left <= policy.outreach_visit_days.At(as_of)) {
     if (channel.empty()) {
       reason = "no_channel";
@@ -170,28 +199,45 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
 }  // namespace
 
 Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, const OutreachPlanOptions& options) {
-  PlanContext ctx{policy, options, {}, {}, {}, {}, {}, {}};
+  PlanContext ctx{policy, options, {}, {}, {}, {}, {}, {}, {}, {}};
   for (std::string_view c : Policy::ListItems(policy.outreach_channel_order.At(options.as_of))) {
     ctx.channel_order.emplace_back(c);
   }
   OutreachStore& out = store.outreach();
   ASSIGN_OR_RETURN(std::vector<PersonKey> bound, out.BoundPersons("wechat"));
   ctx.wechat_bound.insert(bound.begin(), bound.end());
-  ASSIGN_OR_RETURN(std::vector<SpecialPersonRecord> special, out.ListSpecialPersons(options.region));
+  // Ended entries too: an ended staff entry overrides the registry's flag.
+  ASSIGN_OR_RETURN(std::vector<SpecialPersonRecord> special, out.ListSpecialPersons(options.region, true));
   for (SpecialPersonRecord& s : special) ctx.special.emplace(s.person, std::move(s));
-  for (std::string_view status : {kMsgQueued, kMsgUnknown}) {
-    ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> open,
-                     out.MessagesInStatus(status, 0, std::numeric_limits<int>::max()));
-    for (OutreachMessageRecord& m : open) {
-      if (m.person != 0) ctx.open[m.person].push_back(std::move(m));
-    }
+  // The outbox of the last 400 days: what may still be cancelled, what failed.
+  const int64_t since = BeijingInstant(options.as_of - 400);
+  ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> queued,
+                   out.MessagesInStatus(kMsgQueued, 0, since, std::numeric_limits<int>::max()));
+  for (OutreachMessageRecord& m : queued) {
+    if (m.person != 0) ctx.open[m.person].push_back(std::move(m));
   }
   ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> failed,
-                   out.MessagesInStatus(kMsgFailed, 0, std::numeric_limits<int>::max()));
+                   out.MessagesInStatus(kMsgFailed, 0, since, std::numeric_limits<int>::max()));
+  // A WeChat message whose answer was lost is never resent: after a day it
+  // counts as failed for the visit rule.
+  ASSIGN_OR_RETURN(std::vector<OutreachMessageRecord> unknown,
+                   out.MessagesInStatus(kMsgUnknown, 0, since, std::numeric_limits<int>::max()));
+  for (const OutreachMessageRecord& m : unknown) {
+    if (m.channel == "wechat" && m.created_ms < options.now_ms - 86'400'000) failed.push_back(m);
+  }
   for (const OutreachMessageRecord& m : failed) {
     if (m.person != 0) ctx.failed_deadlines[m.person].insert(m.deadline);
   }
-  ASSIGN_OR_RETURN(ctx.points, out.ListCertPoints("", false));
+  ASSIGN_OR_RETURN(std::vector<CertPointRecord> points, out.ListCertPoints("", false));
+  for (CertPointRecord& p : points) {
+    if (p.region.size() >= 6) ctx.points_by_county[p.region.substr(0, 6)].push_back(std::move(p));
+  }
+  ASSIGN_OR_RETURN(std::vector<VisitTaskRecord> active, out.ListVisitTasks(options.region, "active"));
+  for (VisitTaskRecord& v : active) ctx.active_visits[v.person].push_back(std::move(v));
+  ASSIGN_OR_RETURN(std::vector<CaseRecord> open_cases, store.ListCases("open"));
+  for (const CaseRecord& c : open_cases) {
+    if (c.type == "face_failures") ctx.face_failures.insert(c.person);
+  }
 
   // Scan: key ranges on several connections at once, as the monthly run does.
   std::vector<PersonKey> splits;
@@ -231,6 +277,7 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
   std::vector<OutreachMessageRecord> messages;
   std::vector<VisitTaskRecord> visits;
   std::vector<OutreachMessageRecord> cancels;
+  std::vector<VisitTaskRecord> visit_cancels;
   for (Shard& sh : shards) {
     report.persons += sh.persons;
     report.due += sh.due;
@@ -238,8 +285,10 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     std::move(sh.messages.begin(), sh.messages.end(), std::back_inserter(messages));
     std::move(sh.visits.begin(), sh.visits.end(), std::back_inserter(visits));
     std::move(sh.cancels.begin(), sh.cancels.end(), std::back_inserter(cancels));
+    std::move(sh.visit_cancels.begin(), sh.visit_cancels.end(), std::back_inserter(visit_cancels));
   }
   if (options.dry_run) {
+    report.visits_cancelled = static_cast<int64_t>(visit_cancels.size());
     report.messages_new = static_cast<int64_t>(messages.size());
     report.visits_new = static_cast<int64_t>(visits.size());
     report.cancelled = static_cast<int64_t>(cancels.size());
@@ -265,14 +314,23 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     if (v.id != 0) ++report.visits_by_reason[v.reason];
   }
   for (OutreachMessageRecord& m : cancels) {
+    const OutreachMessageRecord before = m;
     m.status = std::string(kMsgCancelled);
     m.failure = "superseded";
-    RETURN_IF_ERROR(out.UpdateMessage(m));
-    ++report.cancelled;
+    // Only if still queued as read: a dispatcher may have claimed it since.
+    ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, before.status, before.lease_until_ms, before.attempts));
+    if (moved) ++report.cancelled;
+  }
+  for (VisitTaskRecord& v : visit_cancels) {
+    v.status = std::string(kVisitCancelled);
+    v.note = "已认证或已死亡，无需上门 (certified or died since the task was opened)";
+    v.done_ms = options.now_ms;
+    RETURN_IF_ERROR(out.UpdateVisitTask(v));
+    ++report.visits_cancelled;
   }
   // The zero report: after the reporting day, committees that have not
   // reported the previous month are reminded once (through their contact).
-  if (options.as_of.day() >= policy.zero_report_day.At(options.as_of)) {
+  if (options.as_of.day() > policy.zero_report_day.At(options.as_of)) {
     const Month month = MonthOf(options.as_of) - 1;
     ASSIGN_OR_RETURN(ZeroReportCompliance z, ZeroReportStatus(store, options.region, month));
     std::vector<OutreachMessageRecord> reminders;
@@ -292,7 +350,9 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
       m.template_name = std::string(kTemplateZeroReport);
       const Date by = Date::FromCivil(options.as_of.year(), options.as_of.month(), 1) +
                       (policy.zero_report_day.At(options.as_of) - 1);
-      m.params = ParamsToJson({{"committee", contact->name.empty() ? "村(居)委会" : contact->name},
+      // The committee's name from the division table (never the contact's own name).
+      ASSIGN_OR_RETURN(std::optional<Region> division, store.FindRegion(c.committee));
+      m.params = ParamsToJson({{"committee", division ? division->name : std::string("村(居)委会")},
                                {"month", fmt::format("{}年{}月", month.year(), month.month())},
                                {"day", fmt::format("{}月{}日", by.month(), by.day())}});
       m.reason = "zero_report";

@@ -2,6 +2,8 @@
 // the nearest certification point.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "tacit/outreach.h"
@@ -22,6 +24,11 @@ int64_t BeijingInstant(Date day, int minutes) {
 }
 
 Date CertificationDeadline(Month valid_through) { return valid_through.LastDay(); }
+
+bool IsMobileNumber(std::string_view phone) {
+  return phone.size() == 11 && phone[0] == '1' &&
+         std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 namespace {
 

@@ -30,6 +30,15 @@ Result<VisitTaskRecord> AssignVisit(Store& store, int64_t task_id, const std::st
     return FailedPrecondition(fmt::format("上门任务 {} 已{} (the task is {} already)", task_id,
                                           VisitStatusZh(t->status), t->status));
   }
+  // Someone who can do it: an enabled operator or community account whose
+  // region covers the task's community.
+  ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(to));
+  if (!user || user->disabled ||
+      (user->role != RoleName(Role::kOperator) && user->role != RoleName(Role::kCommunity)) ||
+      !std::string_view(t->region).starts_with(user->region)) {
+    return InvalidArgument("--to: 该账号不能承担此任务：须为本辖区启用的经办或社区工作人员账号 (not an enabled operator or "
+                           "community account whose region covers the task)");
+  }
   t->status = std::string(kVisitAssigned);
   t->assigned_to = to;
   RETURN_IF_ERROR(store.outreach().UpdateVisitTask(*t));
@@ -133,8 +142,16 @@ Status SetSpecialPerson(Store& store, SpecialPersonRecord record, const std::str
 
 Status EndSpecialPerson(Store& store, PersonKey person, const std::string& actor, int64_t now_ms) {
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(person));
+  if (!p) return NotFound("该人员不在待遇领取名册中 (not in the registry)");
   ASSIGN_OR_RETURN(std::optional<SpecialPersonRecord> s, store.outreach().FindSpecialPerson(person));
-  if (!s || !s->active) return NotFound("该人员不在特殊人员档案中 (not in the special-persons file)");
+  // In the file by a staff entry, or by the registry's special_care flag (an
+  // ended staff entry then overrides the flag).
+  if (s ? !s->active : !p->special_care) {
+    return NotFound("该人员不在特殊人员档案中 (not in the special-persons file)");
+  }
+  if (!s) s = SpecialPersonRecord{person, "limited_mobility", "", "", "", "", "staff", "", 0, true};
+  s->source = "staff";
   s->active = false;
   s->set_by = actor;
   s->set_ms = now_ms;
@@ -172,6 +189,14 @@ Status RecordDeathReturn(Store& store, const DeathReturnRecord& r, Date today) {
     return InvalidArgument("--committee: 应为12位村(居)委会区划代码 (expected the 12-digit village or community code)");
   }
   if (r.deaths < 0) return InvalidArgument("deaths: 死亡人数不能为负 (expected 0 or more)");
+  // A committee the store knows of: a division imported, or recipients living there.
+  ASSIGN_OR_RETURN(std::optional<Region> division, store.FindRegion(r.committee));
+  if (!division) {
+    ASSIGN_OR_RETURN(auto living, store.outreach().ResidenceRegions(r.committee));
+    if (living.empty()) {
+      return InvalidArgument("--committee: 没有该村(居)委会 (no such committee: no division and no recipient lives there)");
+    }
+  }
   if (r.month >= MonthOf(today)) {
     return InvalidArgument(fmt::format("--month: {} 尚未结束，月满后报告 (report a month once it has ended)",
                                        r.month.ToString()));

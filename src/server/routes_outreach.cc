@@ -243,30 +243,10 @@ HttpResult<Reply> ListVisits(Context& ctx) {
   return Reply::Json({{"region", region}, {"visits", list}});
 }
 
-// Whether `user` can take a task in `region`: an enabled operator or
-// community account whose scope covers it. Checked here because the library's
-// AssignVisit takes any name (the command line names people, not accounts).
-HttpResult<void> CheckAssignee(Context& ctx, const std::string& user, const std::string& region) {
-  const auto refuse = [] {
-    return BadField("to",
-                    "该账号不能承担此任务：须为本辖区的经办或社区工作人员 (not an enabled operator or community account "
-                    "whose region covers the task)");
-  };
-  ASSIGN_OR_RETURN(std::optional<StaffUser> u, ctx.store.FindUser(user));
-  if (!u || u->disabled) return refuse();
-  if (u->role != RoleName(Role::kOperator) && u->role != RoleName(Role::kCommunity)) return refuse();
-  Principal assignee;
-  assignee.role = *ParseRole(u->role);
-  assignee.region = u->region;
-  if (!InScope(assignee, region)) return refuse();
-  return {};
-}
-
 HttpResult<Reply> AssignVisitRoute(Context& ctx) {
   ASSIGN_OR_RETURN(VisitTaskRecord t, TargetVisit(ctx, Action::kVisitAssign));
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   ASSIGN_OR_RETURN(std::string to, RequiredString(*body, "to", 64));
-  RETURN_IF_ERROR(CheckAssignee(ctx, to, t.region));
   auto done = AssignVisit(ctx.store, t.id, to, ctx.principal.Actor(), ctx.svc.NowMs());
   if (!done) {
     HttpError e = WithField(done.error(), {{"--to", "to"}});
@@ -410,14 +390,6 @@ HttpResult<Reply> SubmitDeathReturn(Context& ctx) {
   ASSIGN_OR_RETURN(Month month, MonthText(month_text, "month"));
   if (!body->contains("deaths")) return BadField("deaths", "缺少 deaths (required: 0 for a zero report)");
   ASSIGN_OR_RETURN(int64_t deaths, OptionalInt(*body, "deaths"));
-  // A committee the store knows of: a division imported, or registry persons living there.
-  ASSIGN_OR_RETURN(std::optional<Region> division, ctx.store.FindRegion(committee));
-  if (!division) {
-    ASSIGN_OR_RETURN(auto living, ctx.store.outreach().ResidenceRegions(committee));
-    if (living.empty()) {
-      return BadField("committee", "没有该村(居)委会 (no such committee: no division and no recipient lives there)");
-    }
-  }
   ASSIGN_OR_RETURN(std::vector<DeathReturnRecord> before, ctx.store.outreach().DeathReturns(month, committee));
   const bool replaced = std::any_of(before.begin(), before.end(),
                                     [&](const DeathReturnRecord& r) { return r.committee == committee; });

@@ -64,7 +64,7 @@ class OutreachCli : public ::testing::Test {
                    {"key_id", o.access_key_id}, {"sign_name", *o.sign_names.begin()},
                    {"templates", {{"remind_first", "SMS_100000002"}, {"remind_due", "SMS_100000002"},
                                   {"remind_lapsed", "SMS_100000002"}}},
-                   {"read_timeout_ms", 1500}};
+                   {"connect_timeout_ms", 100}, {"read_timeout_ms", 150}};
     Write("sms.json", config.dump());
     Write("secret.txt", o.access_key_secret + "\n");
     sms_.SetRule(kPhone2, {.code = "isv.MOBILE_NUMBER_ILLEGAL"});
@@ -213,6 +213,39 @@ TEST_F(OutreachCli, WeChatWhereBoundAndSmsWhenTheAccountNoLongerFollows) {
   EXPECT_EQ(p2["messages"][0]["status"], "sent");
 }
 
+// Two dispatcher processes (two workers each) on one store and one gateway:
+// every message reaches the gateway exactly once.
+TEST_F(OutreachCli, TwoDispatcherProcessesAtOnceSendEachMessageOnce) {
+  sms_.ClearRules();
+  std::string rows =
+      "id_number,name,sex,birth_date,phone,region_code,scheme,paying_region,monthly_amount,start_month,"
+      "special_care,last_certified_on\n";
+  constexpr int kPersons = 60;
+  for (int i = 0; i < kPersons; ++i) {
+    rows += fmt::format("{},钱{}号,M,1950-01-05,139{:08d},140105001001,enterprise,140105,3000.00,2015-01,0,2025-11-30\n",
+                        Id(fmt::format("14010519500105{:03d}", 2 * i + 1)), i, 10000 + i);  // odd: male
+  }
+  Write("many.csv", rows);
+  ASSERT_EQ(Run("registry import many.csv").status, 0);
+  ASSERT_EQ(Run("channel set sms --config sms.json --secret-stdin < secret.txt").status, 0);
+  ASSERT_EQ(Run("outreach run").status, 0);
+  std::vector<testing::Output> outs(2);
+  std::vector<std::thread> procs;
+  for (int p = 0; p < 2; ++p) {
+    procs.emplace_back([&, p] { outs[p] = Run("outreach dispatch --workers 2 --receipt-after 80000"); });
+  }
+  for (auto& t : procs) t.join();
+  for (const auto& o : outs) EXPECT_EQ(o.status, 0) << o.out;
+  const auto records = sms_.Records();
+  std::map<std::string, int> per_out_id;
+  for (const auto& r : records) ++per_out_id[r.out_id];
+  for (const auto& [id, n] : per_out_id) EXPECT_EQ(n, 1) << id;
+  // Everyone with a phone (P1, P2 and the sixty) reached once.
+  EXPECT_EQ(records.size(), static_cast<size_t>(kPersons + 2));
+  auto status = Run("outreach status");
+  EXPECT_NE(status.out.find("已发送 (sent)  62"), std::string::npos) << status.out;
+}
+
 // A dispatcher killed at each point of claim → send → record: after a
 // restart every message reaches the gateway exactly once and ends up sent.
 class OutreachCrash : public OutreachCli, public ::testing::WithParamInterface<std::string> {};
@@ -222,12 +255,12 @@ TEST_P(OutreachCrash, AKilledDispatcherNeitherLosesNorDuplicatesAMessage) {
   ASSERT_EQ(Run("channel set sms --config sms.json --secret-stdin < secret.txt").status, 0);
   ASSERT_EQ(Run("outreach run").status, 0);  // two reminders: m1 (P1) and m2 (P2)
   ::setenv("TACIT_CRASH_AT", ("outreach." + GetParam()).c_str(), 1);
-  auto killed = Run("outreach dispatch --lease 1 --receipt-after 80000");
+  auto killed = Run("outreach dispatch --lease 1 --settle 0 --receipt-after 80000");
   ::unsetenv("TACIT_CRASH_AT");
   ASSERT_EQ(killed.status, 86) << killed.out;
   EXPECT_EQ(sms_.CountOutId("m1"), GetParam() == "claimed" ? 0u : 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the lease runs out
-  auto restarted = Run("outreach dispatch --lease 1 --receipt-after 80000");
+  auto restarted = Run("outreach dispatch --lease 1 --settle 0 --receipt-after 80000");
   ASSERT_EQ(restarted.status, 0) << restarted.out;
   EXPECT_EQ(sms_.CountOutId("m1"), 1u) << restarted.out;
   EXPECT_EQ(sms_.CountOutId("m2"), 1u) << restarted.out;

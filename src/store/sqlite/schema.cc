@@ -497,6 +497,7 @@ CREATE TABLE outreach_message (
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL,
   lease_until_ms  INTEGER NOT NULL DEFAULT 0,
+  claimed_ms      INTEGER NOT NULL DEFAULT 0,
   provider_ref    TEXT NOT NULL DEFAULT '',
   provider_code   TEXT NOT NULL DEFAULT '',
   failure         TEXT NOT NULL DEFAULT '',

@@ -28,7 +28,7 @@ std::string PrefixEnd(const std::string& prefix) { return prefix + '\x7f'; }
 constexpr std::string_view kMessageColumns =
     "id, idem_key, person_key, recipient, region, channel, template, params, reason, deadline, created_ms, "
     "not_before_ms, expires_ms, status, attempts, next_attempt_ms, lease_until_ms, provider_ref, provider_code, "
-    "failure, sent_ms, delivered_ms";
+    "failure, sent_ms, delivered_ms, claimed_ms";
 
 OutreachMessageRecord ReadMessage(const Stmt& r) {
   OutreachMessageRecord m;
@@ -54,6 +54,7 @@ OutreachMessageRecord ReadMessage(const Stmt& r) {
   m.failure = r.Text(19);
   m.sent_ms = r.Int(20);
   m.delivered_ms = r.Int(21);
+  m.claimed_ms = r.Int(22);
   return m;
 }
 
@@ -127,53 +128,75 @@ Result<std::optional<OutreachMessageRecord>> SqliteOutreach::FindMessage(int64_t
   return First<OutreachMessageRecord>(s, ReadMessage);
 }
 
-Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(int64_t now_ms, int limit) {
+Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(std::string_view status,
+                                                                       std::string_view channel, int64_t now_ms,
+                                                                       int limit) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-      "SELECT {} FROM outreach_message WHERE status = 'queued' AND next_attempt_ms <= ? "
+      "SELECT {} FROM outreach_message WHERE status = ? AND next_attempt_ms <= ? AND (? = '' OR channel = ?) "
       "ORDER BY next_attempt_ms, id LIMIT ?", kMessageColumns)));
-  s.Bind(1, now_ms).Bind(2, limit);
+  s.Bind(1, status).Bind(2, now_ms).Bind(3, channel).Bind(4, channel).Bind(5, limit);
   return All<OutreachMessageRecord>(s, ReadMessage);
 }
 
-Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std::string_view status, int64_t now_ms,
-                                                                            int limit) {
+Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std::string_view status,
+                                                                            int64_t lease_before_ms,
+                                                                            int64_t created_since_ms, int limit) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-      "SELECT {} FROM outreach_message WHERE status = ? AND (? = 0 OR lease_until_ms < ?) ORDER BY id LIMIT ?",
-      kMessageColumns)));
-  s.Bind(1, status).Bind(2, now_ms).Bind(3, now_ms).Bind(4, limit);
+      "SELECT {} FROM outreach_message WHERE status = ? AND (? = 0 OR lease_until_ms < ?) AND created_ms >= ? "
+      "ORDER BY id LIMIT ?", kMessageColumns)));
+  s.Bind(1, status).Bind(2, lease_before_ms).Bind(3, lease_before_ms).Bind(4, created_since_ms).Bind(5, limit);
   return All<OutreachMessageRecord>(s, ReadMessage);
 }
 
-Result<bool> SqliteOutreach::ClaimMessage(int64_t id, std::string_view from_status, int attempts,
+Result<std::map<std::string, int64_t>> SqliteOutreach::CountByStatus() {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT status, count(*) FROM outreach_message GROUP BY status"));
+  std::map<std::string, int64_t> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out[s.Text(0)] = s.Int(1);
+  }
+}
+
+Result<bool> SqliteOutreach::ClaimMessage(int64_t id, std::string_view from_status, int attempts, int64_t now_ms,
                                           int64_t lease_until_ms) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-      "UPDATE outreach_message SET status = 'sending', lease_until_ms = ?, attempts = attempts + 1 "
+      "UPDATE outreach_message SET status = 'sending', claimed_ms = ?, lease_until_ms = ?, attempts = attempts + 1 "
       "WHERE id = ? AND status = ? AND attempts = ?"));
-  s.Bind(1, lease_until_ms).Bind(2, id).Bind(3, from_status).Bind(4, attempts);
+  s.Bind(1, now_ms).Bind(2, lease_until_ms).Bind(3, id).Bind(4, from_status).Bind(5, attempts);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes() == 1;
+}
+
+namespace {
+constexpr std::string_view kMessageUpdate =
+    "UPDATE outreach_message SET status = ?, attempts = ?, next_attempt_ms = ?, lease_until_ms = ?, "
+    "provider_ref = ?, provider_code = ?, failure = ?, sent_ms = ?, delivered_ms = ?, channel = ?, "
+    "template = ?, not_before_ms = ? WHERE id = ?";
+
+void BindMessageUpdate(Stmt& s, const OutreachMessageRecord& m) {
+  s.Bind(1, m.status).Bind(2, m.attempts).Bind(3, m.next_attempt_ms).Bind(4, m.lease_until_ms);
+  s.Bind(5, m.provider_ref).Bind(6, m.provider_code).Bind(7, m.failure).Bind(8, m.sent_ms).Bind(9, m.delivered_ms);
+  s.Bind(10, m.channel).Bind(11, m.template_name).Bind(12, m.not_before_ms).Bind(13, m.id);
+}
+}  // namespace
+
+Result<bool> SqliteOutreach::TransitionMessage(const OutreachMessageRecord& m, std::string_view from_status,
+                                               int64_t from_lease_until_ms, int from_attempts) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} AND status = ? AND lease_until_ms = ? AND attempts = ?",
+                                                   kMessageUpdate)));
+  BindMessageUpdate(s, m);
+  s.Bind(14, from_status).Bind(15, from_lease_until_ms).Bind(16, from_attempts);
   RETURN_IF_ERROR(s.Run());
   return db_.Changes() == 1;
 }
 
 Status SqliteOutreach::UpdateMessage(const OutreachMessageRecord& m) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-      "UPDATE outreach_message SET status = ?, attempts = ?, next_attempt_ms = ?, lease_until_ms = ?, "
-      "provider_ref = ?, provider_code = ?, failure = ?, sent_ms = ?, delivered_ms = ?, channel = ?, "
-      "template = ?, not_before_ms = ? WHERE id = ?"));
-  s.Bind(1, m.status).Bind(2, m.attempts).Bind(3, m.next_attempt_ms).Bind(4, m.lease_until_ms);
-  s.Bind(5, m.provider_ref).Bind(6, m.provider_code).Bind(7, m.failure).Bind(8, m.sent_ms).Bind(9, m.delivered_ms);
-  s.Bind(10, m.channel).Bind(11, m.template_name).Bind(12, m.not_before_ms).Bind(13, m.id);
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(kMessageUpdate));
+  BindMessageUpdate(s, m);
   RETURN_IF_ERROR(s.Run());
   if (db_.Changes() != 1) return NotFound(fmt::format("no outreach message {}", m.id));
   return {};
-}
-
-Result<std::vector<OutreachMessageRecord>> SqliteOutreach::AwaitingReceipt(std::string_view channel, int64_t from_ms,
-                                                                           int64_t to_ms, int limit) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-      "SELECT {} FROM outreach_message WHERE status = 'sent' AND channel = ? AND sent_ms >= ? AND sent_ms < ? "
-      "ORDER BY sent_ms, id LIMIT ?", kMessageColumns)));
-  s.Bind(1, channel).Bind(2, from_ms).Bind(3, to_ms).Bind(4, limit);
-  return All<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Status SqliteOutreach::AddAttempt(OutreachAttemptRecord& a) {
@@ -341,11 +364,12 @@ Result<std::optional<SpecialPersonRecord>> SqliteOutreach::FindSpecialPerson(Per
   return First<SpecialPersonRecord>(s, ReadSpecial);
 }
 
-Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(const std::string& prefix) {
+Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(const std::string& prefix,
+                                                                          bool include_ended) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-      "SELECT {} FROM special_person s JOIN person p ON p.person_key = s.person_key WHERE s.active = 1 AND "
+      "SELECT {} FROM special_person s JOIN person p ON p.person_key = s.person_key WHERE (? OR s.active = 1) AND "
       "p.region_code >= ? AND p.region_code < ? ORDER BY s.person_key", kSpecialColumns)));
-  s.Bind(1, prefix).Bind(2, PrefixEnd(prefix));
+  s.Bind(1, include_ended ? 1 : 0).Bind(2, prefix).Bind(3, PrefixEnd(prefix));
   return All<SpecialPersonRecord>(s, ReadSpecial);
 }
 

@@ -15,13 +15,16 @@ class SqliteOutreach final : public OutreachStore {
 
   Result<int64_t> EnqueueMessages(std::vector<OutreachMessageRecord>& messages) override;
   Result<std::optional<OutreachMessageRecord>> FindMessage(int64_t id) override;
-  Result<std::vector<OutreachMessageRecord>> DueMessages(int64_t now_ms, int limit) override;
-  Result<std::vector<OutreachMessageRecord>> MessagesInStatus(std::string_view status, int64_t now_ms,
-                                                              int limit) override;
-  Result<bool> ClaimMessage(int64_t id, std::string_view from_status, int attempts, int64_t lease_until_ms) override;
+  Result<std::vector<OutreachMessageRecord>> DueMessages(std::string_view status, std::string_view channel,
+                                                         int64_t now_ms, int limit) override;
+  Result<std::vector<OutreachMessageRecord>> MessagesInStatus(std::string_view status, int64_t lease_before_ms,
+                                                              int64_t created_since_ms, int limit) override;
+  Result<std::map<std::string, int64_t>> CountByStatus() override;
+  Result<bool> ClaimMessage(int64_t id, std::string_view from_status, int attempts, int64_t now_ms,
+                            int64_t lease_until_ms) override;
+  Result<bool> TransitionMessage(const OutreachMessageRecord& message, std::string_view from_status,
+                                 int64_t from_lease_until_ms, int from_attempts) override;
   Status UpdateMessage(const OutreachMessageRecord& message) override;
-  Result<std::vector<OutreachMessageRecord>> AwaitingReceipt(std::string_view channel, int64_t from_ms, int64_t to_ms,
-                                                             int limit) override;
   Status AddAttempt(OutreachAttemptRecord& attempt) override;
   Result<std::vector<OutreachAttemptRecord>> AttemptsOf(int64_t message_id) override;
   Result<std::vector<OutreachMessageRecord>> MessagesOf(PersonKey person) override;
@@ -43,7 +46,7 @@ class SqliteOutreach final : public OutreachStore {
 
   Status PutSpecialPerson(const SpecialPersonRecord& record) override;
   Result<std::optional<SpecialPersonRecord>> FindSpecialPerson(PersonKey person) override;
-  Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix) override;
+  Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix, bool include_ended) override;
   Result<int64_t> OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) override;
   Result<std::optional<VisitTaskRecord>> FindVisitTask(int64_t id) override;
   Result<std::vector<VisitTaskRecord>> ListVisitTasks(const std::string& prefix, std::string_view status) override;
