@@ -300,7 +300,7 @@ Status OutreachStatsCmd(Store& store, const Policy& policy, const OutreachArgs& 
   if (a.json) {
     json j = {{"region", a.region}, {"from", from.ToString()}, {"to", to.ToString()},
               {"by_channel_status", st.by_channel_status}, {"sent", st.sent}, {"delivered", st.delivered},
-              {"delivery_rate", st.delivery_rate}, {"reminded_persons", st.reminded_persons},
+              {"sms_sent", st.sms_sent}, {"delivery_rate", st.delivery_rate}, {"reminded_persons", st.reminded_persons},
               {"certified_within_response_days", st.certified_after}, {"visits_open", st.visits_open},
               {"visits_overdue", st.visits_overdue}, {"visits_done", st.visits_done}};
     fmt::print("{}\n", j.dump(2));

@@ -238,8 +238,9 @@ Status RecordDeathReturn(Store& store, const DeathReturnRecord& record, Date tod
 struct OutreachStats {
   std::map<std::string, std::map<std::string, int64_t>> by_channel_status;  // channel → status → messages
   int64_t sent = 0;           // accepted by a provider (delivered included)
+  int64_t sms_sent = 0;       // of them by SMS
   int64_t delivered = 0;
-  double delivery_rate = 0;   // delivered ÷ sent (SMS receipts; WeChat has none)
+  double delivery_rate = 0;   // delivered ÷ sms_sent (SMS receipts; WeChat reports no delivery here)
   int64_t reminded_persons = 0;    // persons with a sent reminder in the window
   int64_t certified_after = 0;     // of them, certified within outreach_response_days after it
   int64_t visits_open = 0;

@@ -18,6 +18,7 @@ Result<OutreachStats> ComputeOutreachStats(Store& store, const Policy& policy, c
     const bool reached_provider = m.status == kMsgSent || m.status == kMsgDelivered ||
                                   (m.status == kMsgFailed && m.failure == "undelivered");
     if (reached_provider) ++st.sent;
+    if (reached_provider && m.channel == "sms") ++st.sms_sent;
     if (m.status == kMsgDelivered) ++st.delivered;
     if ((m.status == kMsgSent || m.status == kMsgDelivered) && m.person != 0 && m.recipient == "person") {
       const Date day = BeijingDate(m.sent_ms);
@@ -26,7 +27,8 @@ Result<OutreachStats> ComputeOutreachStats(Store& store, const Policy& policy, c
     }
     return {};
   }));
-  st.delivery_rate = st.sent > 0 ? static_cast<double>(st.delivered) / static_cast<double>(st.sent) : 0.0;
+  // Receipts come for SMS only (WeChat reports no delivery here): the rate is over SMS.
+  st.delivery_rate = st.sms_sent > 0 ? static_cast<double>(st.delivered) / static_cast<double>(st.sms_sent) : 0.0;
   st.reminded_persons = static_cast<int64_t>(first_reached.size());
   for (const auto& [person, day] : first_reached) {
     ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(person));

@@ -183,6 +183,7 @@ HttpResult<Reply> Stats(Context& ctx) {
                       {"by_channel_status", rows},
                       {"sent", st.sent},
                       {"delivered", st.delivered},
+                      {"sms_sent", st.sms_sent},
                       {"delivery_rate", st.delivery_rate},
                       {"reminded_persons", st.reminded_persons},
                       {"certified_after", st.certified_after},
