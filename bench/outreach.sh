@@ -55,18 +55,27 @@ timed() {
   echo "== $label"
   /usr/bin/time -f "$label: %e s wall, %M KiB peak" "$@" 2>&1 | tail -n 14
 }
+# The demo planned its day already: start from an empty outbox so that the
+# writing run below writes the day's plan.
+sqlite3 "$db" "DELETE FROM outreach_attempt; DELETE FROM outreach_message; DELETE FROM visit_task;
+               DELETE FROM outreach_daily;"
 timed "plan, dry run" "$tacit" --db "$db" outreach run --as-of "$as_of" --dry-run
 timed "plan, writing" "$tacit" --db "$db" outreach run --as-of "$as_of"
 timed "plan, again the same day" "$tacit" --db "$db" outreach run --as-of "$as_of"
 queued=$(sqlite3 "$db" "SELECT count(*) FROM outreach_message WHERE status = 'queued'")
 echo "queued messages: $queued"
 
-# Dispatch against the stand-in gateway.
-"$gateway" --no-limits --threads 8 > "$dir/gateway.json" &
-gw=$!
-trap 'kill $gw 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [[ -s "$dir/gateway.json" ]] && break; sleep 0.1; done
-python3 - "$dir/gateway.json" "$dir/sms.json" "$dir/secret.txt" <<'PY'
+# Dispatch against the stand-in gateway, answering at once and, like a real
+# provider across the Internet, after 50 ms.
+gw=
+trap '[[ -n "$gw" ]] && kill $gw 2>/dev/null || true' EXIT
+start_gateway() {
+  [[ -n "$gw" ]] && kill "$gw" 2>/dev/null && wait "$gw" 2>/dev/null || true
+  rm -f "$dir/gateway.json"
+  "$gateway" --no-limits --threads 16 --latency-ms "$1" > "$dir/gateway.json" &
+  gw=$!
+  for _ in $(seq 50); do [[ -s "$dir/gateway.json" ]] && break; sleep 0.1; done
+  python3 - "$dir/gateway.json" "$dir/sms.json" "$dir/secret.txt" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1]))["aliyun"]
 codes = sorted(g["templates"])
@@ -77,13 +86,14 @@ config = {"channel": "sms", "provider": "aliyun", "endpoint": g["endpoint"], "ke
 json.dump(config, open(sys.argv[2], "w"))
 open(sys.argv[3], "w").write(g["secret"] + "\n")
 PY
-"$tacit" --db "$db" channel set sms --config "$dir/sms.json" --secret-stdin < "$dir/secret.txt" >/dev/null
+  "$tacit" --db "$db" channel set sms --config "$dir/sms.json" --secret-stdin < "$dir/secret.txt" >/dev/null
+}
 dispatch() {
-  local n="$1"
+  local n="$1" label="$2"
   local before after
   # Every run starts from the same queue (bench only: the outbox put back as planned).
   sqlite3 "$db" "UPDATE outreach_message SET status = 'queued', attempts = 0, next_attempt_ms = 0, lease_until_ms = 0,
-                 provider_ref = '', provider_code = '', failure = '', sent_ms = 0, delivered_ms = 0
+                 claimed_ms = 0, provider_ref = '', provider_code = '', failure = '', sent_ms = 0, delivered_ms = 0
                  WHERE reason LIKE 'remind%' OR reason IN ('lapsed', 'none');
                  DELETE FROM outreach_daily; DELETE FROM outreach_attempt;"
   before=$(sqlite3 "$db" "SELECT count(*) FROM outreach_message WHERE status IN ('sent', 'delivered')")
@@ -92,10 +102,13 @@ dispatch() {
   "$tacit" --db "$db" outreach dispatch --workers "$n" --for "$seconds" --receipt-after 86400 >/dev/null
   end=$(date +%s.%N)
   after=$(sqlite3 "$db" "SELECT count(*) FROM outreach_message WHERE status IN ('sent', 'delivered')")
-  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[4])-int(sys.argv[3]); print(f'dispatch, {sys.argv[5]} worker(s): {n} messages in {s:.1f} s = {n/s:.0f} messages/s')" \
-    "$start" "$end" "$before" "$after" "$n"
+  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[4])-int(sys.argv[3]); print(f'dispatch, {sys.argv[5]}: {n} messages in {s:.1f} s = {n/s:.0f} messages/s')" \
+    "$start" "$end" "$before" "$after" "$label"
 }
 echo "== dispatch through the Alibaba adapter to the stand-in gateway (${seconds} s each)"
-dispatch 1
-dispatch "$workers"
+for latency in 0 50; do
+  start_gateway "$latency"
+  dispatch 1 "1 worker, gateway latency ${latency} ms"
+  dispatch "$workers" "$workers workers, gateway latency ${latency} ms"
+done
 [[ $keep == 1 ]] || rm -rf "$dir"
