@@ -1090,6 +1090,7 @@ int Main(int argc, char** argv) {
   outreach_notices->add_option("--out", oa.out_dir, "folder for the HTML files")->required();
   outreach_notices->add_option("--region", oa.region, "region code prefix");
   outreach_notices->add_option("--as-of", oa.as_of, "as of this date (default today)");
+  outreach_notices->add_option("--by", oa.by, "committee (村(居)委会, default) or employer (原工作单位)");
 
   auto* channel = app.add_subcommand("channel", "message channels (消息渠道): SMS gateway, WeChat Official Account");
   channel->require_subcommand(1);
@@ -1110,6 +1111,11 @@ int Main(int argc, char** argv) {
   auto* wechat_bind = wechat->add_subcommand("bind", "import bindings from a CSV file: id_number,openid (sealed)");
   wechat_bind->add_option("FILE", oa.file, "CSV file")->required();
 
+  auto* employer = app.add_subcommand("employer", "former employers of recipients (原工作单位), for notices");
+  employer->require_subcommand(1);
+  auto* employer_import = employer->add_subcommand(
+      "import", "CSV id_number,employer_code,employer_name[,contact_phone]; rejects to FILE.rejects.csv");
+  employer_import->add_option("FILE", oa.file, "CSV file")->required();
   auto* special = app.add_subcommand("special", "the special-persons file (特殊人员档案: 行动不便 ...)");
   special->require_subcommand(1);
   auto* special_set = special->add_subcommand("set", "add or update a person's entry (audited)");
@@ -1269,7 +1275,7 @@ int Main(int argc, char** argv) {
       if (*face_import) return cli::FaceImport(s, p, secrets, face_args);
       return cli::FaceVerify(s, p, secrets, face_args);
     });
-  } else if (*outreach || *channel || *wechat || *special || *visit || *point || *deaths) {
+  } else if (*outreach || *channel || *wechat || *special || *visit || *point || *deaths || *employer) {
     status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
       if (*outreach_run) return cli::OutreachRun(s, p, oa);
       if (*outreach_list) return cli::OutreachList(s, oa);
@@ -1290,6 +1296,7 @@ int Main(int argc, char** argv) {
       if (*deaths_report) return cli::DeathsReport(s, oa);
       if (*deaths_status) return cli::DeathsStatus(s, oa);
       if (*deaths_contact) return cli::CommitteeContactSet(s, oa);
+      if (*employer_import) return cli::EmployerImport(s, oa);
       ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
       if (*outreach_dispatch) return cli::OutreachDispatch(s, p, secrets, g.db, oa);
       if (*channel_set) return cli::ChannelSet(s, secrets, oa);

@@ -14,6 +14,8 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
+#include <unordered_map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -335,13 +337,35 @@ Status OutreachNotices(Store& store, const Policy& policy, const OutreachArgs& a
   struct Row {
     std::string name, id, deadline, status;
   };
+  const std::string by = a.by.empty() ? "committee" : a.by;
+  if (by != "committee" && by != "employer") {
+    return InvalidArgument("--by: expected committee (村(居)委会) or employer (原工作单位)");
+  }
+  const bool by_employer = by == "employer";
+  // Employer notices: the persons' former employers (tacit employer import).
+  std::unordered_map<PersonKey, std::string> employer_of;
+  if (by_employer) {
+    RETURN_IF_ERROR(store.outreach().ForEachEmployerMember([&](PersonKey p, std::string_view code) -> Status {
+      employer_of.emplace(p, std::string(code));
+      return {};
+    }));
+  }
+  // Unit (committee region or employer code) → the persons due there.
   std::map<std::string, std::vector<Row>> by_committee;
+  std::map<std::string, std::string> unit_region;  // for the nearest point: a resident's region
   RETURN_IF_ERROR(store.ForEachPerson(a.region, [&](const PersonBundle& b) -> Status {
     if (b.entitlements.empty()) return {};
     PersonFacts facts{b.person.baseline_certified, b.facts};
     const CertificationState cert = DeriveCertification(policy, facts, as_of);
     if (!ReminderStep(policy, cert, as_of)) return {};
-    by_committee[b.person.region_code].push_back(
+    std::string unit = b.person.region_code;
+    if (by_employer) {
+      auto it = employer_of.find(b.person.key);
+      if (it == employer_of.end()) return {};
+      unit = it->second;
+    }
+    unit_region.emplace(unit, b.person.region_code);
+    by_committee[unit].push_back(
         Row{b.person.name, MaskIdNumber(b.person.id_number),
             cert.valid_through ? CertificationDeadline(*cert.valid_through).ToString() : "-",
             std::string(CertStatusNameZh(cert.status))});
@@ -362,9 +386,15 @@ Status OutreachNotices(Store& store, const Policy& policy, const OutreachArgs& a
   int files = 0;
   int64_t persons = 0;
   for (const auto& [committee, rows] : by_committee) {
-    ASSIGN_OR_RETURN(std::optional<Region> region, store.FindRegion(committee));
-    const std::string name = region ? region->name : committee;
-    const CertPointRecord* point = NearestPoint(points, committee);
+    std::string name = committee;
+    if (by_employer) {
+      ASSIGN_OR_RETURN(std::optional<EmployerRecord> employer, store.outreach().FindEmployer(committee));
+      if (employer) name = employer->name;
+    } else {
+      ASSIGN_OR_RETURN(std::optional<Region> region, store.FindRegion(committee));
+      if (region) name = region->name;
+    }
+    const CertPointRecord* point = NearestPoint(points, unit_region[committee]);
     std::ostringstream html;
     html << "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>待遇领取资格认证告知单 "
          << esc(name) << "</title><style>body{font-family:sans-serif;font-size:14pt;margin:2cm}"
@@ -384,7 +414,8 @@ Status OutreachNotices(Store& store, const Policy& policy, const OutreachArgs& a
     }
     html << "</tbody></table><p>共 " << rows.size() << " 人。本告知单仅供通知本人，请妥善保管，勿张贴公示。</p>"
          << "<p style=\"text-align:right\">社会保险经办机构　" << today.ToString() << "</p></body></html>\n";
-    const fs::path file = fs::path(a.out_dir) / fmt::format("notice-{}-{}.html", committee, as_of.ToString());
+    const fs::path file = fs::path(a.out_dir) / fmt::format("notice-{}{}-{}.html", by_employer ? "employer-" : "",
+                                                             committee, as_of.ToString());
     std::ofstream f(file, std::ios::binary | std::ios::trunc);
     f << html.str();
     f.close();
@@ -392,9 +423,10 @@ Status OutreachNotices(Store& store, const Policy& policy, const OutreachArgs& a
     ++files;
     persons += static_cast<int64_t>(rows.size());
   }
-  fmt::print("告知单 (notices): {} 个村(居)委会, {} 人 → {}\n", files, persons, a.out_dir);
+  fmt::print("告知单 (notices): {} 个{}, {} 人 → {}\n", files, by_employer ? "单位 (employers)" : "村(居)委会 (committees)",
+             persons, a.out_dir);
   return AuditCommandAfter(store, "outreach.notices", "as of " + as_of.ToString(),
-                           json{{"region", a.region}, {"committees", files}, {"persons", persons}});
+                           json{{"region", a.region}, {"by", by}, {"units", files}, {"persons", persons}});
 }
 
 // ---- channels ----------------------------------------------------------------------------
@@ -509,6 +541,68 @@ Status WeChatBindImport(Store& store, const Secrets& secrets, const OutreachArgs
                                json{{"bound", bound}, {"rejected", rejects.size()}}));
   RETURN_IF_ERROR(unit->Commit());
   fmt::print("微信绑定 (WeChat bindings): {} 绑定 (bound), {} 拒绝 (rejected)\n", bound, rejects.size());
+  if (!rejects.empty()) {
+    const std::string q = a.file + ".rejects.csv";
+    std::ofstream out(q, std::ios::trunc);
+    out << "line,field,reason\n";
+    for (const auto& r : rejects) out << r << "\n";
+    fmt::print("  拒绝的行见 (rejected lines in) {}\n", q);
+  }
+  return {};
+}
+
+// id_number,employer_code,employer_name[,contact_phone] — the former employers
+// of recipients (原工作单位), from the agency's unit rosters.
+Status EmployerImport(Store& store, const OutreachArgs& a) {
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) return NotFound(fmt::format("{}: 无法读取 (cannot read the file)", a.file));
+  std::string line;
+  int64_t line_no = 0, linked = 0;
+  std::vector<std::string> rejects;
+  std::set<std::string> employers;
+  auto valid_code = [](std::string_view c) {
+    constexpr std::string_view kChars = "0123456789ABCDEFGHJKLMNPQRTUWXY";  // GB 32100-2015
+    return c.size() == 18 && std::all_of(c.begin(), c.end(), [&](char ch) { return kChars.find(ch) != kChars.npos; });
+  };
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::vector<std::string> c = SplitCsv(line);
+    if (line_no == 1 && !c.empty() && c[0] == "id_number") continue;
+    if (c.empty() || (c.size() == 1 && c[0].empty())) continue;
+    c.resize(4);
+    const IdParse p = ParseIdNumber(c[0], Today());
+    if (!p.ok()) {
+      rejects.push_back(fmt::format("{},id_number,{}", line_no, IdProblemName(p.problem)));
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(p.id.key()));
+    if (!person) {
+      rejects.push_back(fmt::format("{},id_number,not in the registry ({})", line_no, MaskIdNumber(p.id.text())));
+      continue;
+    }
+    if (!valid_code(c[1])) {
+      rejects.push_back(fmt::format("{},employer_code,expected the 18-character unified social credit code", line_no));
+      continue;
+    }
+    if (c[2].empty()) {
+      rejects.push_back(fmt::format("{},employer_name,missing", line_no));
+      continue;
+    }
+    if (!c[3].empty() && !IsMobileNumber(c[3])) {
+      rejects.push_back(fmt::format("{},contact_phone,expected an 11-digit mobile number", line_no));
+      continue;
+    }
+    RETURN_IF_ERROR(store.outreach().PutEmployer({c[1], c[2], c[3]}));
+    RETURN_IF_ERROR(store.outreach().SetEmployerOf(p.id.key(), c[1]));
+    employers.insert(c[1]);
+    ++linked;
+  }
+  RETURN_IF_ERROR(AuditCommand(store, "employer.import", "file " + fs::path(a.file).filename().string(),
+                               json{{"persons", linked}, {"employers", employers.size()}, {"rejected", rejects.size()}}));
+  RETURN_IF_ERROR(unit->Commit());
+  fmt::print("原工作单位 (former employers): {} 人, {} 个单位, {} 拒绝 (rejected)\n", linked, employers.size(),
+             rejects.size());
   if (!rejects.empty()) {
     const std::string q = a.file + ".rejects.csv";
     std::ofstream out(q, std::ios::trunc);

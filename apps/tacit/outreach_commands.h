@@ -47,6 +47,7 @@ Status ChannelSet(Store& store, const Secrets& secrets, const OutreachArgs& a);
 Status ChannelShow(Store& store);
 Status ChannelPause(Store& store, const OutreachArgs& a, bool pause);
 Status WeChatBindImport(Store& store, const Secrets& secrets, const OutreachArgs& a);
+Status EmployerImport(Store& store, const OutreachArgs& a);
 
 Status SpecialSet(Store& store, const OutreachArgs& a);
 Status SpecialUnset(Store& store, const OutreachArgs& a);

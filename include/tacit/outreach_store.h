@@ -162,6 +162,13 @@ struct CommitteeContactRecord {
   std::string phone;
 };
 
+// A former employer (原工作单位) of recipients, for notices through the unit.
+struct EmployerRecord {
+  std::string code;           // unified social credit code (统一社会信用代码), 18 characters
+  std::string name;
+  std::string contact_phone;  // the unit's retiree contact, may be empty
+};
+
 // Message counts for statistics: one row per (region code, channel, status).
 struct OutreachCountRow {
   std::string region;
@@ -263,6 +270,14 @@ class OutreachStore {
   virtual Result<std::vector<DeathReturnRecord>> DeathReturns(Month month, const std::string& prefix) = 0;
   virtual Status PutCommitteeContact(const CommitteeContactRecord& contact) = 0;
   virtual Result<std::optional<CommitteeContactRecord>> FindCommitteeContact(std::string_view region) = 0;
+  // ---- Former employers ----
+  virtual Status PutEmployer(const EmployerRecord& employer) = 0;
+  virtual Result<std::optional<EmployerRecord>> FindEmployer(std::string_view code) = 0;
+  // Sets (or, with an empty code, clears) a person's former employer.
+  virtual Status SetEmployerOf(PersonKey person, std::string_view code) = 0;
+  // Every (person, employer code), by person.
+  virtual Status ForEachEmployerMember(const std::function<Status(PersonKey, std::string_view)>& fn) = 0;
+
   // The 12-digit residence codes of registry persons under `prefix`, with how
   // many persons each (the committees expected to report), by code.
   virtual Result<std::vector<std::pair<std::string, int64_t>>> ResidenceRegions(const std::string& prefix) = 0;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -211,6 +212,63 @@ TEST_F(OutreachCli, WeChatWhereBoundAndSmsWhenTheAccountNoLongerFollows) {
   json p2 = PersonJson(kP2, "2026-10-01");
   EXPECT_EQ(p2["messages"][0]["channel"], "sms");
   EXPECT_EQ(p2["messages"][0]["status"], "sent");
+}
+
+// Print-ready notices for village committees and former employers, and the
+// committees' monthly death return with its reminder after the reporting day.
+TEST_F(OutreachCli, NoticesForCommitteesAndEmployersAndTheZeroReport) {
+  auto notices = Run("outreach notices --out notices");
+  ASSERT_EQ(notices.status, 0) << notices.out;
+  std::ifstream page(dir_ / "notices" / "notice-140105001001-2026-10-01.html");
+  std::stringstream html;
+  html << page.rdbuf();
+  EXPECT_NE(html.str().find("王建国"), std::string::npos);  // the committee must recognise them
+  EXPECT_NE(html.str().find(MaskIdNumber(kP1)), std::string::npos);
+  EXPECT_EQ(html.str().find(kP1), std::string::npos);
+  EXPECT_EQ(html.str().find(kPhone1), std::string::npos);
+  EXPECT_NE(html.str().find("2026-11-30"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "notices" / "notice-140105001002-2026-10-01.html"));
+
+  Write("employers.csv", "id_number,employer_code,employer_name,contact_phone\n" + kP1 +
+                             ",91140105MA0KABCD1X,太原重型机械集团有限公司,13900000009\n" + kP2 +
+                             ",12345,某单位,\n");
+  auto imported = Run("employer import employers.csv");
+  ASSERT_EQ(imported.status, 0) << imported.out;
+  EXPECT_NE(imported.out.find("1 拒绝"), std::string::npos) << imported.out;
+  std::ifstream rejects(dir_ / "employers.csv.rejects.csv");
+  std::stringstream rj;
+  rj << rejects.rdbuf();
+  EXPECT_NE(rj.str().find("3,employer_code"), std::string::npos) << rj.str();
+  auto by_unit = Run("outreach notices --by employer --out units");
+  ASSERT_EQ(by_unit.status, 0) << by_unit.out;
+  std::ifstream unit_page(dir_ / "units" / "notice-employer-91140105MA0KABCD1X-2026-10-01.html");
+  std::stringstream unit_html;
+  unit_html << unit_page.rdbuf();
+  EXPECT_NE(unit_html.str().find("太原重型机械集团有限公司"), std::string::npos);
+  EXPECT_NE(unit_html.str().find("王建国"), std::string::npos);
+  EXPECT_EQ(unit_html.str().find("李秀英"), std::string::npos);
+
+  // September's returns: one zero report; the other committee is late.
+  EXPECT_EQ(Run("deaths report --committee 140105001001 --month 2026-09", "2026-10-05").status, 0);
+  auto future = Run("deaths report --committee 140105001001 --month 2026-10", "2026-10-05");
+  EXPECT_EQ(future.status, 1);
+  EXPECT_NE(future.out.find("尚未结束"), std::string::npos) << future.out;
+  EXPECT_EQ(Run("deaths report --committee 999999999999 --month 2026-09", "2026-10-05").status, 1);
+  ASSERT_EQ(Run("deaths contact --committee 140105001002 --name 某村委会 --phone 13900000008", "2026-10-05").status, 0);
+  auto status = Run("deaths status --month 2026-09 --json", "2026-10-05");
+  json st = json::parse(status.out);
+  EXPECT_EQ(st["expected"], 2);
+  EXPECT_EQ(st["reported"], 1);
+  EXPECT_EQ(st["missing"][0], "140105001002");
+  EXPECT_DOUBLE_EQ(st["by_county"]["140105"]["rate"].get<double>(), 0.5);
+  // On the reporting day itself nobody is chased; the day after, the late one is.
+  EXPECT_EQ(Run("outreach run", "2026-10-10").out.find("committee reminders"), std::string::npos);
+  auto chase = Run("outreach run", "2026-10-11");
+  EXPECT_NE(chase.out.find("死亡零报告催报 (committee reminders) 1"), std::string::npos) << chase.out;
+  auto queued = Run("outreach list --status queued --json", "2026-10-11");
+  EXPECT_NE(queued.out.find("zero_report"), std::string::npos) << queued.out;
+  EXPECT_EQ(queued.out.find("13900000008"), std::string::npos);
+  EXPECT_EQ(Run("audit verify").status, 0);
 }
 
 // Two dispatcher processes (two workers each) on one store and one gateway:

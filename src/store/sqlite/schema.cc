@@ -601,6 +601,16 @@ CREATE TABLE committee_contact (
   name   TEXT NOT NULL,
   phone  TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE employer (
+  code          TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  contact_phone TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE employer_member (
+  person_key    INTEGER PRIMARY KEY REFERENCES person(person_key),
+  employer_code TEXT NOT NULL
+);
+CREATE INDEX employer_member_code ON employer_member(employer_code);
 )sql";
 
 constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10, kV11};

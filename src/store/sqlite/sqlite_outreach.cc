@@ -503,4 +503,36 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteOutreach::ResidenceRe
   return All<std::pair<std::string, int64_t>>(s, [](const Stmt& r) { return std::make_pair(r.Text(0), r.Int(1)); });
 }
 
+// ---- Former employers -------------------------------------------------------------
+
+Status SqliteOutreach::PutEmployer(const EmployerRecord& e) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO employer (code, name, contact_phone) VALUES (?, ?, ?)"));
+  s.Bind(1, e.code).Bind(2, e.name).Bind(3, e.contact_phone);
+  return s.Run();
+}
+
+Result<std::optional<EmployerRecord>> SqliteOutreach::FindEmployer(std::string_view code) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code, name, contact_phone FROM employer WHERE code = ?"));
+  s.Bind(1, code);
+  return First<EmployerRecord>(s, [](const Stmt& r) { return EmployerRecord{r.Text(0), r.Text(1), r.Text(2)}; });
+}
+
+Status SqliteOutreach::SetEmployerOf(PersonKey person, std::string_view code) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(code.empty() ? "DELETE FROM employer_member WHERE person_key = ?1"
+                                                    : "INSERT OR REPLACE INTO employer_member (person_key, "
+                                                      "employer_code) VALUES (?1, ?2)"));
+  s.Bind(1, static_cast<int64_t>(person));
+  if (!code.empty()) s.Bind(2, code);
+  return s.Run();
+}
+
+Status SqliteOutreach::ForEachEmployerMember(const std::function<Status(PersonKey, std::string_view)>& fn) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key, employer_code FROM employer_member ORDER BY person_key"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return {};
+    RETURN_IF_ERROR(fn(static_cast<PersonKey>(s.Int(0)), s.TextView(1)));
+  }
+}
+
 }  // namespace tacit::sqlite

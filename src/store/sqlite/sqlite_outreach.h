@@ -61,6 +61,10 @@ class SqliteOutreach final : public OutreachStore {
   Status PutCommitteeContact(const CommitteeContactRecord& contact) override;
   Result<std::optional<CommitteeContactRecord>> FindCommitteeContact(std::string_view region) override;
   Result<std::vector<std::pair<std::string, int64_t>>> ResidenceRegions(const std::string& prefix) override;
+  Status PutEmployer(const EmployerRecord& employer) override;
+  Result<std::optional<EmployerRecord>> FindEmployer(std::string_view code) override;
+  Status SetEmployerOf(PersonKey person, std::string_view code) override;
+  Status ForEachEmployerMember(const std::function<Status(PersonKey, std::string_view)>& fn) override;
 
  private:
   Db& db_;
