@@ -79,6 +79,36 @@ std::vector<std::string> SplitCsv(std::string line) {
   return out;
 }
 
+// Rejected lines of an import, as FILE.rejects.csv (line, field, reason; no
+// value from the line beyond a masked identity number).
+Status WriteRejects(const std::string& file, const std::vector<std::string>& rejects) {
+  if (rejects.empty()) return {};
+  const std::string q = file + ".rejects.csv";
+  std::ofstream out(q, std::ios::trunc);
+  out << "line,field,reason\n";
+  for (const auto& r : rejects) out << r << "\n";
+  out.close();
+  if (!out) return Unavailable(fmt::format("{}: 写入失败 (write error)", q));
+  fmt::print("  拒绝的行见 (rejected lines in) {}\n", q);
+  return {};
+}
+
+// The registry person a roster line names, or nullopt with the reason added to `rejects`.
+Result<std::optional<PersonKey>> RosterPerson(Store& store, std::string_view id_text, int64_t line_no,
+                                              std::vector<std::string>& rejects) {
+  const IdParse p = ParseIdNumber(id_text, Today());
+  if (!p.ok()) {
+    rejects.push_back(fmt::format("{},id_number,{}", line_no, IdProblemName(p.problem)));
+    return std::optional<PersonKey>();
+  }
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(p.id.key()));
+  if (!person) {
+    rejects.push_back(fmt::format("{},id_number,not in the registry ({})", line_no, MaskIdNumber(p.id.text())));
+    return std::optional<PersonKey>();
+  }
+  return std::optional<PersonKey>(p.id.key());
+}
+
 std::atomic<bool> g_stop{false};
 void OnStopSignal(int) { g_stop = true; }
 
@@ -518,22 +548,14 @@ Status WeChatBindImport(Store& store, const Secrets& secrets, const OutreachArgs
       rejects.push_back(fmt::format("{},openid,expected id_number,openid", line_no));
       continue;
     }
-    const IdParse p = ParseIdNumber(cells[0], Today());
-    if (!p.ok()) {
-      rejects.push_back(fmt::format("{},id_number,{}", line_no, IdProblemName(p.problem)));
-      continue;
-    }
-    ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(p.id.key()));
-    if (!person) {
-      rejects.push_back(fmt::format("{},id_number,not in the registry ({})", line_no, MaskIdNumber(p.id.text())));
-      continue;
-    }
+    ASSIGN_OR_RETURN(std::optional<PersonKey> person, RosterPerson(store, cells[0], line_no, rejects));
+    if (!person) continue;
     if (cells[1].size() < 6 || cells[1].size() > 64) {
       rejects.push_back(fmt::format("{},openid,expected an openid of 6 to 64 characters", line_no));
       continue;
     }
-    ChannelBindingRecord b{p.id.key(), "wechat",
-                           secrets.Seal(cells[1], fmt::format("binding:wechat:{}", p.id.key())), "import", now, true};
+    ChannelBindingRecord b{*person, "wechat", secrets.Seal(cells[1], fmt::format("binding:wechat:{}", *person)),
+                           "import", now, true};
     RETURN_IF_ERROR(store.outreach().PutChannelBinding(b));
     ++bound;
   }
@@ -541,14 +563,7 @@ Status WeChatBindImport(Store& store, const Secrets& secrets, const OutreachArgs
                                json{{"bound", bound}, {"rejected", rejects.size()}}));
   RETURN_IF_ERROR(unit->Commit());
   fmt::print("微信绑定 (WeChat bindings): {} 绑定 (bound), {} 拒绝 (rejected)\n", bound, rejects.size());
-  if (!rejects.empty()) {
-    const std::string q = a.file + ".rejects.csv";
-    std::ofstream out(q, std::ios::trunc);
-    out << "line,field,reason\n";
-    for (const auto& r : rejects) out << r << "\n";
-    fmt::print("  拒绝的行见 (rejected lines in) {}\n", q);
-  }
-  return {};
+  return WriteRejects(a.file, rejects);
 }
 
 // id_number,employer_code,employer_name[,contact_phone] — the former employers
@@ -571,16 +586,8 @@ Status EmployerImport(Store& store, const OutreachArgs& a) {
     if (line_no == 1 && !c.empty() && c[0] == "id_number") continue;
     if (c.empty() || (c.size() == 1 && c[0].empty())) continue;
     c.resize(4);
-    const IdParse p = ParseIdNumber(c[0], Today());
-    if (!p.ok()) {
-      rejects.push_back(fmt::format("{},id_number,{}", line_no, IdProblemName(p.problem)));
-      continue;
-    }
-    ASSIGN_OR_RETURN(std::optional<PersonRecord> person, store.FindPerson(p.id.key()));
-    if (!person) {
-      rejects.push_back(fmt::format("{},id_number,not in the registry ({})", line_no, MaskIdNumber(p.id.text())));
-      continue;
-    }
+    ASSIGN_OR_RETURN(std::optional<PersonKey> person, RosterPerson(store, c[0], line_no, rejects));
+    if (!person) continue;
     if (!valid_code(c[1])) {
       rejects.push_back(fmt::format("{},employer_code,expected the 18-character unified social credit code", line_no));
       continue;
@@ -594,7 +601,7 @@ Status EmployerImport(Store& store, const OutreachArgs& a) {
       continue;
     }
     RETURN_IF_ERROR(store.outreach().PutEmployer({c[1], c[2], c[3]}));
-    RETURN_IF_ERROR(store.outreach().SetEmployerOf(p.id.key(), c[1]));
+    RETURN_IF_ERROR(store.outreach().SetEmployerOf(*person, c[1]));
     employers.insert(c[1]);
     ++linked;
   }
@@ -603,14 +610,7 @@ Status EmployerImport(Store& store, const OutreachArgs& a) {
   RETURN_IF_ERROR(unit->Commit());
   fmt::print("原工作单位 (former employers): {} 人, {} 个单位, {} 拒绝 (rejected)\n", linked, employers.size(),
              rejects.size());
-  if (!rejects.empty()) {
-    const std::string q = a.file + ".rejects.csv";
-    std::ofstream out(q, std::ios::trunc);
-    out << "line,field,reason\n";
-    for (const auto& r : rejects) out << r << "\n";
-    fmt::print("  拒绝的行见 (rejected lines in) {}\n", q);
-  }
-  return {};
+  return WriteRejects(a.file, rejects);
 }
 
 // ---- special persons ------------------------------------------------------------------------

@@ -37,22 +37,6 @@ AuditEntry ReadAudit(const Stmt& s) {
   return AuditEntry{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7), s.Text(8)};
 }
 
-template <typename T, typename Read>
-Result<std::optional<T>> First(Stmt& s, Read read) {
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<T>();
-  return std::optional<T>(read(s));
-}
-
-template <typename T, typename Read>
-Result<std::vector<T>> All(Stmt& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(read(s));
-  }
-}
 
 }  // namespace
 
@@ -74,18 +58,18 @@ Result<int64_t> AccessTables::InsertUser(const StaffUser& user) {
 Result<std::optional<StaffUser>> AccessTables::FindUser(std::string_view name) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE name = ?", kUserColumns)));
   s.Bind(1, name);
-  return First<StaffUser>(s, ReadUser);
+  return FirstRow<StaffUser>(s, ReadUser);
 }
 
 Result<std::optional<StaffUser>> AccessTables::FindUserById(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE id = ?", kUserColumns)));
   s.Bind(1, id);
-  return First<StaffUser>(s, ReadUser);
+  return FirstRow<StaffUser>(s, ReadUser);
 }
 
 Result<std::vector<StaffUser>> AccessTables::ListUsers() {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user ORDER BY name", kUserColumns)));
-  return All<StaffUser>(s, ReadUser);
+  return CollectRows<StaffUser>(s, ReadUser);
 }
 
 Status AccessTables::UpdateUser(const StaffUser& user) {
@@ -110,7 +94,7 @@ Result<std::optional<SessionRecord>> AccessTables::FindSession(std::string_view 
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT token_hash, user_id, csrf_hash, created_at, last_seen, expires_at "
                                        "FROM staff_session WHERE token_hash = ?"));
   s.Bind(1, token_hash);
-  return First<SessionRecord>(s, [](const Stmt& r) {
+  return FirstRow<SessionRecord>(s, [](const Stmt& r) {
     return SessionRecord{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.Int(5)};
   });
 }
@@ -151,12 +135,12 @@ Result<int64_t> AccessTables::InsertPartner(const PartnerRecord& p) {
 Result<std::optional<PartnerRecord>> AccessTables::FindPartnerByKeyId(std::string_view key_id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner WHERE key_id = ?", kPartnerColumns)));
   s.Bind(1, key_id);
-  return First<PartnerRecord>(s, ReadPartner);
+  return FirstRow<PartnerRecord>(s, ReadPartner);
 }
 
 Result<std::vector<PartnerRecord>> AccessTables::ListPartners() {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner ORDER BY name", kPartnerColumns)));
-  return All<PartnerRecord>(s, ReadPartner);
+  return CollectRows<PartnerRecord>(s, ReadPartner);
 }
 
 Status AccessTables::SetPartnerDisabled(std::string_view name, bool disabled) {
@@ -225,7 +209,7 @@ Result<std::optional<FaceTemplateRecord>> AccessTables::FindFaceTemplate(PersonK
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key, sealed_template, sealed_photo, recogniser, quality, "
                                        "enrolled_by, enrolled_at FROM face_template WHERE person_key = ?"));
   s.Bind(1, static_cast<int64_t>(person));
-  return First<FaceTemplateRecord>(s, [](const Stmt& r) {
+  return FirstRow<FaceTemplateRecord>(s, [](const Stmt& r) {
     return FaceTemplateRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
                               r.Int(6)};
   });
@@ -251,7 +235,7 @@ constexpr std::string_view kChallengeColumns =
 Result<std::optional<FaceChallengeRecord>> AccessTables::FindFaceChallenge(std::string_view id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM face_challenge WHERE id = ?", kChallengeColumns)));
   s.Bind(1, id);
-  return First<FaceChallengeRecord>(s, ReadChallenge);
+  return FirstRow<FaceChallengeRecord>(s, ReadChallenge);
 }
 
 Result<std::vector<FaceChallengeRecord>> AccessTables::PendingFaceChallenges(PersonKey person) {
@@ -259,7 +243,7 @@ Result<std::vector<FaceChallengeRecord>> AccessTables::PendingFaceChallenges(Per
                                                    "status = 'pending' ORDER BY created_at, id",
                                                    kChallengeColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return All<FaceChallengeRecord>(s, ReadChallenge);
+  return CollectRows<FaceChallengeRecord>(s, ReadChallenge);
 }
 
 Status AccessTables::AddFaceAttempt(FaceAttemptRecord& a) {
@@ -276,7 +260,7 @@ Result<std::vector<FaceAttemptRecord>> AccessTables::FaceAttemptsOf(PersonKey pe
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, person_key, device, at, method, result, similarity, detail "
                                        "FROM face_attempt WHERE person_key = ? AND at >= ? ORDER BY at, id"));
   s.Bind(1, static_cast<int64_t>(person)).Bind(2, since_ms);
-  return All<FaceAttemptRecord>(s, [](const Stmt& r) {
+  return CollectRows<FaceAttemptRecord>(s, [](const Stmt& r) {
     return FaceAttemptRecord{r.Int(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Text(4), r.Text(5),
                              r.Double(6), r.Text(7)};
   });

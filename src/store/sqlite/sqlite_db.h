@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tacit/result.h"
 
@@ -105,6 +106,26 @@ class Transaction {
   bool done_ = false;
   bool nested_ = false;  // a savepoint inside an open transaction
 };
+
+// Every row of a statement, read by `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> CollectRows(Stmt& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
+
+// The first row of a statement, read by `read`, or nullopt.
+template <typename T, typename Read>
+Result<std::optional<T>> FirstRow(Stmt& s, Read read) {
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(s));
+}
 
 }  // namespace tacit::sqlite
 

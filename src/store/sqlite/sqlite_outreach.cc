@@ -5,22 +5,6 @@
 namespace tacit::sqlite {
 namespace {
 
-template <typename T, typename Read>
-Result<std::optional<T>> First(Stmt& s, Read read) {
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<T>();
-  return std::optional<T>(read(s));
-}
-
-template <typename T, typename Read>
-Result<std::vector<T>> All(Stmt& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(read(s));
-  }
-}
 
 // Region codes are digits: [prefix, prefix + DEL) is every code starting with it.
 std::string PrefixEnd(const std::string& prefix) { return prefix + '\x7f'; }
@@ -125,7 +109,7 @@ Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecor
 Result<std::optional<OutreachMessageRecord>> SqliteOutreach::FindMessage(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM outreach_message WHERE id = ?", kMessageColumns)));
   s.Bind(1, id);
-  return First<OutreachMessageRecord>(s, ReadMessage);
+  return FirstRow<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(std::string_view status,
@@ -135,7 +119,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(std::stri
       "SELECT {} FROM outreach_message WHERE status = ? AND next_attempt_ms <= ? AND (? = '' OR channel = ?) "
       "ORDER BY next_attempt_ms, id LIMIT ?", kMessageColumns)));
   s.Bind(1, status).Bind(2, now_ms).Bind(3, channel).Bind(4, channel).Bind(5, limit);
-  return All<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std::string_view status,
@@ -145,7 +129,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std:
       "SELECT {} FROM outreach_message WHERE status = ? AND (? = 0 OR lease_until_ms < ?) AND created_ms >= ? "
       "ORDER BY id LIMIT ?", kMessageColumns)));
   s.Bind(1, status).Bind(2, lease_before_ms).Bind(3, lease_before_ms).Bind(4, created_since_ms).Bind(5, limit);
-  return All<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Result<std::map<std::string, int64_t>> SqliteOutreach::CountByStatus() {
@@ -215,7 +199,7 @@ Result<std::vector<OutreachAttemptRecord>> SqliteOutreach::AttemptsOf(int64_t me
       "SELECT id, message_id, at_ms, channel, outcome, http_status, provider_code, failure, duration_ms "
       "FROM outreach_attempt WHERE message_id = ? ORDER BY id"));
   s.Bind(1, message_id);
-  return All<OutreachAttemptRecord>(s, [](const Stmt& r) {
+  return CollectRows<OutreachAttemptRecord>(s, [](const Stmt& r) {
     return OutreachAttemptRecord{r.Int(0),  r.Int(1),  r.Int(2),  r.Text(3), r.Text(4), static_cast<int>(r.Int(5)),
                                  r.Text(6), r.Text(7), r.Int(8)};
   });
@@ -225,7 +209,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesOf(PersonKey 
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
       "SELECT {} FROM outreach_message WHERE person_key = ? ORDER BY created_ms DESC, id DESC", kMessageColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return All<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::OpenMessagesOf(PersonKey person) {
@@ -233,7 +217,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::OpenMessagesOf(Person
       "SELECT {} FROM outreach_message WHERE person_key = ? AND status IN ('queued', 'unknown') ORDER BY id",
       kMessageColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return All<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
 }
 
 Status SqliteOutreach::ForEachMessage(const std::string& prefix, int64_t from_ms, int64_t to_ms,
@@ -255,7 +239,7 @@ Result<std::vector<OutreachCountRow>> SqliteOutreach::CountMessages(const std::s
       "SELECT region, channel, status, count(*) FROM outreach_message WHERE created_ms >= ? AND created_ms < ? "
       "AND region >= ? AND region < ? GROUP BY region, channel, status ORDER BY region, channel, status"));
   s.Bind(1, from_ms).Bind(2, to_ms).Bind(3, prefix).Bind(4, PrefixEnd(prefix));
-  return All<OutreachCountRow>(s, [](const Stmt& r) {
+  return CollectRows<OutreachCountRow>(s, [](const Stmt& r) {
     return OutreachCountRow{r.Text(0), r.Text(1), r.Text(2), r.Int(3)};
   });
 }
@@ -302,13 +286,13 @@ Result<std::optional<ChannelConfigRecord>> SqliteOutreach::FindChannelConfig(std
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT channel, config, sealed_secret, paused_reason, paused_ms, updated_by, "
                                        "updated_ms FROM channel_config WHERE channel = ?"));
   s.Bind(1, channel);
-  return First<ChannelConfigRecord>(s, ReadChannelConfig);
+  return FirstRow<ChannelConfigRecord>(s, ReadChannelConfig);
 }
 
 Result<std::vector<ChannelConfigRecord>> SqliteOutreach::ListChannelConfigs() {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT channel, config, sealed_secret, paused_reason, paused_ms, updated_by, "
                                        "updated_ms FROM channel_config ORDER BY channel"));
-  return All<ChannelConfigRecord>(s, ReadChannelConfig);
+  return CollectRows<ChannelConfigRecord>(s, ReadChannelConfig);
 }
 
 Status SqliteOutreach::SetChannelPaused(std::string_view channel, std::string_view reason, int64_t at_ms) {
@@ -333,7 +317,7 @@ Result<std::optional<ChannelBindingRecord>> SqliteOutreach::FindChannelBinding(P
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key, channel, sealed_address, source, bound_ms, active FROM "
                                        "channel_binding WHERE person_key = ? AND channel = ?"));
   s.Bind(1, static_cast<int64_t>(person)).Bind(2, channel);
-  return First<ChannelBindingRecord>(s, [](const Stmt& r) {
+  return FirstRow<ChannelBindingRecord>(s, [](const Stmt& r) {
     return ChannelBindingRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Int(4),
                                 r.Int(5) != 0};
   });
@@ -343,7 +327,7 @@ Result<std::vector<PersonKey>> SqliteOutreach::BoundPersons(std::string_view cha
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
       "SELECT person_key FROM channel_binding WHERE channel = ? AND active = 1 ORDER BY person_key"));
   s.Bind(1, channel);
-  return All<PersonKey>(s, [](const Stmt& r) { return static_cast<PersonKey>(r.Int(0)); });
+  return CollectRows<PersonKey>(s, [](const Stmt& r) { return static_cast<PersonKey>(r.Int(0)); });
 }
 
 // ---- Special persons and visits ------------------------------------------------
@@ -361,7 +345,7 @@ Result<std::optional<SpecialPersonRecord>> SqliteOutreach::FindSpecialPerson(Per
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM special_person s WHERE s.person_key = ?",
                                                    kSpecialColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return First<SpecialPersonRecord>(s, ReadSpecial);
+  return FirstRow<SpecialPersonRecord>(s, ReadSpecial);
 }
 
 Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(const std::string& prefix,
@@ -370,7 +354,7 @@ Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(cons
       "SELECT {} FROM special_person s JOIN person p ON p.person_key = s.person_key WHERE (? OR s.active = 1) AND "
       "p.region_code >= ? AND p.region_code < ? ORDER BY s.person_key", kSpecialColumns)));
   s.Bind(1, include_ended ? 1 : 0).Bind(2, prefix).Bind(3, PrefixEnd(prefix));
-  return All<SpecialPersonRecord>(s, ReadSpecial);
+  return CollectRows<SpecialPersonRecord>(s, ReadSpecial);
 }
 
 Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) {
@@ -400,7 +384,7 @@ Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tas
 Result<std::optional<VisitTaskRecord>> SqliteOutreach::FindVisitTask(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM visit_task WHERE id = ?", kVisitColumns)));
   s.Bind(1, id);
-  return First<VisitTaskRecord>(s, ReadVisit);
+  return FirstRow<VisitTaskRecord>(s, ReadVisit);
 }
 
 Result<std::vector<VisitTaskRecord>> SqliteOutreach::ListVisitTasks(const std::string& prefix,
@@ -415,14 +399,14 @@ Result<std::vector<VisitTaskRecord>> SqliteOutreach::ListVisitTasks(const std::s
                                                    where)));
   s.Bind(1, prefix).Bind(2, PrefixEnd(prefix));
   if (!status.empty() && status != "active") s.Bind(3, status);
-  return All<VisitTaskRecord>(s, ReadVisit);
+  return CollectRows<VisitTaskRecord>(s, ReadVisit);
 }
 
 Result<std::vector<VisitTaskRecord>> SqliteOutreach::VisitTasksOf(PersonKey person) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM visit_task WHERE person_key = ? ORDER BY id",
                                                    kVisitColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return All<VisitTaskRecord>(s, ReadVisit);
+  return CollectRows<VisitTaskRecord>(s, ReadVisit);
 }
 
 Status SqliteOutreach::UpdateVisitTask(const VisitTaskRecord& t) {
@@ -453,7 +437,7 @@ Result<std::vector<CertPointRecord>> SqliteOutreach::ListCertPoints(const std::s
       "SELECT code, attestor, kind, name, short_name, region, address, hours, active FROM cert_point "
       "WHERE region >= ? AND region < ? AND (? OR active = 1) ORDER BY code"));
   s.Bind(1, prefix).Bind(2, PrefixEnd(prefix)).Bind(3, all ? 1 : 0);
-  return All<CertPointRecord>(s, [](const Stmt& r) {
+  return CollectRows<CertPointRecord>(s, [](const Stmt& r) {
     return CertPointRecord{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
                            r.Text(5), r.Text(6), r.Text(7), r.Int(8) != 0};
   });
@@ -475,7 +459,7 @@ Result<std::vector<DeathReturnRecord>> SqliteOutreach::DeathReturns(Month month,
       "SELECT committee, month, deaths, submitted_ms, submitted_by, batch_id FROM death_return WHERE month = ? AND "
       "committee >= ? AND committee < ? ORDER BY committee"));
   s.Bind(1, static_cast<int64_t>(month.index())).Bind(2, prefix).Bind(3, PrefixEnd(prefix));
-  return All<DeathReturnRecord>(s, [](const Stmt& r) {
+  return CollectRows<DeathReturnRecord>(s, [](const Stmt& r) {
     return DeathReturnRecord{r.Text(0), Month::FromIndex(static_cast<int32_t>(r.Int(1))), r.Int(2), r.Int(3),
                              r.Text(4), r.Int(5)};
   });
@@ -490,7 +474,7 @@ Status SqliteOutreach::PutCommitteeContact(const CommitteeContactRecord& c) {
 Result<std::optional<CommitteeContactRecord>> SqliteOutreach::FindCommitteeContact(std::string_view region) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT region, name, phone FROM committee_contact WHERE region = ?"));
   s.Bind(1, region);
-  return First<CommitteeContactRecord>(s, [](const Stmt& r) {
+  return FirstRow<CommitteeContactRecord>(s, [](const Stmt& r) {
     return CommitteeContactRecord{r.Text(0), r.Text(1), r.Text(2)};
   });
 }
@@ -500,7 +484,7 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteOutreach::ResidenceRe
       "SELECT region_code, count(*) FROM person WHERE region_code >= ? AND region_code < ? "
       "GROUP BY region_code ORDER BY region_code"));
   s.Bind(1, prefix).Bind(2, PrefixEnd(prefix));
-  return All<std::pair<std::string, int64_t>>(s, [](const Stmt& r) { return std::make_pair(r.Text(0), r.Int(1)); });
+  return CollectRows<std::pair<std::string, int64_t>>(s, [](const Stmt& r) { return std::make_pair(r.Text(0), r.Int(1)); });
 }
 
 // ---- Former employers -------------------------------------------------------------
@@ -514,7 +498,7 @@ Status SqliteOutreach::PutEmployer(const EmployerRecord& e) {
 Result<std::optional<EmployerRecord>> SqliteOutreach::FindEmployer(std::string_view code) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT code, name, contact_phone FROM employer WHERE code = ?"));
   s.Bind(1, code);
-  return First<EmployerRecord>(s, [](const Stmt& r) { return EmployerRecord{r.Text(0), r.Text(1), r.Text(2)}; });
+  return FirstRow<EmployerRecord>(s, [](const Stmt& r) { return EmployerRecord{r.Text(0), r.Text(1), r.Text(2)}; });
 }
 
 Status SqliteOutreach::SetEmployerOf(PersonKey person, std::string_view code) {

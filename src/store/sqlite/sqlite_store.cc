@@ -25,25 +25,8 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-// Every row of a statement, read by `read`.
-template <typename T, typename Read>
-Result<std::vector<T>> CollectRows(Stmt& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(read(s));
-  }
-  return out;
-}
-
-// The first row of a statement, read by `read`, or nullopt.
-template <typename T, typename Read>
-Result<std::optional<T>> FirstRow(Stmt& s, Read read) {
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<T>();
-  return std::optional<T>(read(s));
-}
+using sqlite::CollectRows;
+using sqlite::FirstRow;
 
 // A month as stored (its index), or NULL.
 std::optional<int64_t> MonthIndexOrNull(const std::optional<Month>& m) {
