@@ -725,7 +725,15 @@ Status VisitComplete(Store& store, const Policy& policy, const OutreachArgs& a) 
 
 namespace {
 
-Result<CertPointRecord> CheckedPoint(CertPointRecord p, std::string_view where) {
+Result<CertPointRecord> CheckedPoint(Store& store, CertPointRecord p, std::string_view where) {
+  if (!p.attestor.empty()) {  // the attestor whose signed results the point's terminals send
+    ASSIGN_OR_RETURN(std::vector<PartnerRecord> partners, store.ListPartners());
+    if (std::none_of(partners.begin(), partners.end(),
+                     [&](const PartnerRecord& r) { return r.name == p.attestor && r.role == "attestor"; })) {
+      return InvalidArgument(fmt::format("{}attestor: 没有名为 {} 的认证机构 (no attestor of that name: tacit partner add "
+                                         "NAME --role attestor)", where, p.attestor));
+    }
+  }
   if (p.code.empty()) return InvalidArgument(fmt::format("{}code: 服务点编号缺失 (the point's code is missing)", where));
   if (p.name.empty()) return InvalidArgument(fmt::format("{}name: 名称缺失 (the name is missing)", where));
   if (p.region.size() != 12 || !std::all_of(p.region.begin(), p.region.end(), ::isdigit)) {
@@ -746,7 +754,7 @@ Result<CertPointRecord> CheckedPoint(CertPointRecord p, std::string_view where) 
 }  // namespace
 
 Status PointAdd(Store& store, const OutreachArgs& a) {
-  ASSIGN_OR_RETURN(CertPointRecord p, CheckedPoint({a.code, a.attestor, a.kind, a.name, a.short_name, a.region,
+  ASSIGN_OR_RETURN(CertPointRecord p, CheckedPoint(store, {a.code, a.attestor, a.kind, a.name, a.short_name, a.region,
                                                     a.address, a.hours, true}, "--"));
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.outreach().PutCertPoint(p));
@@ -770,7 +778,7 @@ Status PointImport(Store& store, const OutreachArgs& a) {
     if (line_no == 1 && !c.empty() && c[0] == "code") continue;
     if (c.empty() || (c.size() == 1 && c[0].empty())) continue;
     c.resize(8);
-    auto p = CheckedPoint({c[0], c[7], c[3], c[1], c[2], c[4], c[5], c[6], true}, fmt::format("{}:{}: ", a.file, line_no));
+    auto p = CheckedPoint(store, {c[0], c[7], c[3], c[1], c[2], c[4], c[5], c[6], true}, fmt::format("{}:{}: ", a.file, line_no));
     if (!p) {
       errors.push_back(p.error().message);
       continue;

@@ -103,6 +103,14 @@ TEST_F(OutreachCli, RemindsSendsFollowsReceiptsAndVisitsTheUnreachable) {
   auto show = Run("channel show");
   EXPECT_EQ(show.out.find(sms_.options().access_key_secret), std::string::npos) << show.out;
 
+  // Certification points: a bank terminal in the persons' county is named in their reminders.
+  auto unknown_attestor = Run("point add B1 --name 某银行 --region 140105001000 --attestor nobody");
+  EXPECT_EQ(unknown_attestor.status, 1);
+  EXPECT_NE(unknown_attestor.out.find("attestor"), std::string::npos) << unknown_attestor.out;
+  ASSERT_EQ(Run("point add B1 --name 中国工商银行太原迎泽支行 --short-name 工行迎泽支行 --region 140105001000 "
+                "--address 迎泽大街1号 --hours 9:00-17:00").status, 0);
+  ASSERT_EQ(Run("point add B2 --name 晋中某网点 --region 140702001000").status, 0);  // another county
+
   // 60 days before the deadline: two reminders (the third has no phone).
   auto plan = Run("outreach run");
   ASSERT_EQ(plan.status, 0) << plan.out;
@@ -117,6 +125,7 @@ TEST_F(OutreachCli, RemindsSendsFollowsReceiptsAndVisitsTheUnreachable) {
   EXPECT_EQ(records[0].template_code, "SMS_100000002");
   EXPECT_EQ(records[0].params.at("name"), "王**");
   EXPECT_EQ(records[0].params.at("deadline"), "2026年11月30日");
+  EXPECT_EQ(records[0].params.at("point"), "工行迎泽支行");
   for (const std::string& target : sms_.Targets()) {
     EXPECT_EQ(target.find(kPhone1), std::string::npos) << target;
     EXPECT_EQ(target.find(kPhone2), std::string::npos) << target;
