@@ -371,8 +371,13 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   // lapsed is reminded (tacit/outreach.h). Its messages wait for the dispatcher.
   if (outreach && !r.already_run) {
     const int64_t now = cli::OutreachNowMs();
-    ASSIGN_OR_RETURN(OutreachPlanReport plan,
-                     PlanOutreach(*ready.first, ready.second, {.as_of = BeijingDate(now), .now_ms = now}));
+    OutreachPlanOptions plan_options{.as_of = BeijingDate(now), .now_ms = now};
+    plan_options.in_unit = [&](const OutreachPlanReport& p) -> Status {
+      return cli::AuditCommand(*ready.first, "outreach.run", "as of " + p.as_of.ToString(),
+                               json{{"due", p.due}, {"messages", p.messages_new}, {"visits", p.visits_new},
+                                    {"cancelled", p.cancelled}, {"notices", p.unit_notices}, {"after", "cycle.run"}});
+    };
+    ASSIGN_OR_RETURN(OutreachPlanReport plan, PlanOutreach(*ready.first, ready.second, plan_options));
     fmt::print("提醒计划 (outreach plan) {}: {} 条新提醒 (new reminders), {} 个新上门任务 (new visit tasks)\n",
                plan.as_of.ToString(), plan.messages_new, plan.visits_new);
   }

@@ -133,6 +133,11 @@ Status OutreachRun(Store& store, const Policy& policy, const OutreachArgs& a) {
   const int64_t now = OutreachNowMs();
   ASSIGN_OR_RETURN(Date as_of, DateOr(a.as_of, "--as-of", BeijingDate(now)));
   OutreachPlanOptions options{.as_of = as_of, .now_ms = now, .region = a.region, .dry_run = a.dry_run};
+  options.in_unit = [&](const OutreachPlanReport& r) -> Status {
+    return AuditCommand(store, "outreach.run", "as of " + as_of.ToString(),
+                        json{{"due", r.due}, {"messages", r.messages_new}, {"visits", r.visits_new},
+                             {"cancelled", r.cancelled}, {"notices", r.unit_notices}});
+  };
   ASSIGN_OR_RETURN(OutreachPlanReport r, PlanOutreach(store, policy, options));
   fmt::print("提醒计划 (outreach plan) {}{}\n", as_of.ToString(), a.dry_run ? "  [试算 dry run: nothing written]" : "");
   fmt::print("  领取人 (recipients scanned)          {}\n", r.persons);
@@ -146,14 +151,10 @@ Status OutreachRun(Store& store, const Policy& policy, const OutreachArgs& a) {
   fmt::print("  新上门任务 (new visit tasks)         {}", r.visits_new);
   for (const auto& [reason, n] : r.visits_by_reason) fmt::print("  {} {}", VisitReasonZh(reason), n);
   fmt::print("\n  取消 (reminders overtaken by facts)  {}\n", r.cancelled);
+  if (r.unit_notices > 0) fmt::print("  告知村(居)委会和原单位 (notices to committees and employers) {}\n", r.unit_notices);
   if (r.committee_reminders > 0 || r.committees_without_contact > 0) {
     fmt::print("  死亡零报告催报 (committee reminders) {}  无联系人 (no contact) {}\n", r.committee_reminders,
                r.committees_without_contact);
-  }
-  if (!a.dry_run) {
-    RETURN_IF_ERROR(AuditCommandAfter(store, "outreach.run", "as of " + as_of.ToString(),
-                                      json{{"due", r.due}, {"messages", r.messages_new}, {"visits", r.visits_new},
-                                           {"cancelled", r.cancelled}}));
   }
   return {};
 }
@@ -470,12 +471,14 @@ Status ChannelSet(Store& store, const Secrets& secrets, const OutreachArgs& a) {
   if (config.channel != a.channel) {
     return InvalidArgument(fmt::format("{}: \"channel\" is {}, not {}", a.config_file, config.channel, a.channel));
   }
-  ASSIGN_OR_RETURN(std::optional<ChannelConfigRecord> old, store.outreach().FindChannelConfig(a.channel));
   std::string secret = config.secret;
   if (a.secret_stdin) {
     if (!std::getline(std::cin, secret)) return InvalidArgument("标准输入中没有密钥 (no secret on standard input)");
     if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   }
+  // Read in the unit that writes: a pause the dispatcher sets meanwhile is kept.
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+  ASSIGN_OR_RETURN(std::optional<ChannelConfigRecord> old, store.outreach().FindChannelConfig(a.channel));
   ChannelConfigRecord rec;
   rec.channel = a.channel;
   rec.config = ChannelConfigToJson(config);
@@ -496,7 +499,6 @@ Status ChannelSet(Store& store, const Secrets& secrets, const OutreachArgs& a) {
   }
   rec.updated_by = CommandLinePrincipal().Actor();
   rec.updated_ms = OutreachNowMs();
-  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.outreach().PutChannelConfig(rec));
   RETURN_IF_ERROR(AuditCommand(store, "channel.set", "channel " + a.channel,
                                json{{"provider", config.provider}, {"secret_changed", !secret.empty()}}));

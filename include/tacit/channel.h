@@ -37,6 +37,7 @@ inline constexpr std::string_view kTemplateRemindNone = "remind_none";          
 inline constexpr std::string_view kTemplateRemindLapsed = "remind_lapsed";        // lapsed: payment suspended
 inline constexpr std::string_view kTemplateRemindFaceFailed = "remind_face_failed";  // electronic certification failed
 inline constexpr std::string_view kTemplateZeroReport = "committee_zero_report";  // a committee has not reported deaths
+inline constexpr std::string_view kTemplateUnitNotice = "unit_notice";  // a committee or employer: N persons due there
 
 struct ChannelMessage {
   std::string out_id;   // tacit's reference for the provider (OutId, SessionContext, client_msg_id): "m<id>"

@@ -100,6 +100,9 @@ struct OutreachPlanOptions {
   std::string region;       // only persons whose residence starts with it (empty: all)
   bool dry_run = false;     // count, write nothing
   int threads = 2;          // scanning threads (connections)
+  // Called inside the plan's unit of work before it commits, with the report:
+  // the caller's audit entry is committed with the plan or not at all.
+  std::function<Status(const struct OutreachPlanReport&)> in_unit;
 };
 
 struct OutreachPlanReport {
@@ -116,6 +119,7 @@ struct OutreachPlanReport {
   std::map<std::string, int64_t> by_step;     // new messages per step
   std::map<std::string, int64_t> by_channel;  // new messages per channel
   std::map<std::string, int64_t> visits_by_reason;
+  int64_t unit_notices = 0;                // messages to committees and employers about persons due there
   int64_t committee_reminders = 0;         // zero-report reminders written now
   int64_t committees_without_contact = 0;  // late committees nobody can be reminded at
 };

@@ -183,8 +183,10 @@ class OutreachStore {
 
   // ---- The outbox ----
   // Inserts messages whose idem_key is new (one savepoint; inside the caller's
-  // unit of work when one is open). On return a new message's id is set and
-  // an existing key's is 0. Returns how many were new.
+  // unit of work when one is open); a key whose message was cancelled (never
+  // sent) is queued again with the new row's values. On return a new or
+  // requeued message's id is set and an existing key's is 0. Returns how many
+  // were new or requeued.
   virtual Result<int64_t> EnqueueMessages(std::vector<OutreachMessageRecord>& messages) = 0;
   virtual Result<std::optional<OutreachMessageRecord>> FindMessage(int64_t id) = 0;
   // Messages in `status` (on `channel` when it is not empty) whose next
@@ -249,13 +251,17 @@ class OutreachStore {
   // overrides the registry's special_care flag).
   virtual Result<std::vector<SpecialPersonRecord>> ListSpecialPersons(const std::string& prefix,
                                                                       bool include_ended = false) = 0;
-  // Inserts tasks whose idem_key is new; sets ids (0 for existing keys). Returns how many were new.
+  // Inserts tasks whose idem_key is new, and opens again a cancelled task of
+  // the key; sets ids (0 for existing keys). Returns how many were new or reopened.
   virtual Result<int64_t> OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) = 0;
   virtual Result<std::optional<VisitTaskRecord>> FindVisitTask(int64_t id) = 0;
   // Tasks whose region starts with `prefix`, with status `status` ("" for all; "active": open or assigned), by id.
   virtual Result<std::vector<VisitTaskRecord>> ListVisitTasks(const std::string& prefix, std::string_view status) = 0;
   virtual Result<std::vector<VisitTaskRecord>> VisitTasksOf(PersonKey person) = 0;
   virtual Status UpdateVisitTask(const VisitTaskRecord& task) = 0;
+  // Cancels a task that is still open or assigned (with `note`); false when it
+  // was completed or cancelled meanwhile, and nothing is written.
+  virtual Result<bool> CancelVisitTask(int64_t id, std::string_view note, int64_t at_ms) = 0;
 
   // ---- Certification points ----
   virtual Status PutCertPoint(const CertPointRecord& point) = 0;

@@ -221,6 +221,7 @@ struct Policy {
   // response window of the statistics, visit deadlines, the zero-report day.
   Dated<std::string> outreach_remind_days;
   Dated<std::string> outreach_channel_order;
+  Dated<int> outreach_notice_days;
   Dated<int> outreach_visit_days;
   Dated<int> outreach_special_visit_days;
   Dated<std::string> outreach_quiet_start;

@@ -81,9 +81,10 @@ Result<ChannelConfig> ParseChannelConfig(std::string_view json_text, std::string
   for (const auto& [name, t] : j["templates"].items()) {
     const std::string where = fmt::format("{}: templates.{}", origin, name);
     if (name != kTemplateRemindFirst && name != kTemplateRemindDue && name != kTemplateRemindNone &&
-        name != kTemplateRemindLapsed && name != kTemplateRemindFaceFailed && name != kTemplateZeroReport) {
+        name != kTemplateRemindLapsed && name != kTemplateRemindFaceFailed && name != kTemplateZeroReport &&
+        name != kTemplateUnitNotice) {
       return InvalidArgument(fmt::format("{}: unknown template (expected remind_first, remind_due, remind_none, "
-                                         "remind_lapsed, remind_face_failed or committee_zero_report)", where));
+                                         "remind_lapsed, remind_face_failed, committee_zero_report or unit_notice)", where));
     }
     ChannelTemplate tpl;
     if (t.is_string()) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <limits>
 #include <random>
+#include <thread>
+#include <chrono>
 #include <set>
 
 #include "tacit/outreach.h"
@@ -141,6 +143,10 @@ struct Dispatcher::Impl {
       ASSIGN_OR_RETURN(std::optional<CommitteeContactRecord> c, out.FindCommitteeContact(m.region));
       return c && channel == "sms" && IsMobileNumber(c->phone) ? c->phone : std::string();
     }
+    if (m.recipient.starts_with("employer:")) {
+      ASSIGN_OR_RETURN(std::optional<EmployerRecord> e, out.FindEmployer(std::string_view(m.recipient).substr(9)));
+      return e && channel == "sms" && IsMobileNumber(e->contact_phone) ? e->contact_phone : std::string();
+    }
     if (m.recipient == "contact") {
       ASSIGN_OR_RETURN(std::optional<SpecialPersonRecord> s, out.FindSpecialPerson(m.person));
       return s && channel == "sms" && IsMobileNumber(s->contact_phone) ? s->contact_phone : std::string();
@@ -148,18 +154,25 @@ struct Dispatcher::Impl {
     if (channel == "wechat") {
       ASSIGN_OR_RETURN(std::optional<ChannelBindingRecord> b, out.FindChannelBinding(m.person, "wechat"));
       if (!b || !b->active) return std::string();
-      ASSIGN_OR_RETURN(std::string openid,
-                       secrets.Open(b->sealed_address, fmt::format("binding:wechat:{}", m.person)));
-      return openid;
+      auto openid = secrets.Open(b->sealed_address, fmt::format("binding:wechat:{}", m.person));
+      if (!openid) {
+        // Sealed under another key (a store restored elsewhere) or damaged:
+        // no usable binding, so the message falls back or fails; the queue goes on.
+        spdlog::warn("outreach: message {}: the WeChat binding cannot be opened ({})", m.id,
+                     ErrorCodeName(openid.error().code));
+        return std::string();
+      }
+      return *openid;
     }
     ASSIGN_OR_RETURN(std::optional<PersonRecord> p, store.FindPerson(m.person));
     return p && IsMobileNumber(p->phone) ? p->phone : std::string();
   }
 
   // Whether a message still stands: a reminder while its person is alive, its
-  // deadline still theirs and its step the one in force; a committee reminder
+  // deadline still theirs and a reminder step in force; a committee reminder
   // while the committee has not reported.
   Result<bool> StillDue(const OutreachMessageRecord& m, Date today) {
+    if (m.reason == "unit_notice") return true;  // this month's count, sent within its lifetime
     if (m.recipient == "committee") {
       auto month = ParseMonth(m.deadline);
       if (!month) return false;
@@ -175,8 +188,9 @@ struct Dispatcher::Impl {
     ASSIGN_OR_RETURN(facts.facts, store.FactsOf(m.person));
     const CertificationState cert = DeriveCertification(policy, facts, today);
     if (cert.status == CertStatus::kDeceased || DeadlineKey(cert) != m.deadline) return false;
-    const std::optional<PlanStep> step = ReminderStep(policy, cert, today);
-    return step && step->step == m.reason;
+    // Still due by some step (which step is the plan's business: it cancels a
+    // reminder a later step overtook).
+    return ReminderStep(policy, cert, today).has_value();
   }
 
   ChannelMessage ToChannel(const OutreachMessageRecord& m, std::string address) const {
@@ -218,6 +232,8 @@ struct Dispatcher::Impl {
 
   // Writes `m` in a unit of its own with an attempt row, when it is still as
   // `before`; false (nothing written) when someone changed it meanwhile.
+  // An empty `outcome` writes no attempt row (a message looked at again later:
+  // one row every ten minutes would grow the table without end).
   Result<bool> Move(OutreachMessageRecord& m, const OutreachMessageRecord& before, std::string_view outcome,
                     int64_t now, const std::function<Status()>& also = {}) {
     ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
@@ -225,7 +241,7 @@ struct Dispatcher::Impl {
                                                                      before.attempts));
     if (!moved) return false;
     if (also) RETURN_IF_ERROR(also());
-    RETURN_IF_ERROR(Attempt(m, outcome, nullptr, now));
+    if (!outcome.empty()) RETURN_IF_ERROR(Attempt(m, outcome, nullptr, now));
     RETURN_IF_ERROR(unit->Commit());
     return true;
   }
@@ -267,7 +283,7 @@ struct Dispatcher::Impl {
       ASSIGN_OR_RETURN(std::string address, Address(m, m.channel));
       if (ch == nullptr || address.empty()) {
         m.next_attempt_ms = now + kWaitMs;
-        RETURN_IF_ERROR(Move(m, before, "lookup_waiting", now));
+        RETURN_IF_ERROR(Move(m, before, "", now));
         continue;
       }
       // The provider dates a message by the day it was sent: the claim's day,
@@ -354,7 +370,7 @@ struct Dispatcher::Impl {
     auto wait = [&]() -> Status {
       m.next_attempt_ms = now + kWaitMs;
       ++report.waiting_channel;
-      return Move(m, before, "waiting", now).map([](bool) {});
+      return Move(m, before, "", now).map([](bool) {});
     };
     ASSIGN_OR_RETURN(Channel* ch, ChannelFor(m.channel));
     if (ch == nullptr) {
@@ -410,7 +426,6 @@ struct Dispatcher::Impl {
     guard.Lock();
 
     const int64_t after = Now();
-    ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
     const std::string sent_on = std::string(ch->Name());
     m.provider_code = r.provider_code;
     m.lease_until_ms = 0;
@@ -472,18 +487,40 @@ struct Dispatcher::Impl {
         m.next_attempt_ms = after + options.settle_ms;
         break;
     }
-    RETURN_IF_ERROR(Attempt(m, SendOutcomeName(r.outcome), &r, after, sent_on));
-    // Recorded only if the claim still stands: a dispatcher that outlived its
-    // lease finds the message taken over (unknown, looked up) and leaves it.
-    ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, kMsgSending, claimed.lease_until_ms, claimed.attempts));
-    if (moved) {
-      if (release && HoldsSlot(m)) RETURN_IF_ERROR(out.ReleaseDailySlot(m.person, day));
-      if (r.outcome == SendOutcome::kChannelDown) {
-        RETURN_IF_ERROR(out.SetChannelPaused(sent_on, r.provider_code.empty() ? r.failure : r.provider_code, after));
-        report.paused.push_back(fmt::format("{} ({})", sent_on, r.provider_code));
+    // The answer is known: it is recorded even if the store is busy for a
+    // while (a monthly run holding the write lock), retrying while the lease
+    // holds. Recorded only if this claim still stands: from sending, or from
+    // unknown with the same lease and attempts (the lease ran out and nobody
+    // has looked it up yet); otherwise another dispatcher took the message
+    // over and only the attempt row is added.
+    auto record = [&]() -> Result<bool> {
+      ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
+      RETURN_IF_ERROR(Attempt(m, SendOutcomeName(r.outcome), &r, after, sent_on));
+      ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, kMsgSending, claimed.lease_until_ms, claimed.attempts));
+      if (!moved) {
+        ASSIGN_OR_RETURN(moved, out.TransitionMessage(m, kMsgUnknown, claimed.lease_until_ms, claimed.attempts));
       }
+      if (moved) {
+        if (release && HoldsSlot(m)) RETURN_IF_ERROR(out.ReleaseDailySlot(m.person, day));
+        if (r.outcome == SendOutcome::kChannelDown) {
+          RETURN_IF_ERROR(out.SetChannelPaused(sent_on, r.provider_code.empty() ? r.failure : r.provider_code, after));
+        }
+      }
+      RETURN_IF_ERROR(unit->Commit());
+      return moved;
+    };
+    Result<bool> recorded = record();
+    while (!recorded && recorded.error().code == ErrorCode::kUnavailable && Now() < claimed.lease_until_ms) {
+      guard.Unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      guard.Lock();
+      recorded = record();
     }
-    RETURN_IF_ERROR(unit->Commit());
+    RETURN_IF_ERROR(recorded);
+    const bool moved = *recorded;
+    if (moved && r.outcome == SendOutcome::kChannelDown) {
+      report.paused.push_back(fmt::format("{} ({})", sent_on, r.provider_code));
+    }
     if (moved) {
       switch (r.outcome) {
         case SendOutcome::kAccepted: ++report.sent; break;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <set>
 
 #include "store/test_store.h"
 
@@ -328,6 +329,58 @@ TEST_F(OutreachTest, TheSpecialPersonsFileGetsItsVisitAtTheFirstStep) {
   OutreachPlanReport r = Plan(deadline_ - 60);
   EXPECT_EQ(r.visits_by_reason["special"], 1);
   EXPECT_EQ(r.messages_new, 1);  // and the reminder to their own phone
+}
+
+TEST_F(OutreachTest, RepeatedFaceFailuresBringTheOtherWaysAndAVisitAndBothRemindersGo) {
+  std::vector<CaseRecord> cases(1);
+  cases[0].person = Key();
+  cases[0].type = "face_failures";
+  cases[0].key = "face_failures:test";
+  cases[0].summary = "人脸认证多次未通过";
+  cases[0].opened_in = Month::Of(2027, 8);
+  ASSERT_TRUE(store_->OpenCases(cases));
+  OutreachPlanReport r = Plan(deadline_ - 60);
+  EXPECT_EQ(r.messages_new, 2);
+  EXPECT_EQ(r.by_step["face_failed"], 1);
+  EXPECT_EQ(r.visits_by_reason["face_failures"], 1);
+  Configure("sms");  // the failed-face template approved too
+  ChannelConfigRecord c = **store_->outreach().FindChannelConfig("sms");
+  c.config = R"({"channel":"sms","provider":"aliyun","endpoint":"http://127.0.0.1:1","key_id":"k","sign_name":"人社",
+                 "templates":{"remind_first":"SMS_1","remind_due":"SMS_2","remind_face_failed":"SMS_3"}})";
+  c.updated_ms = ++config_version_;
+  ASSERT_TRUE(store_->outreach().PutChannelConfig(c));
+  EXPECT_EQ(Dispatch(BeijingInstant(deadline_ - 60, 9 * 60)).sent, 1);   // the daily cap: one today
+  EXPECT_EQ(Dispatch(BeijingInstant(deadline_ - 59, 9 * 60)).sent, 1);   // the other tomorrow, not cancelled
+  ASSERT_EQ(factory_.sms.sent.size(), 2u);
+  std::set<std::string> templates = {factory_.sms.sent[0].template_name, factory_.sms.sent[1].template_name};
+  EXPECT_TRUE(templates.contains(std::string(kTemplateRemindFaceFailed)));
+}
+
+TEST_F(OutreachTest, ACancelledReminderIsQueuedAgainWhenItsStepComesBack) {
+  Plan(deadline_ - 60);
+  auto m = Messages()[0];
+  m.status = std::string(kMsgCancelled);
+  ASSERT_TRUE(store_->outreach().UpdateMessage(m));
+  OutreachPlanReport again = Plan(deadline_ - 59);
+  EXPECT_EQ(again.messages_new, 1);
+  ASSERT_EQ(Messages().size(), 1u);
+  EXPECT_EQ(Messages()[0].status, kMsgQueued);
+  EXPECT_EQ(Messages()[0].id, m.id);
+}
+
+TEST_F(OutreachTest, AVisitDoneMeanwhileIsNeverCancelled) {
+  row_.person.phone = "";
+  ASSERT_TRUE(store_->ImportRegistry({row_}, Month::Of(2026, 10)));
+  Plan(deadline_ - 7);
+  auto tasks = *store_->outreach().ListVisitTasks("", "active");
+  ASSERT_EQ(tasks.size(), 1u);
+  VisitCompletion c{.task_id = tasks[0].id, .outcome = "certified", .on = deadline_ - 6, .by = "liu"};
+  auto done = CompleteVisit(*store_, policy_, c, BeijingInstant(deadline_ - 6, 10 * 60), deadline_ - 6);
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+  EXPECT_FALSE(*store_->outreach().CancelVisitTask(tasks[0].id, "late", 1));
+  EXPECT_EQ((*store_->outreach().FindVisitTask(tasks[0].id))->status, kVisitDone);
+  // The visit certified the person: the next plan has nothing for them.
+  EXPECT_EQ(Plan(deadline_ - 5).due, 0);
 }
 
 TEST_F(OutreachTest, StatisticsCountByChannelAndStatusAndTheAnswers) {

@@ -63,6 +63,7 @@ struct PlanContext {
   std::unordered_map<std::string, std::vector<CertPointRecord>> points_by_county;
   std::unordered_map<PersonKey, std::vector<VisitTaskRecord>> active_visits;
   std::unordered_set<PersonKey> face_failures;  // an open face_failures case
+  std::unordered_map<PersonKey, std::string> employer_of;  // former employers (unit rosters)
 };
 
 // The deadline a visit task is about (its key is visit/<person>/<deadline>).
@@ -76,6 +77,8 @@ struct Shard {
   std::vector<VisitTaskRecord> visits;
   std::vector<OutreachMessageRecord> cancels;
   std::vector<VisitTaskRecord> visit_cancels;
+  // Persons at the notice stage per committee (12-digit code) and per former employer.
+  std::map<std::string, int64_t> committee_notices, employer_notices;
   int64_t persons = 0, due = 0, unreachable = 0;
 };
 
@@ -160,10 +163,15 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
     ++out.unreachable;
   }
 
-  // A visit: the special-persons file early; anyone unreachable, or whose
-  // reminders for this deadline all failed, close to the deadline (or after it).
   const bool past = cert.status == CertStatus::kLapsed || cert.status == CertStatus::kNone;
   const int days_left = cert.valid_through && !past ? CertificationDeadline(*cert.valid_through) - as_of : 0;
+  // The notice stage: the village committee and the former employer are told.
+  if (days_left <= policy.outreach_notice_days.At(as_of)) {
+    ++out.committee_notices[b.person.region_code];
+    if (auto e = ctx.employer_of.find(key); e != ctx.employer_of.end()) ++out.employer_notices[e->second];
+  }
+  // A visit: the special-persons file early; anyone unreachable, or whose
+  // reminders for this deadline all failed, close to the deadline (or after it).
   std::string reason;
   const auto special = ctx.special.find(key);
   const bool is_special = special != ctx.special.end() ? special->second.active : b.person.special_care;
@@ -234,6 +242,10 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
   }
   ASSIGN_OR_RETURN(std::vector<VisitTaskRecord> active, out.ListVisitTasks(options.region, "active"));
   for (VisitTaskRecord& v : active) ctx.active_visits[v.person].push_back(std::move(v));
+  RETURN_IF_ERROR(out.ForEachEmployerMember([&](PersonKey p, std::string_view code) -> Status {
+    ctx.employer_of.emplace(p, std::string(code));
+    return {};
+  }));
   ASSIGN_OR_RETURN(std::vector<CaseRecord> open_cases, store.ListCases("open"));
   for (const CaseRecord& c : open_cases) {
     if (c.type == "face_failures") ctx.face_failures.insert(c.person);
@@ -278,7 +290,10 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
   std::vector<VisitTaskRecord> visits;
   std::vector<OutreachMessageRecord> cancels;
   std::vector<VisitTaskRecord> visit_cancels;
+  std::map<std::string, int64_t> committee_notices, employer_notices;
   for (Shard& sh : shards) {
+    for (const auto& [k, n] : sh.committee_notices) committee_notices[k] += n;
+    for (const auto& [k, n] : sh.employer_notices) employer_notices[k] += n;
     report.persons += sh.persons;
     report.due += sh.due;
     report.unreachable += sh.unreachable;
@@ -321,12 +336,47 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     ASSIGN_OR_RETURN(bool moved, out.TransitionMessage(m, before.status, before.lease_until_ms, before.attempts));
     if (moved) ++report.cancelled;
   }
-  for (VisitTaskRecord& v : visit_cancels) {
-    v.status = std::string(kVisitCancelled);
-    v.note = "已认证或已死亡，无需上门 (certified or died since the task was opened)";
-    v.done_ms = options.now_ms;
-    RETURN_IF_ERROR(out.UpdateVisitTask(v));
-    ++report.visits_cancelled;
+  for (const VisitTaskRecord& v : visit_cancels) {
+    // Only if still open or assigned: a visit completed meanwhile stays done.
+    ASSIGN_OR_RETURN(bool cancelled, out.CancelVisitTask(
+                                         v.id, "已认证或已死亡，无需上门 (certified or died since the task was opened)",
+                                         options.now_ms));
+    if (cancelled) ++report.visits_cancelled;
+  }
+  // Notices: each committee and former employer with persons at the notice
+  // stage hears once a month how many (the list itself is `outreach notices`).
+  {
+    const Month month = MonthOf(options.as_of);
+    const int64_t now = options.now_ms;
+    std::vector<OutreachMessageRecord> notices;
+    auto notice = [&](std::string key, std::string recipient, std::string region, std::string unit, int64_t count) {
+      OutreachMessageRecord m;
+      m.idem_key = std::move(key);
+      m.recipient = std::move(recipient);
+      m.region = std::move(region);
+      m.channel = "sms";
+      m.template_name = std::string(kTemplateUnitNotice);
+      m.params = ParamsToJson({{"unit", std::move(unit)}, {"count", std::to_string(count)}});
+      m.reason = "unit_notice";
+      m.deadline = month.ToString();
+      m.created_ms = m.not_before_ms = m.next_attempt_ms = now;
+      m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(options.as_of)} * 86'400'000;
+      notices.push_back(std::move(m));
+    };
+    for (const auto& [committee, count] : committee_notices) {
+      ASSIGN_OR_RETURN(std::optional<CommitteeContactRecord> contact, out.FindCommitteeContact(committee));
+      if (!contact) continue;
+      ASSIGN_OR_RETURN(std::optional<Region> division, store.FindRegion(committee));
+      notice(fmt::format("notice/committee/{}/{}", committee, month.ToString()), "committee", committee,
+             division ? division->name : std::string("村(居)委会"), count);
+    }
+    for (const auto& [code, count] : employer_notices) {
+      ASSIGN_OR_RETURN(std::optional<EmployerRecord> employer, out.FindEmployer(code));
+      if (!employer || employer->contact_phone.empty()) continue;
+      notice(fmt::format("notice/employer/{}/{}", code, month.ToString()), "employer:" + code, "", employer->name,
+             count);
+    }
+    ASSIGN_OR_RETURN(report.unit_notices, out.EnqueueMessages(notices));
   }
   // The zero report: after the reporting day, committees that have not
   // reported the previous month are reminded once (through their contact).
@@ -363,6 +413,7 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     }
     ASSIGN_OR_RETURN(report.committee_reminders, out.EnqueueMessages(reminders));
   }
+  if (options.in_unit) RETURN_IF_ERROR(options.in_unit(report));
   RETURN_IF_ERROR(unit->Commit());
   spdlog::info("outreach plan {}: {} persons, {} due, {} new reminders, {} new visits, {} cancelled",
                options.as_of.ToString(), report.persons, report.due, report.messages_new, report.visits_new,

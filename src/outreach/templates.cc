@@ -73,6 +73,10 @@ std::string RenderMessageZh(std::string_view t, const std::vector<std::pair<std:
   if (t == kTemplateRemindFaceFailed) {
     return fmt::format("{}您好，您的人脸识别认证未通过，请携带身份证到{}办理，或致电12333预约上门认证。", name, point);
   }
+  if (t == kTemplateUnitNotice) {
+    return fmt::format("{}：贵单位（村、社区）有{}名养老保险待遇领取人员的资格认证即将到期或已过期，请通知本人及时认证；"
+                       "名单请向社保经办机构领取。", Param(p, "unit"), Param(p, "count"));
+  }
   if (t == kTemplateZeroReport) {
     return fmt::format("{}：{}死亡人员报告（含零报告）尚未提交，请于{}前提交。", Param(p, "committee"),
                        Param(p, "month"), Param(p, "day"));

@@ -375,6 +375,7 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
   RETURN_IF_ERROR(ReadDated(root, origin, "face_keep_enrolment_photo", p.face_keep_enrolment_photo));
   RETURN_IF_ERROR(ReadDated(root, origin, "outreach_remind_days", p.outreach_remind_days));
   RETURN_IF_ERROR(ReadDated(root, origin, "outreach_channel_order", p.outreach_channel_order));
+  RETURN_IF_ERROR(ReadDated(root, origin, "outreach_notice_days", p.outreach_notice_days));
   RETURN_IF_ERROR(ReadDated(root, origin, "outreach_visit_days", p.outreach_visit_days));
   RETURN_IF_ERROR(ReadDated(root, origin, "outreach_special_visit_days", p.outreach_special_visit_days));
   RETURN_IF_ERROR(ReadDated(root, origin, "outreach_quiet_start", p.outreach_quiet_start));
@@ -422,7 +423,7 @@ Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view origin) 
       }
     }
   }
-  for (const Dated<int>* days : {&p.outreach_visit_days, &p.outreach_special_visit_days, &p.outreach_daily_cap}) {
+  for (const Dated<int>* days : {&p.outreach_notice_days, &p.outreach_visit_days, &p.outreach_special_visit_days, &p.outreach_daily_cap}) {
     for (const auto& step : days->steps) {
       if (step.value < 0 || step.value > 366) {
         return InvalidArgument(fmt::format("{}: parameters.{}: expected 0 to 366", origin, days->name));

@@ -277,6 +277,14 @@ TEST_F(OutreachCli, NoticesForCommitteesAndEmployersAndTheZeroReport) {
   auto queued = Run("outreach list --status queued --json", "2026-10-11");
   EXPECT_NE(queued.out.find("zero_report"), std::string::npos) << queued.out;
   EXPECT_EQ(queued.out.find("13900000008"), std::string::npos);
+  // Twenty days before the deadline the committee with a contact and the
+  // former employer with one hear how many are due there (once a month).
+  auto escalate = Run("outreach run", "2026-11-10");
+  EXPECT_NE(escalate.out.find("(notices to committees and employers) 2"), std::string::npos) << escalate.out;
+  EXPECT_EQ(Run("outreach run", "2026-11-12").out.find("notices to committees"), std::string::npos);
+  auto notes = Run("outreach list --status queued --json", "2026-11-12");
+  EXPECT_NE(notes.out.find("unit_notice"), std::string::npos) << notes.out;
+  EXPECT_EQ(notes.out.find("13900000009"), std::string::npos);
   EXPECT_EQ(Run("audit verify").status, 0);
 }
 

@@ -85,7 +85,12 @@ Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecor
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
       "INSERT INTO outreach_message (idem_key, person_key, recipient, region, channel, template, params, reason, "
       "deadline, created_ms, not_before_ms, expires_ms, status, attempts, next_attempt_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING"));
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO UPDATE SET "
+      "channel = excluded.channel, template = excluded.template, params = excluded.params, "
+      "created_ms = excluded.created_ms, not_before_ms = excluded.not_before_ms, expires_ms = excluded.expires_ms, "
+      "status = 'queued', attempts = 0, next_attempt_ms = excluded.next_attempt_ms, lease_until_ms = 0, "
+      "claimed_ms = 0, provider_ref = '', provider_code = '', failure = '' WHERE outreach_message.status = 'cancelled'"));
+  ASSIGN_OR_RETURN(Stmt id_of, db_.Prepare("SELECT id FROM outreach_message WHERE idem_key = ?"));
   int64_t added = 0;
   for (OutreachMessageRecord& m : messages) {
     if (m.idem_key.empty()) return InvalidArgument("an outreach message has no idempotency key");
@@ -95,11 +100,13 @@ Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecor
     s.Bind(10, m.created_ms).Bind(11, m.not_before_ms).Bind(12, m.expires_ms).Bind(13, m.status);
     s.Bind(14, m.attempts).Bind(15, m.next_attempt_ms);
     RETURN_IF_ERROR(s.Run());
-    if (db_.Changes() == 1) {
-      m.id = db_.LastInsertId();
+    m.id = 0;
+    if (db_.Changes() == 1) {  // inserted, or a cancelled one queued again
+      id_of.Reset();
+      id_of.Bind(1, m.idem_key);
+      ASSIGN_OR_RETURN(bool row, id_of.Step());
+      if (row) m.id = id_of.Int(0);
       ++added;
-    } else {
-      m.id = 0;
     }
   }
   RETURN_IF_ERROR(tx.Commit());
@@ -361,7 +368,10 @@ Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tas
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
       "INSERT INTO visit_task (person_key, region, reason, idem_key, due_on, status, assigned_to, created_ms, note) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING"));
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO UPDATE SET reason = excluded.reason, "
+      "due_on = excluded.due_on, status = 'open', assigned_to = '', created_ms = excluded.created_ms, note = '', "
+      "done_ms = 0 WHERE visit_task.status = 'cancelled'"));
+  ASSIGN_OR_RETURN(Stmt id_of, db_.Prepare("SELECT id FROM visit_task WHERE idem_key = ?"));
   int64_t added = 0;
   for (VisitTaskRecord& t : tasks) {
     if (t.idem_key.empty() || t.person == 0) return InvalidArgument("a visit task has no person or key");
@@ -370,11 +380,13 @@ Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tas
     s.Bind(5, static_cast<int64_t>(t.due_on.days())).Bind(6, t.status).Bind(7, t.assigned_to).Bind(8, t.created_ms);
     s.Bind(9, t.note);
     RETURN_IF_ERROR(s.Run());
-    if (db_.Changes() == 1) {
-      t.id = db_.LastInsertId();
+    t.id = 0;
+    if (db_.Changes() == 1) {  // inserted, or a cancelled one opened again
+      id_of.Reset();
+      id_of.Bind(1, t.idem_key);
+      ASSIGN_OR_RETURN(bool row, id_of.Step());
+      if (row) t.id = id_of.Int(0);
       ++added;
-    } else {
-      t.id = 0;
     }
   }
   RETURN_IF_ERROR(tx.Commit());
@@ -419,6 +431,14 @@ Status SqliteOutreach::UpdateVisitTask(const VisitTaskRecord& t) {
   RETURN_IF_ERROR(s.Run());
   if (db_.Changes() != 1) return NotFound(fmt::format("上门任务 {} 不存在 (no such visit task)", t.id));
   return {};
+}
+
+Result<bool> SqliteOutreach::CancelVisitTask(int64_t id, std::string_view note, int64_t at_ms) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE visit_task SET status = 'cancelled', note = ?, done_ms = ? "
+                                       "WHERE id = ? AND status IN ('open', 'assigned')"));
+  s.Bind(1, note).Bind(2, at_ms).Bind(3, id);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes() == 1;
 }
 
 // ---- Certification points --------------------------------------------------------

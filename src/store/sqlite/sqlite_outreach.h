@@ -52,6 +52,7 @@ class SqliteOutreach final : public OutreachStore {
   Result<std::vector<VisitTaskRecord>> ListVisitTasks(const std::string& prefix, std::string_view status) override;
   Result<std::vector<VisitTaskRecord>> VisitTasksOf(PersonKey person) override;
   Status UpdateVisitTask(const VisitTaskRecord& task) override;
+  Result<bool> CancelVisitTask(int64_t id, std::string_view note, int64_t at_ms) override;
 
   Status PutCertPoint(const CertPointRecord& point) override;
   Result<std::vector<CertPointRecord>> ListCertPoints(const std::string& prefix, bool all) override;
