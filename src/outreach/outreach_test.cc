@@ -84,6 +84,18 @@ class OutreachTest : public OnePersonStoreTest {
     return r.value_or(DispatchReport{});
   }
   std::vector<OutreachMessageRecord> Messages() { return *store_->outreach().MessagesOf(Key()); }
+  // A real-name train trip of the person: an alive signal that certifies.
+  void AddTravel(Date occurred, Date received) {
+    EvidenceRecord e;
+    e.source = "railway";
+    e.ref = "t" + occurred.ToString();
+    e.kind = "travel";
+    e.person = Key();
+    e.occurred_on = occurred;
+    e.received_on = received;
+    e.link_method = std::string(kLinkExact);
+    ASSERT_TRUE(store_->AddEvidence(e));
+  }
 
   Secrets secrets_ = Secrets::FromBytesForTest(std::string(32, 'k'));
   ScriptedFactory factory_;
@@ -141,15 +153,7 @@ TEST_F(OutreachTest, EachStepIsWrittenOnceWithMaskedValuesAndASecondRunAddsNothi
 
 TEST_F(OutreachTest, ACertificationMeanwhileCancelsTheQueuedReminder) {
   Plan(deadline_ - 60);
-  EvidenceRecord e;
-  e.source = "railway";
-  e.ref = "t1";
-  e.kind = "travel";
-  e.person = Key();
-  e.occurred_on = deadline_ - 59;
-  e.received_on = deadline_ - 59;
-  e.link_method = std::string(kLinkExact);
-  ASSERT_TRUE(store_->AddEvidence(e));
+  AddTravel(deadline_ - 59, deadline_ - 59);
   // The dispatcher checks before sending ...
   DispatchReport d = Dispatch(BeijingInstant(deadline_ - 58, 10 * 60));
   EXPECT_EQ(d.cancelled, 1);
@@ -386,15 +390,7 @@ TEST_F(OutreachTest, AVisitDoneMeanwhileIsNeverCancelled) {
 TEST_F(OutreachTest, StatisticsCountByChannelAndStatusAndTheAnswers) {
   Plan(deadline_ - 60);
   Dispatch(BeijingInstant(deadline_ - 60, 9 * 60));
-  EvidenceRecord e;
-  e.source = "railway";
-  e.ref = "t1";
-  e.kind = "travel";
-  e.person = Key();
-  e.occurred_on = deadline_ - 50;
-  e.received_on = deadline_ - 49;
-  e.link_method = std::string(kLinkExact);
-  ASSERT_TRUE(store_->AddEvidence(e));
+  AddTravel(deadline_ - 50, deadline_ - 49);
   auto st = ComputeOutreachStats(*store_, policy_, "14", deadline_ - 61, deadline_);
   ASSERT_TRUE(st.has_value()) << st.error().message;
   EXPECT_EQ(st->by_channel_status["sms"]["sent"], 1);
