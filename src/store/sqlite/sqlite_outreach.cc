@@ -78,6 +78,17 @@ SpecialPersonRecord ReadSpecial(const Stmt& r) {
 
 }  // namespace
 
+// Runs an insert whose conflict on the key reopens a cancelled row: the row's
+// id when it was inserted or reopened, else 0.
+static Result<int64_t> InsertOrReopen(Db& db, Stmt& insert, Stmt& id_of, std::string_view key) {
+  RETURN_IF_ERROR(insert.Run());
+  if (db.Changes() != 1) return int64_t{0};
+  id_of.Reset();
+  id_of.Bind(1, key);
+  ASSIGN_OR_RETURN(bool row, id_of.Step());
+  return row ? id_of.Int(0) : int64_t{0};
+}
+
 // ---- The outbox --------------------------------------------------------------
 
 Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecord>& messages) {
@@ -99,15 +110,8 @@ Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecor
     s.Bind(5, m.channel).Bind(6, m.template_name).Bind(7, m.params).Bind(8, m.reason).Bind(9, m.deadline);
     s.Bind(10, m.created_ms).Bind(11, m.not_before_ms).Bind(12, m.expires_ms).Bind(13, m.status);
     s.Bind(14, m.attempts).Bind(15, m.next_attempt_ms);
-    RETURN_IF_ERROR(s.Run());
-    m.id = 0;
-    if (db_.Changes() == 1) {  // inserted, or a cancelled one queued again
-      id_of.Reset();
-      id_of.Bind(1, m.idem_key);
-      ASSIGN_OR_RETURN(bool row, id_of.Step());
-      if (row) m.id = id_of.Int(0);
-      ++added;
-    }
+    ASSIGN_OR_RETURN(m.id, InsertOrReopen(db_, s, id_of, m.idem_key));  // inserted, or a cancelled one queued again
+    if (m.id != 0) ++added;
   }
   RETURN_IF_ERROR(tx.Commit());
   return added;
@@ -379,15 +383,8 @@ Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tas
     s.Bind(1, static_cast<int64_t>(t.person)).Bind(2, t.region).Bind(3, t.reason).Bind(4, t.idem_key);
     s.Bind(5, static_cast<int64_t>(t.due_on.days())).Bind(6, t.status).Bind(7, t.assigned_to).Bind(8, t.created_ms);
     s.Bind(9, t.note);
-    RETURN_IF_ERROR(s.Run());
-    t.id = 0;
-    if (db_.Changes() == 1) {  // inserted, or a cancelled one opened again
-      id_of.Reset();
-      id_of.Bind(1, t.idem_key);
-      ASSIGN_OR_RETURN(bool row, id_of.Step());
-      if (row) t.id = id_of.Int(0);
-      ++added;
-    }
+    ASSIGN_OR_RETURN(t.id, InsertOrReopen(db_, s, id_of, t.idem_key));  // inserted, or a cancelled one opened again
+    if (t.id != 0) ++added;
   }
   RETURN_IF_ERROR(tx.Commit());
   return added;
