@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -84,13 +85,15 @@ class OutreachCli : public ::testing::Test {
 
   fs::path dir_;
   // The gateway keeps tacit's pretended day (TACIT_TODAY moves tacit's clock,
-  // the requests' x-acs-date with it, by whole days).
-  standin::AliyunSmsStandIn sms_{[] {
+  // the requests' x-acs-date with it, by whole days); a test moves it with
+  // gateway_day_.
+  std::atomic<int32_t> gateway_day_{ParseDate("2026-10-01")->days()};
+  standin::AliyunSmsStandIn sms_{[this] {
     standin::AliyunSmsStandIn::Options o;
-    o.now_ms = [] {
+    o.now_ms = [this] {
       const int64_t real = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
-      return real + int64_t{*ParseDate("2026-10-01") - BeijingDate(real)} * 86'400'000;
+      return real + int64_t{Date::FromDays(gateway_day_.load()) - BeijingDate(real)} * 86'400'000;
     };
     return o;
   }()};
@@ -179,6 +182,36 @@ TEST_F(OutreachCli, RemindsSendsFollowsReceiptsAndVisitsTheUnreachable) {
   EXPECT_EQ(again.status, 1);
   EXPECT_NE(again.out.find("已完成"), std::string::npos) << again.out;
   EXPECT_EQ(Run("audit verify").status, 0);
+}
+
+// The gateway's transient error is retried later with back-off; its limit for
+// a number moves the message to the next morning without counting an attempt.
+TEST_F(OutreachCli, ProviderErrorsAndLimitsThroughTheRealAdapter) {
+  sms_.SetRule(kPhone1, {.code = "isp.SYSTEM_ERROR"});
+  sms_.SetRule(kPhone2, {.code = "isv.BUSINESS_LIMIT_CONTROL"});
+  ASSERT_EQ(Run("channel set sms --config sms.json --secret-stdin < secret.txt").status, 0);
+  ASSERT_EQ(Run("outreach run").status, 0);
+  auto sent = Run("outreach dispatch");
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  EXPECT_NE(sent.out.find("重试 (retried) 1"), std::string::npos) << sent.out;
+  EXPECT_NE(sent.out.find("provider limit 1"), std::string::npos) << sent.out;
+  json p1 = PersonJson(kP1, "2026-10-01");
+  EXPECT_EQ(p1["messages"][0]["status"], "queued");
+  EXPECT_EQ(p1["messages"][0]["attempts"], 1);
+  EXPECT_EQ(p1["messages"][0]["failure"], "system");
+  EXPECT_EQ(p1["messages"][0]["provider_code"], "isp.SYSTEM_ERROR");
+  json p2 = PersonJson(kP2, "2026-10-01");
+  EXPECT_EQ(p2["messages"][0]["status"], "queued");
+  EXPECT_EQ(p2["messages"][0]["attempts"], 0);
+  EXPECT_EQ(p2["messages"][0]["failure"], "rate_limited");
+  // Nothing more goes today: the retry waits for its back-off, the limited one for tomorrow.
+  EXPECT_NE(Run("outreach dispatch").out.find("已发送 (sent) 0"), std::string::npos);
+  EXPECT_TRUE(sms_.Records().empty());
+  // The next day both go (the gateway is well again).
+  sms_.ClearRules();
+  gateway_day_ = ParseDate("2026-10-02")->days();
+  auto next = Run("outreach dispatch", "2026-10-02");
+  EXPECT_NE(next.out.find("已发送 (sent) 2"), std::string::npos) << next.out;
 }
 
 // WeChat first for a person with a bound account; a person whose account no
