@@ -55,6 +55,9 @@ bool IsMobileNumber(std::string_view phone);
 
 // The last day covered by a certification valid through `m`.
 Date CertificationDeadline(Month valid_through);
+// The deadline a message or visit is about, as stored and in idempotency keys:
+// the deadline's date (YYYY-MM-DD), or "none" without a certification.
+std::string CertificationDeadlineKey(const CertificationState& cert);
 
 // What one plan step sends: the step's name (idempotency keys, statistics) and
 // the template.

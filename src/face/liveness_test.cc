@@ -267,7 +267,9 @@ TEST(Liveness, DrawsFromTheAllowedActionsWithATurnAndNoRepeats) {
     for (size_t k = 0; k < actions.size(); ++k) {
       ++seen[actions[k]];
       EXPECT_NE(actions[k], A::kBlink);
-      if (k > 0) EXPECT_NE(actions[k], actions[k - 1]);
+      if (k > 0) {
+        EXPECT_NE(actions[k], actions[k - 1]);
+      }
       turn = turn || actions[k] == A::kTurnLeft || actions[k] == A::kTurnRight;
     }
     EXPECT_TRUE(turn);

@@ -27,11 +27,6 @@ constexpr int64_t kWaitMs = 10 * 60'000;
 // next_attempt_ms of a message nothing more is done with.
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max() / 2;
 
-std::string DeadlineKey(const CertificationState& cert) {
-  if (!cert.valid_through) return "none";
-  return CertificationDeadline(*cert.valid_through).ToString();
-}
-
 // The process's store lock (DispatchOptions::store_lock), held by phases.
 class StoreGuard {
  public:
@@ -125,7 +120,7 @@ struct Dispatcher::Impl {
       }
       b.enabled = config.enabled;
       b.templates.clear();
-      for (const auto& [name, t] : config.templates) b.templates.insert(name);
+      for (const auto& [template_name, t] : config.templates) b.templates.insert(template_name);
       b.channel.reset();
       if (config.enabled) {
         ASSIGN_OR_RETURN(b.channel, factory.Make(config));
@@ -187,7 +182,7 @@ struct Dispatcher::Impl {
     facts.baseline_certified = p->baseline_certified;
     ASSIGN_OR_RETURN(facts.facts, store.FactsOf(m.person));
     const CertificationState cert = DeriveCertification(policy, facts, today);
-    if (cert.status == CertStatus::kDeceased || DeadlineKey(cert) != m.deadline) return false;
+    if (cert.status == CertStatus::kDeceased || CertificationDeadlineKey(cert) != m.deadline) return false;
     // Still due by some step (which step is the plan's business: it cancels a
     // reminder a later step overtook).
     return ReminderStep(policy, cert, today).has_value();

@@ -45,10 +45,26 @@ std::optional<PlanStep> ReminderStep(const Policy& policy, const CertificationSt
 
 namespace {
 
-// The deadline a message is about, as stored: the date, or "none".
-std::string DeadlineKey(const CertificationState& cert) {
-  if (!cert.valid_through) return "none";
-  return CertificationDeadline(*cert.valid_through).ToString();
+// A message to send now through `channel`, given up after the policy's
+// lifetime; person 0 for a committee or employer.
+OutreachMessageRecord NewMessage(const Policy& policy, Date as_of, int64_t now, std::string idem_key, PersonKey person,
+                                 std::string recipient, std::string region, std::string channel,
+                                 std::string_view template_name,
+                                 const std::vector<std::pair<std::string, std::string>>& params, std::string reason,
+                                 std::string deadline) {
+  OutreachMessageRecord m;
+  m.idem_key = std::move(idem_key);
+  m.person = person;
+  m.recipient = std::move(recipient);
+  m.region = std::move(region);
+  m.channel = std::move(channel);
+  m.template_name = std::string(template_name);
+  m.params = ParamsToJson(params);
+  m.reason = std::move(reason);
+  m.deadline = std::move(deadline);
+  m.created_ms = m.not_before_ms = m.next_attempt_ms = now;
+  m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(as_of)} * 86'400'000;
+  return m;
 }
 
 // What the whole run reads once and every shard shares (read-only).
@@ -91,7 +107,7 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   facts.baseline_certified = b.person.baseline_certified;
   facts.facts = b.facts;
   const CertificationState cert = DeriveCertification(policy, facts, as_of);
-  const std::string deadline = DeadlineKey(cert);
+  const std::string deadline = CertificationDeadlineKey(cert);
   const PersonKey key = b.person.key;
 
   // Queued reminders the facts overtook: a new certification moved the
@@ -136,23 +152,12 @@ Status PlanPerson(const PlanContext& ctx, Store& store, const PersonBundle& b, S
   const int64_t now = ctx.options.now_ms;
   const bool face_failed = ctx.face_failures.contains(key);
   auto reminder = [&](std::string_view step_name, std::string_view template_name) {
-    OutreachMessageRecord m;
-    m.idem_key = fmt::format("rem/{}/{}/{}", key, deadline, step_name);
-    m.person = key;
-    m.recipient = "person";
-    m.region = b.person.region_code;
-    m.channel = channel;
-    m.template_name = std::string(template_name);
     std::optional<Date> deadline_date;
     if (cert.valid_through) deadline_date = CertificationDeadline(*cert.valid_through);
-    m.params = ParamsToJson(ReminderParams(b.person.name, deadline_date, point ? point->short_name : ""));
-    m.reason = std::string(step_name);
-    m.deadline = deadline;
-    m.created_ms = now;
-    m.not_before_ms = now;
-    m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(as_of)} * 86'400'000;
-    m.next_attempt_ms = now;
-    out.messages.push_back(std::move(m));
+    out.messages.push_back(NewMessage(policy, as_of, now, fmt::format("rem/{}/{}/{}", key, deadline, step_name), key,
+                                      "person", b.person.region_code, channel, template_name,
+                                      ReminderParams(b.person.name, deadline_date, point ? point->short_name : ""),
+                                      std::string(step_name), deadline));
   };
   if (!channel.empty()) {
     reminder(step->step, step->template_name);
@@ -349,19 +354,11 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
     const Month month = MonthOf(options.as_of);
     const int64_t now = options.now_ms;
     std::vector<OutreachMessageRecord> notices;
-    auto notice = [&](std::string key, std::string recipient, std::string region, std::string unit, int64_t count) {
-      OutreachMessageRecord m;
-      m.idem_key = std::move(key);
-      m.recipient = std::move(recipient);
-      m.region = std::move(region);
-      m.channel = "sms";
-      m.template_name = std::string(kTemplateUnitNotice);
-      m.params = ParamsToJson({{"unit", std::move(unit)}, {"count", std::to_string(count)}});
-      m.reason = "unit_notice";
-      m.deadline = month.ToString();
-      m.created_ms = m.not_before_ms = m.next_attempt_ms = now;
-      m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(options.as_of)} * 86'400'000;
-      notices.push_back(std::move(m));
+    auto notice = [&](std::string key, std::string recipient, std::string region, std::string unit_name, int64_t count) {
+      notices.push_back(NewMessage(policy, options.as_of, now, std::move(key), 0, std::move(recipient),
+                                   std::move(region), "sms", kTemplateUnitNotice,
+                                   {{"unit", std::move(unit_name)}, {"count", std::to_string(count)}}, "unit_notice",
+                                   month.ToString()));
     };
     for (const auto& [committee, count] : committee_notices) {
       ASSIGN_OR_RETURN(std::optional<CommitteeContactRecord> contact, out.FindCommitteeContact(committee));
@@ -392,24 +389,16 @@ Result<OutreachPlanReport> PlanOutreach(Store& store, const Policy& policy, cons
         ++report.committees_without_contact;
         continue;
       }
-      OutreachMessageRecord m;
-      m.idem_key = fmt::format("zero/{}/{}", c.committee, month.ToString());
-      m.recipient = "committee";
-      m.region = c.committee;
-      m.channel = "sms";
-      m.template_name = std::string(kTemplateZeroReport);
       const Date by = Date::FromCivil(options.as_of.year(), options.as_of.month(), 1) +
                       (policy.zero_report_day.At(options.as_of) - 1);
       // The committee's name from the division table (never the contact's own name).
       ASSIGN_OR_RETURN(std::optional<Region> division, store.FindRegion(c.committee));
-      m.params = ParamsToJson({{"committee", division ? division->name : std::string("村(居)委会")},
-                               {"month", fmt::format("{}年{}月", month.year(), month.month())},
-                               {"day", fmt::format("{}月{}日", by.month(), by.day())}});
-      m.reason = "zero_report";
-      m.deadline = month.ToString();
-      m.created_ms = m.not_before_ms = m.next_attempt_ms = now;
-      m.expires_ms = now + int64_t{policy.outreach_message_ttl_days.At(options.as_of)} * 86'400'000;
-      reminders.push_back(std::move(m));
+      reminders.push_back(NewMessage(policy, options.as_of, now, fmt::format("zero/{}/{}", c.committee, month.ToString()),
+                                     0, "committee", c.committee, "sms", kTemplateZeroReport,
+                                     {{"committee", division ? division->name : std::string("村(居)委会")},
+                                      {"month", fmt::format("{}年{}月", month.year(), month.month())},
+                                      {"day", fmt::format("{}月{}日", by.month(), by.day())}},
+                                     "zero_report", month.ToString()));
     }
     ASSIGN_OR_RETURN(report.committee_reminders, out.EnqueueMessages(reminders));
   }

@@ -25,6 +25,11 @@ int64_t BeijingInstant(Date day, int minutes) {
 
 Date CertificationDeadline(Month valid_through) { return valid_through.LastDay(); }
 
+std::string CertificationDeadlineKey(const CertificationState& cert) {
+  if (!cert.valid_through) return "none";
+  return CertificationDeadline(*cert.valid_through).ToString();
+}
+
 bool IsMobileNumber(std::string_view phone) {
   return phone.size() == 11 && phone[0] == '1' &&
          std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
