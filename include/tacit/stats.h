@@ -33,6 +33,7 @@ struct StatsCounts {
   int64_t terminated = 0;    // entitlements terminated in the month
   int64_t stopped = 0;       // entitlements stopped in the month (停发: a sentence being served)
   Fen overpaid_outstanding = 0;
+  Fen overpaid_recovered = 0;  // recovered so far on overpayments (追回), settled ones included
 
   void Add(const StatsCounts& o);
 };
@@ -50,6 +51,17 @@ struct StatsOptions {
   // The level by_region groups at; unset: one level below `region`. Must be
   // below the region's own level.
   std::optional<RegionLevel> by_level;
+  // When set (and not after `month`): also the month-by-month trend from this
+  // month through `month`, in the same pass over the persons.
+  std::optional<Month> trend_from;
+};
+
+// One month of the trend: entitlements by decision as known on as_of, and
+// persons certified or lapsed at the end of that month (or on as_of).
+struct StatsTrendPoint {
+  Month month;
+  int64_t payable = 0, suspended = 0, terminated = 0, stopped = 0;
+  int64_t certified = 0, lapsed = 0, deceased = 0;
 };
 
 struct StatsReport {
@@ -60,6 +72,7 @@ struct StatsReport {
   StatsCounts total;
   std::vector<StatsGroup> by_region;  // one level below `region`, by code
   std::vector<StatsGroup> by_scheme;
+  std::vector<StatsTrendPoint> trend;  // oldest first; empty unless trend_from was set
 };
 
 Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const StatsOptions& options);

@@ -591,6 +591,12 @@ class Store {
   // Receivables not settled (amount other than recovered; reversals are
   // negative), by entitlement and month.
   virtual Result<std::vector<ReceivableRecord>> OpenReceivables() = 0;
+  // Open receivables and settled ones on which something was recovered: what
+  // statistics need for money outstanding and money recovered.
+  virtual Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables() = 0;
+  // The persons with a receivable not settled, by person key: the recovery
+  // work queue (多发待遇追回).
+  virtual Result<std::vector<PersonKey>> PersonsWithOpenReceivables() = 0;
   // Payments made by the run of `run_month`, ordered by entitlement and month.
   virtual Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) = 0;
 

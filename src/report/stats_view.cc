@@ -36,7 +36,8 @@ nlohmann::json CountsJson(const StatsCounts& c) {
           {"suspended", c.suspended},
           {"terminated", c.terminated},
           {"stopped", c.stopped},
-          {"overpaid_outstanding", FormatYuan(c.overpaid_outstanding)}};
+          {"overpaid_outstanding", FormatYuan(c.overpaid_outstanding)},
+          {"overpaid_recovered", FormatYuan(c.overpaid_recovered)}};
 }
 
 }  // namespace
@@ -73,6 +74,15 @@ std::string StatsJson(const StatsReport& r) {
                         {"total", CountsJson(r.total)},
                         {"by_region", by_region},
                         {"by_scheme", by_scheme}};
+  if (!r.trend.empty()) {
+    nlohmann::json trend = nlohmann::json::array();
+    for (const StatsTrendPoint& t : r.trend) {
+      trend.push_back({{"month", t.month.ToString()}, {"payable", t.payable}, {"suspended", t.suspended},
+                       {"terminated", t.terminated}, {"stopped", t.stopped}, {"certified", t.certified},
+                       {"lapsed", t.lapsed}, {"deceased", t.deceased}});
+    }
+    out["trend"] = trend;
+  }
   return out.dump(2);
 }
 

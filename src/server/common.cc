@@ -214,6 +214,44 @@ HttpResult<PersonRecord> TargetPerson(Context& ctx, Action action) {
   return ScopedPerson(ctx, *key, action, not_found);
 }
 
+HttpResult<PersonFilter> PersonFilter::FromQuery(Context& ctx, Action action) {
+  PersonFilter f(ctx, action);
+  // The principal's own scope is applied per person below (residence or a
+  // paying region); `region` narrows to a residence prefix inside it.
+  if (!ctx.Query("region").empty()) {
+    ASSIGN_OR_RETURN(f.region_, RegionQuery(ctx));
+    if (f.region_.find_first_not_of("0123456789") != std::string::npos) {
+      return BadField("region", "region 应为区划代码 (expected a region code of digits)");
+    }
+  }
+  for (auto [name, out] : {std::pair{"age_min", &f.age_min_}, std::pair{"age_max", &f.age_max_}}) {
+    if (ctx.Query(name).empty()) continue;
+    ASSIGN_OR_RETURN(int64_t years, IntQuery(ctx, name, 0, 0, 150));
+    *out = years;
+  }
+  f.today_ = TodayOf(ctx);
+  return f;
+}
+
+Result<bool> PersonFilter::Allows(PersonKey key) {
+  auto it = seen_.find(key);
+  if (it != seen_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx_->store.FindPerson(key));
+  bool allowed = p.has_value();
+  if (allowed && !ctx_->principal.region.empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> regions, RegionsOf(ctx_->store, *p));
+    allowed = Authorise(ctx_->principal, action_, regions).has_value();
+  }
+  if (allowed && !region_.empty()) allowed = p->region_code.starts_with(region_);
+  if (allowed && (age_min_ || age_max_)) {
+    int64_t age = today_.year() - p->birth_date.year();
+    if (std::pair(today_.month(), today_.day()) < std::pair(p->birth_date.month(), p->birth_date.day())) --age;
+    allowed = (!age_min_ || age >= *age_min_) && (!age_max_ || age <= *age_max_);
+  }
+  seen_.emplace(key, allowed);
+  return allowed;
+}
+
 std::vector<Route> AllRoutes() {
   std::vector<Route> routes;
   AddSessionRoutes(routes);
@@ -224,6 +262,7 @@ std::vector<Route> AllRoutes() {
   AddFeedRoutes(routes);
   AddFaceRoutes(routes);
   AddOutreachRoutes(routes);
+  AddDashboardRoutes(routes);
   return routes;
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,31 @@ void AddOpsRoutes(std::vector<Route>& routes);
 void AddAttestationRoutes(std::vector<Route>& routes);
 void AddFeedRoutes(std::vector<Route>& routes);
 void AddOutreachRoutes(std::vector<Route>& routes);
+void AddDashboardRoutes(std::vector<Route>& routes);
+
+// Filters a work queue's persons: the principal's scope for `action` (their
+// residence or a paying region, as every person endpoint), and the optional
+// query parameters `region` (a residence prefix within the scope), `age_min`
+// and `age_max` (whole years on today). Kept per person: queues cluster on few.
+class PersonFilter {
+ public:
+  // Errors: a region outside the scope (403, field region), a bad age (400).
+  static HttpResult<PersonFilter> FromQuery(Context& ctx, Action action);
+  Result<bool> Allows(PersonKey key);
+
+ private:
+  PersonFilter(Context& ctx, Action action) : ctx_(&ctx), action_(action) {}
+  Context* ctx_;
+  Action action_;
+  std::string region_;
+  std::optional<int64_t> age_min_, age_max_;
+  Date today_;
+  std::unordered_map<PersonKey, bool> seen_;
+};
+
+// Serves the built web pages under `web_dir` (web_files.cc): true when the
+// request named one of its files and `res` holds it.
+bool ServeWebFile(const std::string& web_dir, const httplib::Request& req, httplib::Response& res);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

@@ -21,32 +21,6 @@ namespace {
 
 constexpr size_t kNoteLength = 2000;
 
-// Whether the principal may do `action` on a person, for filtering lists. Kept
-// per person: cases and review items cluster on few persons.
-class ScopeFilter {
- public:
-  ScopeFilter(Context& ctx, Action action) : ctx_(ctx), action_(action) {}
-
-  Result<bool> Allows(PersonKey key) {
-    if (ctx_.principal.region.empty()) return true;
-    auto it = seen_.find(key);
-    if (it != seen_.end()) return it->second;
-    ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx_.store.FindPerson(key));
-    bool allowed = false;
-    if (p) {
-      ASSIGN_OR_RETURN(std::vector<std::string> regions, RegionsOf(ctx_.store, *p));
-      allowed = Authorise(ctx_.principal, action_, regions).has_value();
-    }
-    seen_.emplace(key, allowed);
-    return allowed;
-  }
-
- private:
-  Context& ctx_;
-  Action action_;
-  std::unordered_map<PersonKey, bool> seen_;
-};
-
 Reply Created(const json& j) { return Reply::Json(j, 201); }
 
 Reply Download(std::string file, std::string content_type, const std::string& name) {
@@ -224,7 +198,7 @@ HttpResult<Reply> ListCases(Context& ctx) {
   // region), not CasesInRegion's residence prefix, so that a list never hides
   // a case the principal may open.
   ASSIGN_OR_RETURN(std::vector<CaseRecord> cases, ctx.store.ListCases(status == "all" ? "" : status));
-  ScopeFilter scope(ctx, Action::kCaseRead);
+  ASSIGN_OR_RETURN(PersonFilter scope, PersonFilter::FromQuery(ctx, Action::kCaseRead));
   json list = json::array();
   for (const CaseRecord& c : cases) {
     if (c.id <= after) continue;
@@ -365,7 +339,7 @@ HttpResult<Reply> ListReviews(Context& ctx) {
   // The attempts are small rows; the full item (record, candidate, model) is
   // built for the page only.
   ASSIGN_OR_RETURN(std::vector<LinkAttempt> attempts, ctx.store.LinkAttempts(status == "all" ? "" : status));
-  ScopeFilter scope(ctx, Action::kReviewRead);
+  ASSIGN_OR_RETURN(PersonFilter scope, PersonFilter::FromQuery(ctx, Action::kReviewRead));
   json list = json::array();
   for (const LinkAttempt& a : attempts) {
     if (a.evidence_id <= after || a.candidate == 0) continue;
@@ -394,7 +368,7 @@ HttpResult<ReviewItem> TargetItem(Context& ctx, Action action) {
 HttpResult<Reply> DetailReply(Context& ctx, const ReviewItem& item) {
   json out = ReviewDetailJson(ctx, item);
   if (item.second) {
-    ScopeFilter scope(ctx, Action::kReviewRead);
+    ASSIGN_OR_RETURN(PersonFilter scope, PersonFilter::FromQuery(ctx, Action::kReviewRead));
     ASSIGN_OR_RETURN(bool visible, scope.Allows(item.second->key));
     if (!visible) {
       out["second"] = nullptr;
@@ -463,6 +437,47 @@ HttpResult<Reply> ListRecoveries(Context& ctx) {
   ASSIGN_OR_RETURN(std::vector<RecoveryRecord> rows, ctx.store.RecoveriesOf(p.key));
   ASSIGN_OR_RETURN(json out, RecoveriesJson(ctx, p, rows));
   return Reply::Json(out);
+}
+
+// The recovery queue (多发待遇追回): persons in scope who owe money paid that
+// was not due, with what is outstanding, oldest debts first.
+HttpResult<Reply> RecoveryQueue(Context& ctx) {
+  ASSIGN_OR_RETURN(int64_t limit, IntQuery(ctx, "limit", 100, 1, 1000));
+  ASSIGN_OR_RETURN(PersonFilter filter, PersonFilter::FromQuery(ctx, Action::kRecoveryRead));
+  ASSIGN_OR_RETURN(std::vector<PersonKey> persons, ctx.store.PersonsWithOpenReceivables());
+  ASSIGN_OR_RETURN(std::vector<ReceivableRecord> open, ctx.store.OpenReceivables());
+  std::unordered_map<int64_t, std::pair<Month, std::string>> oldest;  // by entitlement: month, reason
+  for (const ReceivableRecord& r : open) {
+    auto [it, fresh] = oldest.try_emplace(r.entitlement_id, r.month, r.reason);
+    if (!fresh && r.month < it->second.first) it->second = {r.month, r.reason};
+  }
+  json list = json::array();
+  int64_t matched = 0;
+  for (PersonKey key : persons) {
+    ASSIGN_OR_RETURN(bool allowed, filter.Allows(key));
+    if (!allowed) continue;
+    ++matched;
+    if (static_cast<int64_t>(list.size()) == limit) continue;
+    ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(key));
+    ASSIGN_OR_RETURN(Fen outstanding, ctx.store.OutstandingOf(key));
+    ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, ctx.store.EntitlementsOf(key));
+    std::optional<Month> since;
+    std::string reason;
+    for (const EntitlementRecord& e : ents) {
+      auto it = oldest.find(e.terms.id);
+      if (it != oldest.end() && (!since || it->second.first < *since)) std::tie(since, reason) = it->second;
+    }
+    ASSIGN_OR_RETURN(std::optional<Region> region, ctx.store.FindRegion(p->region_code));
+    list.push_back({{"handle", ctx.svc.secrets.PersonHandle(key)},
+                    {"id_number", MaskIdNumber(p->id_number)},
+                    {"name", MaskName(p->name)},
+                    {"region_code", p->region_code},
+                    {"region_name", region ? region->name : ""},
+                    {"outstanding", FormatYuan(outstanding)},
+                    {"since", since ? json(since->ToString()) : json(nullptr)},
+                    {"rule", reason}});
+  }
+  return Reply::Json({{"recoveries", list}, {"total", matched}});
 }
 
 HttpResult<Reply> RecordRecovery(Context& ctx) {
@@ -731,6 +746,8 @@ void AddOpsRoutes(std::vector<Route>& routes) {
                     .auth = kSessionAuth,
                     .action = Action::kCaseRead,
                     .query = {"status: open (default), resolved or all", "after: cases with a higher id",
+                              "region: residence region prefix within your scope", "age_min: youngest age in years",
+                              "age_max: oldest age in years",
                               "limit: at most this many (1-1000, default 100)"},
                     .handler = ListCases});
   routes.push_back({.method = "GET",
@@ -767,6 +784,8 @@ void AddOpsRoutes(std::vector<Route>& routes) {
        .auth = kSessionAuth,
        .action = Action::kReviewRead,
        .query = {"status: open (default), accepted, rejected, linked or all", "after: items with a higher evidence id",
+                 "region: residence region prefix within your scope", "age_min: youngest age in years",
+                 "age_max: oldest age in years",
                  "limit: at most this many (1-1000, default 100)"},
        .handler = ListReviews});
   routes.push_back({.method = "GET",
@@ -793,6 +812,15 @@ void AddOpsRoutes(std::vector<Route>& routes) {
                     .action = Action::kReviewDecide,
                     .request_schema = note_schema,
                     .handler = RejectItem});
+  routes.push_back({.method = "GET",
+                    .path = "/api/v1/recoveries",
+                    .tag = "recoveries",
+                    .summary = "追回工作队列 (persons in scope with overpayments outstanding, masked)",
+                    .auth = kSessionAuth,
+                    .action = Action::kRecoveryRead,
+                    .query = {"region: residence region prefix within your scope", "age_min: youngest age in years",
+                              "age_max: oldest age in years", "limit: at most this many (1-1000, default 100)"},
+                    .handler = RecoveryQueue});
   routes.push_back({.method = "GET",
                     .path = "/api/v1/persons/{handle}/recoveries",
                     .tag = "recoveries",

@@ -234,9 +234,16 @@ HttpResult<Reply> ListVisits(Context& ctx) {
                    ctx.store.outreach().ListVisitTasks(region, status == "all" ? "" : status));
   const Date today = BeijingToday(ctx);
   RegionNames names(ctx.store);
+  // Ages narrow the list by the person's birth date (the region is the task's).
+  const bool by_age = !ctx.Query("age_min").empty() || !ctx.Query("age_max").empty();
+  ASSIGN_OR_RETURN(PersonFilter ages, PersonFilter::FromQuery(ctx, Action::kVisitRead));
   json list = json::array();
   for (const VisitTaskRecord& t : tasks) {
     if (t.id <= after || (overdue && Overdue(t, today) != *overdue)) continue;
+    if (by_age) {
+      ASSIGN_OR_RETURN(bool allowed, ages.Allows(t.person));
+      if (!allowed) continue;
+    }
     if (static_cast<int64_t>(list.size()) == limit) break;
     ASSIGN_OR_RETURN(json item, VisitItemJson(ctx, t, names, today));
     list.push_back(std::move(item));
@@ -486,6 +493,7 @@ void AddOutreachRoutes(std::vector<Route>& routes) {
                     .query = {"region: region prefix (default: the account's own region, or all)",
                               "status: active (default: open or assigned), open, assigned, done, cancelled or all",
                               "overdue: true or false (active tasks past their due date)",
+                              "age_min: youngest age in years", "age_max: oldest age in years",
                               "after: task id to continue after", "limit: 1-1000 (default 100)"},
                     .handler = ListVisits});
   routes.push_back({.method = "POST",

@@ -7,8 +7,23 @@
 namespace tacit::server {
 namespace {
 
-json UserJson(const Principal& p) {
-  return {{"name", p.name}, {"role", RoleName(p.role)}, {"region", p.region}};
+// The actions the account's role may take somewhere in its region: the pages
+// build their menus from it, so nobody is offered what they may not use.
+json ActionsOf(Role role) {
+  json actions = json::array();
+  for (int a = 0; a <= static_cast<int>(Action::kDeathsReport); ++a) {
+    if (RoleMay(role, static_cast<Action>(a))) actions.push_back(ActionName(static_cast<Action>(a)));
+  }
+  return actions;
+}
+
+json UserJson(Context& ctx, const Principal& p) {
+  json user = {{"name", p.name}, {"role", RoleName(p.role)}, {"region", p.region}, {"actions", ActionsOf(p.role)}};
+  if (!p.region.empty()) {
+    auto r = ctx.store.FindRegion(p.region);
+    if (r && *r) user["region_name"] = (*r)->name;
+  }
+  return user;
 }
 
 std::string SessionCookie(const Context& ctx, const std::string& value, int64_t max_age) {
@@ -42,7 +57,7 @@ HttpResult<Reply> SignIn(Context& ctx) {
   ctx.principal = login->principal;
   RETURN_IF_ERROR(ctx.Audit("session.login", target));
   RETURN_IF_ERROR(unit->Commit());
-  Reply r = Reply::Json({{"user", UserJson(login->principal)},
+  Reply r = Reply::Json({{"user", UserJson(ctx, login->principal)},
                          {"csrf_token", login->csrf_token},
                          {"expires_at", login->expires_at}});
   r.headers.emplace_back("Set-Cookie", SessionCookie(ctx, login->token, login->expires_at - ctx.svc.Now()));
@@ -50,7 +65,7 @@ HttpResult<Reply> SignIn(Context& ctx) {
 }
 
 HttpResult<Reply> WhoAmI(Context& ctx) {
-  return Reply::Json({{"user", UserJson(ctx.principal)}, {"expires_at", ctx.session->expires_at}});
+  return Reply::Json({{"user", UserJson(ctx, ctx.principal)}, {"expires_at", ctx.session->expires_at}});
 }
 
 HttpResult<Reply> SignOut(Context& ctx) {

@@ -281,8 +281,17 @@ class HttpServer final : public Server {
     const auto start = std::chrono::steady_clock::now();
     std::string route_label;
     HandleRequest(req, res, route_label);
-    res.set_header("Cache-Control", "no-store");
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
+    // The pages load nothing from anywhere but this server (docs/web.md); the
+    // camera of the citizen page is the only device any page may ask for.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                   "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                   "form-action 'self'; frame-ancestors 'none'");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics_.Request(req.method, route_label, res.status, seconds);
     if (res.status >= 500) {
@@ -309,6 +318,10 @@ class HttpServer final : public Server {
       route_label = "/api/v1/openapi.json";
       res.set_content(openapi_, "application/json; charset=utf-8");
       return;
+    }
+    if (!options_.web_dir.empty() && (req.method == "GET" || req.method == "HEAD") && !req.path.starts_with("/api/")) {
+      route_label = "/web";
+      if (ServeWebFile(options_.web_dir, req, res)) return;
     }
     bool path_known = false;
     std::map<std::string, std::string> params;

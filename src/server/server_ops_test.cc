@@ -188,6 +188,10 @@ TEST_F(OpsTest, AuthorisationMatrixCoversEveryOperationsEndpointAndRole) {
        {200, 403, 403, 403, 403, 401}},
       {"GET", "/api/v1/stats", "/api/v1/stats", nullptr, {200, 200, 200, 200, 200, 401}},
       {"GET", "/api/v1/stats", "/api/v1/stats?region=1401", nullptr, {200, 200, 403, 403, 200, 401}},
+      {"GET", "/api/v1/dashboard", "/api/v1/dashboard", nullptr, {200, 200, 200, 200, 200, 401}},
+      {"GET", "/api/v1/dashboard", "/api/v1/dashboard?region=1401", nullptr, {200, 200, 403, 403, 200, 401}},
+      {"GET", "/api/v1/recoveries", "/api/v1/recoveries", nullptr, {200, 200, 200, 403, 200, 401}},
+      {"GET", "/api/v1/recoveries", "/api/v1/recoveries?region=1401", nullptr, {200, 200, 403, 403, 200, 401}},
       {"GET", "/api/v1/cases", "/api/v1/cases", nullptr, {200, 200, 200, 200, 200, 401}},
       {"GET", "/api/v1/cases/{id}", "/api/v1/cases/" + ct, nullptr, {200, 200, 404, 404, 200, 401}},
       {"GET", "/api/v1/cases/{id}", "/api/v1/cases/" + cd, nullptr, {200, 404, 200, 200, 200, 401}},
@@ -261,7 +265,75 @@ TEST_F(OpsTest, AuthorisationMatrixCoversEveryOperationsEndpointAndRole) {
       ++operations;
     }
   }
-  EXPECT_EQ(operations, 23);
+  EXPECT_EQ(operations, 25);
+}
+
+// The workbench's dashboard gives ComputeStats's figures with the trend, and
+// the work queues narrow by residence region and age inside the caller's scope.
+TEST_F(OpsTest, DashboardAndWorkQueuesFilterByRegionAndAge) {
+  Login admin = SignIn("admin");
+  auto run = Post(admin, "/api/v1/cycle/runs", {{"month", "2026-11"}});
+  ASSERT_TRUE(run);
+  ASSERT_EQ(run->status, 201) << run->body;
+
+  auto dash = Get(admin, "/api/v1/dashboard?month=2026-11&trend=3");
+  ASSERT_TRUE(dash);
+  ASSERT_EQ(dash->status, 200) << dash->body;
+  json d = json::parse(dash->body);
+  auto stats = Get(admin, "/api/v1/stats?month=2026-11");
+  json st = json::parse(stats->body);
+  EXPECT_EQ(d["total"], st["total"]);
+  EXPECT_EQ(d["by_region"], st["by_region"]);
+  ASSERT_EQ(d["trend"].size(), 3u);
+  EXPECT_EQ(d["trend"][2]["month"], "2026-11");
+  EXPECT_EQ(d["trend"][2]["payable"], d["total"]["payable"]);
+  EXPECT_EQ(d["trend"][0]["month"], "2026-09");
+  EXPECT_NE(d["total"]["overpaid_outstanding"], "0.00");
+  EXPECT_EQ(d["total"]["overpaid_recovered"], "0.00");
+  EXPECT_EQ(d["run"]["month"], "2026-11");
+  EXPECT_TRUE(d["feeds"].is_array());
+  EXPECT_EQ(d["breadcrumb"].front()["code"], "");
+  // A city operator's dashboard starts at the city; the breadcrumb never
+  // offers a level above it.
+  Login op = SignIn("op-taiyuan");
+  json od = json::parse(Get(op, "/api/v1/dashboard")->body);
+  EXPECT_EQ(od["region"], "1401");
+  ASSERT_EQ(od["breadcrumb"].size(), 1u);
+  EXPECT_EQ(od["breadcrumb"][0]["code"], "1401");
+  EXPECT_EQ(od["total"]["recipients"], 1);
+  EXPECT_EQ(Get(op, "/api/v1/dashboard?trend=25")->status, 400);
+  EXPECT_EQ(Get(op, "/api/v1/dashboard?month=2026-13")->status, 400);
+
+  // Recoveries: the Taiyuan person owes the months paid after death.
+  json rq = json::parse(Get(admin, "/api/v1/recoveries")->body);
+  ASSERT_EQ(rq["recoveries"].size(), 1u) << rq.dump();
+  EXPECT_EQ(rq["recoveries"][0]["handle"], HandleOf(admin, persons_[0].id));
+  EXPECT_EQ(rq["recoveries"][0]["outstanding"], d["total"]["overpaid_outstanding"]);
+  EXPECT_EQ(rq["recoveries"][0]["id_number"].get<std::string>().find(persons_[0].id.substr(6, 8)), std::string::npos);
+  EXPECT_EQ(json::parse(Get(admin, "/api/v1/recoveries?region=1402")->body)["recoveries"].size(), 0u);
+  EXPECT_EQ(json::parse(Get(SignIn("op-datong"), "/api/v1/recoveries")->body)["recoveries"].size(), 0u);
+
+  // Cases by region and by age (whole years on the server's today).
+  auto cases = [&](const std::string& query) {
+    auto r = Get(admin, "/api/v1/cases" + query);
+    EXPECT_TRUE(r);
+    return r->status == 200 ? json::parse(r->body)["cases"].size() : static_cast<size_t>(1000 + r->status);
+  };
+  EXPECT_EQ(cases(""), 2u);
+  EXPECT_EQ(cases("?region=1401"), 1u);
+  EXPECT_EQ(cases("?region=1402"), 1u);
+  EXPECT_EQ(cases("?age_min=0&age_max=150"), 2u);
+  EXPECT_EQ(cases("?age_max=0"), 0u);
+  EXPECT_EQ(cases("?age_min=151"), 1400u);
+  EXPECT_EQ(cases("?region=14x"), 1400u);
+  const Date born = ParseIdNumber(persons_[0].id, kToday).id.birth_date();
+  int age = kToday.year() - born.year();
+  if (std::pair(kToday.month(), kToday.day()) < std::pair(born.month(), born.day())) --age;
+  EXPECT_GE(cases(fmt::format("?age_min={0}&age_max={0}", age)), 1u);
+  EXPECT_EQ(cases(fmt::format("?age_min={}", age + 1)) + cases(fmt::format("?age_max={}", age)), 2u);
+  // A region outside the caller's scope is refused, as for /stats.
+  EXPECT_EQ(Get(op, "/api/v1/cases?region=1402")->status, 403);
+  EXPECT_EQ(Get(op, "/api/v1/reviews?region=1402")->status, 403);
 }
 
 TEST_F(OpsTest, AMonthlyRunThroughTheApiWritesThePayrollTheLibraryWrites) {

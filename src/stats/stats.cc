@@ -42,6 +42,7 @@ void StatsCounts::Add(const StatsCounts& o) {
   terminated += o.terminated;
   stopped += o.stopped;
   overpaid_outstanding += o.overpaid_outstanding;
+  overpaid_recovered += o.overpaid_recovered;
 }
 
 Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const StatsOptions& options) {
@@ -61,9 +62,17 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
     report.region_name = "全国 (all regions)";
   }
 
-  std::unordered_map<int64_t, Fen> outstanding;
-  ASSIGN_OR_RETURN(std::vector<ReceivableRecord> open, store.OpenReceivables());
-  for (const ReceivableRecord& r : open) outstanding[r.entitlement_id] += r.amount - r.recovered;
+  std::unordered_map<int64_t, Fen> outstanding, recovered;
+  ASSIGN_OR_RETURN(std::vector<ReceivableRecord> receivables, store.OpenOrRecoveredReceivables());
+  for (const ReceivableRecord& r : receivables) {
+    if (r.amount != r.recovered) outstanding[r.entitlement_id] += r.amount - r.recovered;
+    if (r.recovered != 0) recovered[r.entitlement_id] += r.recovered;
+  }
+  const Month first = options.trend_from.value_or(options.month);
+  if (first > options.month) return InvalidArgument("trend: the first month is after the month");
+  const int trend_months = options.trend_from ? options.month.index() - first.index() + 1 : 0;
+  report.trend.resize(static_cast<size_t>(trend_months));
+  for (int k = 0; k < trend_months; ++k) report.trend[static_cast<size_t>(k)].month = first + k;
 
   size_t child_len = ChildLength(region.size());
   if (options.by_level) {
@@ -98,21 +107,32 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
     std::vector<EntitlementTerms> terms;
     for (const EntitlementRecord& e : b.entitlements) terms.push_back(e.terms);
     const PersonSchedule schedule =
-        DerivePersonSchedule(policy, terms, facts, options.month, options.month, options.as_of, Explain::kNo);
+        DerivePersonSchedule(policy, terms, facts, first, options.month, options.as_of, Explain::kNo);
     for (size_t i = 0; i < b.entitlements.size(); ++i) {
       const EntitlementRecord& e = b.entitlements[i];
       StatsCounts ent;
       ent.entitlements = 1;
-      const std::vector<MonthDecision>& months = schedule.months[i];
-      if (!months.empty()) {
-        switch (months[0].status) {
-          case MonthStatus::kPayable: ent.payable = 1; break;
-          case MonthStatus::kSuspended: ent.suspended = 1; break;
-          case MonthStatus::kTerminated: ent.terminated = 1; break;
-          case MonthStatus::kStopped: ent.stopped = 1; break;
+      for (const MonthDecision& d : schedule.months[i]) {
+        const int k = d.month.index() - first.index();
+        if (d.month == options.month) {
+          switch (d.status) {
+            case MonthStatus::kPayable: ent.payable = 1; break;
+            case MonthStatus::kSuspended: ent.suspended = 1; break;
+            case MonthStatus::kTerminated: ent.terminated = 1; break;
+            case MonthStatus::kStopped: ent.stopped = 1; break;
+          }
+        }
+        if (k < 0 || k >= trend_months) continue;
+        StatsTrendPoint& point = report.trend[static_cast<size_t>(k)];
+        switch (d.status) {
+          case MonthStatus::kPayable: ++point.payable; break;
+          case MonthStatus::kSuspended: ++point.suspended; break;
+          case MonthStatus::kTerminated: ++point.terminated; break;
+          case MonthStatus::kStopped: ++point.stopped; break;
         }
       }
       if (auto it = outstanding.find(e.terms.id); it != outstanding.end()) ent.overpaid_outstanding = it->second;
+      if (auto it = recovered.find(e.terms.id); it != recovered.end()) ent.overpaid_recovered = it->second;
       person.Add(ent);
       schemes[e.terms.scheme].Add(ent);
     }
@@ -127,6 +147,15 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
       view.uncertified = person.uncertified;
       view.deceased = person.deceased;
       by_scheme[scheme].Add(view);
+    }
+    for (int k = 0; k < trend_months; ++k) {
+      StatsTrendPoint& point = report.trend[static_cast<size_t>(k)];
+      const Date end = std::min(options.as_of, point.month.LastDay());
+      const CertStatus then = k + 1 == trend_months && end == options.as_of ? cert.status
+                                                                            : DeriveCertification(policy, facts, end).status;
+      if (then == CertStatus::kCertified || then == CertStatus::kDue) ++point.certified;
+      if (then == CertStatus::kLapsed) ++point.lapsed;
+      if (then == CertStatus::kDeceased) ++point.deceased;
     }
     report.total.Add(person);
     by_region[child].Add(person);

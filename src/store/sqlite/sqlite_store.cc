@@ -1389,6 +1389,27 @@ class SqliteStore final : public Store {
     return CollectRows<ReceivableRecord>(s, ReadReceivable);
   }
 
+  Result<std::vector<PersonKey>> PersonsWithOpenReceivables() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT DISTINCT e.person_key FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id "
+        "WHERE r.amount_fen <> r.recovered_fen ORDER BY e.person_key"));
+    std::vector<PersonKey> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(static_cast<PersonKey>(s.Int(0)));
+    }
+    return out;
+  }
+
+  Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen OR recovered_fen <> 0 "
+        "ORDER BY entitlement_id, month, id",
+        kReceivableColumns)));
+    return CollectRows<ReceivableRecord>(s, ReadReceivable);
+  }
+
   Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM payment WHERE run_month = ? ORDER BY entitlement_id, month", kPaymentColumns)));

@@ -1,0 +1,243 @@
+// 群众认证页面 (/c/): on a phone, a pensioner or their family identifies with
+// the identity number, the name and a code sent by SMS, sees the
+// certification status and deadline, certifies by face with the liveness
+// prompts, and learns what else to do when that fails. Large type, plain
+// words, one thing per screen; nothing of anyone else is reachable (the
+// session is the one person's).
+import './citizen.css';
+import { makeApi, setCsrf, ApiError } from './api.js';
+import { h, clear, field } from './dom.js';
+import { t, tv, lang, setLang } from './i18n.js';
+
+const CSRF = 'tacit.citizen.csrf';
+const api = makeApi('/api/v1/citizen', CSRF);
+const main = () => document.getElementById('main');
+
+function screen(title, ...content) {
+  const m = clear(main());
+  m.appendChild(h('h1', {}, title));
+  for (const c of content) if (c) m.appendChild(c);
+  m.focus({ preventScroll: false });
+  return m;
+}
+
+function errorText(e) {
+  if (e instanceof ApiError && e.status === 429) return t('c.too_many');
+  return e.message;
+}
+
+function renderChrome() {
+  document.title = t('c.title');
+  document.getElementById('c-title').textContent = t('c.title');
+  const b = document.getElementById('lang');
+  b.textContent = lang() === 'en' ? '中文' : 'English';
+  b.setAttribute('aria-label', t('app.switch_language'));
+}
+
+// ---- 1. 身份核验 ----------------------------------------------------------------
+
+function identifyScreen(message) {
+  const id = h('input', { name: 'id_number', autocomplete: 'off', maxlength: 18, spellcheck: 'false', required: true, inputmode: 'text' });
+  const name = h('input', { name: 'name', autocomplete: 'name', maxlength: 32, required: true });
+  const out = h('p', { class: 'error', role: 'alert' }, message || '');
+  const button = h('button', { type: 'submit', class: 'big' }, t('c.send_code'));
+  const form = h('form', {}, field(t('c.id_number'), id), field(t('c.name'), name), button, out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    out.textContent = '';
+    button.disabled = true;
+    try {
+      const r = await api.post('/code', { id_number: id.value.trim().toUpperCase(), name: name.value.trim() });
+      id.value = '';
+      name.value = '';
+      codeScreen(r);
+    } catch (err) {
+      out.textContent = errorText(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  screen(t('c.identify_title'), h('p', { class: 'lead' }, t('c.identify_lead')), form,
+    h('p', { class: 'small' }, t('c.privacy')));
+  id.focus();
+}
+
+function codeScreen(challenge) {
+  const code = h('input', { name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 6, pattern: '[0-9]{6}', required: true });
+  const out = h('p', { class: 'error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'big' }, t('c.sign_in'));
+  const form = h('form', {}, field(t('c.code'), code, t('c.code_hint', { phone: challenge.phone || '' })), button, out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    out.textContent = '';
+    button.disabled = true;
+    try {
+      const r = await api.post('/session', { challenge: challenge.challenge, code: code.value.trim() });
+      setCsrf(r.csrf_token, CSRF);
+      statusScreen();
+    } catch (err) {
+      out.textContent = errorText(err);
+      code.select();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  screen(t('c.code_title'), form, h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => identifyScreen() }, t('c.start_again'))));
+  code.focus();
+}
+
+// ---- 2. 认证状态 ----------------------------------------------------------------
+
+async function statusScreen(note) {
+  let me;
+  try {
+    me = await api.get('/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return identifyScreen();
+    return screen(t('c.status_title'), h('p', { class: 'error', role: 'alert' }, errorText(err)));
+  }
+  const c = me.certification || {};
+  const status = h('div', { class: `status status-${c.status}` },
+    h('div', { class: 'status-word' }, t('c.status.' + c.status)),
+    c.next_deadline ? h('div', {}, t('c.deadline', { d: c.next_deadline })) : null,
+    c.last_certified_on ? h('div', { class: 'small' }, t('c.last', { d: c.last_certified_on, m: tv('method', c.method) })) : null);
+  const actions = h('div', { class: 'actions' },
+    me.face_enrolled && c.status !== 'deceased'
+      ? h('button', { type: 'button', class: 'big', onclick: () => faceScreen() }, t('c.face_button'))
+      : h('p', {}, t('c.no_face')),
+    h('button', { type: 'button', class: 'big secondary', onclick: () => visitScreen() }, t('c.visit_button')));
+  screen(t('c.status_title'),
+    note ? h('p', { class: 'notice', role: 'status' }, note) : null,
+    h('p', { class: 'lead' }, t('c.hello', { name: me.name || '' })),
+    status,
+    me.advice ? h('p', { class: 'advice' }, me.advice) : null,
+    actions,
+    pointsList(me.points || []),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: signOut }, t('c.sign_out'))));
+}
+
+function pointsList(points) {
+  if (!points.length) return null;
+  return h('section', { 'aria-labelledby': 'pts' }, h('h2', { id: 'pts' }, t('c.points')),
+    h('ul', { class: 'points' }, points.map((p) => h('li', {}, h('strong', {}, p.name), h('br'), p.address || '',
+      p.hours ? h('div', { class: 'small' }, t('c.hours', { h: p.hours })) : null))));
+}
+
+async function signOut() {
+  try { await api.del('/session'); } catch { /* ended already */ }
+  setCsrf('', CSRF);
+  identifyScreen();
+}
+
+// ---- 3. 刷脸认证 ----------------------------------------------------------------
+
+const FRAME_MS = 250;
+const BATCH = 3;
+
+async function faceScreen() {
+  const prompt = h('p', { class: 'prompt', role: 'status', 'aria-live': 'assertive' }, t('c.camera_wait'));
+  const video = h('video', { autoplay: true, playsinline: true, muted: true, class: 'camera', 'aria-label': t('c.camera') });
+  const cancel = h('button', { type: 'button', class: 'link' }, t('c.cancel'));
+  screen(t('c.face_title'), h('p', {}, t('c.face_lead')), video, prompt, cancel);
+  let stream;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    if (stream) for (const track of stream.getTracks()) track.stop();
+  };
+  cancel.addEventListener('click', () => { stop(); statusScreen(); });
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+  } catch {
+    stop();
+    return resultScreen({ status: 'failed', next_step: t('c.camera_denied') });
+  }
+  video.srcObject = stream;
+  await video.play().catch(() => {});
+  let challenge;
+  try {
+    challenge = await api.post('/face/challenges', {});
+  } catch (err) {
+    stop();
+    return resultScreen({ status: 'failed', next_step: errorText(err) });
+  }
+  prompt.textContent = challenge.actions.length ? challenge.actions[0].prompt : t('c.look');
+  const canvas = document.createElement('canvas');
+  let sent = 0;
+  let pending = [];
+  let result = null;
+  while (!stopped && !result) {
+    await new Promise((r) => setTimeout(r, FRAME_MS));
+    if (!video.videoWidth) continue;
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    pending.push(canvas.toDataURL('image/jpeg', 0.85).split(',')[1]);
+    if (pending.length < Math.min(BATCH, challenge.max_frames_per_request || BATCH)) continue;
+    try {
+      const r = await api.post(`/face/challenges/${challenge.id}/frames`, { first_frame: sent, frames: pending });
+      sent += pending.length;
+      pending = [];
+      if (r.status === 'pending') {
+        prompt.textContent = (r.next_action && r.next_action.prompt) || r.next_step || t('c.look');
+      } else {
+        result = r;
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'challenge_finished') {
+        result = await api.get(`/face/challenges/${challenge.id}`).catch(() => ({ status: 'failed', next_step: err.message }));
+      } else {
+        result = { status: 'failed', next_step: errorText(err) };
+      }
+    }
+  }
+  stop();
+  if (result) resultScreen(result);
+}
+
+function resultScreen(r) {
+  const passed = r.status === 'passed';
+  const certified = passed && r.certified;
+  const title = certified ? t('c.passed') : passed ? t('c.review') : t('c.failed');
+  screen(title,
+    h('div', { class: `status ${certified ? 'status-certified' : passed ? 'status-due' : 'status-lapsed'}`, role: 'status' },
+      h('div', { class: 'status-word' }, title)),
+    h('p', { class: 'advice' }, certified ? t('c.passed_text') : passed ? t('c.review_text') : (r.next_step || t('c.failed_text'))),
+    passed ? null : h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'big', onclick: () => faceScreen() }, t('c.try_again')),
+      h('button', { type: 'button', class: 'big secondary', onclick: () => visitScreen() }, t('c.visit_button'))),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => statusScreen() }, t('c.back_status'))));
+}
+
+// ---- 4. 申请上门认证 ------------------------------------------------------------
+
+function visitScreen() {
+  const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 200 });
+  const out = h('p', { role: 'status' });
+  const button = h('button', { type: 'submit', class: 'big' }, t('c.visit_submit'));
+  const form = h('form', {}, field(t('c.visit_reason'), reason, t('c.visit_hint')), button, out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    try {
+      const r = await api.post('/visit-request', reason.value.trim() ? { reason: reason.value.trim() } : {});
+      statusScreen(r.created === false ? t('c.visit_exists') : t('c.visit_done', { d: r.due_on || '' }));
+    } catch (err) {
+      out.textContent = errorText(err);
+      out.className = 'error';
+    } finally {
+      button.disabled = false;
+    }
+  });
+  screen(t('c.visit_title'), h('p', { class: 'lead' }, t('c.visit_lead')), form,
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => statusScreen() }, t('c.back_status'))));
+}
+
+document.getElementById('lang').addEventListener('click', () => {
+  setLang(lang() === 'en' ? 'zh' : 'en');
+  renderChrome();
+  statusScreen();
+});
+renderChrome();
+// A session still open (a reload) goes straight to the status.
+if (sessionStorage.getItem(CSRF)) statusScreen(); else identifyScreen();
