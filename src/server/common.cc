@@ -224,6 +224,7 @@ std::vector<Route> AllRoutes() {
   AddFeedRoutes(routes);
   AddFaceRoutes(routes);
   AddOutreachRoutes(routes);
+  AddReportRoutes(routes);
   return routes;
 }
 

@@ -194,6 +194,7 @@ void AddOpsRoutes(std::vector<Route>& routes);
 void AddAttestationRoutes(std::vector<Route>& routes);
 void AddFeedRoutes(std::vector<Route>& routes);
 void AddOutreachRoutes(std::vector<Route>& routes);
+void AddReportRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);
