@@ -114,7 +114,9 @@ std::string ReportCsv(const ReportBook& book);
 // numbers, money as numbers formatted #,##0.00, dates as dates; column widths
 // fitted to the content. Written through a temporary file in the system's
 // temporary directory, removed before returning.
-// Errors: kUnavailable when the file cannot be written, kInternal when
+// Errors: kFailedPrecondition when a table has more rows than an Excel sheet
+// takes (1,048,576 with the three above the data: export a smaller region, or
+// CSV), kUnavailable when the file cannot be written, kInternal when
 // libxlsxwriter refuses the workbook (the message says why).
 Result<std::string> ReportXlsx(const ReportBook& book);
 // The same written to `path`. Errors: as ReportXlsx, naming the path.

@@ -88,6 +88,16 @@ TEST(ReportXlsx, IsAWorkbookWithTitledSheetsAFrozenBoldHeaderAndTypedCells) {
   EXPECT_NE(wb->files.at("docProps/core.xml").find("即将到期/待认证名单"), std::string::npos);
 }
 
+TEST(ReportXlsx, ASheetLongerThanExcelTakesIsRefusedWithAMessageSayingWhatToDo) {
+  ReportBook book = SmallBook();
+  // With the title, metadata and header rows, one row more than Excel's 1,048,576.
+  book.tables[1].rows.assign(1'048'574, {ReportCell::Integer(1)});
+  auto bytes = ReportXlsx(book);
+  ASSERT_FALSE(bytes);
+  EXPECT_EQ(bytes.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(bytes.error().message.find("CSV"), std::string::npos);
+}
+
 TEST(ReportFiles, NamesCarryTheReportRegionAndMonth) {
   ReportBook book = SmallBook();
   EXPECT_EQ(ReportFileName(book, "xlsx"), "tacit-due-140202-2026-11.xlsx");

@@ -93,6 +93,11 @@ std::vector<double> ColumnWidths(const ReportTable& t) {
   return widths;
 }
 
+// The title, the metadata line and the header come first.
+constexpr lxw_row_t kHeaderRow = 2;
+constexpr size_t kFirstDataRow = kHeaderRow + 1;
+constexpr size_t kExcelRows = 1'048'576;
+
 struct WorkbookCloser {
   void operator()(lxw_workbook* wb) const {
     if (wb != nullptr) workbook_close(wb);
@@ -133,7 +138,20 @@ std::string ReportCsv(const ReportBook& book) {
 }
 
 Status WriteReportXlsx(const ReportBook& book, const std::string& path) {
-  std::unique_ptr<lxw_workbook, WorkbookCloser> wb(workbook_new(path.c_str()));
+  for (const ReportTable& t : book.tables) {
+    if (t.rows.size() + kFirstDataRow > kExcelRows) {
+      return FailedPrecondition(fmt::format(
+          "报表 {} 行, 超过 Excel 一张工作表的 {} 行; 请按下级区划导出或导出 CSV (the sheet {} has {} rows, more than "
+          "Excel takes: export a smaller region, or CSV)",
+          t.rows.size(), kExcelRows, t.sheet_name, t.rows.size()));
+    }
+  }
+  // Rows go to the file as they are written (they are written in order), so
+  // that a province's list does not sit in memory twice; strings are then
+  // stored inline rather than in a shared table.
+  lxw_workbook_options options{};
+  options.constant_memory = LXW_TRUE;
+  std::unique_ptr<lxw_workbook, WorkbookCloser> wb(workbook_new_opt(path.c_str(), &options));
   if (!wb) {
     return Unavailable(fmt::format("报表文件无法创建 (cannot create the report file {})", path));
   }
@@ -171,7 +189,6 @@ Status WriteReportXlsx(const ReportBook& book, const std::string& path) {
     if (ws == nullptr) {
       return MakeError(ErrorCode::kInternal, fmt::format("报表工作表名无效 (invalid sheet name in {})", path));
     }
-    constexpr lxw_row_t kHeaderRow = 2;
     worksheet_write_string(ws, 0, 0, t.title.c_str(), title);
     worksheet_write_string(ws, 1, 0, meta_line.c_str(), meta);
     const std::vector<double> widths = ColumnWidths(t);
@@ -181,7 +198,7 @@ Status WriteReportXlsx(const ReportBook& book, const std::string& path) {
       worksheet_write_string(ws, kHeaderRow, col, t.headers[i].c_str(), header);
     }
     for (size_t r = 0; r < t.rows.size(); ++r) {
-      const auto row = static_cast<lxw_row_t>(kHeaderRow + 1 + r);
+      const auto row = static_cast<lxw_row_t>(kFirstDataRow + r);
       for (size_t i = 0; i < t.rows[r].size(); ++i) {
         const ReportCell& c = t.rows[r][i];
         const auto col = static_cast<lxw_col_t>(i);
@@ -210,7 +227,7 @@ Status WriteReportXlsx(const ReportBook& book, const std::string& path) {
       const auto last_col = static_cast<lxw_col_t>(t.headers.size() - 1);
       worksheet_autofilter(ws, kHeaderRow, 0, static_cast<lxw_row_t>(kHeaderRow + t.rows.size()), last_col);
     }
-    worksheet_freeze_panes(ws, kHeaderRow + 1, 0);
+    worksheet_freeze_panes(ws, kFirstDataRow, 0);
   }
   lxw_workbook* raw = wb.release();
   if (lxw_error e = workbook_close(raw); e != LXW_NO_ERROR) return LxwError(e, "close", path);
