@@ -25,10 +25,12 @@ done
 # python3-numpy to convert the face models at build time
 # (tools/face-models), and libdlib19.1 only for the example photos its
 # documentation ships (examples/johns), which the face tests use; tacit does
-# not link dlib; Debian's Chromium (driven by playwright-core from npm) for the
-# browser tests of the web pages, with a CJK font so that pages and screenshots
-# show Chinese. Installed only when something is missing, so that a prepared
-# machine starts fast.
+# not link dlib; libxlsxwriter for the .xlsx report exports, and zlib for the
+# tests that read those files back with a reader of their own; Debian's
+# Chromium (driven by playwright-core from npm) for the browser tests of the
+# web pages, with a CJK font so that pages and screenshots show Chinese.
+# Installed only when something is missing, so that a prepared machine starts
+# fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
@@ -39,6 +41,7 @@ packages=(
   libcpp-httplib-dev libargon2-dev curl wrk openssl python3
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
   python3-onnx python3-numpy libdlib19.1
+  libxlsxwriter-dev zlib1g-dev
   chromium fonts-wqy-microhei
 )
 missing=()

@@ -28,6 +28,7 @@
 #include "tacit/regions.h"
 #include "tacit/registry.h"
 #include "tacit/report.h"
+#include "tacit/reports.h"
 #include "tacit/secrets.h"
 #include "tacit/stats.h"
 #include "tacit/store.h"
@@ -459,6 +460,52 @@ Status Stats(const Globals& g, const std::string& region, const std::string& mon
   return {};
 }
 
+struct ReportArgs {
+  std::string name, region, month, as_of, out;
+  std::string format = "xlsx";
+};
+
+// `tacit report export NAME`: the file GET /api/v1/reports/{name} sends,
+// written beside the caller (the server's file name) or to --out; "-" for
+// standard output. In the audit trail before the file is written.
+Status ReportExport(const Globals& g, const ReportArgs& a) {
+  if (a.format != "xlsx" && a.format != "csv") return InvalidArgument("--format: expected xlsx or csv");
+  const Date today = Today();
+  Month month = MonthOf(today);
+  if (!a.month.empty()) {
+    auto m = ParseMonth(a.month);
+    if (!m) return InvalidArgument(fmt::format("--month: {}", m.error().message));
+    month = *m;
+  }
+  Date as_of = ReportAsOf(month, today);
+  if (!a.as_of.empty()) {
+    ASSIGN_OR_RETURN(as_of, DateOption(a.as_of, "--as-of"));
+  }
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(ReportBook book, BuildReport(*ready.first, ready.second, a.name,
+                                                {.region = a.region, .month = month, .as_of = as_of,
+                                                 .generated_ms = cli::OutreachNowMs()}));
+  std::string bytes;
+  if (a.format == "csv") {
+    bytes = ReportCsv(book);
+  } else {
+    ASSIGN_OR_RETURN(bytes, ReportXlsx(book));
+  }
+  int64_t rows = 0;
+  for (const ReportTable& t : book.tables) rows += static_cast<int64_t>(t.rows.size());
+  const std::string out = a.out.empty() ? ReportFileName(book, a.format) : a.out == "-" ? std::string() : a.out;
+  RETURN_IF_ERROR(AuditCommand(*ready.first, "report.export",
+                               fmt::format("report {} {} {}", book.name, book.region.empty() ? "all" : book.region,
+                                           month.ToString()),
+                               {{"format", a.format}, {"as_of", as_of.ToString()}, {"rows", rows}}));
+  RETURN_IF_ERROR(cli::WriteExport(out, [&](std::ostream& o) -> Result<int64_t> {
+                    o.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+                    return rows;
+                  }));
+  if (!out.empty()) fmt::print(stderr, "{} 已导出到 {} ({} 行)\n", book.title, out, rows);
+  return {};
+}
+
 Status CaseList(const Globals& g, const std::string& status, const std::string& region) {
   std::string wanted = status;
   if (wanted == "all") wanted.clear();
@@ -837,6 +884,20 @@ int Main(int argc, char** argv) {
   stats->add_option("--by", stats_by,
                     "group by this level under the region: city 市, county 县, township 乡镇/街道, village 村/社区 "
                     "(default: one level below)");
+
+  ReportArgs report_args;
+  auto* report_cmd = app.add_subcommand("report", "report exports (报表导出) to .xlsx or CSV, persons masked");
+  report_cmd->require_subcommand(1);
+  auto* report_export = report_cmd->add_subcommand(
+      "export", "write a report: stats 月度统计, due 待认证名单, visits 上门认证任务, overpayments 多发待遇 (audited)");
+  report_export->add_option("NAME", report_args.name, "stats, due, visits or overpayments")->required();
+  report_export->add_option("--region", report_args.region, "2/4/6/9/12-digit region code (区划代码); default all");
+  report_export->add_option("--month", report_args.month, "the month, YYYY-MM; default the current month");
+  report_export->add_option("--as-of", report_args.as_of,
+                            "knowledge cut-off, YYYY-MM-DD; default today, or the month's last day for a past month");
+  report_export->add_option("--format", report_args.format, "xlsx (default) or csv");
+  report_export->add_option("--out", report_args.out,
+                            "output file (\"-\": standard output); default tacit-NAME-REGION-MONTH.FORMAT here");
 
   auto* case_cmd = app.add_subcommand(
       "case", "cases for staff (待核查事项): contradictions in a person's facts that a person must decide");
@@ -1222,6 +1283,8 @@ int Main(int argc, char** argv) {
     status = EvidenceExport(g, evidence_out);
   } else if (*stats) {
     status = Stats(g, stats_region, stats_month, stats_json, stats_as_of, stats_by);
+  } else if (*report_export) {
+    status = ReportExport(g, report_args);
   } else if (*case_list) {
     status = CaseList(g, case_status, case_region);
   } else if (*case_show) {

@@ -263,6 +263,7 @@ std::vector<Route> AllRoutes() {
   AddFaceRoutes(routes);
   AddOutreachRoutes(routes);
   AddDashboardRoutes(routes);
+  AddReportRoutes(routes);
   return routes;
 }
 

@@ -220,6 +220,7 @@ class PersonFilter {
 // Serves the built web pages under `web_dir` (web_files.cc): true when the
 // request named one of its files and `res` holds it.
 bool ServeWebFile(const std::string& web_dir, const httplib::Request& req, httplib::Response& res);
+void AddReportRoutes(std::vector<Route>& routes);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);
