@@ -224,6 +224,7 @@ std::vector<Route> AllRoutes() {
   AddFeedRoutes(routes);
   AddFaceRoutes(routes);
   AddOutreachRoutes(routes);
+  AddCitizenRoutes(routes);
   return routes;
 }
 
