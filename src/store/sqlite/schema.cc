@@ -640,7 +640,8 @@ CREATE TABLE citizen_session (
 CREATE INDEX citizen_session_expires ON citizen_session(expires_ms);
 )sql";
 
-constexpr std::array<std::string_view, 12> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10, kV11, kV12};
+constexpr std::array<std::string_view, 12> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,
+                                                          kV7, kV8, kV9, kV10, kV11, kV12};
 
 }  // namespace
 
