@@ -1034,6 +1034,7 @@ int Main(int argc, char** argv) {
   audit_export->add_option("--out", audit_out, "output file; default standard output");
 
   ServerOptions serve_options;
+  double citizen_codes_per_hour = 10;
   serve_options.upload_dir.clear();   // default: uploads/ beside the store
   serve_options.payroll_dir.clear();  // default: payroll/ beside the store (mode 0700)
   auto* serve = app.add_subcommand(
@@ -1051,6 +1052,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--rate-per-address", serve_options.rate_per_address,
                     "requests per second one client address may make (token bucket, burst twice that); 0: no limit; "
                     "default 2000");
+  serve->add_option("--citizen-codes-per-hour", citizen_codes_per_hour,
+                    "SMS sign-in codes the citizen page sends per client address and hour (burst as many); 0: no "
+                    "limit (behind a proxy, limit there); default 10");
   serve->add_option("--rate-per-key", serve_options.rate_per_key,
                     "requests per second one account, partner or attestor may make; 0: no limit; default 1000");
   serve->add_option("--upload-dir", serve_options.upload_dir,
@@ -1339,6 +1343,8 @@ int Main(int argc, char** argv) {
     }
     serve_options.burst_per_address = 2 * serve_options.rate_per_address;
     serve_options.burst_per_key = 2 * serve_options.rate_per_key;
+    serve_options.citizen_code_rate_per_address = citizen_codes_per_hour / 3600;
+    serve_options.citizen_code_burst_per_address = citizen_codes_per_hour;
     status = WithStore(g, [&](Store& s, const Policy& p) -> Status {
       ASSIGN_OR_RETURN(Secrets secrets, Secrets::Load(KeyFilePath(g)));
       return cli::Serve(s, p, secrets, g.db, serve_options, serve_model_dir);

@@ -9,6 +9,7 @@
 
 #include "access_commands.h"
 #include "face_commands.h"
+#include "tacit/channel_http.h"
 
 namespace tacit::cli {
 
@@ -43,6 +44,10 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
     spdlog::warn("人脸识别未启用 (face self-certification is off): {}", loaded.error().message);
   }
 
+  // The channel adapters for the citizen page's SMS sign-in codes (the
+  // store's "sms" channel, `tacit channel set sms`).
+  std::unique_ptr<ChannelFactory> channels = MakeHttpChannelFactory();
+
   const bool tls = !options.tls_cert.empty();
   ServerDeps deps{.open_store =
                       [db_path] {
@@ -52,7 +57,8 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
                       },
                   .policy = policy,
                   .secrets = secrets,
-                  .face = face.get()};
+                  .face = face.get(),
+                  .channels = channels.get()};
   ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Create(std::move(deps), options));
   ASSIGN_OR_RETURN(int port, server->Bind());
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));

@@ -36,12 +36,16 @@ class Secrets;
 // city's platform: submits signed certification results only); community
 // 社区工作人员 (a village or community committee's staff, scoped to a region
 // prefix: lists and completes the visit tasks there, reads the certification
-// points, submits the committee's death return, and nothing else).
+// points, submits the committee's death return, and nothing else); citizen
+// 参保人本人 (a pensioner signed in on the citizen page with an SMS code: no
+// staff action at all, only the /api/v1/citizen routes about themself; never
+// stored as a staff account's role, and ParseRole does not accept it).
 // Appended last: a role is stored by name, and the order is the names' order.
-enum class Role { kAdmin, kOperator, kReviewer, kAuditor, kPartner, kAttestor, kCommunity };
+enum class Role { kAdmin, kOperator, kReviewer, kAuditor, kPartner, kAttestor, kCommunity, kCitizen };
 
 std::string_view RoleName(Role role);
-// Errors: kInvalidArgument naming the roles accepted.
+// A staff, partner or attestor role by name. Errors: kInvalidArgument naming
+// the roles accepted ("citizen" is not one: no account can hold it).
 Result<Role> ParseRole(std::string_view text);
 
 // What a request asks to do. Each action maps to the roles allowed it in
@@ -79,16 +83,20 @@ std::string_view ActionName(Action action);
 
 // The authenticated caller of one request or command.
 struct Principal {
-  enum class Kind { kStaff, kPartner, kCommandLine };
+  // kCitizen: a pensioner on the citizen page (role kCitizen), scoped to
+  // `person` and refused every Action by Authorise.
+  enum class Kind { kStaff, kPartner, kCommandLine, kCitizen };
   Kind kind = Kind::kStaff;
-  int64_t id = 0;          // staff_user.id or partner.id; 0 for the command line
-  std::string name;        // account or partner name (never a citizen's data)
+  int64_t id = 0;          // staff_user.id or partner.id; 0 for the command line and citizens
+  std::string name;        // account or partner name; a citizen's person handle (never their data)
   Role role = Role::kAuditor;
   std::string region;      // region prefix the role is scoped to; empty: everywhere
   std::string source;      // partner / attestor: its feed source
   std::vector<std::string> kinds;  // partner: the record kinds it may submit
+  PersonKey person = 0;    // citizen: the one person the session is about
 
-  // "user:zhang", "partner:railway", "cli:root": how the audit trail names it.
+  // "user:zhang", "partner:railway", "cli:root", "citizen:p7c1e…": how the
+  // audit trail names it.
   std::string Actor() const;
 };
 
@@ -99,9 +107,11 @@ Principal CommandLinePrincipal();
 // The one authorisation check. `target_regions` are the regions the target is
 // in (a person's residence code and the paying regions of their entitlements);
 // empty for actions not about one person. A scoped role needs one of them to
-// start with its prefix. Errors: kPermissionDenied with a message for people.
+// start with its prefix. A citizen is refused every action, whatever its role
+// field says. Errors: kPermissionDenied with a message for people.
 Status Authorise(const Principal& p, Action action, std::span<const std::string> target_regions = {});
-// Whether the role may do the action somewhere (for menus and route listings).
+// Whether the role may do the action somewhere (for menus and route listings);
+// never for kCitizen.
 bool RoleMay(Role role, Action action);
 // Whether a region code lies within the principal's scope.
 bool InScope(const Principal& p, std::string_view region_code);

@@ -38,6 +38,9 @@ inline constexpr std::string_view kTemplateRemindLapsed = "remind_lapsed";      
 inline constexpr std::string_view kTemplateRemindFaceFailed = "remind_face_failed";  // electronic certification failed
 inline constexpr std::string_view kTemplateZeroReport = "committee_zero_report";  // a committee has not reported deaths
 inline constexpr std::string_view kTemplateUnitNotice = "unit_notice";  // a committee or employer: N persons due there
+// The citizen page's sign-in code (登录验证码), sent at once and never queued
+// in the outbox: its only variable is "code" (6 digits). tacit/citizen.h.
+inline constexpr std::string_view kTemplateLoginCode = "login_code";
 
 struct ChannelMessage {
   std::string out_id;   // tacit's reference for the provider (OutId, SessionContext, client_msg_id): "m<id>"

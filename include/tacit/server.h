@@ -20,6 +20,8 @@
 #include <string>
 
 #include "tacit/access.h"
+#include "tacit/channel.h"
+#include "tacit/citizen.h"
 #include "tacit/face.h"
 #include "tacit/policy.h"
 #include "tacit/result.h"
@@ -40,8 +42,15 @@ struct ServerOptions {
   // authenticated key (session user, partner or attestor). 0 turns one off.
   double rate_per_address = 2000, burst_per_address = 4000;
   double rate_per_key = 1000, burst_per_key = 2000;
-  // Sign-in attempts per client address (each costs an Argon2id hash).
+  // Sign-in attempts per client address (each costs an Argon2id hash); the
+  // citizen page's code entries (POST /api/v1/citizen/session) count here too.
   double login_rate_per_address = 2, login_burst_per_address = 20;
+  // Requests for a citizen's SMS sign-in code per client address (each may
+  // send an SMS, which the agency pays for): 10 an hour, bursts of 10.
+  double citizen_code_rate_per_address = 10.0 / 3600, citizen_code_burst_per_address = 10;
+  // The citizen sign-in's own limits: code lifetime, tries, per-number
+  // limits, session life (tacit/citizen.h).
+  CitizenOptions citizen;
   // Signed attestations: the largest clock difference accepted (seconds).
   int64_t signature_window_seconds = 300;
   AccessOptions access;
@@ -68,6 +77,11 @@ struct ServerDeps {
   // The face pipeline for /api/v1/face (tacit/face_engine.h's FaceEngine);
   // owned by the caller and outliving the server. Null: those routes answer 503.
   const FaceAnalyser* face = nullptr;
+  // The channel adapters (tacit/channel_http.h's MakeHttpChannelFactory) for
+  // the citizen page's SMS sign-in codes, sent through the store's "sms"
+  // channel; owned by the caller and outliving the server. Null:
+  // POST /api/v1/citizen/code answers 503.
+  ChannelFactory* channels = nullptr;
 };
 
 class Server {

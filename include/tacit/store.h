@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -422,6 +422,34 @@ struct FaceAttemptRecord {
   std::string detail;     // JSON: scores, problem, failure, challenge id
 };
 
+// ---- The citizen page's sign-in (tacit/citizen.h) ---------------------------
+
+// A one-time code asked for on the citizen page (登录验证码). Every request
+// gets a row, whether or not the identity number and name matched a person
+// with a mobile phone, so that the limits and the answers are the same for
+// both. Only a keyed hash of the code is kept.
+struct CitizenCodeRecord {
+  std::string id;          // the challenge the page sends back: 32 random hex digits
+  std::string subject;     // keyed pseudonym of the identity number (Secrets::Pseudonym): the per-number limits
+  PersonKey person = 0;    // 0: nobody matched (no code was sent, none can succeed)
+  std::string code_hash;   // Secrets::Pseudonym("citizen-code:<id>", code); random when nobody matched
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+  int tries = 0;           // wrong codes entered
+  std::string status;      // "pending", "used", "dead" (tries exhausted)
+  std::string sms;         // what became of the SMS: "", "accepted", "failed: <reason>" (no address)
+};
+
+// A citizen's session on the citizen page: one person, nothing else. Only
+// hashes of its tokens are stored.
+struct CitizenSessionRecord {
+  std::string token_hash;  // SHA-256 hex of the cookie value
+  PersonKey person = 0;
+  std::string csrf_hash;   // SHA-256 hex of the CSRF token
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;  // absolute
+};
+
 class StoreTransaction {
  public:
   virtual ~StoreTransaction() = default;
@@ -689,6 +717,19 @@ class Store {
   virtual Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms) = 0;
   // How many attempts a device made at or after `since_ms`.
   virtual Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) = 0;
+
+  // ---- The citizen page's sign-in ---------------------------------------------
+  virtual Status InsertCitizenCode(const CitizenCodeRecord& code) = 0;
+  virtual Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id) = 0;
+  // Writes tries, status and sms. Errors: kNotFound.
+  virtual Status UpdateCitizenCode(const CitizenCodeRecord& code) = 0;
+  // When the codes of `subject` created at or after `since_ms` were asked for, oldest first.
+  virtual Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms) = 0;
+  virtual Status InsertCitizenSession(const CitizenSessionRecord& session) = 0;
+  virtual Result<std::optional<CitizenSessionRecord>> FindCitizenSession(std::string_view token_hash) = 0;
+  // Deletes one session (empty: none), every session expired at `now_ms` and
+  // every code created before `codes_before_ms`.
+  virtual Status DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms) = 0;
 
   // ---- Outreach: the outbox, channels, visits, points, the zero report -------
   // (tacit/outreach_store.h), on this store's connection and units of work.

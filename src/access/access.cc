@@ -24,8 +24,11 @@ constexpr uint32_t kArgonLanes = 1;
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 
-constexpr std::string_view kRoleNames[] = {"admin",   "operator", "reviewer", "auditor",
-                                           "partner", "attestor", "community"};
+constexpr std::string_view kRoleNames[] = {"admin",   "operator", "reviewer",  "auditor",
+                                           "partner", "attestor", "community", "citizen"};
+// The roles ParseRole accepts: every name but "citizen", which is a session's
+// and never an account's.
+constexpr size_t kAccountRoles = static_cast<size_t>(Role::kCitizen);
 
 bool ValidAccountName(std::string_view name) {
   if (name.size() < 2 || name.size() > 32) return false;
@@ -109,7 +112,7 @@ std::string LockedMessage(int64_t until) {
 std::string_view RoleName(Role role) { return kRoleNames[static_cast<int>(role)]; }
 
 Result<Role> ParseRole(std::string_view text) {
-  for (size_t i = 0; i < std::size(kRoleNames); ++i) {
+  for (size_t i = 0; i < kAccountRoles; ++i) {
     if (kRoleNames[i] == text) return static_cast<Role>(i);
   }
   return InvalidArgument(fmt::format(
@@ -133,6 +136,7 @@ std::string Principal::Actor() const {
     case Kind::kStaff: return "user:" + name;
     case Kind::kPartner: return (role == Role::kAttestor ? "attestor:" : "partner:") + name;
     case Kind::kCommandLine: return "cli:" + name;
+    case Kind::kCitizen: return "citizen:" + name;
   }
   return name;
 }
@@ -189,6 +193,9 @@ bool RoleMay(Role role, Action action) {
       // no profile, no statistics.
       return action == A::kVisitRead || action == A::kVisitComplete || action == A::kPointsRead ||
              action == A::kDeathsReport;
+    case Role::kCitizen:
+      // A pensioner reaches only the citizen routes, which name no action.
+      return false;
   }
   return false;
 }
@@ -199,6 +206,10 @@ bool InScope(const Principal& p, std::string_view region_code) {
 }
 
 Status Authorise(const Principal& p, Action action, std::span<const std::string> target_regions) {
+  if (p.kind == Principal::Kind::kCitizen) {
+    return MakeError(ErrorCode::kPermissionDenied, fmt::format("无权执行此操作 (a citizen may not do {})",
+                                                               ActionName(action)));
+  }
   if (!RoleMay(p.role, action)) {
     return MakeError(ErrorCode::kPermissionDenied,
                      fmt::format("无权执行此操作 (the role {} may not do {})", RoleName(p.role), ActionName(action)));
@@ -220,6 +231,9 @@ Status Authorise(const Principal& p, Action action, std::span<const std::string>
 Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now) {
   if (!ValidAccountName(user.name)) {
     return InvalidArgument("用户名须为 2-32 个小写字母、数字或 . _ - (a user name is 2-32 of a-z 0-9 . _ -)");
+  }
+  if (user.role == Role::kCitizen) {
+    return InvalidArgument("citizen 不是工作人员角色 (citizen is not a staff role)");
   }
   if (user.role == Role::kPartner || user.role == Role::kAttestor) {
     return InvalidArgument("partner 与 attestor 请用 `tacit partner add` 登记 (partners and attestors are registered "

@@ -82,9 +82,11 @@ Result<ChannelConfig> ParseChannelConfig(std::string_view json_text, std::string
     const std::string where = fmt::format("{}: templates.{}", origin, name);
     if (name != kTemplateRemindFirst && name != kTemplateRemindDue && name != kTemplateRemindNone &&
         name != kTemplateRemindLapsed && name != kTemplateRemindFaceFailed && name != kTemplateZeroReport &&
-        name != kTemplateUnitNotice) {
+        name != kTemplateUnitNotice && name != kTemplateLoginCode) {
       return InvalidArgument(fmt::format("{}: unknown template (expected remind_first, remind_due, remind_none, "
-                                         "remind_lapsed, remind_face_failed, committee_zero_report or unit_notice)", where));
+                                         "remind_lapsed, remind_face_failed, committee_zero_report, unit_notice "
+                                         "or login_code)",
+                                         where));
     }
     ChannelTemplate tpl;
     if (t.is_string()) {

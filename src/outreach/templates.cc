@@ -82,6 +82,9 @@ std::string RenderMessageZh(std::string_view t, const std::vector<std::pair<std:
     return fmt::format("{}：贵单位（村、社区）有{}名养老保险待遇领取人员的资格认证即将到期或已过期，请通知本人及时认证；"
                        "名单请向社保经办机构领取。", Param(p, "unit"), Param(p, "count"));
   }
+  if (t == kTemplateLoginCode) {
+    return fmt::format("【社保认证】您的登录验证码是{}，5分钟内有效。请勿告诉他人。", Param(p, "code"));
+  }
   if (t == kTemplateZeroReport) {
     return fmt::format("{}：{}死亡人员报告（含零报告）尚未提交，请于{}前提交。", Param(p, "committee"),
                        Param(p, "month"), Param(p, "day"));

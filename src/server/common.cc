@@ -264,6 +264,7 @@ std::vector<Route> AllRoutes() {
   AddOutreachRoutes(routes);
   AddDashboardRoutes(routes);
   AddReportRoutes(routes);
+  AddCitizenRoutes(routes);
   return routes;
 }
 

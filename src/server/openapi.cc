@@ -66,6 +66,7 @@ json OpenApi(const std::vector<Route>& routes) {
     if (r.auth & kSessionAuth) security.push_back({{"session", json::array()}});
     if (r.auth & kApiKeyAuth) security.push_back({{"apiKey", json::array()}});
     if (r.auth & kSignatureAuth) security.push_back({{"signature", json::array()}});
+    if (r.auth & kCitizenAuth) security.push_back({{"citizen", json::array()}});
     op["security"] = security;
     if (r.action) op["x-tacit-action"] = std::string(ActionName(*r.action));
     std::string method = r.method;
@@ -85,6 +86,9 @@ json OpenApi(const std::vector<Route>& routes) {
                            {"description", "staff session from POST /api/v1/session; state changes also need the "
                                            "X-CSRF-Token header"}}},
               {"apiKey", {{"type", "http"}, {"scheme", "bearer"}, {"description", "a partner's API key"}}},
+              {"citizen", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "tacit_citizen"},
+                           {"description", "a citizen's session from POST /api/v1/citizen/session (identity number, "
+                                           "name and an SMS code); state changes also need the X-CSRF-Token header"}}},
               {"signature", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-Tacit-Signature"},
                              {"description", "an attestor's HMAC-SHA256 signature; see docs/api.md"}}}}}}}};
 }

@@ -15,6 +15,7 @@
 
 #include "server/metrics.h"
 #include "tacit/access.h"
+#include "tacit/citizen.h"
 #include "tacit/face.h"
 #include "tacit/ingest.h"
 #include "tacit/server.h"
@@ -68,6 +69,10 @@ enum AuthKind : unsigned {
   kSessionAuth = 1,    // staff: session cookie (+ X-CSRF-Token on state changes)
   kApiKeyAuth = 2,     // partners: Authorization: Bearer <key_id>.<secret>
   kSignatureAuth = 4,  // attestors: HMAC-SHA256 signature headers
+  // citizens on the citizen page: the tacit_citizen cookie (+ X-CSRF-Token on
+  // state changes). Only /api/v1/citizen routes take it, and they take
+  // nothing else: a citizen reaches no staff route, staff no citizen route.
+  kCitizenAuth = 8,
 };
 
 class Context;
@@ -101,6 +106,13 @@ struct Services {
   IngestGroups& ingest_groups;
   // The face pipeline (ServerDeps::face); null when the server has none.
   const FaceAnalyser* face = nullptr;
+  // The SMS adapters for citizens' sign-in codes (ServerDeps::channels); null
+  // when the server has none.
+  ChannelFactory* channels = nullptr;
+  // Runs `job` on the server's background thread with a store connection of
+  // its own, after the request has been answered (jobs run one at a time, in
+  // the order posted; those queued when the server shuts down still run).
+  std::function<void(std::function<void(Store&)>)> background;
   int64_t NowMs() const { return options.now_ms(); }
   int64_t Now() const { return options.now_ms() / 1000; }
 };
@@ -116,6 +128,7 @@ class Context {
   Services& svc;
   Principal principal;
   std::optional<Session> session;
+  std::optional<CitizenSession> citizen;  // kCitizenAuth routes
   std::map<std::string, std::string> params;  // path parameters by name
 
   // The body as a JSON object. Errors: 400 with the byte offset of a syntax
@@ -221,6 +234,19 @@ class PersonFilter {
 // request named one of its files and `res` holds it.
 bool ServeWebFile(const std::string& web_dir, const httplib::Request& req, httplib::Response& res);
 void AddReportRoutes(std::vector<Route>& routes);
+void AddCitizenRoutes(std::vector<Route>& routes);
+
+// The face challenge's steps, shared by the staff routes (routes_face.cc) and
+// the citizen's (routes_citizen.cc); the caller has checked that the
+// principal may act for the person. Each answers as the staff routes do
+// (503 without a face pipeline) and audits in the unit of work it commits.
+HttpResult<Reply> StartFaceChallengeReply(Context& ctx, const PersonRecord& person);
+// The challenge the path's {id} names, whoever's it is; 404 (field "id") when none.
+HttpResult<FaceChallengeRecord> PathFaceChallenge(Context& ctx);
+// Frames from the body (`frames`, `first_frame`) fed to `challenge`.
+HttpResult<Reply> FaceFramesReply(Context& ctx, const FaceChallengeRecord& challenge);
+// The status of `challenge` (an expired one fails when asked).
+HttpResult<Reply> FaceChallengeStatusReply(Context& ctx, const FaceChallengeRecord& challenge);
 
 // The OpenAPI 3 description of the routes.
 json OpenApi(const std::vector<Route>& routes);

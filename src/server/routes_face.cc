@@ -175,51 +175,21 @@ HttpResult<Reply> FaceOfPerson(Context& ctx) {
 }
 
 HttpResult<Reply> StartChallenge(Context& ctx) {
-  ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
+  if (auto face = Analyser(ctx); !face) return tl::unexpected(face.error());
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   ASSIGN_OR_RETURN(std::string handle, RequiredString(*body, "person", 64));
   ctx.params["handle"] = handle;
   ASSIGN_OR_RETURN(PersonRecord p, TargetPerson(ctx, Action::kFaceVerify));
-  const FaceAuthContext fctx = AuthContext(ctx, *face);
-  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
-  ASSIGN_OR_RETURN(FaceChallengeStart c,
-                   StartFaceChallenge(fctx, p.key, DeviceOf(ctx), ctx.principal.Actor(), ctx.svc.NowMs()));
-  const bool refused = c.refusal != FaceRefusal::kNone;
-  for (const AbandonedChallenge& a : c.abandoned) {
-    RETURN_IF_ERROR(ctx.Audit("face.challenge.finish", "person " + MaskIdNumber(p.id_number),
-                              json{{"challenge", a.id},
-                                   {"status", "failed"},
-                                   {"failure", std::string(LivenessFailureName(a.failure))},
-                                   {"case_id", a.case_id}}
-                                  .dump(),
-                              "failed"));
-  }
-  RETURN_IF_ERROR(ctx.Audit("face.challenge.start", "person " + MaskIdNumber(p.id_number),
-                            refused ? "" : json{{"challenge", c.id}}.dump(),
-                            refused ? fmt::format("refused: {}", FaceRefusalName(c.refusal)) : "ok"));
-  RETURN_IF_ERROR(unit->Commit());
-  if (refused) return tl::unexpected(Refusal(c.refusal, c.message, c.retry_after_ms, ctx.svc.NowMs()));
-  json actions = json::array();
-  for (auto a : c.actions) actions.push_back(ActionJson(a));
-  return Reply::Json({{"id", c.id},
-                      {"actions", actions},
-                      {"deadline_ms", c.deadline_ms},
-                      {"expires_in", (c.deadline_ms - ctx.svc.NowMs()) / 1000},
-                      {"message", c.message},
-                      {"max_frames_per_request", kMaxFramesPerRequest}},
-                     201);
+  return StartFaceChallengeReply(ctx, p);
 }
 
 // The challenge the path names, if its person is within the caller's scope.
 HttpResult<FaceChallengeRecord> TargetChallenge(Context& ctx) {
+  ASSIGN_OR_RETURN(FaceChallengeRecord c, PathFaceChallenge(ctx));
   const HttpError not_found(ErrorCode::kNotFound, "认证已失效，请重新开始 (no such challenge)", "id");
-  const std::string& id = ctx.params["id"];
-  if (id.size() != 32) return tl::unexpected(not_found);
-  ASSIGN_OR_RETURN(std::optional<FaceChallengeRecord> c, ctx.store.FindFaceChallenge(id));
-  if (!c) return tl::unexpected(not_found);
-  ASSIGN_OR_RETURN(PersonRecord p, ScopedPerson(ctx, c->person, Action::kFaceVerify, not_found));
+  ASSIGN_OR_RETURN(PersonRecord p, ScopedPerson(ctx, c.person, Action::kFaceVerify, not_found));
   (void)p;
-  return std::move(*c);
+  return c;
 }
 
 // Advances a challenge by `frames` and, when it finished with this call,
@@ -257,8 +227,62 @@ HttpResult<Reply> Advance(Context& ctx, const FaceAnalyser& face, const FaceChal
 }
 
 HttpResult<Reply> SendFrames(Context& ctx) {
-  ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
+  if (auto face = Analyser(ctx); !face) return tl::unexpected(face.error());
   ASSIGN_OR_RETURN(FaceChallengeRecord c, TargetChallenge(ctx));
+  return FaceFramesReply(ctx, c);
+}
+
+HttpResult<Reply> ChallengeStatusRoute(Context& ctx) {
+  if (auto face = Analyser(ctx); !face) return tl::unexpected(face.error());
+  ASSIGN_OR_RETURN(FaceChallengeRecord c, TargetChallenge(ctx));
+  return FaceChallengeStatusReply(ctx, c);
+}
+
+}  // namespace
+
+HttpResult<Reply> StartFaceChallengeReply(Context& ctx, const PersonRecord& p) {
+  ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
+  const FaceAuthContext fctx = AuthContext(ctx, *face);
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, ctx.store.Begin());
+  ASSIGN_OR_RETURN(FaceChallengeStart c,
+                   StartFaceChallenge(fctx, p.key, DeviceOf(ctx), ctx.principal.Actor(), ctx.svc.NowMs()));
+  const bool refused = c.refusal != FaceRefusal::kNone;
+  for (const AbandonedChallenge& a : c.abandoned) {
+    RETURN_IF_ERROR(ctx.Audit("face.challenge.finish", "person " + MaskIdNumber(p.id_number),
+                              json{{"challenge", a.id},
+                                   {"status", "failed"},
+                                   {"failure", std::string(LivenessFailureName(a.failure))},
+                                   {"case_id", a.case_id}}
+                                  .dump(),
+                              "failed"));
+  }
+  RETURN_IF_ERROR(ctx.Audit("face.challenge.start", "person " + MaskIdNumber(p.id_number),
+                            refused ? "" : json{{"challenge", c.id}}.dump(),
+                            refused ? fmt::format("refused: {}", FaceRefusalName(c.refusal)) : "ok"));
+  RETURN_IF_ERROR(unit->Commit());
+  if (refused) return tl::unexpected(Refusal(c.refusal, c.message, c.retry_after_ms, ctx.svc.NowMs()));
+  json actions = json::array();
+  for (auto a : c.actions) actions.push_back(ActionJson(a));
+  return Reply::Json({{"id", c.id},
+                      {"actions", actions},
+                      {"deadline_ms", c.deadline_ms},
+                      {"expires_in", (c.deadline_ms - ctx.svc.NowMs()) / 1000},
+                      {"message", c.message},
+                      {"max_frames_per_request", kMaxFramesPerRequest}},
+                     201);
+}
+
+HttpResult<FaceChallengeRecord> PathFaceChallenge(Context& ctx) {
+  const HttpError not_found(ErrorCode::kNotFound, "认证已失效，请重新开始 (no such challenge)", "id");
+  const std::string& id = ctx.params["id"];
+  if (id.size() != 32) return tl::unexpected(not_found);
+  ASSIGN_OR_RETURN(std::optional<FaceChallengeRecord> c, ctx.store.FindFaceChallenge(id));
+  if (!c) return tl::unexpected(not_found);
+  return std::move(*c);
+}
+
+HttpResult<Reply> FaceFramesReply(Context& ctx, const FaceChallengeRecord& c) {
+  ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   auto it = body->find("frames");
   if (it == body->end() || !it->is_array() || it->empty() || it->size() > kMaxFramesPerRequest) {
@@ -283,13 +307,10 @@ HttpResult<Reply> SendFrames(Context& ctx) {
   return Advance(ctx, *face, c, seen, first_frame);
 }
 
-HttpResult<Reply> ChallengeStatusRoute(Context& ctx) {
+HttpResult<Reply> FaceChallengeStatusReply(Context& ctx, const FaceChallengeRecord& c) {
   ASSIGN_OR_RETURN(const FaceAnalyser* face, Analyser(ctx));
-  ASSIGN_OR_RETURN(FaceChallengeRecord c, TargetChallenge(ctx));
   return Advance(ctx, *face, c, {}, std::nullopt);
 }
-
-}  // namespace
 
 void AddFaceRoutes(std::vector<Route>& routes) {
   const json image = {{"type", "string"}, {"contentEncoding", "base64"}, {"contentMediaType", "image/jpeg"}};

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "server/routes.h"
@@ -21,6 +24,7 @@ namespace server {
 namespace {
 
 constexpr std::string_view kSessionCookie = "tacit_session";
+constexpr std::string_view kCitizenCookie = "tacit_citizen";
 
 // Store connections for the worker threads: a request borrows one and gives
 // it back; at most one per thread is ever open at once.
@@ -63,6 +67,56 @@ class StorePool {
   std::function<Result<std::unique_ptr<Store>>()> open_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Store>> idle_;  // GUARDED_BY(mu_)
+};
+
+// One thread that runs jobs after their requests were answered (a citizen's
+// SMS code: the answer must not wait for the gateway, nor take longer when a
+// code is sent than when none is). Jobs run in order; the destructor runs
+// those still queued, then joins.
+class Background {
+ public:
+  explicit Background(StorePool& pool) : pool_(pool), thread_([this] { Loop(); }) {}
+  ~Background() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Post(std::function<void(Store&)> job) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      std::function<void(Store&)> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      auto lease = pool_.Acquire();
+      if (!lease) {
+        spdlog::error("background job dropped: store unavailable: {}", lease.error().ToString());
+        continue;
+      }
+      job(**lease);
+    }
+  }
+  StorePool& pool_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void(Store&)>> jobs_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                         // GUARDED_BY(mu_)
+  std::thread thread_;
 };
 
 // Token buckets by key.
@@ -204,10 +258,13 @@ class HttpServer final : public Server {
         options_(std::move(options)),
         pool_(deps_.open_store),
         ingest_groups_(deps_.policy),
-        services_{deps_.policy, deps_.secrets, options_, metrics_, ingest_groups_, deps_.face},
+        background_(pool_),
+        services_{deps_.policy, deps_.secrets, options_, metrics_, ingest_groups_, deps_.face, deps_.channels,
+                  [this](std::function<void(Store&)> job) { background_.Post(std::move(job)); }},
         by_address_(options_.rate_per_address, options_.burst_per_address),
         by_key_(options_.rate_per_key, options_.burst_per_key),
         logins_by_address_(options_.login_rate_per_address, options_.login_burst_per_address),
+        codes_by_address_(options_.citizen_code_rate_per_address, options_.citizen_code_burst_per_address),
         routes_(AllRoutes()) {
     for (Route& r : routes_) {
       if (r.max_body == kUploadBody) r.max_body = options_.max_upload_bytes;
@@ -416,9 +473,15 @@ class HttpServer final : public Server {
     }
     // Each sign-in costs an Argon2id hash (19 MiB, ~15 ms of a core): its own,
     // much smaller bucket per address keeps guessing slow and the cores free.
-    if (req.path == "/api/v1/session" && req.method == "POST" &&
+    if ((req.path == "/api/v1/session" || req.path == "/api/v1/citizen/session") && req.method == "POST" &&
         !logins_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
       return refuse(RateLimited("登录尝试过于频繁，请稍后再试 (too many sign-in attempts)", retry_after));
+    }
+    // Each code may cost an SMS.
+    if (req.path == "/api/v1/citizen/code" && req.method == "POST" &&
+        !codes_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
+      return refuse(RateLimited("获取验证码太频繁，请稍后再试 (too many requests for a sign-in code from this address)",
+                                retry_after));
     }
     bool path_known = false;
     std::map<std::string, std::string> params;
@@ -507,6 +570,23 @@ class HttpServer final : public Server {
       ctx.session = std::move(*s);
       return {};
     }
+    // A citizen's cookie is read by the citizen routes only; a staff route
+    // never looks at it, and the citizen routes never look at a staff cookie.
+    if (route.auth & kCitizenAuth) {
+      std::string token = CookieValue(req, kCitizenCookie);
+      if (token.empty()) return unauthenticated("请先登录 (sign in first)");
+      auto s = CheckCitizenSession(ctx.store, deps_.secrets, token, services_.NowMs());
+      if (!s) return unauthenticated(s.error().message);
+      if (req.method != "GET" && req.method != "HEAD" &&
+          !CitizenCsrfMatches(*s, req.get_header_value("X-CSRF-Token"))) {
+        HttpError e(ErrorCode::kPermissionDenied, "页面已过期，请刷新后再试 (missing or wrong X-CSRF-Token)");
+        e.code_name = "csrf";
+        return tl::unexpected(e);
+      }
+      ctx.principal = s->principal;
+      ctx.citizen = std::move(*s);
+      return {};
+    }
     return unauthenticated("需要认证 (credentials required)");
   }
 
@@ -532,8 +612,9 @@ class HttpServer final : public Server {
   StorePool pool_;
   Metrics metrics_;
   IngestGroups ingest_groups_;
+  Background background_;
   Services services_;
-  RateLimiter by_address_, by_key_, logins_by_address_;
+  RateLimiter by_address_, by_key_, logins_by_address_, codes_by_address_;
   std::vector<Route> routes_;
   std::vector<CompiledRoute> compiled_;
   std::string openapi_;

@@ -30,6 +30,9 @@ class FaceServerTest : public ServerTest {
   }
 
   static std::string B64(const cv::Mat& frame) { return Base64Encode(Jpeg(frame)); }
+  std::string TodayString() const {
+    return Date::FromDays(static_cast<int32_t>(now_ms_.load() / 86'400'000)).ToString();
+  }
 
   httplib::Result EnrolPhoto(const Login& who, const std::string& handle, const cv::Mat& photo) {
     return Post(who, "/api/v1/persons/" + handle + "/face/enrolment", {{"image", B64(photo)}});
@@ -54,12 +57,13 @@ class FaceServerTest : public ServerTest {
     return frames;
   }
 
-  json SendAll(const Login& who, const std::string& id, const std::vector<cv::Mat>& frames) {
+  json SendAll(const Login& who, const std::string& id, const std::vector<cv::Mat>& frames,
+              const std::string& challenges = "/api/v1/face/challenges/") {
     json last;
     for (size_t i = 0; i < frames.size(); i += 8) {
       json batch = json::array();
       for (size_t k = i; k < std::min(frames.size(), i + 8); ++k) batch.push_back(B64(frames[k]));
-      auto res = Post(who, "/api/v1/face/challenges/" + id + "/frames", {{"frames", batch}});
+      auto res = Post(who, challenges + id + "/frames", {{"frames", batch}});
       EXPECT_TRUE(res);
       if (!res) return last;
       EXPECT_EQ(res->status, 200) << res->body;
@@ -196,6 +200,43 @@ TEST_F(FaceServerTest, BadImagesAndBadRequestsSayWhatIsWrong) {
                  {{"frames", {B64(InFrame((*photos_)[0].bgr, 200))}}})
                 ->status,
             404);
+}
+
+TEST_F(FaceServerTest, ACitizenCertifiesThemselfThroughTheCitizenRoutes) {
+  ASSERT_EQ(EnrolPhoto(admin_, handle_, InFrame((*photos_)[0].bgr, 200))->status, 201);
+  const Login citizen = CitizenSignIn(0);
+  ASSERT_FALSE(citizen.cookie.empty());
+  auto me = Get(citizen, "/api/v1/citizen/me");
+  ASSERT_EQ(me->status, 200) << me->body;
+  EXPECT_TRUE(json::parse(me->body)["face"]["available"].get<bool>());
+
+  auto started = Post(citizen, "/api/v1/citizen/face/challenges", json::object());
+  ASSERT_EQ(started->status, 201) << started->body;
+  const json c = json::parse(started->body);
+  ASSERT_GE(c["actions"].size(), 2u);
+  const json done = SendAll(citizen, c["id"], Performing(c["actions"], 1), "/api/v1/citizen/face/challenges/");
+  ASSERT_EQ(done["status"], "passed") << done.dump();
+  EXPECT_TRUE(done["certified"].get<bool>());
+  auto status = Get(citizen, "/api/v1/citizen/face/challenges/" + c["id"].get<std::string>());
+  ASSERT_EQ(status->status, 200);
+  EXPECT_EQ(json::parse(status->body)["status"], "passed");
+
+  // The same evidence as a staff-assisted challenge, and the status shows it.
+  auto timeline = Get(admin_, "/api/v1/persons/" + handle_ + "/evidence");
+  EXPECT_NE(timeline->body.find("face_auth"), std::string::npos);
+  const json after = json::parse(Get(citizen, "/api/v1/citizen/me")->body);
+  EXPECT_EQ(after["certification"]["method"], "face");
+  EXPECT_EQ(after["certification"]["last_certified_on"], TodayString());
+  bool audited = false;
+  for (const auto& e : AuditEntries()) {
+    if (e.action == "face.challenge.finish" && e.outcome == "passed") {
+      audited = e.actor == "citizen:" + handle_;
+    }
+  }
+  EXPECT_TRUE(audited);
+  // Staff do not reach the citizen's routes, nor the citizen the staff's.
+  EXPECT_EQ(Get(admin_, "/api/v1/citizen/face/challenges/" + c["id"].get<std::string>())->status, 401);
+  EXPECT_EQ(Get(citizen, "/api/v1/face/challenges/" + c["id"].get<std::string>())->status, 401);
 }
 
 }  // namespace

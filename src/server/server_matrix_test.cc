@@ -8,6 +8,10 @@
 // validation, or names nothing: 400, 404, 415). Region scope (404 outside the
 // caller's region) and a partner's sources and kinds have their own tests in
 // server_test, server_ops_test and server_feeds_test.
+//
+// A citizen signed in on the citizen page is one more caller: refused every
+// staff operation, while the citizen operations (tag "citizen", no action)
+// refuse every staff, partner and attestor credential.
 #include <set>
 
 #include "server/test_server.h"
@@ -17,7 +21,7 @@ namespace tacit {
 namespace {
 
 const std::vector<std::string> kCallers = {"admin",     "op-taiyuan", "op-datong", "rev-datong", "auditor",
-                                           "cm-datong", "partner",    "attestor"};
+                                           "cm-datong", "partner",    "attestor",  "citizen"};
 
 // From docs/security.md, "The authorisation matrix". op-taiyuan and
 // op-datong are city- and county-level operators: neither may submit feeds.
@@ -71,6 +75,8 @@ class MatrixTest : public ServerTest {
     }
     handle_ = HandleOf(logins_["admin"], persons_[1].id);
     ASSERT_FALSE(handle_.empty());
+    logins_["citizen"] = CitizenSignIn(1);
+    ASSERT_FALSE(logins_["citizen"].cookie.empty());
   }
 
   httplib::Result Call(const std::string& caller, const std::string& method, const std::string& path) {
@@ -114,11 +120,29 @@ class MatrixTest : public ServerTest {
 
 TEST_F(MatrixTest, EveryOperationAnswersEveryCallerAsTheDocumentedMatrixSays) {
   json doc = json::parse(Client().Get("/api/v1/openapi.json")->body);
-  int operations = 0, calls = 0;
+  int operations = 0, citizen_operations = 0, calls = 0;
   for (const auto& [templ, ops] : doc["paths"].items()) {
     for (const auto& [lower, op] : ops.items()) {
       if (!op.contains("x-tacit-action")) {
-        EXPECT_EQ(op["tags"][0], "session") << templ << ": every operation but the sign-in names its action";
+        EXPECT_TRUE(op["tags"][0] == "session" || op["tags"][0] == "citizen")
+            << templ << ": every operation but the sign-ins and the citizen page's names its action";
+        if (op["tags"][0] == "citizen" && !op["security"].empty()) {
+          EXPECT_EQ(op["security"], json::array({{{"citizen", json::array()}}})) << templ;
+          std::string method = lower;
+          for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          const std::string path = Concrete(templ);
+          ++citizen_operations;
+          for (const std::string& caller : kCallers) {
+            // The citizen's own reads answer; its changes are the citizen tests'.
+            if (caller == "citizen" && method != "GET") continue;
+            auto res = Call(caller, method, path);
+            ASSERT_TRUE(res) << caller << " " << method << " " << templ;
+            ++calls;
+            const bool refused = res->status == 401 || res->status == 403;
+            EXPECT_EQ(refused, caller != "citizen") << caller << " " << method << " " << templ << ": " << res->status;
+          }
+          EXPECT_EQ(Call("", method, path)->status, 401) << method << " " << templ;
+        }
         continue;
       }
       const std::string action = op["x-tacit-action"];
@@ -141,9 +165,12 @@ TEST_F(MatrixTest, EveryOperationAnswersEveryCallerAsTheDocumentedMatrixSays) {
     }
   }
   EXPECT_GE(operations, 47);
+  EXPECT_EQ(citizen_operations, 6);
   // Nothing the matrix sent changed anyone: the person is as before and every
   // session still works (no call signed anyone out or disabled them).
-  for (const auto& [user, login] : logins_) EXPECT_EQ(Get(login, "/api/v1/session")->status, 200) << user;
+  for (const auto& [user, login] : logins_) {
+    EXPECT_EQ(Get(login, user == "citizen" ? "/api/v1/citizen/me" : "/api/v1/session")->status, 200) << user;
+  }
   RecordProperty("calls", calls);
 }
 

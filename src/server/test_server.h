@@ -20,6 +20,7 @@
 
 #include "store/test_registry.h"
 #include "tacit/access.h"
+#include "tacit/citizen.h"
 #include "tacit/secrets.h"
 #include "tacit/server.h"
 
@@ -41,6 +42,8 @@ class ServerTest : public ::testing::Test {
   virtual void Adjust(ServerOptions&) {}
   // The face pipeline the server gets (none by default).
   virtual const FaceAnalyser* Face() { return nullptr; }
+  // The channel adapters for citizens' SMS codes (none by default).
+  virtual ChannelFactory* Channels() { return nullptr; }
 
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("tacit_server_" + RandomHex(6));
@@ -85,7 +88,8 @@ class ServerTest : public ::testing::Test {
     auto server = Server::Create({.open_store = [path] { return OpenSqliteStore(path); },
                                   .policy = policy_,
                                   .secrets = Secrets::FromBytesForTest(std::string(32, 'k')),
-                                  .face = Face()},
+                                  .face = Face(),
+                                  .channels = Channels()},
                                  options);
     ASSERT_TRUE(server) << server.error().ToString();
     server_ = std::move(*server);
@@ -134,6 +138,23 @@ class ServerTest : public ::testing::Test {
     httplib::Headers h = {{"Cookie", l.cookie}};
     if (with_csrf) h.emplace("X-CSRF-Token", l.csrf);
     return c.Post(path, h, body.dump(), "application/json");
+  }
+
+  // A citizen session for persons_[i] (named 张三丰), opened through the
+  // library on the test's own connection, as the SMS code would open it:
+  // for tests of what a signed-in citizen may reach (the sign-in itself is
+  // server_citizen_test's).
+  Login CitizenSignIn(size_t i) {
+    const Secrets secrets = Secrets::FromBytesForTest(std::string(32, 'k'));
+    auto unit = store_->Begin();
+    auto r = RequestCitizenCode(*store_, secrets, persons_[i].id, "张三丰", now_ms_.load(), CitizenOptions{});
+    EXPECT_TRUE(r && !r->code.empty());
+    if (!r || r->code.empty()) return {};
+    auto c = CheckCitizenCode(*store_, secrets, r->challenge, r->code, now_ms_.load(), CitizenOptions{});
+    EXPECT_TRUE(c && c->failure.empty());
+    EXPECT_TRUE((*unit)->Commit());
+    if (!c) return {};
+    return {"tacit_citizen=" + c->token, c->csrf_token};
   }
 
   std::string HandleOf(const Login& l, const std::string& id) {

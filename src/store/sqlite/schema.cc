@@ -613,7 +613,35 @@ CREATE TABLE employer_member (
 CREATE INDEX employer_member_code ON employer_member(employer_code);
 )sql";
 
-constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10, kV11};
+// The citizen page (issue 8): one-time sign-in codes (a keyed hash of each,
+// never the code; the identity number only as a keyed pseudonym, for the
+// per-number limits) and citizens' sessions (hashes of their tokens).
+constexpr std::string_view kV12 = R"sql(
+CREATE TABLE citizen_code (
+  id         TEXT PRIMARY KEY,
+  subject    TEXT NOT NULL,
+  person_key INTEGER NOT NULL,
+  code_hash  TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  tries      INTEGER NOT NULL DEFAULT 0,
+  status     TEXT NOT NULL,
+  sms        TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX citizen_code_subject ON citizen_code(subject, created_ms);
+CREATE INDEX citizen_code_created ON citizen_code(created_ms);
+CREATE TABLE citizen_session (
+  token_hash TEXT PRIMARY KEY,
+  person_key INTEGER NOT NULL,
+  csrf_hash  TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX citizen_session_expires ON citizen_session(expires_ms);
+)sql";
+
+constexpr std::array<std::string_view, 12> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,
+                                                          kV7, kV8, kV9, kV10, kV11, kV12};
 
 }  // namespace
 

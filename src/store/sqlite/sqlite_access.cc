@@ -273,4 +273,65 @@ Result<int64_t> AccessTables::CountFaceAttemptsByDevice(std::string_view device,
   return row ? s.Int(0) : int64_t{0};
 }
 
+Status AccessTables::InsertCitizenCode(const CitizenCodeRecord& c) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO citizen_code (id, subject, person_key, code_hash, created_ms, "
+                                       "expires_ms, tries, status, sms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, c.id).Bind(2, c.subject).Bind(3, static_cast<int64_t>(c.person)).Bind(4, c.code_hash);
+  s.Bind(5, c.created_ms).Bind(6, c.expires_ms).Bind(7, c.tries).Bind(8, c.status).Bind(9, c.sms);
+  return s.Run();
+}
+
+Result<std::optional<CitizenCodeRecord>> AccessTables::FindCitizenCode(std::string_view id) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, subject, person_key, code_hash, created_ms, expires_ms, tries, "
+                                       "status, sms FROM citizen_code WHERE id = ?"));
+  s.Bind(1, id);
+  return FirstRow<CitizenCodeRecord>(s, [](const Stmt& r) {
+    return CitizenCodeRecord{r.Text(0), r.Text(1), static_cast<PersonKey>(r.Int(2)), r.Text(3), r.Int(4),
+                             r.Int(5),  static_cast<int>(r.Int(6)), r.Text(7), r.Text(8)};
+  });
+}
+
+Status AccessTables::UpdateCitizenCode(const CitizenCodeRecord& c) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE citizen_code SET tries = ?, status = ?, sms = ? WHERE id = ?"));
+  s.Bind(1, c.tries).Bind(2, c.status).Bind(3, c.sms).Bind(4, c.id);
+  RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return NotFound("no such sign-in code");
+  return {};
+}
+
+Result<std::vector<int64_t>> AccessTables::CitizenCodeTimes(std::string_view subject, int64_t since_ms) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT created_ms FROM citizen_code WHERE subject = ? AND created_ms >= ? "
+                                       "ORDER BY created_ms"));
+  s.Bind(1, subject).Bind(2, since_ms);
+  return CollectRows<int64_t>(s, [](const Stmt& r) { return r.Int(0); });
+}
+
+Status AccessTables::InsertCitizenSession(const CitizenSessionRecord& c) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO citizen_session (token_hash, person_key, csrf_hash, created_ms, "
+                                       "expires_ms) VALUES (?, ?, ?, ?, ?)"));
+  s.Bind(1, c.token_hash).Bind(2, static_cast<int64_t>(c.person)).Bind(3, c.csrf_hash).Bind(4, c.created_ms);
+  s.Bind(5, c.expires_ms);
+  return s.Run();
+}
+
+Result<std::optional<CitizenSessionRecord>> AccessTables::FindCitizenSession(std::string_view token_hash) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT token_hash, person_key, csrf_hash, created_ms, expires_ms "
+                                       "FROM citizen_session WHERE token_hash = ?"));
+  s.Bind(1, token_hash);
+  return FirstRow<CitizenSessionRecord>(s, [](const Stmt& r) {
+    return CitizenSessionRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Int(4)};
+  });
+}
+
+Status AccessTables::DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms) {
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("DELETE FROM citizen_session WHERE token_hash = ? OR expires_ms <= ?"));
+  s.Bind(1, token_hash).Bind(2, now_ms);
+  RETURN_IF_ERROR(s.Run());
+  ASSIGN_OR_RETURN(Stmt c, db_.Prepare("DELETE FROM citizen_code WHERE created_ms < ?"));
+  c.Bind(1, codes_before_ms);
+  RETURN_IF_ERROR(c.Run());
+  return tx.Commit();
+}
+
 }  // namespace tacit::sqlite

@@ -1,5 +1,5 @@
 // The access tables of the SQLite store (staff accounts, sessions, partners,
-// request nonces, the audit trail, face templates, challenges and attempts), on the store's own connection so that an
+// request nonces, the audit trail, face templates, challenges and attempts, citizens' sign-in codes and sessions), on the store's own connection so that an
 // audit entry joins the unit of work of the change it records.
 #ifndef TACIT_SRC_STORE_SQLITE_SQLITE_ACCESS_H_
 #define TACIT_SRC_STORE_SQLITE_SQLITE_ACCESS_H_
@@ -44,6 +44,15 @@ class AccessTables {
   Status AddFaceAttempt(FaceAttemptRecord& attempt);
   Result<std::vector<FaceAttemptRecord>> FaceAttemptsOf(PersonKey person, int64_t since_ms);
   Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms);
+
+  // The citizen page's sign-in.
+  Status InsertCitizenCode(const CitizenCodeRecord& code);
+  Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id);
+  Status UpdateCitizenCode(const CitizenCodeRecord& code);
+  Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms);
+  Status InsertCitizenSession(const CitizenSessionRecord& session);
+  Result<std::optional<CitizenSessionRecord>> FindCitizenSession(std::string_view token_hash);
+  Status DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms);
 
  private:
   Db& db_;

@@ -1836,6 +1836,23 @@ class SqliteStore final : public Store {
   Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) override {
     return access_.CountFaceAttemptsByDevice(device, since_ms);
   }
+  Status InsertCitizenCode(const CitizenCodeRecord& code) override { return access_.InsertCitizenCode(code); }
+  Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id) override {
+    return access_.FindCitizenCode(id);
+  }
+  Status UpdateCitizenCode(const CitizenCodeRecord& code) override { return access_.UpdateCitizenCode(code); }
+  Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms) override {
+    return access_.CitizenCodeTimes(subject, since_ms);
+  }
+  Status InsertCitizenSession(const CitizenSessionRecord& session) override {
+    return access_.InsertCitizenSession(session);
+  }
+  Result<std::optional<CitizenSessionRecord>> FindCitizenSession(std::string_view token_hash) override {
+    return access_.FindCitizenSession(token_hash);
+  }
+  Status DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms) override {
+    return access_.DeleteCitizenSessions(token_hash, now_ms, codes_before_ms);
+  }
   OutreachStore& outreach() override { return outreach_; }
 
  private:
