@@ -12,6 +12,7 @@
 
 #include "tacit/id_number.h"
 #include "tacit/outreach.h"
+#include "tacit/region_names.h"
 #include "tacit/reports.h"
 #include "tacit/stats.h"
 
@@ -38,32 +39,6 @@ std::string MethodZh(std::string_view method) {
   }
   return std::string(method);
 }
-
-// Names of divisions by code, looked up once each. A code the division table
-// lacks (villages are often not loaded) takes the name of its nearest
-// ancestor that it has.
-class RegionNames {
- public:
-  explicit RegionNames(Store& store) : store_(store) {}
-  Result<std::string> Of(const std::string& code) {
-    auto it = names_.find(code);
-    if (it != names_.end()) return it->second;
-    std::string name;
-    for (size_t len : {12, 9, 6, 4, 2}) {
-      if (len > code.size()) continue;
-      ASSIGN_OR_RETURN(std::optional<Region> r, store_.FindRegion(code.substr(0, len)));
-      if (r) {
-        name = r->name;
-        break;
-      }
-    }
-    return names_.emplace(code, name).first->second;
-  }
-
- private:
-  Store& store_;
-  std::map<std::string, std::string> names_;
-};
 
 ReportCell Text(std::string s) { return ReportCell::Text(std::move(s)); }
 ReportCell Int(int64_t n) { return ReportCell::Integer(n); }
@@ -131,7 +106,7 @@ Result<std::vector<ReportTable>> DueTables(Store& store, const Policy& policy, c
     std::vector<ReportCell> cells;
   };
   std::vector<Row> rows;
-  RegionNames names(store);
+  RegionNames names(store, RegionNames::Missing::kNearestAncestor);
   RETURN_IF_ERROR(store.ForEachPerson(o.region, [&](const PersonBundle& b) -> Status {
     if (b.entitlements.empty()) return {};  // as ComputeStats: recipients only
     PersonFacts facts;
@@ -180,7 +155,7 @@ Result<std::vector<ReportTable>> DueTables(Store& store, const Policy& policy, c
 
 Result<std::vector<ReportTable>> VisitTables(Store& store, const ReportOptions& o) {
   ASSIGN_OR_RETURN(std::vector<VisitTaskRecord> tasks, store.outreach().ListVisitTasks(o.region, "active"));
-  RegionNames names(store);
+  RegionNames names(store, RegionNames::Missing::kNearestAncestor);
   ReportTable t;
   t.sheet_name = "上门认证任务";
   t.title = "上门认证任务 (待分派、已分派)";
@@ -210,7 +185,7 @@ Result<std::vector<ReportTable>> OverpaymentTables(Store& store, const Policy& p
   ASSIGN_OR_RETURN(std::vector<ReceivableRecord> open, store.OpenReceivables());
   std::unordered_map<int64_t, std::vector<const ReceivableRecord*>> by_entitlement;
   for (const ReceivableRecord& r : open) by_entitlement[r.entitlement_id].push_back(&r);
-  RegionNames names(store);
+  RegionNames names(store, RegionNames::Missing::kNearestAncestor);
   ReportTable t;
   t.sheet_name = "多发待遇";
   t.title = "多发待遇待追回名单";

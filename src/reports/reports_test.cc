@@ -114,7 +114,9 @@ TEST(ReportFiles, NamesCarryTheReportRegionAndMonth) {
 class ReportsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) / "reports_test";
+    // One directory per test: ctest runs the tests of this binary in parallel.
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("reports_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));

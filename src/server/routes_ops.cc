@@ -13,6 +13,7 @@
 #include "tacit/casework.h"
 #include "tacit/cycle.h"
 #include "tacit/link_job.h"
+#include "tacit/region_names.h"
 #include "tacit/report.h"
 #include "tacit/stats.h"
 
@@ -453,6 +454,7 @@ HttpResult<Reply> RecoveryQueue(Context& ctx) {
   }
   json list = json::array();
   int64_t matched = 0;
+  RegionNames names(ctx.store, RegionNames::Missing::kNearestAncestor);
   for (PersonKey key : persons) {
     ASSIGN_OR_RETURN(bool allowed, filter.Allows(key));
     if (!allowed) continue;
@@ -467,12 +469,12 @@ HttpResult<Reply> RecoveryQueue(Context& ctx) {
       auto it = oldest.find(e.terms.id);
       if (it != oldest.end() && (!since || it->second.first < *since)) std::tie(since, reason) = it->second;
     }
-    ASSIGN_OR_RETURN(std::optional<Region> region, ctx.store.FindRegion(p->region_code));
+    ASSIGN_OR_RETURN(std::string region_name, names.Of(p->region_code));
     list.push_back({{"handle", ctx.svc.secrets.PersonHandle(key)},
                     {"id_number", MaskIdNumber(p->id_number)},
                     {"name", MaskName(p->name)},
                     {"region_code", p->region_code},
-                    {"region_name", region ? region->name : ""},
+                    {"region_name", region_name},
                     {"outstanding", FormatYuan(outstanding)},
                     {"since", since ? json(since->ToString()) : json(nullptr)},
                     {"rule", reason}});

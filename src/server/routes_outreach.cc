@@ -18,6 +18,7 @@
 
 #include "server/routes.h"
 #include "tacit/outreach.h"
+#include "tacit/region_names.h"
 
 namespace tacit::server {
 namespace {
@@ -30,23 +31,6 @@ Date BeijingToday(const Context& ctx) { return BeijingDate(ctx.svc.NowMs()); }
 std::string DayText(int64_t ms) { return ms > 0 ? BeijingDate(ms).ToString() : std::string(); }
 
 json DateOrNull(const std::optional<Date>& d) { return d ? json(d->ToString()) : json(nullptr); }
-
-// Region names by code, looked up once per request.
-class RegionNames {
- public:
-  explicit RegionNames(Store& store) : store_(store) {}
-  // The division's name, or "" when the store has no such division.
-  Result<std::string> Of(const std::string& code) {
-    auto it = names_.find(code);
-    if (it != names_.end()) return it->second;
-    ASSIGN_OR_RETURN(std::optional<Region> r, store_.FindRegion(code));
-    return names_.emplace(code, r ? r->name : std::string()).first->second;
-  }
-
- private:
-  Store& store_;
-  std::map<std::string, std::string> names_;
-};
 
 // A rate in [0, 1] with four decimals; 0 when nothing was expected.
 double Rate(int64_t part, int64_t whole) {

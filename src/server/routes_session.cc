@@ -7,18 +7,19 @@
 namespace tacit::server {
 namespace {
 
-// The actions the account's role may take somewhere in its region: the pages
-// build their menus from it, so nobody is offered what they may not use.
-json ActionsOf(Role role) {
+// The actions the account may take somewhere in its region: the pages build
+// their menus from it, so nobody is offered what they may not use (a county's
+// operator has no feed upload: only a province-level one may).
+json ActionsOf(const Principal& p) {
   json actions = json::array();
   for (int a = 0; a <= static_cast<int>(Action::kDeathsReport); ++a) {
-    if (RoleMay(role, static_cast<Action>(a))) actions.push_back(ActionName(static_cast<Action>(a)));
+    if (Authorise(p, static_cast<Action>(a)).has_value()) actions.push_back(ActionName(static_cast<Action>(a)));
   }
   return actions;
 }
 
 json UserJson(Context& ctx, const Principal& p) {
-  json user = {{"name", p.name}, {"role", RoleName(p.role)}, {"region", p.region}, {"actions", ActionsOf(p.role)}};
+  json user = {{"name", p.name}, {"role", RoleName(p.role)}, {"region", p.region}, {"actions", ActionsOf(p)}};
   if (!p.region.empty()) {
     auto r = ctx.store.FindRegion(p.region);
     if (r && *r) user["region_name"] = (*r)->name;

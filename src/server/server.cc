@@ -342,8 +342,11 @@ class HttpServer final : public Server {
     res.set_header("X-Content-Type-Options", "nosniff");
     // The pages load nothing from anywhere but this server (docs/web.md); the
     // camera of the citizen page is the only device any page may ask for.
+    // Style attributes are allowed (ECharts positions its canvas and tooltip
+    // with them); style sheets and every script come from the server only.
     res.set_header("Content-Security-Policy",
-                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                   "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+                   "img-src 'self' data: blob:; "
                    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                    "form-action 'self'; frame-ancestors 'none'");
     res.set_header("X-Frame-Options", "DENY");

@@ -7,7 +7,12 @@
 //   $ standin_gateway --wechat-users 1000 --no-limits
 //   {"aliyun":{"endpoint":"http://127.0.0.1:40001","key_id":"LTAI…","secret":"…",
 //    "sign_name":"某某人社","templates":{…}},"wechat":{"endpoint":…,"openids":"o-standin-%06d",…}}
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <set>
+#include <thread>
+#include <vector>
 #include <cstdio>
 #include <string>
 
@@ -30,6 +35,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "server threads of each stand-in")->check(CLI::Range(1, 256));
   app.add_option("--token-ttl", token_ttl_s, "seconds a WeChat access token lives")->check(CLI::Range(1, 86400));
   app.add_flag("--no-limits", no_limits, "no per-number daily cap (50 a day) on SMS");
+  // Extra approved SMS templates: CODE=var1,var2 (e.g. the citizen page's
+  // login code: SMS_100000009=code).
+  std::vector<std::string> extra_templates;
+  app.add_option("--template", extra_templates, "an approved SMS template CODE=var1,var2 (repeatable)");
+  // The messages accepted, as JSON lines rewritten as they come: what a test
+  // reads to learn what a phone received (the browser tests' SMS code).
+  std::string inbox;
+  app.add_option("--inbox", inbox, "write every accepted SMS here as JSON lines (test use)");
   int latency_ms = 0;
   app.add_option("--latency-ms", latency_ms, "every accepted SMS is answered after this many milliseconds")
       ->check(CLI::Range(0, 60'000));
@@ -46,6 +59,21 @@ int main(int argc, char** argv) {
   sms_options.threads = threads;
   if (no_limits) sms_options.per_number_daily_cap = 1 << 30;
   sms_options.latency_ms = latency_ms;
+  for (const std::string& t : extra_templates) {
+    const size_t eq = t.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "standin_gateway: --template expects CODE=var1,var2\n");
+      return 2;
+    }
+    std::set<std::string> vars;
+    std::string rest = t.substr(eq + 1);
+    for (size_t start = 0; start <= rest.size();) {
+      const size_t comma = std::min(rest.find(',', start), rest.size());
+      if (comma > start) vars.insert(rest.substr(start, comma - start));
+      start = comma + 1;
+    }
+    sms_options.templates[t.substr(0, eq)] = vars;
+  }
   AliyunSmsStandIn sms(sms_options);
   WeChatStandIn::Options wx_options;
   wx_options.threads = threads;
@@ -80,7 +108,36 @@ int main(int argc, char** argv) {
         {"templates", wx_templates}}}};
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);
+  std::atomic<bool> done{false};
+  std::thread writer;
+  if (!inbox.empty()) {
+    writer = std::thread([&] {
+      size_t written = 0;
+      while (!done.load()) {
+        const std::vector<AliyunSmsStandIn::Record> records = sms.Records();
+        if (records.size() != written) {
+          std::string text;
+          for (const AliyunSmsStandIn::Record& r : records) {
+            text += nlohmann::json{{"phone", r.phone}, {"template", r.template_code}, {"params", r.params},
+                                   {"out_id", r.out_id}, {"time_ms", r.time_ms}}
+                        .dump() +
+                    "\n";
+          }
+          const std::string tmp = inbox + ".tmp";
+          if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+            std::fwrite(text.data(), 1, text.size(), f);
+            std::fclose(f);
+            std::rename(tmp.c_str(), inbox.c_str());
+            written = records.size();
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
   int signal = 0;
   sigwait(&stop, &signal);
+  done = true;
+  if (writer.joinable()) writer.join();
   return 0;
 }

@@ -93,12 +93,18 @@ function renderChrome() {
   logout.hidden = false;
 }
 
+// Each navigation gets a number: a view that finishes loading after the user
+// has moved on is dropped, never drawn over the page they went to.
+let navigation = 0;
+
 async function route() {
+  const ticket = ++navigation;
   const { name, args, query } = parseHash();
   if (!state.user && name !== 'login') {
     try {
       const me = await app.api.get('/session');
       state.user = me.user;
+      if (ticket !== navigation) return;
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) toast(e.message, 'error');
       location.hash = '#/login';
@@ -126,8 +132,10 @@ async function route() {
   main.appendChild(h('p', { class: 'loading', role: 'status' }, t('app.loading')));
   try {
     const content = await view(app, { args, query });
+    if (ticket !== navigation) return;
     clear(main).appendChild(content);
   } catch (e) {
+    if (ticket !== navigation) return;
     if (e instanceof ApiError && e.status === 401) return app.onUnauthenticated();
     clear(main).appendChild(h('p', { class: 'error', role: 'alert' }, e.message));
   }

@@ -99,16 +99,16 @@ async function statusScreen(note) {
   const c = me.certification || {};
   const status = h('div', { class: `status status-${c.status}` },
     h('div', { class: 'status-word' }, t('c.status.' + c.status)),
-    c.next_deadline ? h('div', {}, t('c.deadline', { d: c.next_deadline })) : null,
+    c.deadline && c.status !== 'deceased' ? h('div', {}, t('c.deadline', { d: c.deadline })) : null,
     c.last_certified_on ? h('div', { class: 'small' }, t('c.last', { d: c.last_certified_on, m: tv('method', c.method) })) : null);
   const actions = h('div', { class: 'actions' },
-    me.face_enrolled && c.status !== 'deceased'
+    me.face && me.face.enrolled && me.face.available && c.status !== 'deceased'
       ? h('button', { type: 'button', class: 'big', onclick: () => faceScreen() }, t('c.face_button'))
-      : h('p', {}, t('c.no_face')),
+      : h('p', {}, me.face && me.face.enrolled ? t('c.face_unavailable') : t('c.no_face')),
     h('button', { type: 'button', class: 'big secondary', onclick: () => visitScreen() }, t('c.visit_button')));
   screen(t('c.status_title'),
     note ? h('p', { class: 'notice', role: 'status' }, note) : null,
-    h('p', { class: 'lead' }, t('c.hello', { name: me.name || '' })),
+    h('p', { class: 'lead' }, t('c.hello', { name: (me.person && me.person.name) || '' })),
     status,
     me.advice ? h('p', { class: 'advice' }, me.advice) : null,
     actions,
@@ -131,8 +131,11 @@ async function signOut() {
 
 // ---- 3. 刷脸认证 ----------------------------------------------------------------
 
-const FRAME_MS = 250;
-const BATCH = 3;
+// The camera is sampled ten times a second, whatever the network does: a
+// head turn lasts a fraction of a second, and frames must follow one another
+// closely for the server to see one face move. Frames queue while a request
+// is in flight and go in order, up to the server's batch size.
+const FRAME_MS = 100;
 
 async function faceScreen() {
   const prompt = h('p', { class: 'prompt', role: 'status', 'aria-live': 'assertive' }, t('c.camera_wait'));
@@ -140,9 +143,11 @@ async function faceScreen() {
   const cancel = h('button', { type: 'button', class: 'link' }, t('c.cancel'));
   screen(t('c.face_title'), h('p', {}, t('c.face_lead')), video, prompt, cancel);
   let stream;
+  let timer;
   let stopped = false;
   const stop = () => {
     stopped = true;
+    clearInterval(timer);
     if (stream) for (const track of stream.getTracks()) track.stop();
   };
   cancel.addEventListener('click', () => { stop(); statusScreen(); });
@@ -162,22 +167,27 @@ async function faceScreen() {
     return resultScreen({ status: 'failed', next_step: errorText(err) });
   }
   prompt.textContent = challenge.actions.length ? challenge.actions[0].prompt : t('c.look');
+  const perRequest = challenge.max_frames_per_request || 10;
   const canvas = document.createElement('canvas');
-  let sent = 0;
-  let pending = [];
-  let result = null;
-  while (!stopped && !result) {
-    await new Promise((r) => setTimeout(r, FRAME_MS));
-    if (!video.videoWidth) continue;
+  const queue = [];
+  timer = setInterval(() => {
+    if (stopped || !video.videoWidth) return;
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
     canvas.getContext('2d').drawImage(video, 0, 0);
-    pending.push(canvas.toDataURL('image/jpeg', 0.85).split(',')[1]);
-    if (pending.length < Math.min(BATCH, challenge.max_frames_per_request || BATCH)) continue;
+    queue.push(canvas.toDataURL('image/jpeg', 0.85).split(',')[1]);
+  }, FRAME_MS);
+  let sent = 0;
+  let result = null;
+  while (!stopped && !result) {
+    if (queue.length === 0) {
+      await new Promise((r) => setTimeout(r, FRAME_MS / 2));
+      continue;
+    }
+    const frames = queue.splice(0, perRequest);
     try {
-      const r = await api.post(`/face/challenges/${challenge.id}/frames`, { first_frame: sent, frames: pending });
-      sent += pending.length;
-      pending = [];
+      const r = await api.post(`/face/challenges/${challenge.id}/frames`, { first_frame: sent, frames });
+      sent += frames.length;
       if (r.status === 'pending') {
         prompt.textContent = (r.next_action && r.next_action.prompt) || r.next_step || t('c.look');
       } else {
@@ -221,7 +231,7 @@ function visitScreen() {
     button.disabled = true;
     try {
       const r = await api.post('/visit-request', reason.value.trim() ? { reason: reason.value.trim() } : {});
-      statusScreen(r.created === false ? t('c.visit_exists') : t('c.visit_done', { d: r.due_on || '' }));
+      statusScreen(r.visit && r.visit.created === false ? t('c.visit_exists') : t('c.visit_done', { d: (r.visit && r.visit.due_on) || '' }));
     } catch (err) {
       out.textContent = errorText(err);
       out.className = 'error';

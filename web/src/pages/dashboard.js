@@ -23,6 +23,14 @@ function kpi(label, value, detail, kind = '') {
     detail ? h('div', { class: 'kpi-detail' }, detail) : null);
 }
 
+// Coverage 90 % and below is red, 100 % green, in between from amber (dark
+// enough for the white labels on it).
+function coverageColor(rate) {
+  if (!(rate >= 0.9)) return '#b71c1c';
+  if (rate >= 0.995) return '#1b5e20';
+  return rate >= 0.97 ? '#2e7d32' : '#a35200';
+}
+
 export async function dashboardView(app, { query }) {
   const region = query.get('region') || '';
   const month = query.get('month') || '';
@@ -55,6 +63,7 @@ export async function dashboardView(app, { query }) {
 
   // By child region: a stacked bar per region (click to drill down) and the same table.
   const regionChart = h('div', { class: 'chart tall', role: 'img', 'aria-label': t('dash.by_region_chart') });
+  const treemap = h('div', { class: 'chart treemap', role: 'img', 'aria-label': t('dash.treemap') });
   const regions = d.by_region.map((g) => ({ ...g, c: counts(g.counts) }));
   const drill = (code) => { if (!d.leaf && code) app.go(dashLink(code, month)); };
   const regionTable = table(t('dash.by_region'), [
@@ -105,7 +114,7 @@ export async function dashboardView(app, { query }) {
     h('p', { class: 'muted' }, t('dash.as_of', { d: d.as_of, m: shownMonth })),
     cards,
     h('section', { class: 'panel' }, h('h2', {}, d.leaf ? t('dash.this_region') : t('dash.by_region')),
-      d.leaf ? null : h('p', { class: 'muted' }, t('dash.drill_hint')), regionChart, regionTable),
+      d.leaf ? null : h('p', { class: 'muted' }, t('dash.drill_hint')), d.leaf ? null : treemap, regionChart, regionTable),
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('h2', {}, t('dash.by_scheme')), schemeChart),
       h('section', { class: 'panel' }, h('h2', {}, t('dash.by_method')), methodChart)),
@@ -114,7 +123,22 @@ export async function dashboardView(app, { query }) {
 
   // Charts are drawn once the page is in the document (they need its size).
   requestAnimationFrame(() => {
+    if (!document.body.contains(regionChart)) return;  // the user moved on
     const names = regions.map((g) => g.name || g.code);
+    if (!d.leaf) {
+      chart(treemap, {
+        tooltip: { formatter: (p) => `${p.name}<br>${t('dash.recipients')} ${formatInt(p.value)}<br>${t('dash.coverage_col')} ${p.data.coverage}` },
+        series: [{
+          type: 'treemap', roam: false, nodeClick: false, breadcrumb: { show: false }, top: 0, bottom: 0, left: 0, right: 0,
+          label: { show: true, formatter: (p) => `${p.name}\n${p.data.coverage}` },
+          data: regions.map((g) => ({
+            name: g.name || g.code, value: g.c.recipients, code: g.code,
+            coverage: percent(g.c.certified, g.c.recipients - g.c.deceased),
+            itemStyle: { color: coverageColor(g.c.certified / Math.max(1, g.c.recipients - g.c.deceased)) },
+          })),
+        }],
+      }, (p) => drill(p.data && p.data.code));
+    }
     chart(regionChart, {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },

@@ -28,8 +28,9 @@ function filterQuery(query, names) {
   return q;
 }
 
-function personLink(p) {
-  return h('a', { href: `#/person/${p.handle}` }, p.id_number);
+// A person's masked number, a link to the person page for those who may open it.
+function personLink(app, p) {
+  return app.may('person.read') ? h('a', { href: `#/person/${p.handle}` }, p.id_number) : h('span', { class: 'mono' }, p.id_number);
 }
 
 function noteForm(label, buttons, onSubmit) {
@@ -64,7 +65,7 @@ export async function reviewsView(app, { query }) {
       `#${i.evidence_id} ${i.kind_label || i.kind}`)],
     [t('reviews.source'), (i) => i.source],
     [t('reviews.occurred_on'), (i) => i.occurred_on],
-    [t('reviews.candidate'), (i) => personLink(i.candidate)],
+    [t('reviews.candidate'), (i) => personLink(app, i.candidate)],
     [t('reviews.probability'), (i) => i.probability.toFixed(4)],
     [t('reviews.status'), (i) => tv('review_status', i.status)],
   ], r.reviews, { empty: t('reviews.none') });
@@ -118,7 +119,7 @@ export async function casesView(app, { query }) {
     h('div', { class: 'split' }, table(t('cases.count', { n: r.cases.length }), [
       [t('cases.id'), (c) => h('button', { type: 'button', class: 'link', onclick: () => showCase(app, c.id, detail) }, `#${c.id}`)],
       [t('cases.type'), (c) => tv('case', c.type)],
-      [t('cases.person'), (c) => personLink(c)],
+      [t('cases.person'), (c) => personLink(app, c)],
       [t('cases.summary'), (c) => c.summary],
       [t('cases.at_stake'), (c) => c.at_stake],
       [t('cases.status'), (c) => tv('case_status', c.status)],
@@ -137,7 +138,7 @@ async function showCase(app, id, box) {
   box.appendChild(h('section', { class: 'panel', 'aria-labelledby': 'case-h' },
     h('h2', { id: 'case-h' }, `#${c.id} ${tv('case', c.type)}`),
     h('p', {}, c.summary),
-    h('p', {}, personLink(c.person), ` ${c.person.name} · ${c.person.region_name || ''} · ${t('cases.at_stake')} ¥${c.at_stake} · ${t('cases.suggestion')}: ${tv('decision', c.suggestion)}`),
+    h('p', {}, personLink(app, c.person), ` ${c.person.name} · ${c.person.region_name || ''} · ${t('cases.at_stake')} ¥${c.at_stake} · ${t('cases.suggestion')}: ${tv('decision', c.suggestion)}`),
     c.status !== 'open' ? h('p', {}, t('cases.decided', { d: t('decision.' + (c.decision || 'dismiss')), by: c.resolved_by || '', at: c.resolved_at || '', note: c.note || '' }))
       : app.may('case.decide') ? h('div', {},
         field(t('cases.decision'), decision), field(t('cases.evidence'), evidence), field(t('cases.amount'), amount),
@@ -184,7 +185,7 @@ export async function visitsView(app, { query }) {
     canAssign ? [h('span', { class: 'sr-only' }, t('visits.select')), (v) => (v.status === 'open' || v.status === 'assigned')
       ? h('input', { type: 'checkbox', 'aria-label': t('visits.select_one', { id: v.id }), onchange: (e) => { if (e.target.checked) chosen.add(v.id); else chosen.delete(v.id); } }) : ''] : null,
     [t('visits.id'), (v) => `#${v.id}`],
-    [t('cases.person'), (v) => personLink(v.person)],
+    [t('cases.person'), (v) => personLink(app, v.person)],
     [t('person.name'), (v) => v.person.name || ''],
     [t('person.region'), (v) => v.region_name || v.region_code],
     [t('visits.reason'), (v) => v.reason_zh || v.reason],
@@ -202,7 +203,7 @@ export async function recoveriesView(app, { query }) {
   const r = await app.api.get('/recoveries', filterQuery(query, []));
   return h('div', {}, h('h1', {}, t('menu.recoveries')), filterBar(app, 'recoveries', query),
     table(t('rec.count', { n: formatInt(r.total) }), [
-      [t('cases.person'), (p) => personLink(p)],
+      [t('cases.person'), (p) => personLink(app, p)],
       [t('person.name'), (p) => p.name],
       [t('person.region'), (p) => p.region_name || p.region_code],
       [t('rec.outstanding'), (p) => p.outstanding],

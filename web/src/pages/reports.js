@@ -4,19 +4,13 @@
 import { h, field } from '../dom.js';
 import { t, tv } from '../i18n.js';
 
-// [report, the action it needs]
-const REPORTS = [
-  ['stats', 'stats.read'],
-  ['due', 'person.read'],
-  ['visits', 'visit.read'],
-  ['overpayments', 'recovery.read'],
-];
-
 export async function reportsView(app, { query }) {
   const now = new Date();
   const month = h('input', { type: 'month', name: 'month', value: query.get('month') || `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}` });
   const region = h('input', { name: 'region', inputmode: 'numeric', maxlength: 12, pattern: '[0-9]*', value: query.get('region') || (app.state.user.region || '') });
-  const rows = REPORTS.filter(([, action]) => app.may(action)).map(([name]) => {
+  // The reports this role may export, as the server lists them.
+  const { reports } = await app.api.get('/reports');
+  const rows = reports.map(({ name }) => {
     const link = (format) => {
       const a = h('a', { class: 'download', download: '', 'data-report': name, 'data-format': format }, format === 'xlsx' ? 'Excel (.xlsx)' : 'CSV');
       const update = () => {
