@@ -759,7 +759,8 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", g.db);
   fmt::print("  build/tacit --db {} user add admin --role admin      # 输入密码 (type a password, 12+ characters)\n",
              g.db);
-  fmt::print("  build/tacit --db {} serve                            # http://127.0.0.1:8080/api/v1, docs/api.md\n",
+  fmt::print("  build/tacit --db {} serve                            # 工作台 http://127.0.0.1:8080/ (sign in as admin), "
+             "群众认证 /c/, API /api/v1 (docs/web.md, docs/api.md)\n",
              g.db);
   return {};
 }

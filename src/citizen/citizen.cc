@@ -35,18 +35,19 @@ std::string CodeHash(const Secrets& secrets, std::string_view challenge, std::st
   return secrets.Pseudonym(fmt::format("citizen-code:{}", challenge), code);
 }
 
-// A phone hint for a request that matched nobody with a mobile phone: a
-// mobile prefix and four digits drawn from a keyed hash of the number and
-// the name. The same pair always gets the same hint; another name for the
-// same number gets another, so trying names shows nothing.
+// The phone hint shows the last four digits only ("尾号1234"): a prefix
+// would tell a real number from a decoy. For a request that matched nobody
+// with a mobile phone, four digits drawn from a keyed hash of the number and
+// the name: the same pair always gets the same hint, another name for the
+// same number another, so trying names shows nothing.
+std::string PhoneHint(std::string_view phone) {
+  return fmt::format("尾号{}", phone.size() >= 4 ? phone.substr(phone.size() - 4) : std::string_view("****"));
+}
+
 std::string DecoyPhone(const Secrets& secrets, std::string_view id18, std::string_view normalized_name) {
-  static constexpr std::string_view kPrefixes[] = {"130", "131", "132", "133", "135", "136", "137", "138",
-                                                   "139", "150", "151", "152", "155", "158", "159", "186",
-                                                   "187", "188", "189", "177", "180", "182", "183", "185"};
   const std::string h = secrets.Pseudonym("citizen-phone-decoy", fmt::format("{}\n{}", id18, normalized_name));
-  const uint64_t a = std::strtoull(h.substr(0, 8).c_str(), nullptr, 16);
   const uint64_t b = std::strtoull(h.substr(8, 8).c_str(), nullptr, 16);
-  return fmt::format("{}****{:04}", kPrefixes[a % std::size(kPrefixes)], b % 10'000);
+  return PhoneHint(fmt::format("{:04}", b % 10'000));
 }
 
 bool SixDigits(std::string_view code) {
@@ -148,7 +149,7 @@ Result<CitizenCodeRequest> RequestCitizenCode(Store& store, const Secrets& secre
     out.person = p->key;
     out.phone = p->phone;
     out.code = std::move(code);
-    out.masked_phone = MaskPhone(p->phone);
+    out.masked_phone = PhoneHint(p->phone);
   } else {
     row.code_hash = CodeHash(secrets, row.id, RandomHex(16));
     out.masked_phone = DecoyPhone(secrets, id.id.text(), normalized);

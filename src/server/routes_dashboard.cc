@@ -11,6 +11,7 @@
 
 #include "server/routes.h"
 #include "tacit/report.h"
+#include "tacit/reports.h"
 #include "tacit/stats.h"
 
 namespace tacit::server {
@@ -41,7 +42,7 @@ HttpResult<json> FeedHealth(Context& ctx, Date today) {
   ASSIGN_OR_RETURN(std::vector<BatchRecord> batches, ctx.store.ListBatches());
   struct Health {
     const BatchRecord* last = nullptr;
-    int64_t batches = 0, rows = 0, accepted = 0, linked = 0, rejected = 0, dropped = 0;
+    int64_t batches = 0, rows = 0, linked = 0, unlinked = 0, rejected = 0, dropped = 0;
   };
   std::map<std::string, Health> by_source;
   for (const BatchRecord& b : batches) {
@@ -53,15 +54,16 @@ HttpResult<json> FeedHealth(Context& ctx, Date today) {
     if (today - b.received_on > 30) continue;
     ++h.batches;
     h.rows += b.rows;
-    h.accepted += b.accepted;
     h.linked += b.linked;
+    h.unlinked += b.unlinked;
     h.rejected += b.rejected;
     h.dropped += b.dropped;
   }
   json out = json::array();
   for (const auto& [source, h] : by_source) {
-    // Linked among the rows about recipients (dropped rows are about others).
-    const int64_t relevant = h.linked + (h.accepted - h.linked);
+    // Linked among the rows kept: linked to a recipient, or kept unlinked for
+    // the linker (dropped rows are about others, duplicates were stored before).
+    const int64_t relevant = h.linked + h.unlinked;
     out.push_back({{"source", source},
                    {"last_batch", {{"id", h.last->id},
                                    {"file_name", h.last->file_name},
@@ -86,11 +88,13 @@ HttpResult<json> FeedHealth(Context& ctx, Date today) {
 HttpResult<Reply> Dashboard(Context& ctx) {
   ASSIGN_OR_RETURN(std::string region, RegionQuery(ctx));
   const Date today = TodayOf(ctx);
-  ASSIGN_OR_RETURN(Date as_of, DateQuery(ctx, "as_of", today));
-  Month month = MonthOf(as_of);
+  Month month = MonthOf(today);
   if (std::string text = ctx.Query("month"); !text.empty()) {
     ASSIGN_OR_RETURN(month, MonthText(text, "month"));
   }
+  // A month that has ended is shown as at its last day, as its report export
+  // is (the cards and the trend's last month then agree).
+  ASSIGN_OR_RETURN(Date as_of, DateQuery(ctx, "as_of", ReportAsOf(month, today)));
   ASSIGN_OR_RETURN(int64_t trend_months, IntQuery(ctx, "trend", kDefaultTrendMonths, 1, 24));
   StatsOptions options{region, month, as_of, std::nullopt};
   options.trend_from = month - static_cast<int32_t>(trend_months - 1);
@@ -138,7 +142,8 @@ void AddDashboardRoutes(std::vector<Route>& routes) {
                     .query = {"region: 2/4/6/9/12-digit region code (default: the account's own region, or all)",
                               "month: YYYY-MM (default: the current month)",
                               "trend: months of trend up to `month`, 1 to 24 (default 6)",
-                              "as_of: knowledge cut-off YYYY-MM-DD (default: today)"},
+                              "as_of: knowledge cut-off YYYY-MM-DD (default: today; the last day of a month "
+                              "that has ended)"},
                     .handler = Dashboard});
 }
 

@@ -6,6 +6,7 @@
 // audited in the unit of work that makes it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -452,34 +453,43 @@ HttpResult<Reply> RecoveryQueue(Context& ctx) {
     auto [it, fresh] = oldest.try_emplace(r.entitlement_id, r.month, r.reason);
     if (!fresh && r.month < it->second.first) it->second = {r.month, r.reason};
   }
-  json list = json::array();
-  int64_t matched = 0;
-  RegionNames names(ctx.store, RegionNames::Missing::kNearestAncestor);
+  // Each matching person's oldest month owed, then the oldest debts first.
+  struct Owing {
+    PersonKey key;
+    Month since;
+    std::string rule;
+  };
+  std::vector<Owing> owing;
   for (PersonKey key : persons) {
     ASSIGN_OR_RETURN(bool allowed, filter.Allows(key));
     if (!allowed) continue;
-    ++matched;
-    if (static_cast<int64_t>(list.size()) == limit) continue;
-    ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(key));
-    ASSIGN_OR_RETURN(Fen outstanding, ctx.store.OutstandingOf(key));
     ASSIGN_OR_RETURN(std::vector<EntitlementRecord> ents, ctx.store.EntitlementsOf(key));
     std::optional<Month> since;
-    std::string reason;
+    std::string rule;
     for (const EntitlementRecord& e : ents) {
       auto it = oldest.find(e.terms.id);
-      if (it != oldest.end() && (!since || it->second.first < *since)) std::tie(since, reason) = it->second;
+      if (it != oldest.end() && (!since || it->second.first < *since)) std::tie(since, rule) = it->second;
     }
+    if (since) owing.push_back({key, *since, rule});
+  }
+  std::stable_sort(owing.begin(), owing.end(), [](const Owing& a, const Owing& b) { return a.since < b.since; });
+  json list = json::array();
+  RegionNames names(ctx.store, RegionNames::Missing::kNearestAncestor);
+  for (const Owing& o : owing) {
+    if (static_cast<int64_t>(list.size()) == limit) break;
+    ASSIGN_OR_RETURN(std::optional<PersonRecord> p, ctx.store.FindPerson(o.key));
+    ASSIGN_OR_RETURN(Fen outstanding, ctx.store.OutstandingOf(o.key));
     ASSIGN_OR_RETURN(std::string region_name, names.Of(p->region_code));
-    list.push_back({{"handle", ctx.svc.secrets.PersonHandle(key)},
+    list.push_back({{"handle", ctx.svc.secrets.PersonHandle(o.key)},
                     {"id_number", MaskIdNumber(p->id_number)},
                     {"name", MaskName(p->name)},
                     {"region_code", p->region_code},
                     {"region_name", region_name},
                     {"outstanding", FormatYuan(outstanding)},
-                    {"since", since ? json(since->ToString()) : json(nullptr)},
-                    {"rule", reason}});
+                    {"since", o.since.ToString()},
+                    {"rule", o.rule}});
   }
-  return Reply::Json({{"recoveries", list}, {"total", matched}});
+  return Reply::Json({{"recoveries", list}, {"total", owing.size()}});
 }
 
 HttpResult<Reply> RecordRecovery(Context& ctx) {

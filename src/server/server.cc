@@ -474,22 +474,25 @@ class HttpServer final : public Server {
     if (!by_address_.Allow(req.remote_addr, now_s, retry_after)) {
       return refuse(RateLimited("请求过于频繁，请稍后再试 (too many requests from this address)", retry_after));
     }
-    // Each sign-in costs an Argon2id hash (19 MiB, ~15 ms of a core): its own,
-    // much smaller bucket per address keeps guessing slow and the cores free.
-    if ((req.path == "/api/v1/session" || req.path == "/api/v1/citizen/session") && req.method == "POST" &&
-        !logins_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
-      return refuse(RateLimited("登录尝试过于频繁，请稍后再试 (too many sign-in attempts)", retry_after));
-    }
-    // Each code may cost an SMS.
-    if (req.path == "/api/v1/citizen/code" && req.method == "POST" &&
-        !codes_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
-      return refuse(RateLimited("获取验证码太频繁，请稍后再试 (too many requests for a sign-in code from this address)",
-                                retry_after));
-    }
     bool path_known = false;
     std::map<std::string, std::string> params;
     const CompiledRoute* found = FindRoute(req, params, path_known);
     if (found == nullptr) return httplib::Server::HandlerResponse::Unhandled;  // the dispatcher says 404 or 405
+    // The costly routes have buckets of their own, by the route matched (so
+    // that "//api/v1/session" or a trailing slash counts the same).
+    const std::string& route_path = found->route->path;
+    // Each sign-in costs an Argon2id hash (19 MiB, ~15 ms of a core): its own,
+    // much smaller bucket per address keeps guessing slow and the cores free.
+    if ((route_path == "/api/v1/session" || route_path == "/api/v1/citizen/session") && req.method == "POST" &&
+        !logins_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
+      return refuse(RateLimited("登录尝试过于频繁，请稍后再试 (too many sign-in attempts)", retry_after));
+    }
+    // Each code may cost an SMS.
+    if (route_path == "/api/v1/citizen/code" && req.method == "POST" &&
+        !codes_by_address_.Allow(req.remote_addr, now_s, retry_after)) {
+      return refuse(RateLimited("获取验证码太频繁，请稍后再试 (too many requests for a sign-in code from this address)",
+                                retry_after));
+    }
     const size_t limit = found->route->max_body;
     if (req.has_header("Content-Length")) {
       const std::string length = req.get_header_value("Content-Length");
@@ -563,7 +566,11 @@ class HttpServer final : public Server {
       if (!s) return unauthenticated(s.error().message);
       // State changes carry the CSRF token the login returned: a page of
       // another site can make the browser send the cookie, not the header.
-      if (req.method != "GET" && req.method != "HEAD" &&
+      // Signing out is the one change that needs no token: another site can
+      // only end a session, and a tab that lost its token (a new tab, a
+      // restarted browser) must still be able to sign out.
+      const bool sign_out = req.method == "DELETE" && route.path == "/api/v1/session";
+      if (req.method != "GET" && req.method != "HEAD" && !sign_out &&
           !CsrfMatches(*s, req.get_header_value("X-CSRF-Token"))) {
         HttpError e(ErrorCode::kPermissionDenied, "缺少或错误的 CSRF 令牌 (missing or wrong X-CSRF-Token)");
         e.code_name = "csrf";

@@ -103,6 +103,20 @@ TEST_F(ServerTest, StateChangesWithoutTheCsrfTokenAreRefused) {
   EXPECT_EQ(wrong->status, 403);
 }
 
+// Signing out is the one change without the CSRF token (a tab that lost it must
+// still be able to end the session); it ends the session for good.
+TEST_F(ServerTest, SigningOutNeedsNoCsrfTokenAndEndsTheSession) {
+  Login l = SignIn("auditor");
+  Login tokenless = l;
+  tokenless.csrf.clear();
+  auto out = Client().Delete("/api/v1/session", {{"Cookie", tokenless.cookie}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200) << out->body;
+  auto after = Get(l, "/api/v1/session");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+}
+
 TEST_F(ServerTest, SessionsExpireWhenIdleAndAccountsLockAfterRepeatedFailures) {
   Login l = SignIn("auditor");
   now_ms_ += (AccessOptions{}.session_idle_seconds + 1) * 1000;
@@ -498,6 +512,20 @@ TEST_F(LoginRateTest, SignInsHaveTheirOwnSmallBucket) {
   auto other = Client().Get("/healthz");  // other requests are not held back
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200);
+}
+
+// The bucket is the route's, however the path is spelled: a doubled slash or a
+// trailing one reaches the same handler and counts the same.
+TEST_F(LoginRateTest, OtherSpellingsOfThePathShareTheBucket) {
+  int limited = 0;
+  for (const char* path : {"/api/v1/session", "//api/v1/session", "/api/v1/session/", "/api//v1/session",
+                           "/api/v1//session/"}) {
+    auto res = Client().Post(path, json{{"name", "nobody"}, {"password", "wrong password 12"}}.dump(),
+                             "application/json");
+    ASSERT_TRUE(res);
+    limited += res->status == 429;
+  }
+  EXPECT_EQ(limited, 2);
 }
 
 }  // namespace

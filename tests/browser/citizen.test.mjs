@@ -123,8 +123,13 @@ test('a wrong code is refused, the right one opens the status page', async () =>
   const wrong = code === '000000' ? '111111' : '000000';
   await page.getByLabel(/短信验证码/).fill(wrong);
   await page.getByRole('button', { name: '确定' }).click();
-  await page.locator('p.error').filter({ hasText: /验证码/ }).waitFor();
+  await page.locator('p.error').filter({ hasText: '验证码不对，请再看一下短信。还可以试4次' }).waitFor();
   await checkPage(page, 'wrong-code');
+  // The language switch keeps the person on this screen, with the same code.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.waitForSelector('h1:has-text("Step 2")');
+  await page.getByRole('button', { name: '中文' }).click();
+  await page.waitForSelector('h1:has-text("第二步")');
   await page.getByLabel(/短信验证码/).fill(code);
   await page.getByRole('button', { name: '确定' }).click();
   await page.waitForSelector('h1:has-text("我的认证状态")');
@@ -166,12 +171,17 @@ test('a pensioner without a face on file asks for a home visit', async () => {
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.locator('p.notice').filter({ hasText: '已收到申请' }).waitFor();
   await checkPage(page, 'visit-requested');
+  // The task is this person's (the staff API names them by their masked number).
   const visits = JSON.parse(tacit(world.db, ['visit', 'list', '--json']));
   const list = Array.isArray(visits) ? visits : visits.visits;
-  assert.ok(list.some((v) => v.reason === 'requested'), JSON.stringify(list).slice(0, 400));
+  const masked = `${plain[0].slice(0, 6)}********${plain[0].slice(14)}`;
+  const mine = list.filter((v) => v.reason === 'requested' && JSON.stringify(v).includes(masked));
+  assert.equal(mine.length, 1, JSON.stringify(list).slice(0, 600));
   // Asking again the same day does not open a second task.
   await page.getByRole('button', { name: '申请上门认证' }).click();
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.locator('p.notice').filter({ hasText: '已经申请过' }).waitFor();
+  const again = JSON.parse(tacit(world.db, ['visit', 'list', '--json']));
+  assert.equal((Array.isArray(again) ? again : again.visits).filter((v) => v.reason === 'requested' && JSON.stringify(v).includes(masked)).length, 1);
   await page.context().close();
 });

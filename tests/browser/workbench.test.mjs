@@ -260,6 +260,47 @@ test('an administrator exports the monthly statistics and opens the file', async
   await page.context().close();
 });
 
+test('an operator assigns several visit tasks at once, and signs out', async () => {
+  const page = await newPage(browser, problems);
+  await signIn(page, server.url, 'prov');
+  await page.goto(`${server.url}/#/visits`);
+  await page.waitForSelector('h1:has-text("上门认证任务")');
+  // The open tasks of one county (the county of the first task the plan
+  // opened), assigned to the province's operator in one go.
+  const open = JSON.parse(tacit(world.db, ['visit', 'list', '--json', '--status', 'open']));
+  const openList = Array.isArray(open) ? open : open.visits;
+  assert.ok(openList.length > 0, 'the demo has open visit tasks');
+  const county = openList[0].region.slice(0, 6);
+  await page.getByLabel('区划代码').fill(county);
+  await page.getByRole('button', { name: '筛选' }).click();
+  await page.waitForURL(new RegExp(`region=${county}`));
+  await page.waitForSelector('table.grid tbody tr');
+  const boxes = page.locator('table.grid tbody input[type=checkbox]');
+  const n = Math.min(2, await boxes.count());
+  assert.ok(n > 0, 'the county has open visit tasks');
+  const ids = [];
+  for (let i = 0; i < n; i++) {
+    await boxes.nth(i).check();
+    ids.push((await boxes.nth(i).getAttribute('aria-label')).match(/#(\d+)/)[1]);
+  }
+  await page.getByLabel('分派给（用户名）').fill('prov');
+  await page.getByRole('button', { name: '分派所选任务' }).click();
+  await page.getByText(`已分派 ${n} 个任务`).waitFor();
+  await page.waitForSelector('h1:has-text("上门认证任务")');
+  assert.match(page.url(), new RegExp(`region=${county}`), 'the list comes back with its filter');
+  const tasks = JSON.parse(tacit(world.db, ['visit', 'list', '--json', '--status', 'assigned']));
+  const assigned = (Array.isArray(tasks) ? tasks : tasks.visits).filter((v) => ids.includes(String(v.id)));
+  assert.equal(assigned.length, n);
+  for (const v of assigned) assert.equal(v.assigned_to, 'prov');
+  await checkPage(page, 'visits-assigned');
+  // Signing out ends the session on the server: the old page cannot read on.
+  await page.getByRole('button', { name: '退出' }).click();
+  await page.waitForSelector('form.login');
+  const after = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+  assert.equal(after, 401);
+  await page.context().close();
+});
+
 test('the language switch shows the workbench in English', async () => {
   const page = await newPage(browser, problems);
   await signIn(page, server.url, 'admin');

@@ -103,8 +103,15 @@ async function route() {
   if (!state.user && name !== 'login') {
     try {
       const me = await app.api.get('/session');
-      state.user = me.user;
       if (ticket !== navigation) return;
+      // A session without this tab's CSRF token (a new tab, a restarted
+      // browser) could read but not act: end it and sign in afresh.
+      if (!sessionStorage.getItem('tacit.csrf')) {
+        await app.api.del('/session').catch(() => {});
+        location.hash = '#/login';
+        return;
+      }
+      state.user = me.user;
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) toast(e.message, 'error');
       location.hash = '#/login';
@@ -147,7 +154,12 @@ document.getElementById('lang').addEventListener('click', () => {
   route();
 });
 document.getElementById('logout').addEventListener('click', async () => {
-  try { await app.api.del('/session'); } catch { /* signed out already */ }
+  try {
+    await app.api.del('/session');
+  } catch (e) {
+    // 401: the session had ended already. Anything else: say so, and stay.
+    if (!(e instanceof ApiError) || e.status !== 401) return toast(`${t('app.logout_failed')} ${e.message}`, 'error');
+  }
   state.user = null;
   setCsrf('');
   app.go('#/login');

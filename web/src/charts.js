@@ -25,6 +25,10 @@ export function chart(el, option, onClick) {
   return c;
 }
 
+// For tooltip formatters, which ECharts inserts as HTML: every value from
+// the data goes through this.
+export const escapeHtml = (text) => echarts.format.encodeHTML(String(text ?? ''));
+
 // Status colours shared by every chart (colour-blind safe, with labels too).
 export const COLORS = {
   certified: '#2e7d32', due: '#f9a825', lapsed: '#c62828', uncertified: '#6d4c41', deceased: '#546e7a',

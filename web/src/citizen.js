@@ -13,6 +13,18 @@ const CSRF = 'tacit.citizen.csrf';
 const api = makeApi('/api/v1/citizen', CSRF);
 const main = () => document.getElementById('main');
 
+// The screen showing: a number that grows with every new screen (work that
+// finishes after the person moved on is dropped), how to draw it again in
+// the other language, and what to stop when leaving it (the camera).
+const view = { ticket: 0, rerender: null, cleanup: null };
+
+function enter(rerender) {
+  if (view.cleanup) view.cleanup();
+  view.cleanup = null;
+  view.rerender = rerender;
+  return ++view.ticket;
+}
+
 function screen(title, ...content) {
   const m = clear(main());
   m.appendChild(h('h1', {}, title));
@@ -37,6 +49,7 @@ function renderChrome() {
 // ---- 1. 身份核验 ----------------------------------------------------------------
 
 function identifyScreen(message) {
+  enter(() => identifyScreen(message));
   const id = h('input', { name: 'id_number', autocomplete: 'off', maxlength: 18, spellcheck: 'false', required: true, inputmode: 'text' });
   const name = h('input', { name: 'name', autocomplete: 'name', maxlength: 32, required: true });
   const out = h('p', { class: 'error', role: 'alert' }, message || '');
@@ -63,6 +76,7 @@ function identifyScreen(message) {
 }
 
 function codeScreen(challenge) {
+  enter(() => codeScreen(challenge));
   const code = h('input', { name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 6, pattern: '[0-9]{6}', required: true });
   const out = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'big' }, t('c.sign_in'));
@@ -89,10 +103,13 @@ function codeScreen(challenge) {
 // ---- 2. 认证状态 ----------------------------------------------------------------
 
 async function statusScreen(note) {
+  const ticket = enter(() => statusScreen(note));
   let me;
   try {
     me = await api.get('/me');
+    if (ticket !== view.ticket) return;
   } catch (err) {
+    if (ticket !== view.ticket) return;
     if (err instanceof ApiError && err.status === 401) return identifyScreen();
     return screen(t('c.status_title'), h('p', { class: 'error', role: 'alert' }, errorText(err)));
   }
@@ -138,6 +155,8 @@ async function signOut() {
 const FRAME_MS = 100;
 
 async function faceScreen() {
+  // No redrawing in the other language here: that would start a new challenge.
+  const ticket = enter(null);
   const prompt = h('p', { class: 'prompt', role: 'status', 'aria-live': 'assertive' }, t('c.camera_wait'));
   const video = h('video', { autoplay: true, playsinline: true, muted: true, class: 'camera', 'aria-label': t('c.camera') });
   const cancel = h('button', { type: 'button', class: 'link' }, t('c.cancel'));
@@ -150,22 +169,31 @@ async function faceScreen() {
     clearInterval(timer);
     if (stream) for (const track of stream.getTracks()) track.stop();
   };
-  cancel.addEventListener('click', () => { stop(); statusScreen(); });
+  // Leaving this screen by any way (cancel, another screen) stops the camera
+  // and the sending.
+  view.cleanup = stop;
+  const left = () => stopped || ticket !== view.ticket;
+  cancel.addEventListener('click', () => statusScreen());
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
   } catch {
+    if (left()) return;
     stop();
     return resultScreen({ status: 'failed', next_step: t('c.camera_denied') });
   }
+  if (left()) return stop();
   video.srcObject = stream;
   await video.play().catch(() => {});
+  if (left()) return stop();
   let challenge;
   try {
     challenge = await api.post('/face/challenges', {});
   } catch (err) {
+    if (left()) return;
     stop();
     return resultScreen({ status: 'failed', next_step: errorText(err) });
   }
+  if (left()) return stop();
   prompt.textContent = challenge.actions.length ? challenge.actions[0].prompt : t('c.look');
   const perRequest = challenge.max_frames_per_request || 10;
   const canvas = document.createElement('canvas');
@@ -179,7 +207,7 @@ async function faceScreen() {
   }, FRAME_MS);
   let sent = 0;
   let result = null;
-  while (!stopped && !result) {
+  while (!left() && !result) {
     if (queue.length === 0) {
       await new Promise((r) => setTimeout(r, FRAME_MS / 2));
       continue;
@@ -201,11 +229,13 @@ async function faceScreen() {
       }
     }
   }
+  const moved = left();
   stop();
-  if (result) resultScreen(result);
+  if (result && !moved) resultScreen(result);
 }
 
 function resultScreen(r) {
+  enter(() => resultScreen(r));
   const passed = r.status === 'passed';
   const certified = passed && r.certified;
   const title = certified ? t('c.passed') : passed ? t('c.review') : t('c.failed');
@@ -222,6 +252,7 @@ function resultScreen(r) {
 // ---- 4. 申请上门认证 ------------------------------------------------------------
 
 function visitScreen() {
+  enter(() => visitScreen());
   const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 200 });
   const out = h('p', { role: 'status' });
   const button = h('button', { type: 'submit', class: 'big' }, t('c.visit_submit'));
@@ -246,7 +277,7 @@ function visitScreen() {
 document.getElementById('lang').addEventListener('click', () => {
   setLang(lang() === 'en' ? 'zh' : 'en');
   renderChrome();
-  statusScreen();
+  if (view.rerender) view.rerender();
 });
 renderChrome();
 // A session still open (a reload) goes straight to the status.

@@ -7,6 +7,7 @@ export const en = {
  "app.loading": "Loading…",
  "app.all_regions": "all regions",
  "app.no_such_page": "No such page, or you may not use it.",
+ "app.logout_failed": "Signing out failed; try again.",
  "app.none": "None",
  "app.show": "Show",
  "app.yes": "Yes",

@@ -7,6 +7,7 @@ export const zh = {
  "app.loading": "正在加载…",
  "app.all_regions": "全部区划",
  "app.no_such_page": "没有这个页面，或您无权使用。",
+ "app.logout_failed": "退出未成功，请重试。",
  "app.none": "暂无",
  "app.show": "查看",
  "app.yes": "是",

@@ -2,7 +2,7 @@
 // county → township → village through the chart, the table or the breadcrumb.
 import { h, table, formatInt, percent } from '../dom.js';
 import { t, tv } from '../i18n.js';
-import { chart, COLORS } from '../charts.js';
+import { chart, COLORS, escapeHtml } from '../charts.js';
 
 const STATUS = ['certified_ok', 'due', 'lapsed', 'uncertified', 'deceased'];
 
@@ -127,7 +127,7 @@ export async function dashboardView(app, { query }) {
     const names = regions.map((g) => g.name || g.code);
     if (!d.leaf) {
       chart(treemap, {
-        tooltip: { formatter: (p) => `${p.name}<br>${t('dash.recipients')} ${formatInt(p.value)}<br>${t('dash.coverage_col')} ${p.data.coverage}` },
+        tooltip: { formatter: (p) => `${escapeHtml(p.name)}<br>${escapeHtml(t('dash.recipients'))} ${formatInt(p.value)}<br>${escapeHtml(t('dash.coverage_col'))} ${escapeHtml(p.data.coverage)}` },
         series: [{
           type: 'treemap', roam: false, nodeClick: false, breadcrumb: { show: false }, top: 0, bottom: 0, left: 0, right: 0,
           label: { show: true, formatter: (p) => `${p.name}\n${p.data.coverage}` },

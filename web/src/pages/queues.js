@@ -75,9 +75,25 @@ export async function reviewsView(app, { query }) {
     h('div', { class: 'split' }, list, detail));
 }
 
-async function showReview(app, id, box) {
-  clear(box);
-  const i = await app.api.get(`/reviews/${id}`);
+// Draws one detail into `box`: the last one asked for wins, an error is shown
+// in the box.
+async function showDetail(box, load) {
+  const ticket = (box.ticket = (box.ticket || 0) + 1);
+  clear(box).appendChild(h('p', { class: 'loading', role: 'status' }, t('app.loading')));
+  try {
+    const content = await load();
+    if (box.ticket === ticket) clear(box).appendChild(content);
+  } catch (err) {
+    if (box.ticket === ticket) clear(box).appendChild(h('p', { class: 'error', role: 'alert' }, err.message));
+  }
+}
+
+function showReview(app, id, box) {
+  return showDetail(box, () => reviewPanel(app, id));
+}
+
+async function reviewPanel(app, id) {
+  const i = await app.api.get(`/reviews/${encodeURIComponent(Number(id) || 0)}`);
   const rows = [
     ['person.id_number', i.record.id_number || `(${i.record.id_problem || '—'})`, i.candidate.id_number],
     ['person.name', i.record.name, i.candidate.name],
@@ -85,7 +101,7 @@ async function showReview(app, id, box) {
     ['person.birth_year', i.record.birth_year ?? '—', i.candidate.birth_year ?? '—'],
     ['person.region', i.record.region_code || '—', i.candidate.region_code],
   ];
-  box.appendChild(h('section', { class: 'panel', 'aria-labelledby': 'rv-h' },
+  return (h('section', { class: 'panel', 'aria-labelledby': 'rv-h' },
     h('h2', { id: 'rv-h' }, t('reviews.detail', { id: i.evidence_id })),
     h('p', {}, `${i.kind_label || i.kind} · ${i.source} · ${i.occurred_on} · ${t('reviews.probability')} ${i.probability.toFixed(4)}`),
     h('table', { class: 'grid side' },
@@ -126,16 +142,19 @@ export async function casesView(app, { query }) {
     ], r.cases, { empty: t('cases.none') }), detail));
 }
 
-async function showCase(app, id, box) {
-  clear(box);
-  const c = await app.api.get(`/cases/${id}`);
+function showCase(app, id, box) {
+  return showDetail(box, () => casePanel(app, id));
+}
+
+async function casePanel(app, id) {
+  const c = await app.api.get(`/cases/${encodeURIComponent(Number(id) || 0)}`);
   const decisions = ['void_evidence', 'fraud', 'dismiss'].concat(c.type === 'face_review' ? ['confirm_face'] : []);
   const decision = h('select', { name: 'decision' }, decisions.map((d) =>
     h('option', { value: d, selected: d === c.suggestion }, tv('decision', d))));
   const evidence = h('select', { name: 'evidence_id' }, (c.evidence || []).map((e) =>
     h('option', { value: e.id }, `#${e.id} ${e.kind} ${e.occurred_on} (${e.source})`)));
   const amount = h('input', { name: 'amount', inputmode: 'decimal', value: c.at_stake || '' });
-  box.appendChild(h('section', { class: 'panel', 'aria-labelledby': 'case-h' },
+  return (h('section', { class: 'panel', 'aria-labelledby': 'case-h' },
     h('h2', { id: 'case-h' }, `#${c.id} ${tv('case', c.type)}`),
     h('p', {}, c.summary),
     h('p', {}, personLink(app, c.person), ` ${c.person.name} · ${c.person.region_name || ''} · ${t('cases.at_stake')} ¥${c.at_stake} · ${t('cases.suggestion')}: ${tv('decision', c.suggestion)}`),
@@ -178,7 +197,7 @@ export async function visitsView(app, { query }) {
     }
     app.toast(t('visits.assigned', { n: done }), errors.length ? 'error' : 'info');
     if (errors.length) bulkOut.textContent = errors.join('；');
-    else app.go(location.hash.replace(/&?_=\d+/, '') + `&_=${Date.now()}`);
+    else app.go(`#/visits?${new URLSearchParams({ ...Object.fromEntries(query), _: String(Date.now()) })}`);
   });
   const canAssign = app.may('visit.assign');
   const list = table(t('visits.count', { n: r.visits.length }), [
