@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeProvince, serve, launch, newPage, shot, signIn, unlabelled, lowContrast, unzipEntry, cleanup, tacit } from './harness.mjs';
+import { makeProvince, serve, launch, newPage, shot, signIn, unlabelled, lowContrast, unzipEntry, cleanup, tacit, PASSWORD } from './harness.mjs';
 
 let world, server, browser;
 const problems = [];
@@ -258,6 +258,14 @@ test('an administrator exports the monthly statistics and opens the file', async
   ]);
   assert.match(csv.suggestedFilename(), /\.csv$/);
   await page.context().close();
+  // A county's operator asking for another county's report is told why.
+  const county = await newPage(browser, problems);
+  await signIn(county, server.url, 'county');
+  await county.goto(`${server.url}/#/reports`);
+  await county.getByLabel('区划代码').fill(world.other);
+  await county.locator('a.download[data-report="stats"][data-format="xlsx"]').click();
+  await county.locator('p.error').filter({ hasText: '不在您的管辖范围内' }).waitFor();
+  await county.context().close();
 });
 
 test('an operator assigns several visit tasks at once, and signs out', async () => {
@@ -298,6 +306,48 @@ test('an operator assigns several visit tasks at once, and signs out', async () 
   await page.waitForSelector('form.login');
   const after = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
   assert.equal(after, 401);
+  await page.context().close();
+});
+
+test('a community worker records a visit, and an operator a recovery', async () => {
+  // A community worker of the village of an open task.
+  const open = JSON.parse(tacit(world.db, ['visit', 'list', '--json', '--status', 'active']));
+  const task = (Array.isArray(open) ? open : open.visits)[0];
+  tacit(world.db, ['user', 'add', 'village', '--role', 'community', '--region', task.region], `${PASSWORD}\n`);
+  let page = await newPage(browser, problems);
+  await signIn(page, server.url, 'village');
+  await page.waitForSelector('h1:has-text("上门认证任务")');
+  await page.getByRole('button', { name: '登记结果' }).first().click();
+  await page.getByLabel('上门结果', { exact: false }).first().waitFor();
+  await page.getByLabel('情况说明').fill('本人在家，精神良好');
+  await page.locator('input[name=photo]').setInputFiles({ name: 'visit.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('a photo taken on the visit') });
+  await checkPage(page, 'visit-outcome');
+  await page.getByRole('button', { name: '提交上门结果' }).click();
+  await page.getByText(`任务 #${task.id} 已登记`).waitFor();
+  const done = JSON.parse(tacit(world.db, ['visit', 'list', '--json', '--status', 'done']));
+  const recorded = (Array.isArray(done) ? done : done.visits).find((v) => v.id === task.id);
+  assert.ok(recorded, 'the task is done');
+  assert.equal(recorded.outcome, 'certified');
+  await page.context().close();
+
+  // The recovery queue's first person pays back 100 yuan, entered by an operator.
+  page = await newPage(browser, problems);
+  await signIn(page, server.url, 'prov');
+  await page.goto(`${server.url}/#/recoveries`);
+  await page.waitForSelector('h1:has-text("多发待遇追回")');
+  const first = page.locator('table.grid tbody tr').first();
+  const before = (await first.locator('td').nth(3).textContent()).trim();
+  await first.locator('a[href^="#/person/"]').click();
+  await page.waitForSelector('form.recovery');
+  await page.getByLabel(/追回金额/).fill('100.00');
+  await page.getByLabel('备注').fill('收据 0001');
+  await checkPage(page, 'recovery-form');
+  await page.getByRole('button', { name: '登记追回' }).click();
+  await page.getByText('已登记追回 ¥100.00').waitFor();
+  const handle = page.url().match(/#\/person\/(p[0-9a-f]+)/)[1];
+  const rec = await page.evaluate(async (h) => (await fetch(`/api/v1/persons/${h}/recoveries`)).json(), handle);
+  assert.equal(rec.total, '100.00');
+  assert.equal(Number(rec.outstanding), Math.round(Number(before) * 100 - 10000) / 100);
   await page.context().close();
 });
 

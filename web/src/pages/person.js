@@ -79,6 +79,34 @@ function revealPanel(app, p, fields) {
   return form;
 }
 
+// 登记追回: money paid back, set against the oldest overpaid months first;
+// the server refuses more than is owed and records who entered it.
+function recoveryForm(app, p) {
+  const outstanding = p.entitlements.reduce((sum, e) => sum + Math.round(Number(e.outstanding) * 100), 0);
+  const amount = h('input', { name: 'amount', inputmode: 'decimal', required: true, pattern: '[0-9]+(\\.[0-9]{1,2})?' });
+  const method = h('select', { name: 'method' }, ['lump', 'instalment', 'offset'].map((m) => h('option', { value: m }, tv('rec_method', m))));
+  const on = h('input', { name: 'on', type: 'date', value: new Date().toISOString().slice(0, 10) });
+  const note = h('input', { name: 'note', maxlength: 200 });
+  const out = h('p', { role: 'status' });
+  const form = h('form', { class: 'inline recovery' },
+    field(t('rec.amount_yuan', { max: (outstanding / 100).toFixed(2) }), amount), field(t('rec.method'), method),
+    field(t('rec.on'), on), field(t('rec.note'), note), h('button', { type: 'submit' }, t('rec.record')), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const body = { amount: amount.value.trim(), method: method.value, on: on.value };
+      if (note.value.trim()) body.note = note.value.trim();
+      const r = await app.api.post(`/persons/${p.handle}/recoveries`, body);
+      app.toast(t('rec.recorded', { a: body.amount, out: r.outstanding }));
+      app.go(`#/person/${p.handle}?_=${Date.now()}`);
+    } catch (err) {
+      out.textContent = err.message;
+      out.className = 'error';
+    }
+  });
+  return form;
+}
+
 export async function personView(app, { args }) {
   const handle = args[0];
   const p = await app.api.get(`/persons/${encodeURIComponent(handle)}`, { months: 24 });
@@ -141,7 +169,9 @@ export async function personView(app, { args }) {
     [t('visits.status'), (v) => v.status_zh || v.status], [t('visits.due_on'), (v) => v.due_on],
     [t('visits.assigned_to'), (v) => v.assigned_to || '—'], [t('visits.outcome'), (v) => v.outcome_zh || '—'],
   ], p.visits || [], { empty: t('app.none') }));
-  const recoveries = h('section', { class: 'panel' }, h('h2', {}, t('person.recoveries')), table(null, [
+  const owed = p.entitlements.some((e) => Number(e.outstanding) > 0);
+  const recoveries = h('section', { class: 'panel' }, h('h2', {}, t('person.recoveries')),
+    app.may('recovery.record') && owed ? recoveryForm(app, p) : null, table(null, [
     [t('rec.on'), (r) => r.on || r.recovered_on || ''], [t('rec.amount'), (r) => r.amount],
     [t('rec.method'), (r) => tv('rec_method', r.method)], [t('rec.note'), (r) => r.note || ''],
   ], p.recoveries || [], { empty: t('app.none') }));

@@ -200,6 +200,8 @@ export async function visitsView(app, { query }) {
     else app.go(`#/visits?${new URLSearchParams({ ...Object.fromEntries(query), _: String(Date.now()) })}`);
   });
   const canAssign = app.may('visit.assign');
+  const canComplete = app.may('visit.complete');
+  const outcomeBox = h('div', { 'aria-live': 'polite' });
   const list = table(t('visits.count', { n: r.visits.length }), [
     canAssign ? [h('span', { class: 'sr-only' }, t('visits.select')), (v) => (v.status === 'open' || v.status === 'assigned')
       ? h('input', { type: 'checkbox', 'aria-label': t('visits.select_one', { id: v.id }), onchange: (e) => { if (e.target.checked) chosen.add(v.id); else chosen.delete(v.id); } }) : ''] : null,
@@ -211,9 +213,54 @@ export async function visitsView(app, { query }) {
     [t('visits.due_on'), (v) => h('span', { class: v.overdue ? 'bad' : '' }, v.due_on + (v.overdue ? ` ${t('visits.overdue')}` : ''))],
     [t('visits.status'), (v) => v.status_zh || v.status],
     [t('visits.assigned_to'), (v) => v.assigned_to || '—'],
+    canComplete ? [t('visits.outcome'), (v) => (v.status === 'open' || v.status === 'assigned')
+      ? h('button', { type: 'button', class: 'link', onclick: () => outcomeForm(app, v, outcomeBox, query) }, t('visits.record', { id: v.id }))
+      : (v.outcome_zh || '—')] : null,
   ].filter(Boolean), r.visits, { empty: t('visits.none') });
   return h('div', {}, h('h1', {}, t('menu.visits')), filterBar(app, 'visits', query, [[t('queue.status'), select]]),
-    canAssign ? bulk : null, list);
+    canAssign ? bulk : null, h('div', { class: 'split' }, list, outcomeBox));
+}
+
+// 登记上门结果: what the visitor found. The photo taken with the person stays
+// on the device and in the agency's archive: only its SHA-256 is sent.
+function outcomeForm(app, v, box, query) {
+  const outcome = h('select', { name: 'outcome' }, ['certified', 'died', 'moved', 'not_found'].map((o) =>
+    h('option', { value: o }, tv('visit_outcome', o))));
+  const today = new Date().toISOString().slice(0, 10);
+  const on = h('input', { name: 'on', type: 'date', value: today, max: today, required: true });
+  const deathDate = h('input', { name: 'death_date', type: 'date', max: today });
+  const deathField = field(t('visits.death_date'), deathDate);
+  deathField.hidden = true;
+  outcome.addEventListener('change', () => { deathField.hidden = outcome.value !== 'died'; deathDate.required = outcome.value === 'died'; });
+  const photo = h('input', { name: 'photo', type: 'file', accept: 'image/*', capture: 'environment' });
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000 });
+  const out = h('p', { role: 'status' });
+  const form = h('form', { class: 'panel', 'aria-labelledby': 'vo-h' },
+    h('h2', { id: 'vo-h' }, t('visits.record_title', { id: v.id, who: `${v.person.id_number} ${v.person.name || ''}` })),
+    field(t('visits.outcome'), outcome), field(t('visits.on'), on), deathField,
+    field(t('visits.photo'), photo, t('visits.photo_hint')), field(t('visits.note'), note),
+    h('button', { type: 'submit' }, t('visits.submit')), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    out.textContent = '';
+    try {
+      const body = { outcome: outcome.value, on: on.value };
+      if (outcome.value === 'died') body.death_date = deathDate.value;
+      if (note.value.trim()) body.note = note.value.trim();
+      if (photo.files[0]) {
+        const digest = await crypto.subtle.digest('SHA-256', await photo.files[0].arrayBuffer());
+        body.photo_sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      }
+      await app.api.post(`/visits/${encodeURIComponent(v.id)}/complete`, body);
+      app.toast(t('visits.recorded', { id: v.id }));
+      app.go(`#/visits?${new URLSearchParams({ ...Object.fromEntries(query), _: String(Date.now()) })}`);
+    } catch (err) {
+      out.textContent = err.message;
+      out.className = 'error';
+    }
+  });
+  clear(box).appendChild(form);
+  outcome.focus();
 }
 
 // ---- 多发待遇追回 -------------------------------------------------------------
