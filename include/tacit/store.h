@@ -619,9 +619,10 @@ class Store {
   // Receivables not settled (amount other than recovered; reversals are
   // negative), by entitlement and month.
   virtual Result<std::vector<ReceivableRecord>> OpenReceivables() = 0;
-  // Open receivables and settled ones on which something was recovered: what
+  // Open receivables and settled ones on which something was recovered, of
+  // the persons living under `region` (a code prefix; empty: everyone): what
   // statistics need for money outstanding and money recovered.
-  virtual Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables() = 0;
+  virtual Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables(const std::string& region) = 0;
   // The persons with a receivable not settled, by person key: the recovery
   // work queue (多发待遇追回).
   virtual Result<std::vector<PersonKey>> PersonsWithOpenReceivables() = 0;

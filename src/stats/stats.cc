@@ -63,7 +63,7 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
   }
 
   std::unordered_map<int64_t, Fen> outstanding, recovered;
-  ASSIGN_OR_RETURN(std::vector<ReceivableRecord> receivables, store.OpenOrRecoveredReceivables());
+  ASSIGN_OR_RETURN(std::vector<ReceivableRecord> receivables, store.OpenOrRecoveredReceivables(region));
   for (const ReceivableRecord& r : receivables) {
     if (r.amount != r.recovered) outstanding[r.entitlement_id] += r.amount - r.recovered;
     if (r.recovered != 0) recovered[r.entitlement_id] += r.recovered;

@@ -992,15 +992,27 @@ class SqliteStore final : public Store {
         "SELECT {} FROM person WHERE region_code >= ?1 AND region_code < ?2 AND person_key >= ?3 AND person_key < ?4 "
         "ORDER BY person_key", kPersonColumns)));
     persons.Bind(1, region_prefix).Bind(2, PrefixUpperBound(region_prefix)).Bind(3, from_key).Bind(4, to_key);
+    // For a region, the entitlements and facts of its persons only, found by
+    // person key through the residence index: a county's statistics then
+    // read the county, not the whole store.
+    const std::string in_region =
+        region_prefix.empty() ? ""
+                              : "AND person_key IN (SELECT person_key FROM person WHERE region_code >= ?3 AND "
+                                "region_code < ?4)";
     ASSIGN_OR_RETURN(Stmt ents, db_.Prepare(fmt::format(
-        "{} WHERE e.person_key >= ?1 AND e.person_key < ?2 ORDER BY e.person_key, e.id, a.from_month",
-        kEntitlementQuery)));
+        "{} WHERE e.person_key >= ?1 AND e.person_key < ?2 {} ORDER BY e.person_key, e.id, a.from_month",
+        kEntitlementQuery, region_prefix.empty() ? "" : "AND e." + in_region.substr(4))));
     ents.Bind(1, from_key).Bind(2, to_key);
     ASSIGN_OR_RETURN(Stmt facts, db_.Prepare(fmt::format(
         "SELECT person_key, id, kind, source_id, occurred_on, received_on, detail FROM evidence "
-        "WHERE person_key > 0 AND person_key >= ?1 AND person_key < ?2 {} ORDER BY person_key, id",
-        want_facts ? "" : "AND 0")));
+        "WHERE person_key > 0 AND person_key >= ?1 AND person_key < ?2 {} {} ORDER BY person_key, id",
+        in_region, want_facts ? "" : "AND 0")));
     facts.Bind(1, from_key).Bind(2, to_key);
+    if (!region_prefix.empty()) {
+      const std::string upper = PrefixUpperBound(region_prefix);
+      ents.Bind(3, region_prefix).Bind(4, upper);
+      facts.Bind(3, region_prefix).Bind(4, upper);
+    }
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
     PersonBundle bundle;
@@ -1402,11 +1414,23 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables() override {
+  Result<std::vector<ReceivableRecord>> OpenOrRecoveredReceivables(const std::string& region) override {
+    if (region.empty()) {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+          "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen OR recovered_fen <> 0 "
+          "ORDER BY entitlement_id, month, id",
+          kReceivableColumns)));
+      return CollectRows<ReceivableRecord>(s, ReadReceivable);
+    }
+    // The region's persons by the residence index (codes under a prefix sort
+    // between the prefix and the prefix followed by ':'), then their
+    // entitlements' receivables: a county's dashboard reads its own.
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
-        "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen OR recovered_fen <> 0 "
-        "ORDER BY entitlement_id, month, id",
+        "SELECT {} FROM receivable WHERE entitlement_id IN (SELECT e.id FROM person p JOIN entitlement e ON "
+        "e.person_key = p.person_key WHERE p.region_code >= ? AND p.region_code < ?) "
+        "AND (amount_fen <> recovered_fen OR recovered_fen <> 0) ORDER BY entitlement_id, month, id",
         kReceivableColumns)));
+    s.Bind(1, region).Bind(2, PrefixUpperBound(region));
     return CollectRows<ReceivableRecord>(s, ReadReceivable);
   }
 
