@@ -319,6 +319,11 @@ test('a community worker records a visit, and an operator a recovery', async () 
   await page.waitForSelector('h1:has-text("上门认证任务")');
   await page.getByRole('button', { name: '登记结果' }).first().click();
   await page.getByLabel('上门结果', { exact: false }).first().waitFor();
+  // The date of death is asked only when the outcome is a death.
+  assert.equal(await page.getByLabel('死亡日期').isVisible(), false);
+  await page.getByLabel('结果', { exact: true }).selectOption('died');
+  assert.equal(await page.getByLabel('死亡日期').isVisible(), true);
+  await page.getByLabel('结果', { exact: true }).selectOption('certified');
   await page.getByLabel('情况说明').fill('本人在家，精神良好');
   await page.locator('input[name=photo]').setInputFiles({ name: 'visit.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('a photo taken on the visit') });
   await checkPage(page, 'visit-outcome');
