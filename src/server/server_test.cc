@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 namespace tacit {
 namespace {
@@ -490,6 +491,67 @@ TEST_F(ServerTest, ConcurrentWrongPasswordsDoNotOutrunTheLockout) {
                               "application/json");
   ASSERT_TRUE(locked);
   EXPECT_EQ(json::parse(locked->body)["error"]["code"], "locked");
+}
+
+// The web pages: only known file types under the web directory, nothing
+// outside it (.., dot files, links out), hashed assets cached, and the
+// security headers on every reply.
+class WebFilesTest : public ServerTest {
+ protected:
+  void Adjust(ServerOptions& options) override { options.web_dir = (dir_ / "web").string(); }
+
+  static void Write(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+};
+
+TEST_F(WebFilesTest, ServesThePagesAndNothingElse) {
+  const auto web = dir_ / "web";
+  Write(web / "index.html", "<!doctype html><title>workbench</title>");
+  Write(web / "c" / "index.html", "<!doctype html><title>citizen</title>");
+  Write(web / "assets" / "app-ABC.js", "console.log(1)");
+  Write(web / ".env", "SECRET=1");
+  Write(web / "notes.exe", "MZ");
+  Write(dir_ / "secret.html", "outside");
+  std::filesystem::create_symlink(dir_ / "secret.html", web / "linked.html");
+  std::filesystem::create_directories(web / "out");
+  std::filesystem::create_symlink(dir_ / "secret.html", web / "out" / "index.html");
+
+  auto page = Client().Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("workbench"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-cache");
+  auto script = Client().Get("/assets/app-ABC.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(script->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  auto citizen = Client().Get("/c/");
+  ASSERT_TRUE(citizen);
+  EXPECT_NE(citizen->body.find("citizen"), std::string::npos);
+  auto bare = Client().Get("/c");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 301);
+  EXPECT_EQ(bare->get_header_value("Location"), "/c/");
+  for (const char* path : {"/../secret.html", "/%2e%2e/secret.html", "/assets/../../secret.html", "/.env",
+                           "/notes.exe", "/linked.html", "/out/", "/out", "/missing.js", "/assets/"}) {
+    auto res = Client().Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_EQ(res->body.find("outside"), std::string::npos) << path;
+    EXPECT_EQ(res->body.find("SECRET"), std::string::npos) << path;
+  }
+  // The API still answers under /api/, and its errors keep their shape.
+  auto api = Client().Get("/api/v1/nothing");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 404);
+  EXPECT_EQ(json::parse(api->body)["error"]["code"], "no_route");
 }
 
 class LoginRateTest : public ServerTest {

@@ -45,7 +45,10 @@ std::filesystem::path Resolve(const std::filesystem::path& root, const std::stri
   std::error_code ec;
   std::filesystem::path file = std::filesystem::weakly_canonical(root / rel, ec);
   if (ec) return {};
-  if (std::filesystem::is_directory(file, ec)) file /= "index.html";
+  if (std::filesystem::is_directory(file, ec)) {
+    file = std::filesystem::weakly_canonical(file / "index.html", ec);
+    if (ec) return {};
+  }
   // Links that point out of the directory are not followed out of it.
   const std::string base = root.string() + "/";
   if (!file.string().starts_with(base)) return {};
