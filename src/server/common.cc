@@ -214,11 +214,11 @@ HttpResult<PersonRecord> TargetPerson(Context& ctx, Action action) {
   return ScopedPerson(ctx, *key, action, not_found);
 }
 
-HttpResult<PersonFilter> PersonFilter::FromQuery(Context& ctx, Action action) {
+HttpResult<PersonFilter> PersonFilter::FromQuery(Context& ctx, Action action, bool by_residence) {
   PersonFilter f(ctx, action);
   // The principal's own scope is applied per person below (residence or a
   // paying region); `region` narrows to a residence prefix inside it.
-  if (!ctx.Query("region").empty()) {
+  if (by_residence && !ctx.Query("region").empty()) {
     ASSIGN_OR_RETURN(f.region_, RegionQuery(ctx));
     if (f.region_.find_first_not_of("0123456789") != std::string::npos) {
       return BadField("region", "region 应为区划代码 (expected a region code of digits)");

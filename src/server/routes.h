@@ -217,7 +217,10 @@ void AddDashboardRoutes(std::vector<Route>& routes);
 class PersonFilter {
  public:
   // Errors: a region outside the scope (403, field region), a bad age (400).
-  static HttpResult<PersonFilter> FromQuery(Context& ctx, Action action);
+  // `by_residence`: whether `region` narrows by the person's residence (a
+  // list that applies `region` its own way, as the visit list by the task's
+  // region, passes false).
+  static HttpResult<PersonFilter> FromQuery(Context& ctx, Action action, bool by_residence = true);
   Result<bool> Allows(PersonKey key);
 
  private:

@@ -220,7 +220,7 @@ HttpResult<Reply> ListVisits(Context& ctx) {
   RegionNames names(ctx.store);
   // Ages narrow the list by the person's birth date (the region is the task's).
   const bool by_age = !ctx.Query("age_min").empty() || !ctx.Query("age_max").empty();
-  ASSIGN_OR_RETURN(PersonFilter ages, PersonFilter::FromQuery(ctx, Action::kVisitRead));
+  ASSIGN_OR_RETURN(PersonFilter ages, PersonFilter::FromQuery(ctx, Action::kVisitRead, /*by_residence=*/false));
   json list = json::array();
   for (const VisitTaskRecord& t : tasks) {
     if (t.id <= after || (overdue && Overdue(t, today) != *overdue)) continue;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace tacit {
@@ -148,8 +149,12 @@ Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const Stats
       view.deceased = person.deceased;
       by_scheme[scheme].Add(view);
     }
+    // A person counts in the trend from the month their first entitlement began.
+    Month first_start = b.entitlements.front().terms.start;
+    for (const EntitlementRecord& e : b.entitlements) first_start = std::min(first_start, e.terms.start);
     for (int k = 0; k < trend_months; ++k) {
       StatsTrendPoint& point = report.trend[static_cast<size_t>(k)];
+      if (point.month < first_start) continue;
       const Date end = std::min(options.as_of, point.month.LastDay());
       const CertStatus then = k + 1 == trend_months && end == options.as_of ? cert.status
                                                                             : DeriveCertification(policy, facts, end).status;

@@ -95,5 +95,53 @@ TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
   EXPECT_FALSE(ComputeStats(*store, policy, {"14a", Month::Of(2026, 11), D("2026-11-27")}));
 }
 
+// The month-by-month trend counts a person from the month their first
+// entitlement began, not before; the month asked for agrees with the totals.
+TEST(Stats, TheTrendCountsAPersonFromTheirFirstEntitlement) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "stats_trend_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
+  ASSERT_TRUE(store->Migrate());
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  ASSERT_TRUE(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince}}));
+  for (const auto& [id17, start] : {std::pair{"14010519500101123", Month::Of(2015, 1)},
+                                    std::pair{"14010519510101123", Month::Of(2026, 10)}}) {
+    IdParse id = ParseIdNumber(Id(id17), D("2026-11-27"));
+    ASSERT_TRUE(id.ok());
+    RegistryRow row;
+    row.person.key = id.id.key();
+    row.person.id_number = id.id.text();
+    row.person.name = "某";
+    row.person.sex = id.id.sex();
+    row.person.birth_date = id.id.birth_date();
+    row.person.region_code = "140105001001";
+    row.person.baseline_certified = D("2026-09-01");
+    row.scheme = Scheme::kEnterprise;
+    row.paying_region = "140105";
+    row.start = start;
+    row.monthly = 100000;
+    ASSERT_TRUE(store->ImportRegistry({row}, Month::Of(2026, 11)));
+  }
+  StatsOptions options{"14", Month::Of(2026, 11), D("2026-11-27")};
+  options.trend_from = Month::Of(2026, 8);
+  auto r = ComputeStats(*store, policy, options);
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->trend.size(), 4u);
+  EXPECT_EQ(r->trend[0].month, Month::Of(2026, 8));
+  EXPECT_EQ(r->trend[0].payable, 1);
+  EXPECT_EQ(r->trend[1].payable, 1);
+  EXPECT_EQ(r->trend[2].payable, 2);
+  EXPECT_EQ(r->trend[3].payable, r->total.payable);
+  // Both have the same certification; the newer one counts only from
+  // October, when they began to draw.
+  EXPECT_EQ(r->trend[0].certified, 1);
+  EXPECT_EQ(r->trend[1].certified, 1);
+  EXPECT_EQ(r->trend[2].certified, 2);
+  EXPECT_EQ(r->trend[3].certified, r->total.certified);
+  options.trend_from = Month::Of(2026, 12);
+  EXPECT_FALSE(ComputeStats(*store, policy, options));
+}
+
 }  // namespace
 }  // namespace tacit
