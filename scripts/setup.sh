@@ -36,7 +36,7 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libtomlplusplus-dev libexpected-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql postgresql-contrib time
+  postgresql postgresql-contrib libpq-dev time
   libopencc-dev opencc unicode-data bzip2
   libcpp-httplib-dev libargon2-dev curl wrk openssl python3
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
