@@ -10,12 +10,37 @@ namespace {
 std::string Id(const std::string& first17) { return first17 + IdCheckCharacter(first17); }
 Date D(std::string_view s) { return *ParseDate(s); }
 
-TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / "stats_test";
+// A migrated store in a directory of its own under the test's temporary one.
+std::unique_ptr<Store> FreshStore(const std::string& name) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
-  ASSERT_TRUE(store->Migrate());
+  EXPECT_TRUE(store->Migrate());
+  return store;
+}
+
+// One entitlement of the person whose number starts with `id17`.
+RegistryRow Recipient(const std::string& id17, const std::string& region, Scheme scheme, Date baseline, Month start) {
+  IdParse id = ParseIdNumber(Id(id17), D("2026-11-27"));
+  EXPECT_TRUE(id.ok());
+  RegistryRow row;
+  row.person.key = id.id.key();
+  row.person.id_number = id.id.text();
+  row.person.name = "某";
+  row.person.sex = id.id.sex();
+  row.person.birth_date = id.id.birth_date();
+  row.person.region_code = region;
+  row.person.baseline_certified = baseline;
+  row.scheme = scheme;
+  row.paying_region = region.substr(0, 6);
+  row.start = start;
+  row.monthly = 100000;
+  return row;
+}
+
+TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
+  auto store = FreshStore("stats_test");
   const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
   ASSERT_TRUE(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
                                     {"1401", "太原市", "14", RegionLevel::kCity},
@@ -33,22 +58,9 @@ TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
   };
   std::vector<PersonKey> keys;
   for (const P& p : people) {
-    IdParse id = ParseIdNumber(Id(p.id17), D("2026-11-27"));
-    ASSERT_TRUE(id.ok());
-    RegistryRow row;
-    row.person.key = id.id.key();
-    row.person.id_number = id.id.text();
-    row.person.name = "某";
-    row.person.sex = id.id.sex();
-    row.person.birth_date = id.id.birth_date();
-    row.person.region_code = p.region;
-    row.person.baseline_certified = p.baseline;
-    row.scheme = p.scheme;
-    row.paying_region = p.region.substr(0, 6);
-    row.start = Month::Of(2015, 1);
-    row.monthly = 100000;
+    const RegistryRow row = Recipient(p.id17, p.region, p.scheme, p.baseline, Month::Of(2015, 1));
     ASSERT_TRUE(store->ImportRegistry({row}, Month::Of(2026, 11)));
-    keys.push_back(id.id.key());
+    keys.push_back(row.person.key);
   }
   BatchRecord b;
   b.sha256 = "x";
@@ -98,29 +110,12 @@ TEST(Stats, CountsCertificationAndPaymentStatusByRegionAndScheme) {
 // The month-by-month trend counts a person from the month their first
 // entitlement began, not before; the month asked for agrees with the totals.
 TEST(Stats, TheTrendCountsAPersonFromTheirFirstEntitlement) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / "stats_trend_test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
-  ASSERT_TRUE(store->Migrate());
+  auto store = FreshStore("stats_trend_test");
   const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
   ASSERT_TRUE(store->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince}}));
   for (const auto& [id17, start] : {std::pair{"14010519500101123", Month::Of(2015, 1)},
                                     std::pair{"14010519510101123", Month::Of(2026, 10)}}) {
-    IdParse id = ParseIdNumber(Id(id17), D("2026-11-27"));
-    ASSERT_TRUE(id.ok());
-    RegistryRow row;
-    row.person.key = id.id.key();
-    row.person.id_number = id.id.text();
-    row.person.name = "某";
-    row.person.sex = id.id.sex();
-    row.person.birth_date = id.id.birth_date();
-    row.person.region_code = "140105001001";
-    row.person.baseline_certified = D("2026-09-01");
-    row.scheme = Scheme::kEnterprise;
-    row.paying_region = "140105";
-    row.start = start;
-    row.monthly = 100000;
+    const RegistryRow row = Recipient(id17, "140105001001", Scheme::kEnterprise, D("2026-09-01"), start);
     ASSERT_TRUE(store->ImportRegistry({row}, Month::Of(2026, 11)));
   }
   StatsOptions options{"14", Month::Of(2026, 11), D("2026-11-27")};
