@@ -746,6 +746,21 @@ struct SqliteOptions {
 // Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
 
+// Opens the PostgreSQL store at `conninfo`: a postgresql:// URL or a libpq
+// connection string (target tacit::store_pg). Call Migrate() next. Errors:
+// kUnavailable (the server cannot be reached; the message names the address
+// without its password).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo);
+
+// True when `location` names a PostgreSQL database (postgresql:// or
+// postgres://) rather than a SQLite file.
+bool IsPostgresLocation(const std::string& location);
+
+// Opens the store `location` names, as `--db` does: a postgresql:// or
+// postgres:// URL opens PostgreSQL, anything else is the path of a SQLite
+// file (target tacit::store_open). `options` apply to SQLite only.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const SqliteOptions& options = {});
+
 }  // namespace tacit
 
 #endif  // TACIT_STORE_H_
