@@ -263,7 +263,7 @@ Result<int64_t> PgStore::SourceId(const std::string& name) {
   ASSIGN_OR_RETURN(PgRows added, conn_.Query(
       "INSERT INTO source(name) VALUES($1) ON CONFLICT (name) DO NOTHING RETURNING id", {name}));
   if (added.size() == 1) return added.Int(0, 0);
-  // Added by another unit meanwhile (a reader connection outside the writer lock).
+  // Added meanwhile by a unit that does not hold the writer lock.
   ASSIGN_OR_RETURN(PgRows again, conn_.Query("SELECT id FROM source WHERE name = $1", {name}));
   if (again.size() != 1) return Internal("source id missing after insert");
   return again.Int(0, 0);
@@ -285,7 +285,8 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
   batch.ingested_at = NowUtcText();
   ASSIGN_OR_RETURN(PgRows added, conn_.Query(
       "INSERT INTO batch(sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, "
-      "unlinked, dropped, rejected, duplicates, quarantine_path) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+      "unlinked, dropped, rejected, duplicates, quarantine_path) "
+      "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
       "ON CONFLICT (sha256, file_name) DO NOTHING RETURNING id",
       {batch.sha256, batch.file_name, batch.source, batch.mapping, static_cast<int64_t>(batch.received_on.days()),
        batch.ingested_at, batch.rows, batch.accepted, batch.linked, batch.unlinked, batch.dropped, batch.rejected,
@@ -339,11 +340,12 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
   // those whose (source, ref) is not stored yet and names them.
   std::vector<bool> stored(n, false);  // by k (id - first_id)
   if (n > 0) {
-    RETURN_IF_ERROR(StageTable(conn_, "evidence_in",
+    RETURN_IF_ERROR(StageTable(conn_, "evidence_stage",
                                "id BIGINT, person_key BIGINT, source_id BIGINT, ref TEXT COLLATE \"C\", "
                                "kind TEXT COLLATE \"C\", occurred_on BIGINT, received_on BIGINT, "
-                               "link_method TEXT COLLATE \"C\", link_score DOUBLE PRECISION, detail TEXT COLLATE \"C\""));
-    CopyWriter copy(conn_, "COPY evidence_in FROM STDIN");
+                               "link_method TEXT COLLATE \"C\", link_score DOUBLE PRECISION, "
+                               "detail TEXT COLLATE \"C\""));
+    CopyWriter copy(conn_, "COPY evidence_stage FROM STDIN");
     for (size_t k = 0; k < n; ++k) {
       const uint32_t i = order[k];
       if (skip[i]) continue;
@@ -365,7 +367,7 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
         "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
         "link_method, link_score, detail) "
         "SELECT person_key, id, source_id, ref, kind, occurred_on, received_on, $1::bigint, link_method, "
-        "link_score, detail FROM evidence_in "
+        "link_score, detail FROM evidence_stage "
         "ON CONFLICT (source_id, ref) DO NOTHING RETURNING id",
         {batch.id}));
     for (int r = 0; r < ids.size(); ++r) {
@@ -417,8 +419,9 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
 Status PgStore::UpdatePersonSummary(const std::vector<PersonSignal>& signals) {
   ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(conn_));
   if (!signals.empty()) {
-    RETURN_IF_ERROR(StageTable(conn_, "summary_in", "person_key BIGINT, last_alive_on BIGINT, death_on BIGINT"));
-    CopyWriter copy(conn_, "COPY summary_in FROM STDIN");
+    RETURN_IF_ERROR(
+        StageTable(conn_, "person_summary_stage", "person_key BIGINT, last_alive_on BIGINT, death_on BIGINT"));
+    CopyWriter copy(conn_, "COPY person_summary_stage FROM STDIN");
     for (const PersonSignal& s : signals) {
       copy.Int(static_cast<int64_t>(s.person));
       copy.OptInt(s.last_alive ? std::optional<int64_t>(s.last_alive->days()) : std::nullopt);
@@ -432,7 +435,7 @@ Status PgStore::UpdatePersonSummary(const std::vector<PersonSignal>& signals) {
     // row-by-row upsert merged them one after the other to the same result.
     RETURN_IF_ERROR(conn_.Query(
         "INSERT INTO person_summary(person_key, last_alive_on, death_on) "
-        "SELECT person_key, max(last_alive_on), min(death_on) FROM summary_in GROUP BY person_key "
+        "SELECT person_key, max(last_alive_on), min(death_on) FROM person_summary_stage GROUP BY person_key "
         "ON CONFLICT (person_key) DO UPDATE SET "
         "last_alive_on = greatest(person_summary.last_alive_on, excluded.last_alive_on), "
         "death_on = least(person_summary.death_on, excluded.death_on)"));
@@ -548,12 +551,12 @@ Status PgStore::SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std
     }
   }
   if (!chosen.empty()) {
-    RETURN_IF_ERROR(StageTable(conn_, "link_in",
+    RETURN_IF_ERROR(StageTable(conn_, "link_attempt_stage",
                                "evidence_id BIGINT, model_id BIGINT, outcome TEXT COLLATE \"C\", "
                                "reason TEXT COLLATE \"C\", candidate_key BIGINT, probability DOUBLE PRECISION, "
                                "weight_bits DOUBLE PRECISION, second_key BIGINT, second_bits DOUBLE PRECISION, "
                                "contributions TEXT COLLATE \"C\", status TEXT COLLATE \"C\""));
-    CopyWriter copy(conn_, "COPY link_in FROM STDIN");
+    CopyWriter copy(conn_, "COPY link_attempt_stage FROM STDIN");
     for (size_t i : chosen) {
       const LinkAttempt& a = attempts[i];
       copy.Int(a.evidence_id);
@@ -573,15 +576,16 @@ Status PgStore::SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std
     // What another job or a reviewer did meanwhile stands: only a record still
     // unlinked whose earlier attempt found nobody is tried again.
     RETURN_IF_ERROR(conn_.Query(
-        "DELETE FROM link_in s WHERE "
+        "DELETE FROM link_attempt_stage s WHERE "
         "EXISTS (SELECT 1 FROM link_attempt a WHERE a.evidence_id = s.evidence_id AND a.status <> 'none') "
         "OR EXISTS (SELECT 1 FROM evidence e WHERE e.id = s.evidence_id AND e.person_key <> 0)"));
-    RETURN_IF_ERROR(conn_.Query("DELETE FROM link_attempt a USING link_in s WHERE a.evidence_id = s.evidence_id"));
+    RETURN_IF_ERROR(
+        conn_.Query("DELETE FROM link_attempt a USING link_attempt_stage s WHERE a.evidence_id = s.evidence_id"));
     RETURN_IF_ERROR(conn_.Query(
         "INSERT INTO link_attempt(evidence_id, model_id, outcome, reason, candidate_key, probability, "
         "weight_bits, second_key, second_bits, contributions, status) "
         "SELECT evidence_id, model_id, outcome, reason, candidate_key, probability, weight_bits, second_key, "
-        "second_bits, contributions, status FROM link_in ORDER BY evidence_id"));
+        "second_bits, contributions, status FROM link_attempt_stage ORDER BY evidence_id"));
   }
   // The automatic links of this run, in one statement. Only a record still
   // unlinked is linked: a record linked meanwhile keeps its link.
