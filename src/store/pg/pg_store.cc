@@ -531,12 +531,7 @@ Result<std::vector<Fact>> PgStore::FactsOf(PersonKey key) {
   return out;
 }
 
-Result<ChangeMarks> PgStore::CurrentChangeMarks() {
-  ASSIGN_OR_RETURN(PgRows s, conn_.Query(
-      "SELECT (SELECT coalesce(max(id), 0) FROM evidence), (SELECT coalesce(max(id), 0) FROM person_dirty)"));
-  if (s.size() == 0) return Internal("no change marks");
-  return ChangeMarks{s.Int(0, 0), s.Int(0, 1)};
-}
+Result<ChangeMarks> PgStore::CurrentChangeMarks() { return ReadChangeMarks(conn_); }
 
 Result<std::vector<PersonKey>> PgStore::PersonsChangedSince(int64_t evidence_high_water) {
   ASSIGN_OR_RETURN(PgRows s, conn_.Query(

@@ -28,6 +28,10 @@ namespace tacit::pg {
 
 class PgOutreach;
 
+// pg_store_ledger.cc: the change marks for a monthly run; remembers on this
+// session the person marks read, which SaveCycleRun then deletes exactly.
+Result<ChangeMarks> ReadChangeMarks(PgConn& conn);
+
 class PgStore final : public Store {
  public:
   PgStore(std::string conninfo, PgConn conn);

@@ -18,12 +18,6 @@
 
 namespace tacit::pg {
 
-// Reads the change marks for a monthly run and remembers, for this session,
-// the person marks behind them (see "Person marks" below). Defined here, next
-// to SaveCycleRun which consumes what it remembers; PgStore::CurrentChangeMarks
-// (pg_store.cc) is meant to be `return ReadChangeMarks(conn_);`.
-Result<ChangeMarks> ReadChangeMarks(PgConn& conn);
-
 namespace {
 
 // ---- Reading rows ---------------------------------------------------------------
