@@ -238,6 +238,62 @@ Result<int64_t> PgConn::CopyIn(std::string_view copy_sql, std::string_view data)
   return copied;
 }
 
+void PgCopy::Sep() {
+  if (!first_) data_ += '\t';
+  first_ = false;
+}
+
+PgCopy& PgCopy::Int(int64_t v) {
+  Sep();
+  AppendCopyField(data_, v);
+  return *this;
+}
+
+PgCopy& PgCopy::OptInt(const std::optional<int64_t>& v) {
+  return v ? Int(*v) : Null();
+}
+
+PgCopy& PgCopy::Text(std::string_view v) {
+  Sep();
+  AppendCopyField(data_, v);
+  return *this;
+}
+
+PgCopy& PgCopy::TextOrNull(std::string_view v) {
+  return v.empty() ? Null() : Text(v);
+}
+
+PgCopy& PgCopy::Double(double v) {
+  Sep();
+  fmt::format_to(std::back_inserter(data_), "{}", v);
+  return *this;
+}
+
+PgCopy& PgCopy::Null() {
+  Sep();
+  AppendCopyNull(data_);
+  return *this;
+}
+
+Status PgCopy::EndRow() {
+  data_ += '\n';
+  first_ = true;
+  ++rows_;
+  return data_.size() >= kSlice ? Flush() : Status();
+}
+
+Status PgCopy::Flush() {
+  if (data_.empty()) return {};
+  RETURN_IF_ERROR(conn_.CopyIn(copy_sql_, data_));
+  data_.clear();
+  return {};
+}
+
+Status StageTable(PgConn& conn, std::string_view name, std::string_view columns) {
+  return conn.Exec(
+      fmt::format("DROP TABLE IF EXISTS pg_temp.{0}; CREATE TEMP TABLE {0} ({1}) ON COMMIT DROP", name, columns));
+}
+
 Result<PgTx> PgTx::Begin(PgConn& conn, Mode mode) {
   const int level = conn.depth_ + 1;
   if (level == 1) {

@@ -9,6 +9,7 @@
 #include <limits>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/pg/pg_outreach.h"
 #include "store/pg/pg_schema.h"
@@ -225,29 +226,103 @@ Result<std::vector<std::string>> PgStore::RegionCodes() {
   return out;
 }
 
+// Two passes. First every row that brings a new person (its first row in the
+// file) or a new entitlement (the first row of that person and scheme) is
+// loaded by COPY: a province's first import is almost all of these. Then the
+// other rows are applied one by one in file order, exactly as the SQLite
+// store applies every row. A row of the second pass never depends on a later
+// row of the first (a new person's first row comes before its other rows), so
+// the outcome and the counts are the SQLite store's.
 Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryRow>& rows, Month effective) {
   ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(conn_));
   const std::string now = NowUtcText();
   RegistryImportCounts counts;
-  std::unordered_map<PersonKey, bool> seen_person;  // persons touched by this file: counted once
-  for (const RegistryRow& row : rows) {
+
+  // Which persons and entitlements are stored already.
+  std::unordered_set<int64_t> stored_persons;
+  std::unordered_set<int64_t> stored_entitlements;  // person_key * 8 + scheme
+  auto ent_key = [](int64_t person, Scheme scheme) { return person * 8 + static_cast<int64_t>(scheme); };
+  constexpr size_t kChunk = 20000;
+  for (size_t at = 0; at < rows.size(); at += kChunk) {
+    std::vector<int64_t> keys;
+    for (size_t i = at; i < std::min(rows.size(), at + kChunk); ++i) {
+      keys.push_back(static_cast<int64_t>(rows[i].person.key));
+    }
+    const std::string array = KeyArray(keys);
+    ASSIGN_OR_RETURN(PgRows p, conn_.Query("SELECT person_key FROM person WHERE person_key = ANY($1::bigint[])",
+                                           {array}));
+    for (int r = 0; r < p.size(); ++r) stored_persons.insert(p.Int(r, 0));
+    ASSIGN_OR_RETURN(PgRows e, conn_.Query(
+        "SELECT person_key, scheme FROM entitlement WHERE person_key = ANY($1::bigint[])", {array}));
+    for (int r = 0; r < e.size(); ++r) stored_entitlements.insert(e.Int(r, 0) * 8 + e.Int(r, 1));
+  }
+
+  // Pass 1: new persons and new entitlements by COPY.
+  std::vector<char> new_person(rows.size(), 0), new_entitlement(rows.size(), 0);
+  std::unordered_set<int64_t> first_person, first_entitlement;
+  PgCopy persons(conn_,
+                 "COPY person(person_key, id_number, name, sex, birth_date, phone, region_code, special_care, "
+                 "baseline_certified, updated_at) FROM STDIN");
+  RETURN_IF_ERROR(StageTable(conn_, "entitlement_stage",
+                             "ord BIGINT, person_key BIGINT, scheme BIGINT, paying_region TEXT COLLATE \"C\", "
+                             "start_month BIGINT, paid_through BIGINT, contribution_months BIGINT, "
+                             "registered_on BIGINT, account_balance_fen BIGINT, account_subsidy_fen BIGINT, "
+                             "monthly_fen BIGINT, basic_fen BIGINT"));
+  PgCopy entitlements(conn_, "COPY entitlement_stage FROM STDIN");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const RegistryRow& row = rows[i];
     const PersonRecord& p = row.person;
     const int64_t key = static_cast<int64_t>(p.key);
-    ASSIGN_OR_RETURN(PgRows found, conn_.Query(
-        "SELECT name, sex, birth_date, phone, region_code, special_care, baseline_certified FROM person "
-        "WHERE person_key = $1", {key}));
-    bool person_changed = false;
-    if (found.size() == 0) {
+    if (!stored_persons.count(key) && first_person.insert(key).second) {
+      new_person[i] = 1;
       const std::optional<Date> baseline = p.baseline_certified ? p.baseline_certified : row.default_baseline;
-      RETURN_IF_ERROR(conn_.Query(
-          "INSERT INTO person(person_key, id_number, name, sex, birth_date, phone, region_code, special_care, "
-          "baseline_certified, updated_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-          {key, p.id_number, p.name, static_cast<int>(p.sex), static_cast<int64_t>(p.birth_date.days()),
-           NullIfEmpty(p.phone), p.region_code, p.special_care ? 1 : 0,
-           baseline ? std::optional<int64_t>(baseline->days()) : std::nullopt, now}));
-      ++counts.persons_added;
-      seen_person[p.key] = true;
-    } else {
+      persons.Int(key).Text(p.id_number).Text(p.name).Int(static_cast<int64_t>(p.sex)).Int(p.birth_date.days())
+          .TextOrNull(p.phone).Text(p.region_code).Int(p.special_care ? 1 : 0)
+          .OptInt(baseline ? std::optional<int64_t>(baseline->days()) : std::nullopt).Text(now);
+      RETURN_IF_ERROR(persons.EndRow());
+    }
+    if (!stored_entitlements.count(ent_key(key, row.scheme)) &&
+        first_entitlement.insert(ent_key(key, row.scheme)).second) {
+      new_entitlement[i] = 1;
+      entitlements.Int(static_cast<int64_t>(i)).Int(key).Int(static_cast<int64_t>(row.scheme)).Text(row.paying_region)
+          .Int(row.start.index()).OptInt(MonthIndexOrNull(row.paid_through)).Int(row.contribution_months)
+          .Int(row.imported_on.days()).OptInt(row.account_balance).OptInt(row.account_subsidy).Int(row.monthly)
+          .Int(row.basic);
+      RETURN_IF_ERROR(entitlements.EndRow());
+    }
+  }
+  RETURN_IF_ERROR(persons.Flush());
+  RETURN_IF_ERROR(entitlements.Flush());
+  counts.persons_added = persons.rows();
+  counts.entitlements_added = entitlements.rows();
+  if (entitlements.rows() > 0) {
+    // Ids in file order, as SQLite assigns them; each with its first amount step.
+    RETURN_IF_ERROR(conn_.Exec(
+        "WITH added AS (INSERT INTO entitlement(person_key, scheme, paying_region, start_month, paid_through, "
+        "contribution_months, registered_on, account_balance_fen, account_subsidy_fen) "
+        "SELECT person_key, scheme, paying_region, start_month, paid_through, contribution_months, registered_on, "
+        "account_balance_fen, account_subsidy_fen FROM entitlement_stage ORDER BY ord "
+        "RETURNING id, person_key, scheme) "
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) "
+        "SELECT a.id, s.start_month, s.monthly_fen, s.basic_fen FROM added a JOIN entitlement_stage s "
+        "ON s.person_key = a.person_key AND s.scheme = a.scheme"));
+  }
+
+  // Pass 2: every other part of a row, in file order.
+  std::unordered_set<PersonKey> seen_person;  // persons touched by this file: counted once
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (new_person[i]) seen_person.insert(rows[i].person.key);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const RegistryRow& row = rows[i];
+    const PersonRecord& p = row.person;
+    const int64_t key = static_cast<int64_t>(p.key);
+    bool person_changed = false;
+    if (!new_person[i]) {
+      ASSIGN_OR_RETURN(PgRows found, conn_.Query(
+          "SELECT name, sex, birth_date, phone, region_code, special_care, baseline_certified FROM person "
+          "WHERE person_key = $1", {key}));
+      if (found.size() == 0) return Internal("ImportRegistry: a person of the file is not stored");
       const std::optional<int64_t> stored_baseline = found.OptInt(0, 6);
       const std::optional<int64_t> baseline =
           p.baseline_certified ? std::optional<int64_t>(p.baseline_certified->days()) : stored_baseline;
@@ -261,26 +336,16 @@ Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryR
             "baseline_certified = $8, updated_at = $9 WHERE person_key = $1",
             {key, p.name, static_cast<int>(p.sex), static_cast<int64_t>(p.birth_date.days()), NullIfEmpty(p.phone),
              p.region_code, p.special_care ? 1 : 0, baseline, now}));
-        if (!seen_person.count(p.key)) ++counts.persons_updated;
-        seen_person[p.key] = true;
+        if (seen_person.insert(p.key).second) ++counts.persons_updated;
       }
     }
+    if (new_entitlement[i]) continue;
 
     ASSIGN_OR_RETURN(PgRows ent, conn_.Query(
         "SELECT id, start_month, paying_region, paid_through, contribution_months, account_balance_fen, "
         "account_subsidy_fen FROM entitlement WHERE person_key = $1 AND scheme = $2",
         {key, static_cast<int>(row.scheme)}));
-    if (ent.size() == 0) {
-      ASSIGN_OR_RETURN(PgRows added, conn_.Query(
-          "INSERT INTO entitlement(person_key, scheme, paying_region, start_month, paid_through, contribution_months, "
-          "registered_on, account_balance_fen, account_subsidy_fen) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
-          {key, static_cast<int>(row.scheme), row.paying_region, row.start.index(), MonthIndexOrNull(row.paid_through),
-           row.contribution_months, static_cast<int64_t>(row.imported_on.days()), row.account_balance,
-           row.account_subsidy}));
-      RETURN_IF_ERROR(UpsertAmount(added.Int(0, 0), row.start.index(), row.monthly, row.basic));
-      ++counts.entitlements_added;
-      continue;
-    }
+    if (ent.size() == 0) return Internal("ImportRegistry: an entitlement of the file is not stored");
     const int64_t id = ent.Int(0, 0);
     const int64_t stored_start = ent.Int(0, 1);
     const bool region_changed = ent.TextView(0, 2) != row.paying_region;

@@ -123,79 +123,6 @@ LinkAttempt ReadAttempt(const PgRow& r) {
 
 // ---- Bulk loading -------------------------------------------------------------
 
-// A fresh temporary table `name` for one unit's COPY, dropped at commit. An
-// earlier call in the same open transaction (two files in one ingest unit)
-// may have left one: it is replaced.
-Status StageTable(PgConn& conn, std::string_view name, std::string_view columns) {
-  return conn.Exec(
-      fmt::format("DROP TABLE IF EXISTS pg_temp.{0}; CREATE TEMP TABLE {0} ({1}) ON COMMIT DROP", name, columns));
-}
-
-// Collects COPY text rows and sends them in slices, so that a million-row
-// batch never holds all of its COPY text at once.
-class CopyWriter {
- public:
-  CopyWriter(PgConn& conn, std::string copy_sql) : conn_(conn), copy_sql_(std::move(copy_sql)) {}
-
-  void Int(int64_t v) {
-    Sep();
-    AppendCopyField(data_, v);
-  }
-  void OptInt(const std::optional<int64_t>& v) {
-    Sep();
-    if (v) {
-      AppendCopyField(data_, *v);
-    } else {
-      AppendCopyNull(data_);
-    }
-  }
-  void Text(std::string_view v) {
-    Sep();
-    AppendCopyField(data_, v);
-  }
-  // Empty text as NULL (SQLite's TextOrNull).
-  void TextOrNull(std::string_view v) {
-    Sep();
-    if (v.empty()) {
-      AppendCopyNull(data_);
-    } else {
-      AppendCopyField(data_, v);
-    }
-  }
-  // The shortest text that reads back exactly, as PgParams sends a double.
-  void Double(double v) {
-    Sep();
-    fmt::format_to(std::back_inserter(data_), "{}", v);
-  }
-  Status EndRow() {
-    data_ += '\n';
-    first_ = true;
-    ++rows_;
-    if (data_.size() >= kSlice) return Flush();
-    return {};
-  }
-  Status Flush() {
-    if (data_.empty()) return {};
-    ASSIGN_OR_RETURN(const int64_t copied, conn_.CopyIn(copy_sql_, data_));
-    (void)copied;
-    data_.clear();
-    return {};
-  }
-  int64_t rows() const { return rows_; }
-
- private:
-  static constexpr size_t kSlice = 32u << 20;
-  void Sep() {
-    if (!first_) data_ += '\t';
-    first_ = false;
-  }
-  PgConn& conn_;
-  std::string copy_sql_;
-  std::string data_;
-  bool first_ = true;
-  int64_t rows_ = 0;
-};
-
 // Allocates `n` consecutive evidence ids from the sequence table, as SQLite
 // does (read, then write next = first + n), in one statement: the row lock
 // orders two units that allocate at once.
@@ -345,7 +272,7 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
                                "kind TEXT COLLATE \"C\", occurred_on BIGINT, received_on BIGINT, "
                                "link_method TEXT COLLATE \"C\", link_score DOUBLE PRECISION, "
                                "detail TEXT COLLATE \"C\""));
-    CopyWriter copy(conn_, "COPY evidence_stage FROM STDIN");
+    PgCopy copy(conn_, "COPY evidence_stage FROM STDIN");
     for (size_t k = 0; k < n; ++k) {
       const uint32_t i = order[k];
       if (skip[i]) continue;
@@ -380,7 +307,7 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
   // Duplicates get id 0; the partner's fields of the unlinked ones kept go
   // straight into `unlinked` (their ids are new: nothing to conflict with).
   int64_t duplicates = 0, linked = 0, unlinked = 0;
-  CopyWriter copy_unlinked(
+  PgCopy copy_unlinked(
       conn_, "COPY unlinked(evidence_id, id_text, id_problem, name, sex, birth_date, region_code) FROM STDIN");
   for (size_t k = 0; k < n; ++k) {
     EvidenceRecord& e = evidence[order[k]];
@@ -421,7 +348,7 @@ Status PgStore::UpdatePersonSummary(const std::vector<PersonSignal>& signals) {
   if (!signals.empty()) {
     RETURN_IF_ERROR(
         StageTable(conn_, "person_summary_stage", "person_key BIGINT, last_alive_on BIGINT, death_on BIGINT"));
-    CopyWriter copy(conn_, "COPY person_summary_stage FROM STDIN");
+    PgCopy copy(conn_, "COPY person_summary_stage FROM STDIN");
     for (const PersonSignal& s : signals) {
       copy.Int(static_cast<int64_t>(s.person));
       copy.OptInt(s.last_alive ? std::optional<int64_t>(s.last_alive->days()) : std::nullopt);
@@ -556,7 +483,7 @@ Status PgStore::SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std
                                "reason TEXT COLLATE \"C\", candidate_key BIGINT, probability DOUBLE PRECISION, "
                                "weight_bits DOUBLE PRECISION, second_key BIGINT, second_bits DOUBLE PRECISION, "
                                "contributions TEXT COLLATE \"C\", status TEXT COLLATE \"C\""));
-    CopyWriter copy(conn_, "COPY link_attempt_stage FROM STDIN");
+    PgCopy copy(conn_, "COPY link_attempt_stage FROM STDIN");
     for (size_t i : chosen) {
       const LinkAttempt& a = attempts[i];
       copy.Int(a.evidence_id);

@@ -104,53 +104,6 @@ DecisionRecord ReadDecision(const PgRow& s) {
 
 PersonKey ReadPersonKey(const PgRow& s) { return static_cast<PersonKey>(s.Int(0)); }
 
-// ---- COPY -----------------------------------------------------------------------
-
-// Rows for one COPY … FROM STDIN, sent in pieces of a few megabytes so that a
-// province's month (millions of rows) is never one string in memory.
-class CopyRows {
- public:
-  CopyRows(PgConn& conn, std::string sql) : conn_(conn), sql_(std::move(sql)) {}
-
-  CopyRows& Field(int64_t v) {
-    Separate();
-    AppendCopyField(data_, v);
-    return *this;
-  }
-  CopyRows& Field(std::string_view v) {
-    Separate();
-    AppendCopyField(data_, v);
-    return *this;
-  }
-  CopyRows& Null() {
-    Separate();
-    AppendCopyNull(data_);
-    return *this;
-  }
-  Status EndRow() {
-    data_ += '\n';
-    first_ = true;
-    return data_.size() >= kFlushBytes ? Flush() : Status{};
-  }
-  Status Flush() {
-    if (data_.empty()) return {};
-    RETURN_IF_ERROR(conn_.CopyIn(sql_, data_));
-    data_.clear();
-    return {};
-  }
-
- private:
-  static constexpr size_t kFlushBytes = 8 << 20;
-  void Separate() {
-    if (!first_) data_ += '\t';
-    first_ = false;
-  }
-  PgConn& conn_;
-  std::string sql_;
-  std::string data_;
-  bool first_ = true;
-};
-
 // ---- Cases -------------------------------------------------------------------------
 
 std::string JoinIds(const std::vector<int64_t>& ids) {
@@ -454,10 +407,10 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
   for (const DecisionRecord& d : decisions) decision_order.push_back(&d);
   std::sort(decision_order.begin(), decision_order.end(),
             [](const DecisionRecord* a, const DecisionRecord* b) { return a->entitlement_id < b->entitlement_id; });
-  CopyRows dec(conn_, "COPY decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) FROM STDIN");
+  PgCopy dec(conn_, "COPY decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) FROM STDIN");
   for (const DecisionRecord* d : decision_order) {
-    dec.Field(month).Field(d->entitlement_id).Field(static_cast<int64_t>(d->status)).Field(d->due).Field(d->rule)
-        .Field(d->evidence_id);
+    dec.Int(month).Int(d->entitlement_id).Int(static_cast<int64_t>(d->status)).Int(d->due).Text(d->rule)
+        .Int(d->evidence_id);
     RETURN_IF_ERROR(dec.EndRow());
   }
   RETURN_IF_ERROR(dec.Flush());
@@ -477,22 +430,20 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
     if (a->month != b->month) return a->month < b->month;
     return a->kind < b->kind;
   });
-  CopyRows pay(conn_, fmt::format("COPY payment({}) FROM STDIN", kPaymentColumns));
+  PgCopy pay(conn_, fmt::format("COPY payment({}) FROM STDIN", kPaymentColumns));
   for (const PaymentRecord* p : payment_order) {
-    pay.Field(p->entitlement_id).Field(static_cast<int64_t>(p->month.index())).Field(month).Field(p->kind)
-        .Field(p->amount);
+    pay.Int(p->entitlement_id).Int(p->month.index()).Int(month).Text(p->kind).Int(p->amount);
     RETURN_IF_ERROR(pay.EndRow());
   }
   RETURN_IF_ERROR(pay.Flush());
 
   // Receivables in the order given: their ids are assigned in it, as SQLite's
   // rowids are.
-  CopyRows rec(conn_,
+  PgCopy rec(conn_,
                "COPY receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen) "
                "FROM STDIN");
   for (const ReceivableRecord& r : receivables) {
-    rec.Field(r.entitlement_id).Field(static_cast<int64_t>(r.month.index())).Field(r.amount).Field(month)
-        .Field(r.reason).Field(r.evidence_id).Field(int64_t{0});
+    rec.Int(r.entitlement_id).Int(r.month.index()).Int(r.amount).Int(month).Text(r.reason).Int(r.evidence_id).Int(0);
     RETURN_IF_ERROR(rec.EndRow());
   }
   RETURN_IF_ERROR(rec.Flush());
@@ -513,13 +464,13 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
     // A staging table of this unit (dropped below, so that another run saved
     // in the same outer unit can make it again), then one upsert.
     RETURN_IF_ERROR(conn_.Exec("CREATE TEMP TABLE tacit_forecast_in (LIKE forecast) ON COMMIT DROP"));
-    CopyRows fc(conn_,
+    PgCopy fc(conn_,
                 "COPY tacit_forecast_in(entitlement_id, through_month, status, due_fen, rule, evidence_id) FROM STDIN");
     for (size_t i = 0; i < order.size(); ++i) {
       if (i + 1 < order.size() && order[i + 1]->entitlement_id == order[i]->entitlement_id) continue;
       const ForecastRecord& f = *order[i];
-      fc.Field(f.entitlement_id).Field(static_cast<int64_t>(f.through.index())).Field(static_cast<int64_t>(f.status))
-          .Field(f.due).Field(f.rule).Field(f.evidence_id);
+      fc.Int(f.entitlement_id).Int(f.through.index()).Int(static_cast<int64_t>(f.status)).Int(f.due).Text(f.rule)
+          .Int(f.evidence_id);
       RETURN_IF_ERROR(fc.EndRow());
     }
     RETURN_IF_ERROR(fc.Flush());
@@ -533,9 +484,9 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
   }
   if (run.dirty_high_water) RETURN_IF_ERROR(DeleteMarksRead(conn_, *run.dirty_high_water));
   if (!carry_over.pending.empty()) {
-    CopyRows mark(conn_, "COPY person_dirty(person_key) FROM STDIN");
+    PgCopy mark(conn_, "COPY person_dirty(person_key) FROM STDIN");
     for (PersonKey p : carry_over.pending) {
-      mark.Field(static_cast<int64_t>(p));
+      mark.Int(static_cast<int64_t>(p));
       RETURN_IF_ERROR(mark.EndRow());
     }
     RETURN_IF_ERROR(mark.Flush());
@@ -567,14 +518,13 @@ Result<int64_t> PgStore::OpenCases(std::vector<CaseRecord>& cases) {
       "dedup_key TEXT COLLATE \"C\", summary TEXT COLLATE \"C\", suggestion TEXT COLLATE \"C\", "
       "evidence_ids TEXT COLLATE \"C\", at_stake_fen BIGINT, opened_at TEXT COLLATE \"C\", opened_in BIGINT) "
       "ON COMMIT DROP"));
-  CopyRows in(conn_,
+  PgCopy in(conn_,
               "COPY tacit_case_in(ord, person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, "
               "opened_at, opened_in) FROM STDIN");
   for (size_t i = 0; i < cases.size(); ++i) {
     const CaseRecord& c = cases[i];
-    in.Field(static_cast<int64_t>(i)).Field(static_cast<int64_t>(c.person)).Field(c.type).Field(c.key)
-        .Field(c.summary).Field(c.suggestion).Field(JoinIds(c.evidence_ids)).Field(c.at_stake).Field(now)
-        .Field(static_cast<int64_t>(c.opened_in.index()));
+    in.Int(static_cast<int64_t>(i)).Int(static_cast<int64_t>(c.person)).Text(c.type).Text(c.key).Text(c.summary)
+        .Text(c.suggestion).Text(JoinIds(c.evidence_ids)).Int(c.at_stake).Text(now).Int(c.opened_in.index());
     RETURN_IF_ERROR(in.EndRow());
   }
   RETURN_IF_ERROR(in.Flush());
