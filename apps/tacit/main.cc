@@ -17,6 +17,7 @@
 #include "outreach_commands.h"
 #include "tacit/outreach.h"
 #include "serve_command.h"
+#include "stream_commands.h"
 #include "export_file.h"
 #include "tacit/casework.h"
 #include "tacit/civil.h"
@@ -32,6 +33,7 @@
 #include "tacit/secrets.h"
 #include "tacit/stats.h"
 #include "tacit/store.h"
+#include "tacit/stream.h"
 
 namespace tacit {
 namespace {
@@ -1267,6 +1269,38 @@ int Main(int argc, char** argv) {
   deaths_contact->add_option("--phone", oa.phone, "mobile number")->required();
 
 
+  cli::StreamArgs sa;
+  auto* stream = app.add_subcommand("stream", "the durable feed stream (NATS JetStream): publish records, consume "
+                                              "partitions into the store (docs/feeds.md)");
+  stream->require_subcommand(1);
+  stream->add_option("--nats", sa.nats_url, "NATS server URL(s) (env TACIT_NATS_URL; default nats://127.0.0.1:4222)")
+      ->envname("TACIT_NATS_URL");
+  auto* stream_publish = stream->add_subcommand(
+      "publish", "publish partner files' good records to the stream (one message each; bad rows to the quarantine "
+                 "file); never touches the store");
+  stream_publish->add_option("FILE", sa.files, "feed files (CSV or JSON Lines)")->required();
+  stream_publish->add_option("--mapping", sa.mapping, "mapping TOML for a department's own layout (examples/mappings/)");
+  stream_publish->add_option("--source", sa.source, "partner source when the file does not name one");
+  stream_publish->add_option("--received-on", sa.received_on,
+                             "date the agency learned the data (获知日期), YYYY-MM-DD; default today");
+  stream_publish->add_option("--partitions", sa.partition_count,
+                             "P, the stream's partitions (default 16; every publisher must use the same)")
+      ->check(CLI::Range(1, kMaxFeedPartitions));
+  stream_publish->add_option("--policy", sa.policy_file,
+                             "policy TOML whose kinds and sources rows may have (default: the built-in policy)");
+  auto* stream_consume = stream->add_subcommand(
+      "consume", "apply this instance's partitions to the store (--db) until SIGTERM / Ctrl-C or --idle-exit");
+  stream_consume->add_option("--partitions", sa.partitions, "partitions to consume, e.g. 0-7 or 0-3,8")->required();
+  stream_consume->add_option("--batch", sa.batch, "most messages per batch (one unit of work; default 5000)")
+      ->check(CLI::Range(1, 1000000));
+  stream_consume->add_option("--idle-exit", sa.idle_exit_s, "stop when no message came for this many seconds");
+  stream_consume->add_option("--spool", sa.spool_dir,
+                             "directory for the batch files (default beside a SQLite store, DB.stream-spool; "
+                             "stream-spool for PostgreSQL); rejected rows stay in its quarantine/");
+  auto* stream_status = stream->add_subcommand("status", "each partition's last stream sequence and applied offset");
+  stream_status->add_option("--partitions", sa.partition_count, "P, the stream's partitions (default 16)")
+      ->check(CLI::Range(1, kMaxFeedPartitions));
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
@@ -1392,6 +1426,12 @@ int Main(int argc, char** argv) {
     });
   } else if (*face_models) {
     status = cli::FaceModelsList(face_args);
+  } else if (*stream_publish) {
+    status = cli::StreamPublish(sa);
+  } else if (*stream_consume) {
+    status = WithStore(g, [&](Store& s, const Policy& p) { return cli::StreamConsume(s, p, g.db, sa); });
+  } else if (*stream_status) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::StreamStatus(s, sa); });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }
