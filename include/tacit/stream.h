@@ -134,6 +134,10 @@ Status EnsureFeedStream(const StreamOptions& options);
 // no message), for status and the tests. Errors as EnsureFeedStream.
 Result<std::vector<uint64_t>> FeedStreamLastSequences(const StreamOptions& options, int count);
 
+// Removes the stream TACIT_FEEDS with its messages and consumers (tests
+// start from an empty stream). A missing stream is fine.
+Status DeleteFeedStreamForTest(const StreamOptions& options);
+
 // ---- Publishing ---------------------------------------------------------------
 
 struct PublishInput {

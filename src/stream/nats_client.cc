@@ -109,6 +109,14 @@ Status EnsureFeedStream(const StreamOptions& options) {
   return client->EnsureFeedStream();
 }
 
+Status DeleteFeedStreamForTest(const StreamOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<NatsClient> client, NatsClient::Connect(options));
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_DeleteStream(client->js(), std::string(kFeedStreamName).c_str(), nullptr, &code);
+  if (s == NATS_OK || s == NATS_NOT_FOUND || code == JSStreamNotFoundErr) return {};
+  return tl::unexpected(NatsError("cannot delete the stream", s, code));
+}
+
 Result<std::vector<uint64_t>> FeedStreamLastSequences(const StreamOptions& options, int count) {
   ASSIGN_OR_RETURN(std::unique_ptr<NatsClient> client, NatsClient::Connect(options));
   const std::string stream(kFeedStreamName);
