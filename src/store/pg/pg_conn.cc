@@ -179,6 +179,14 @@ Result<PgRows> PgConn::Query(std::string_view sql, const PgParams& params) {
 
 Status PgConn::ForEachRow(std::string_view sql, const PgParams& params, const std::function<Status(const PgRow&)>& fn,
                           int batch) {
+  return ForEachBatch(sql, params, [&fn](const PgRows& rows) -> Status {
+    for (int r = 0; r < rows.size(); ++r) RETURN_IF_ERROR(fn(PgRow{rows, r}));
+    return {};
+  }, batch);
+}
+
+Status PgConn::ForEachBatch(std::string_view sql, const PgParams& params,
+                            const std::function<Status(const PgRows&)>& fn, int batch) {
   std::optional<PgTx> own;
   if (depth_ == 0) {
     ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(*this, PgTx::Mode::kRead));
@@ -196,7 +204,7 @@ Status PgConn::ForEachRow(std::string_view sql, const PgParams& params, const st
   const std::string fetch = fmt::format("FETCH {} FROM {}", batch, cursor);
   while (true) {
     ASSIGN_OR_RETURN(PgRows rows, Finish(PQexec(conn_.get(), fetch.c_str())));
-    for (int r = 0; r < rows.size(); ++r) RETURN_IF_ERROR(fn(PgRow{rows, r}));
+    if (rows.size() > 0) RETURN_IF_ERROR(fn(rows));
     if (rows.size() < batch) break;
   }
   RETURN_IF_ERROR(Exec("CLOSE " + cursor));

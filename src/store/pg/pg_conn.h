@@ -153,6 +153,10 @@ class PgConn {
   // lives in it; otherwise the scan is its own (non-writing-lock) unit.
   Status ForEachRow(std::string_view sql, const PgParams& params, const std::function<Status(const PgRow&)>& fn,
                     int batch = 4000);
+  // The same, a batch of rows at a time (the last one may be short; an empty
+  // result is not passed on).
+  Status ForEachBatch(std::string_view sql, const PgParams& params, const std::function<Status(const PgRows&)>& fn,
+                      int batch = 4000);
   // COPY … FROM STDIN with `data` in COPY's text format (AppendCopyField).
   // Returns the rows copied.
   Result<int64_t> CopyIn(std::string_view copy_sql, std::string_view data);
