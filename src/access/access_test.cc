@@ -241,8 +241,9 @@ TEST_F(AccessTest, AuditChainVerifiesAndNamesTheFirstAlteredEntry) {
   EXPECT_FALSE(ExecForTest(path_, "UPDATE audit SET actor = 'user:li' WHERE id = 3"));
   EXPECT_FALSE(ExecForTest(path_, "DELETE FROM audit WHERE id = 5"));
   // ... and someone who drops the guard and edits a row is found.
-  ASSERT_TRUE(ExecForTest(path_,
-                                "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'user:li' WHERE id = 3;"));
+  ASSERT_TRUE(ExecForTest(path_, std::string(TestStoreIsPostgres() ? "DROP TRIGGER audit_no_update ON audit;"
+                                                                      : "DROP TRIGGER audit_no_update;") +
+                                     " UPDATE audit SET actor = 'user:li' WHERE id = 3;"));
   auto broken = VerifyAudit(*store_);
   ASSERT_TRUE(broken);
   ASSERT_TRUE(broken->first_broken);
