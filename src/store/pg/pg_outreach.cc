@@ -206,8 +206,8 @@ constexpr std::string_view kMessageUpdate =
     "template = $11, not_before_ms = $12 WHERE id = $13";
 
 PgParams MessageUpdateParams(const OutreachMessageRecord& m) {
-  return PgParams{m.status,       m.attempts,    m.next_attempt_ms, m.lease_until_ms, m.provider_ref,
-                  m.provider_code, m.failure,    m.sent_ms,         m.delivered_ms,   m.channel,
+  return PgParams{m.status,        m.attempts, m.next_attempt_ms, m.lease_until_ms, m.provider_ref,
+                  m.provider_code, m.failure,  m.sent_ms,         m.delivered_ms,   m.channel,
                   m.template_name, m.not_before_ms, m.id};
 }
 
@@ -377,7 +377,7 @@ Result<std::vector<OutreachAttemptRecord>> PgOutreach::AttemptsOf(int64_t messag
       "FROM outreach_attempt WHERE message_id = $1 ORDER BY id",
       {message_id}));
   return CollectRows<OutreachAttemptRecord>(r, [](const PgRow& row) {
-    return OutreachAttemptRecord{row.Int(0),  row.Int(1),  row.Int(2),  row.Text(3), row.Text(4),
+    return OutreachAttemptRecord{row.Int(0),  row.Int(1),  row.Int(2), row.Text(3), row.Text(4),
                                  static_cast<int>(row.Int(5)), row.Text(6), row.Text(7), row.Int(8)};
   });
 }
