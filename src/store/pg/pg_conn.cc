@@ -179,6 +179,14 @@ Result<PgRows> PgConn::Query(std::string_view sql, const PgParams& params) {
 
 Status PgConn::ForEachRow(std::string_view sql, const PgParams& params, const std::function<Status(const PgRow&)>& fn,
                           int batch) {
+  return ForEachBatch(sql, params, [&fn](const PgRows& rows) -> Status {
+    for (int r = 0; r < rows.size(); ++r) RETURN_IF_ERROR(fn(PgRow{rows, r}));
+    return {};
+  }, batch);
+}
+
+Status PgConn::ForEachBatch(std::string_view sql, const PgParams& params,
+                            const std::function<Status(const PgRows&)>& fn, int batch) {
   std::optional<PgTx> own;
   if (depth_ == 0) {
     ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(*this, PgTx::Mode::kRead));
@@ -196,7 +204,7 @@ Status PgConn::ForEachRow(std::string_view sql, const PgParams& params, const st
   const std::string fetch = fmt::format("FETCH {} FROM {}", batch, cursor);
   while (true) {
     ASSIGN_OR_RETURN(PgRows rows, Finish(PQexec(conn_.get(), fetch.c_str())));
-    for (int r = 0; r < rows.size(); ++r) RETURN_IF_ERROR(fn(PgRow{rows, r}));
+    if (rows.size() > 0) RETURN_IF_ERROR(fn(rows));
     if (rows.size() < batch) break;
   }
   RETURN_IF_ERROR(Exec("CLOSE " + cursor));
@@ -228,6 +236,62 @@ Result<int64_t> PgConn::CopyIn(std::string_view copy_sql, std::string_view data)
   }
   if (!status) return tl::unexpected(status.error());
   return copied;
+}
+
+void PgCopy::Sep() {
+  if (!first_) data_ += '\t';
+  first_ = false;
+}
+
+PgCopy& PgCopy::Int(int64_t v) {
+  Sep();
+  AppendCopyField(data_, v);
+  return *this;
+}
+
+PgCopy& PgCopy::OptInt(const std::optional<int64_t>& v) {
+  return v ? Int(*v) : Null();
+}
+
+PgCopy& PgCopy::Text(std::string_view v) {
+  Sep();
+  AppendCopyField(data_, v);
+  return *this;
+}
+
+PgCopy& PgCopy::TextOrNull(std::string_view v) {
+  return v.empty() ? Null() : Text(v);
+}
+
+PgCopy& PgCopy::Double(double v) {
+  Sep();
+  fmt::format_to(std::back_inserter(data_), "{}", v);
+  return *this;
+}
+
+PgCopy& PgCopy::Null() {
+  Sep();
+  AppendCopyNull(data_);
+  return *this;
+}
+
+Status PgCopy::EndRow() {
+  data_ += '\n';
+  first_ = true;
+  ++rows_;
+  return data_.size() >= kSlice ? Flush() : Status();
+}
+
+Status PgCopy::Flush() {
+  if (data_.empty()) return {};
+  RETURN_IF_ERROR(conn_.CopyIn(copy_sql_, data_));
+  data_.clear();
+  return {};
+}
+
+Status StageTable(PgConn& conn, std::string_view name, std::string_view columns) {
+  return conn.Exec(
+      fmt::format("DROP TABLE IF EXISTS pg_temp.{0}; CREATE TEMP TABLE {0} ({1}) ON COMMIT DROP", name, columns));
 }
 
 Result<PgTx> PgTx::Begin(PgConn& conn, Mode mode) {

@@ -153,6 +153,10 @@ class PgConn {
   // lives in it; otherwise the scan is its own (non-writing-lock) unit.
   Status ForEachRow(std::string_view sql, const PgParams& params, const std::function<Status(const PgRow&)>& fn,
                     int batch = 4000);
+  // The same, a batch of rows at a time (the last one may be short; an empty
+  // result is not passed on).
+  Status ForEachBatch(std::string_view sql, const PgParams& params, const std::function<Status(const PgRows&)>& fn,
+                      int batch = 4000);
   // COPY … FROM STDIN with `data` in COPY's text format (AppendCopyField).
   // Returns the rows copied.
   Result<int64_t> CopyIn(std::string_view copy_sql, std::string_view data);
@@ -182,6 +186,43 @@ class PgConn {
   int writer_level_ = 0;  // the unit level that took kWriterLock; 0: not held
   int cursors_ = 0;
 };
+
+// Rows for one COPY … FROM STDIN, sent in slices of a few megabytes so that
+// a province's rows are never one string in memory:
+//   PgCopy copy(conn, "COPY payment (entitlement_id, month, amount_fen) FROM STDIN");
+//   for (...) { copy.Int(id); copy.Int(month); copy.Int(fen); RETURN_IF_ERROR(copy.EndRow()); }
+//   RETURN_IF_ERROR(copy.Flush());
+class PgCopy {
+ public:
+  PgCopy(PgConn& conn, std::string copy_sql) : conn_(conn), copy_sql_(std::move(copy_sql)) {}
+
+  PgCopy& Int(int64_t v);
+  PgCopy& OptInt(const std::optional<int64_t>& v);
+  PgCopy& Text(std::string_view v);
+  // Empty text as NULL (NullIfEmpty).
+  PgCopy& TextOrNull(std::string_view v);
+  // The shortest text that reads back exactly, as PgParams sends a double.
+  PgCopy& Double(double v);
+  PgCopy& Null();
+  Status EndRow();
+  // Sends what is collected; call once after the last row.
+  Status Flush();
+  int64_t rows() const { return rows_; }
+
+ private:
+  static constexpr size_t kSlice = 16u << 20;
+  void Sep();
+  PgConn& conn_;
+  std::string copy_sql_;
+  std::string data_;
+  bool first_ = true;
+  int64_t rows_ = 0;
+};
+
+// A fresh temporary table `name` (`columns` as in CREATE TABLE) for one
+// unit's COPY, dropped at commit. One left by an earlier call in the same
+// open unit is replaced.
+Status StageTable(PgConn& conn, std::string_view name, std::string_view columns);
 
 // The lock every writing unit of work takes first (pg_advisory_xact_lock):
 // writers of all instances apply one at a time, readers never wait.

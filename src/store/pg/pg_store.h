@@ -28,6 +28,10 @@ namespace tacit::pg {
 
 class PgOutreach;
 
+// pg_store_ledger.cc: the change marks for a monthly run; remembers on this
+// session the person marks read, which SaveCycleRun then deletes exactly.
+Result<ChangeMarks> ReadChangeMarks(PgConn& conn);
+
 class PgStore final : public Store {
  public:
   PgStore(std::string conninfo, PgConn conn);
@@ -137,6 +141,13 @@ class PgStore final : public Store {
   PgConn& conn() { return conn_; }
 
  private:
+  // pg_store.cc: the persons of a region and key range with their entitlements
+  // and (unless kWithout) facts, in key order.
+  Status ScanPersons(const std::string& region_prefix, int64_t from_key, int64_t to_key,
+                     const std::function<Status(const PersonBundle&)>& fn, Facts with_facts);
+  // pg_store.cc: adds or replaces the amount step from `from_month`.
+  Status UpsertAmount(int64_t entitlement_id, int64_t from_month, Fen monthly, Fen basic);
+
   // pg_store_evidence.cc: stores one linked record outside any batch (a
   // case's fact, an attestation) in the open unit of work; sets e.id.
   // Errors: kAlreadyExists when its (source, ref) is stored already.
