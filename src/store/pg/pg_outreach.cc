@@ -164,40 +164,20 @@ constexpr std::string_view kMessageInsertColumns =
     "idem_key, person_key, recipient, region, channel, template, params, reason, deadline, created_ms, "
     "not_before_ms, expires_ms, status, attempts, next_attempt_ms";
 
-// The staging table of a bulk enqueue: lives until the enclosing transaction
-// ends (the plan enqueues up to three batches in one unit, hence IF NOT
-// EXISTS and the TRUNCATE).
-constexpr std::string_view kMessageStaging =
-    "CREATE TEMP TABLE IF NOT EXISTS outreach_message_in (ord BIGINT NOT NULL, idem_key TEXT COLLATE \"C\" NOT NULL, "
-    "person_key BIGINT NOT NULL, recipient TEXT COLLATE \"C\" NOT NULL, region TEXT COLLATE \"C\" NOT NULL, "
-    "channel TEXT COLLATE \"C\" NOT NULL, template TEXT COLLATE \"C\" NOT NULL, params TEXT COLLATE \"C\" NOT NULL, "
-    "reason TEXT COLLATE \"C\" NOT NULL, deadline TEXT COLLATE \"C\" NOT NULL, created_ms BIGINT NOT NULL, "
-    "not_before_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL, status TEXT COLLATE \"C\" NOT NULL, "
-    "attempts BIGINT NOT NULL, next_attempt_ms BIGINT NOT NULL) ON COMMIT DROP; TRUNCATE outreach_message_in";
+// The staging table of a bulk enqueue (StageTable: dropped at commit, and
+// replaced when the plan enqueues a second batch in the same unit).
+constexpr std::string_view kMessageStage =
+    "ord BIGINT, idem_key TEXT, person_key BIGINT, recipient TEXT, region TEXT, channel TEXT, template TEXT, "
+    "params TEXT, reason TEXT, deadline TEXT, created_ms BIGINT, not_before_ms BIGINT, expires_ms BIGINT, "
+    "status TEXT, attempts BIGINT, next_attempt_ms BIGINT";
 
-// One message as a row of outreach_message_in (COPY's text format).
-void AppendMessageCopy(std::string& out, int64_t ord, const OutreachMessageRecord& m) {
-  AppendCopyField(out, ord);
-  out += '\t';
-  AppendCopyField(out, std::string_view(m.idem_key));
-  out += '\t';
-  AppendCopyField(out, static_cast<int64_t>(m.person));
-  for (const std::string* v : {&m.recipient, &m.region, &m.channel, &m.template_name, &m.params, &m.reason,
-                               &m.deadline}) {
-    out += '\t';
-    AppendCopyField(out, std::string_view(*v));
-  }
-  for (int64_t v : {m.created_ms, m.not_before_ms, m.expires_ms}) {
-    out += '\t';
-    AppendCopyField(out, v);
-  }
-  out += '\t';
-  AppendCopyField(out, std::string_view(m.status));
-  for (int64_t v : {static_cast<int64_t>(m.attempts), m.next_attempt_ms}) {
-    out += '\t';
-    AppendCopyField(out, v);
-  }
-  out += '\n';
+// One message as a row of outreach_message_stage.
+Status CopyMessage(PgCopy& copy, int64_t ord, const OutreachMessageRecord& m) {
+  copy.Int(ord).Text(m.idem_key).Int(static_cast<int64_t>(m.person)).Text(m.recipient).Text(m.region);
+  copy.Text(m.channel).Text(m.template_name).Text(m.params).Text(m.reason).Text(m.deadline);
+  copy.Int(m.created_ms).Int(m.not_before_ms).Int(m.expires_ms).Text(m.status).Int(m.attempts);
+  copy.Int(m.next_attempt_ms);
+  return copy.EndRow();
 }
 
 constexpr std::string_view kMessageUpdate =
@@ -221,31 +201,14 @@ constexpr std::string_view kVisitReopen =
 constexpr std::string_view kVisitInsertColumns =
     "person_key, region, reason, idem_key, due_on, status, assigned_to, created_ms, note";
 
-constexpr std::string_view kVisitStaging =
-    "CREATE TEMP TABLE IF NOT EXISTS visit_task_in (ord BIGINT NOT NULL, person_key BIGINT NOT NULL, "
-    "region TEXT COLLATE \"C\" NOT NULL, reason TEXT COLLATE \"C\" NOT NULL, idem_key TEXT COLLATE \"C\" NOT NULL, "
-    "due_on BIGINT NOT NULL, status TEXT COLLATE \"C\" NOT NULL, assigned_to TEXT COLLATE \"C\" NOT NULL, "
-    "created_ms BIGINT NOT NULL, note TEXT COLLATE \"C\" NOT NULL) ON COMMIT DROP; TRUNCATE visit_task_in";
+constexpr std::string_view kVisitStage =
+    "ord BIGINT, person_key BIGINT, region TEXT, reason TEXT, idem_key TEXT, due_on BIGINT, status TEXT, "
+    "assigned_to TEXT, created_ms BIGINT, note TEXT";
 
-void AppendVisitCopy(std::string& out, int64_t ord, const VisitTaskRecord& t) {
-  AppendCopyField(out, ord);
-  out += '\t';
-  AppendCopyField(out, static_cast<int64_t>(t.person));
-  for (const std::string* v : {&t.region, &t.reason, &t.idem_key}) {
-    out += '\t';
-    AppendCopyField(out, std::string_view(*v));
-  }
-  out += '\t';
-  AppendCopyField(out, static_cast<int64_t>(t.due_on.days()));
-  for (const std::string* v : {&t.status, &t.assigned_to}) {
-    out += '\t';
-    AppendCopyField(out, std::string_view(*v));
-  }
-  out += '\t';
-  AppendCopyField(out, t.created_ms);
-  out += '\t';
-  AppendCopyField(out, std::string_view(t.note));
-  out += '\n';
+Status CopyVisit(PgCopy& copy, int64_t ord, const VisitTaskRecord& t) {
+  copy.Int(ord).Int(static_cast<int64_t>(t.person)).Text(t.region).Text(t.reason).Text(t.idem_key);
+  copy.Int(t.due_on.days()).Text(t.status).Text(t.assigned_to).Int(t.created_ms).Text(t.note);
+  return copy.EndRow();
 }
 
 }  // namespace
@@ -277,13 +240,12 @@ Result<int64_t> PgOutreach::EnqueueMessages(std::vector<OutreachMessageRecord>& 
   if (batch.firsts.size() >= kBulkRows) {
     // COPY into the staging table, then one upsert in input order (ids are
     // drawn in that order, as SQLite's rowids are); repeated keys after it.
-    RETURN_IF_ERROR(conn_.Exec(kMessageStaging));
-    std::string data;
-    for (size_t i : batch.firsts) AppendMessageCopy(data, static_cast<int64_t>(i), messages[i]);
-    RETURN_IF_ERROR(conn_.CopyIn(fmt::format("COPY outreach_message_in (ord, {}) FROM STDIN", kMessageInsertColumns),
-                                 data));
+    RETURN_IF_ERROR(StageTable(conn_, "outreach_message_stage", kMessageStage));
+    PgCopy copy(conn_, "COPY outreach_message_stage FROM STDIN");
+    for (size_t i : batch.firsts) RETURN_IF_ERROR(CopyMessage(copy, static_cast<int64_t>(i), messages[i]));
+    RETURN_IF_ERROR(copy.Flush());
     static const std::string kInsertAll = fmt::format(
-        "INSERT INTO outreach_message AS m ({0}) SELECT {0} FROM outreach_message_in ORDER BY ord {1} "
+        "INSERT INTO outreach_message AS m ({0}) SELECT {0} FROM outreach_message_stage ORDER BY ord {1} "
         "RETURNING m.id, m.idem_key",
         kMessageInsertColumns, kMessageReopen);
     ASSIGN_OR_RETURN(added, SetReturnedIds(conn_, kInsertAll, messages, batch.firsts));
@@ -552,13 +514,13 @@ Result<int64_t> PgOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) 
   const KeyedBatch batch = SplitRepeats(tasks);
   std::vector<size_t> one_by_one;
   if (batch.firsts.size() >= kBulkRows) {  // as in EnqueueMessages
-    RETURN_IF_ERROR(conn_.Exec(kVisitStaging));
-    std::string data;
-    for (size_t i : batch.firsts) AppendVisitCopy(data, static_cast<int64_t>(i), tasks[i]);
-    RETURN_IF_ERROR(
-        conn_.CopyIn(fmt::format("COPY visit_task_in (ord, {}) FROM STDIN", kVisitInsertColumns), data));
+    RETURN_IF_ERROR(StageTable(conn_, "visit_task_stage", kVisitStage));
+    PgCopy copy(conn_, "COPY visit_task_stage FROM STDIN");
+    for (size_t i : batch.firsts) RETURN_IF_ERROR(CopyVisit(copy, static_cast<int64_t>(i), tasks[i]));
+    RETURN_IF_ERROR(copy.Flush());
     static const std::string kInsertAll = fmt::format(
-        "INSERT INTO visit_task AS v ({0}) SELECT {0} FROM visit_task_in ORDER BY ord {1} RETURNING v.id, v.idem_key",
+        "INSERT INTO visit_task AS v ({0}) SELECT {0} FROM visit_task_stage ORDER BY ord {1} "
+        "RETURNING v.id, v.idem_key",
         kVisitInsertColumns, kVisitReopen);
     ASSIGN_OR_RETURN(added, SetReturnedIds(conn_, kInsertAll, tasks, batch.firsts));
     one_by_one = batch.repeats;
