@@ -480,6 +480,9 @@ class Store {
 
   // Meta values (first cycle month, import dates...).
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+  // Sets a meta value (in the open unit of work, if any): a stream consumer's
+  // applied offsets are stored so, with the records they cover.
+  virtual Status PutMeta(const std::string& key, const std::string& value) = 0;
 
   virtual Result<int64_t> UpsertRegions(const std::vector<Region>& regions) = 0;
   virtual Result<std::optional<Region>> FindRegion(const std::string& code) = 0;

@@ -155,6 +155,11 @@ Result<std::optional<std::string>> PgStore::GetMeta(const std::string& key) {
   return std::optional<std::string>(s.Text(0, 0));
 }
 
+Status PgStore::PutMeta(const std::string& key, const std::string& value) {
+  return conn_.Query("INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     {key, value}).transform([](const PgRows&) {});
+}
+
 Result<int64_t> PgStore::UpsertRegions(const std::vector<Region>& regions) {
   ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(conn_));
   // A temporary table filled by COPY, then one upsert: the whole division

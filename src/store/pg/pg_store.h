@@ -45,6 +45,7 @@ class PgStore final : public Store {
   Status SavePolicy(const Policy& policy) override;
   Result<Policy> LoadPolicy() override;
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
+  Status PutMeta(const std::string& key, const std::string& value) override;
   Result<int64_t> UpsertRegions(const std::vector<Region>& regions) override;
   Result<std::optional<Region>> FindRegion(const std::string& code) override;
   Result<std::vector<Region>> ChildRegions(const std::string& code) override;

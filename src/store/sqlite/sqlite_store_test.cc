@@ -696,6 +696,19 @@ TEST_F(AdjustTest, ARegistryReimportDoesNotUndoAnAnnouncedRise) {
   EXPECT_EQ(t.AmountIn(Month::Of(2027, 1)), 330000);
 }
 
+TEST_F(StoreTest, AMetaValueIsSetReplacedAndRolledBackWithItsUnit) {
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::nullopt);
+  ASSERT_TRUE(store_->PutMeta("stream/offset/3", "17"));
+  ASSERT_TRUE(store_->PutMeta("stream/offset/3", "42"));
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::optional<std::string>("42"));
+  {
+    auto unit = store_->Begin();
+    ASSERT_TRUE(unit);
+    ASSERT_TRUE(store_->PutMeta("stream/offset/3", "99"));
+  }  // not committed
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::optional<std::string>("42"));
+}
+
 // ---- Cases and recoveries -------------------------------------------------------
 
 TEST_F(StoreTest, MigratingAVersion2StoreKeepsItsLedgerAndAddsCasesAndRecoveries) {
