@@ -756,7 +756,10 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
   fmt::print("\n");
   std::cout << StatsText(stats);
-  const std::string shown = RedactedLocation(g.db);  // a PostgreSQL password stays off the screen
+  // A PostgreSQL password stays off the screen; a URL's & and ? are quoted for the shell.
+  const std::string redacted = RedactedLocation(g.db);
+  const std::string shown =
+      redacted.find_first_of("&?;$ ") == std::string::npos ? redacted : "'" + redacted + "'";
   fmt::print("\n接下来 (next):\n");
   fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", shown,
              stats.by_region.empty() ? a.province : stats.by_region.front().key);
