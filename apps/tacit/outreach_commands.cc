@@ -168,7 +168,7 @@ Status OutreachDispatch(Store& store, const Policy& policy, const Secrets& secre
   // share of the messages (id modulo workers).
   std::vector<std::unique_ptr<Store>> stores;
   for (int w = 1; w < a.workers; ++w) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Store> s, OpenSqliteStore(db_path));
+    ASSIGN_OR_RETURN(std::unique_ptr<Store> s, OpenStore(db_path));
     stores.push_back(std::move(s));
   }
   std::mutex store_lock;  // the workers' store phases queue here, their provider calls overlap

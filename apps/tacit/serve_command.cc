@@ -53,7 +53,7 @@ Status Serve(Store& store, const Policy& policy, const Secrets& secrets, const s
                       [db_path] {
                         // Each worker's connection: a modest page cache (the
                         // kernel's page cache is shared by all of them).
-                        return OpenSqliteStore(db_path, SqliteOptions{.cache_mb = 64});
+                        return OpenStore(db_path, SqliteOptions{.cache_mb = 64});
                       },
                   .policy = policy,
                   .secrets = secrets,

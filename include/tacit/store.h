@@ -480,6 +480,9 @@ class Store {
 
   // Meta values (first cycle month, import dates...).
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+  // Sets a meta value (in the open unit of work, if any): a stream consumer's
+  // applied offsets are stored so, with the records they cover.
+  virtual Status PutMeta(const std::string& key, const std::string& value) = 0;
 
   virtual Result<int64_t> UpsertRegions(const std::vector<Region>& regions) = 0;
   virtual Result<std::optional<Region>> FindRegion(const std::string& code) = 0;
@@ -745,6 +748,25 @@ struct SqliteOptions {
 
 // Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
+
+// Opens the PostgreSQL store at `conninfo`: a postgresql:// URL or a libpq
+// connection string (target tacit::store_pg). Call Migrate() next. Errors:
+// kUnavailable (the server cannot be reached; the message names the address
+// without its password).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo);
+
+// True when `location` names a PostgreSQL database (postgresql:// or
+// postgres://) rather than a SQLite file.
+bool IsPostgresLocation(const std::string& location);
+
+// Opens the store `location` names, as `--db` does: a postgresql:// or
+// postgres:// URL opens PostgreSQL, anything else is the path of a SQLite
+// file (target tacit::store_open). `options` apply to SQLite only.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const SqliteOptions& options = {});
+
+// The location for messages and logs: a PostgreSQL URL or connection string
+// without its password; a SQLite path as it is.
+std::string RedactedLocation(const std::string& location);
 
 }  // namespace tacit
 

@@ -6,6 +6,7 @@
 
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/secrets.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -17,8 +18,8 @@ class AccessTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("tacit_access_" + RandomHex(6));
     std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "t.db").string();
-    auto store = OpenSqliteStore(path_);
+    path_ = TestStoreLocation(dir_);
+    auto store = OpenStore(path_);
     ASSERT_TRUE(store) << store.error().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate());
@@ -29,7 +30,10 @@ class AccessTest : public ::testing::Test {
                                        {"1402", "大同市", "14", RegionLevel::kCity},
                                        {"140202", "新荣区", "1402", RegionLevel::kCounty}}));
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    DropTestStore(path_);
+    std::filesystem::remove_all(dir_);
+  }
 
   std::filesystem::path dir_;
   std::string path_;
@@ -234,11 +238,12 @@ TEST_F(AccessTest, AuditChainVerifiesAndNamesTheFirstAlteredEntry) {
   EXPECT_EQ(ok->head_hash.size(), 64u);
 
   // The store refuses to change the trail through SQL ...
-  EXPECT_FALSE(ExecSqliteForTest(path_, "UPDATE audit SET actor = 'user:li' WHERE id = 3"));
-  EXPECT_FALSE(ExecSqliteForTest(path_, "DELETE FROM audit WHERE id = 5"));
+  EXPECT_FALSE(ExecForTest(path_, "UPDATE audit SET actor = 'user:li' WHERE id = 3"));
+  EXPECT_FALSE(ExecForTest(path_, "DELETE FROM audit WHERE id = 5"));
   // ... and someone who drops the guard and edits a row is found.
-  ASSERT_TRUE(ExecSqliteForTest(path_,
-                                "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'user:li' WHERE id = 3;"));
+  ASSERT_TRUE(ExecForTest(path_, std::string(TestStoreIsPostgres() ? "DROP TRIGGER audit_no_update ON audit;"
+                                                                      : "DROP TRIGGER audit_no_update;") +
+                                     " UPDATE audit SET actor = 'user:li' WHERE id = 3;"));
   auto broken = VerifyAudit(*store_);
   ASSERT_TRUE(broken);
   ASSERT_TRUE(broken->first_broken);

@@ -1,4 +1,5 @@
 #include "tacit/casework.h"
+#include "store/test_store_location.h"
 
 #include <gtest/gtest.h>
 
@@ -99,7 +100,7 @@ class CaseworkTest : public ::testing::Test {
                      ("casework_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    store_ = std::move(*OpenSqliteStore((dir / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     std::vector<RegistryRow> rows;

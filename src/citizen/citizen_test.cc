@@ -9,6 +9,7 @@
 
 #include "store/test_registry.h"
 #include "tacit/outreach.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -19,8 +20,10 @@ constexpr int64_t kMinute = 60'000;
 class CitizenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("tacit_citizen_" + RandomHex(6) + ".db")).string();
-    store_ = std::move(*OpenSqliteStore(path_));
+    dir_ = std::filesystem::temp_directory_path() / ("tacit_citizen_" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    path_ = TestStoreLocation(dir_);
+    store_ = std::move(*OpenStore(path_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     ASSERT_TRUE(store_->SavePolicy(policy_));
@@ -35,7 +38,8 @@ class CitizenTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove(path_);
+    DropTestStore(path_);
+    std::filesystem::remove_all(dir_);
   }
 
   Result<CitizenCodeRequest> Ask(const std::string& id, const std::string& name) {
@@ -51,6 +55,7 @@ class CitizenTest : public ::testing::Test {
     return *c;
   }
 
+  std::filesystem::path dir_;
   std::string path_;
   std::unique_ptr<Store> store_;
   Policy policy_;

@@ -23,6 +23,7 @@
 #include "tacit/cycle.h"
 #include "tacit/id_number.h"
 #include "tacit/store.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -73,7 +74,7 @@ class CycleProperty : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / "tacit_cycle_property";
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_, &location_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }
@@ -146,6 +147,7 @@ class CycleProperty : public ::testing::Test {
     return p.id.key();
   }
 
+  std::string location_;  // TestStoreLocation
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   Policy policy_;
@@ -161,11 +163,11 @@ TEST_F(CycleProperty, LedgerBalancesAndNothingIsPaidTwice) {
   store_.reset();
   std::filesystem::create_directories(dir_ / "full");
   std::filesystem::create_directories(dir_ / "per");
-  std::filesystem::copy_file(dir_ / "t.db", dir_ / "full" / "t.db");
-  std::filesystem::copy_file(dir_ / "t.db", dir_ / "per" / "t.db");
-  store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
-  std::unique_ptr<Store> full = std::move(*OpenSqliteStore((dir_ / "full" / "t.db").string()));
-  std::unique_ptr<Store> per = std::move(*OpenSqliteStore((dir_ / "per" / "t.db").string()));
+  const std::string full_at = CopyTestStore(location_, dir_ / "full");
+  const std::string per_at = CopyTestStore(location_, dir_ / "per");
+  store_ = std::move(*OpenStore(location_));
+  std::unique_ptr<Store> full = std::move(*OpenStore(full_at));
+  std::unique_ptr<Store> per = std::move(*OpenStore(per_at));
 
   const Month first = M("2026-01"), last = M("2027-06");
   Date as_of;

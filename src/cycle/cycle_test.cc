@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "store/sqlite/sqlite_store_internal.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -23,7 +24,7 @@ class CycleTest : public ::testing::Test {
            ("cycle_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_, &location_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }
@@ -70,6 +71,7 @@ class CycleTest : public ::testing::Test {
     return RunCycle(*store_, policy_, {M(month), D(as_of), dir_.string(), D(as_of)});
   }
 
+  std::string location_;  // TestStoreLocation
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   Policy policy_;
@@ -316,7 +318,7 @@ TEST_F(CycleTest, ATermsChangeCommittedDuringARunIsSeenByTheNextOne) {
   // progress: the month stamp then names February, the run before.
   const EntitlementTerms terms = (*store_->EntitlementsOf(p))[0].terms;
   ASSERT_TRUE(store_->AdjustAmounts({AmountAdjustment{p, terms.scheme, M("2026-01"), 330000, std::nullopt, 1}}));
-  ASSERT_TRUE(ExecSqliteForTest((dir_ / "t.db").string(),
+  ASSERT_TRUE(ExecForTest(location_,
                                 fmt::format("UPDATE entitlement SET changed_after_run = {}", M("2026-02").index())));
   auto april = Run("2026-04", "2026-03-25");
   ASSERT_TRUE(april) << april.error().ToString();

@@ -1,4 +1,5 @@
 #include "tacit/ingest.h"
+#include "store/test_store_location.h"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ class IngestTest : public ::testing::Test {
            ("ingest_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_, &location_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     RegistryRow row;
@@ -52,6 +53,7 @@ class IngestTest : public ::testing::Test {
     return IngestFiles(*store_, policy_, in, IngestOptions{.today = kToday});
   }
 
+  std::string location_;  // TestStoreLocation
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   Policy policy_;
@@ -129,7 +131,8 @@ TEST_F(IngestTest, AFailingFileLeavesNothingOfTheCallApplied) {
 }
 
 TEST_F(IngestTest, RefusesToDropEverythingWhenTheRegistryIsEmpty) {
-  auto empty = std::move(*OpenSqliteStore((dir_ / "empty.db").string()));
+  std::filesystem::create_directories(dir_ / "empty");
+  auto empty = std::move(*OpenTestStore(dir_ / "empty"));
   ASSERT_TRUE(empty->Migrate());
   std::vector<IngestInput> in = {{Write("x.csv", kHeader), "", "", kToday}};
   auto r = IngestFiles(*empty, policy_, in, IngestOptions{.today = kToday});
@@ -263,7 +266,7 @@ TEST_F(IngestTest, FilesHandedInAtOnceAreGroupedAndEachGetsItsOwnReport) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto store = OpenSqliteStore((dir_ / "t.db").string());
+      auto store = OpenStore(location_);
       ASSERT_TRUE(store);
       IngestInput in{files[t], "", "", Date::FromCivil(2026, 6, 3)};
       results[t] = groups.Ingest(**store, in, IngestOptions{.today = kToday},
@@ -304,11 +307,11 @@ TEST_F(IngestTest, AFileThatFailsItsGroupFailsOnlyItsCaller) {
   other << kHeader << "bank,bank_counter," << Id("14010519500101123") << ",张三,M,,,2026-05-04,B2,\n";
   const std::string good_file = Write("good.csv", other.str());
   const std::string bad_file = Write("bad.csv", "no,header,here\n1,2,3\n");
-  const std::string db = (dir_ / "t.db").string();
+  const std::string db = location_;
   // The first caller leads and holds its unit open until two more wait
   // behind it; they then run as one group, which the bad file fails.
   std::thread leader([&] {
-    auto store = OpenSqliteStore(db);
+    auto store = OpenStore(db);
     auto r = groups.Ingest(**store, IngestInput{first, "", "", Date::FromCivil(2026, 6, 3)},
                            IngestOptions{.today = kToday}, [&](Store&, const IngestFileReport&) -> Status {
                              while (groups.QueuedForTest() < 3) std::this_thread::yield();
@@ -320,13 +323,13 @@ TEST_F(IngestTest, AFileThatFailsItsGroupFailsOnlyItsCaller) {
   Result<IngestFileReport> good_result = tl::unexpected(Internal("not run"));
   Result<IngestFileReport> bad_result = tl::unexpected(Internal("not run"));
   std::thread good_thread([&] {
-    auto store = OpenSqliteStore(db);
+    auto store = OpenStore(db);
     good_result = groups.Ingest(**store, IngestInput{good_file, "", "", Date::FromCivil(2026, 6, 3)},
                                 IngestOptions{.today = kToday});
   });
   while (groups.QueuedForTest() < 2) std::this_thread::yield();
   std::thread bad_thread([&] {
-    auto store = OpenSqliteStore(db);
+    auto store = OpenStore(db);
     bad_result = groups.Ingest(**store, IngestInput{bad_file, "", "", Date::FromCivil(2026, 6, 3)},
                                IngestOptions{.today = kToday});
   });

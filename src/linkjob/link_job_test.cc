@@ -12,6 +12,7 @@
 #include <set>
 
 #include "tacit/id_number.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -29,7 +30,7 @@ class LinkJobTest : public ::testing::Test {
            ("linkjob_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     ASSERT_TRUE(store_->SavePolicy(policy_));

@@ -1,4 +1,5 @@
 #include "tacit/registry.h"
+#include "store/test_store_location.h"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ class RegistryTest : public ::testing::Test {
            ("registry_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }

@@ -1,4 +1,5 @@
 #include "tacit/report.h"
+#include "store/test_store_location.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,7 @@ TEST(PersonView, JsonHasTheDocumentedShapeWithAmountsAsStrings) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / "report_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
+  auto store = std::move(*OpenTestStore(dir));
   ASSERT_TRUE(store->Migrate());
   const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
   std::string id = "14010519500101123";
@@ -71,7 +72,7 @@ TEST(PersonView, ShowsCasesRecoveriesAndWhatIsStillOutstanding) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / "report_cases_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
+  auto store = std::move(*OpenTestStore(dir));
   ASSERT_TRUE(store->Migrate());
   const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
   std::string id = "14010519500101123";

@@ -8,6 +8,7 @@
 #include "store/test_registry.h"
 #include "tacit/outreach.h"
 #include "tacit/stats.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -119,7 +120,7 @@ class ReportsTest : public ::testing::Test {
            ("reports_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    store_ = std::move(*OpenTestStore(dir_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     ASSERT_TRUE(store_->UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},

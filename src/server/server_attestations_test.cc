@@ -68,7 +68,7 @@ class AttestationTest : public ServerTest {
   }
 
   std::vector<EvidenceRecord> EvidenceOfPerson(size_t i) {
-    auto store = OpenSqliteStore(db_);
+    auto store = OpenStore(db_);
     IdParse p = ParseIdNumber(persons_[i].id, kToday);
     auto e = (*store)->EvidenceOf(p.id.key());
     EXPECT_TRUE(e);

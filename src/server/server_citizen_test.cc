@@ -121,7 +121,7 @@ class CitizenApiTest : public ServerTest {
   }
 
   std::optional<CitizenCodeRecord> CodeRow(const std::string& challenge) {
-    auto store = OpenSqliteStore(db_);
+    auto store = OpenStore(db_);
     auto row = (*store)->FindCitizenCode(challenge);
     return row ? *row : std::nullopt;
   }

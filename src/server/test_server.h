@@ -23,6 +23,7 @@
 #include "tacit/citizen.h"
 #include "tacit/secrets.h"
 #include "tacit/server.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 
@@ -48,8 +49,8 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("tacit_server_" + RandomHex(6));
     std::filesystem::create_directories(dir_);
-    db_ = (dir_ / "t.db").string();
-    auto store = OpenSqliteStore(db_);
+    db_ = TestStoreLocation(dir_);
+    auto store = OpenStore(db_);
     ASSERT_TRUE(store);
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate());
@@ -85,7 +86,7 @@ class ServerTest : public ::testing::Test {
     options.login_rate_per_address = 0;  // tests sign in often at one instant; RateLimitedServerTest checks it
     Adjust(options);
     std::string path = db_;
-    auto server = Server::Create({.open_store = [path] { return OpenSqliteStore(path); },
+    auto server = Server::Create({.open_store = [path] { return OpenStore(path); },
                                   .policy = policy_,
                                   .secrets = Secrets::FromBytesForTest(std::string(32, 'k')),
                                   .face = Face(),
@@ -102,6 +103,9 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Stop();
     if (thread_.joinable()) thread_.join();
+    server_.reset();
+    store_.reset();
+    DropTestStore(db_);
     std::filesystem::remove_all(dir_);
   }
 
@@ -188,7 +192,7 @@ class ServerTest : public ::testing::Test {
   }
 
   std::vector<AuditEntry> AuditEntries() {
-    auto store = OpenSqliteStore(db_);
+    auto store = OpenStore(db_);
     std::vector<AuditEntry> out;
     EXPECT_TRUE((*store)->ForEachAudit(0, 0, [&](const AuditEntry& e) -> Status {
       out.push_back(e);

@@ -1,4 +1,5 @@
 #include "tacit/stats.h"
+#include "store/test_store_location.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@ std::unique_ptr<Store> FreshStore(const std::string& name) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = std::move(*OpenSqliteStore((dir / "t.db").string()));
+  auto store = std::move(*OpenTestStore(dir));
   EXPECT_TRUE(store->Migrate());
   return store;
 }

@@ -15,6 +15,7 @@
 #include "tacit/policy.h"
 #include "tacit/secrets.h"
 #include "tacit/store.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 
@@ -23,7 +24,8 @@ class OnePersonStoreTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("tacit_store_" + RandomHex(6));
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "t.db").string()));
+    location_ = TestStoreLocation(dir_);
+    store_ = std::move(*OpenStore(location_));
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     ASSERT_TRUE(store_->SavePolicy(policy_));
@@ -32,10 +34,12 @@ class OnePersonStoreTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
+    DropTestStore(location_);
     std::filesystem::remove_all(dir_);
   }
 
   std::filesystem::path dir_;
+  std::string location_;  // TestStoreLocation
   std::unique_ptr<Store> store_;
   Policy policy_;
   RegistryRow row_;  // the person

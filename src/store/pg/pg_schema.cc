@@ -13,7 +13,7 @@ Result<int> SchemaVersion(PgConn& conn) {
 }
 
 Result<int> Migrate(PgConn& conn) {
-  RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(conn));
   auto done = [&]() -> Result<int> {
     // One migration at a time across every instance: the second waits, then
     // finds the schema made.
@@ -36,11 +36,8 @@ Result<int> Migrate(PgConn& conn) {
     RETURN_IF_ERROR(conn.Exec(SchemaV12Sql()));
     return SchemaVersion(conn);
   }();
-  if (!done) {
-    (void)conn.Exec("ROLLBACK");
-    return done;
-  }
-  RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  if (!done) return done;  // rolled back with tx
+  RETURN_IF_ERROR(tx.Commit());
   return done;
 }
 

@@ -31,8 +31,11 @@ class PgStoreTest : public ::testing::Test {
 
   // A connection to this test's database.
   PgConn Open() {
-    auto c = PgConn::Connect(server_ + " dbname=" + db_);
-    EXPECT_TRUE(c) << c.error().ToString();
+    auto c = PgConn::Connect(PgConn::WithDatabase(server_, db_));
+    if (!c) {
+      ADD_FAILURE() << c.error().ToString();
+      std::abort();
+    }
     return std::move(*c);
   }
 

@@ -32,6 +32,8 @@
 -- * The audit table also refuses TRUNCATE (statement trigger): TRUNCATE skips row triggers; SQLite has no TRUNCATE.
 -- * kV3's and kV8's data fixes (paid_through; registered_on via julianday('now')) are left out: no older rows.
 -- * The version is the one-row table schema_version, not PRAGMA user_version.
+-- * evidence has the unique index evidence_source_ref on (source_id, ref); evidence_ref stays empty on PostgreSQL
+--   (SQLite keeps (source, ref) unique through its hash slots and a bulk unit's in-memory claims).
 
 -- ---- kV1: policy, regions, persons, entitlements, ingest -------------------
 
@@ -143,9 +145,13 @@ CREATE TABLE evidence (
   detail      TEXT COLLATE "C"
 );
 CREATE INDEX evidence_person ON evidence (person_key);
+-- (source, ref) is unique. SQLite keeps it unique through evidence_ref below;
+-- PostgreSQL with this index (rows go in with ON CONFLICT DO NOTHING).
+CREATE UNIQUE INDEX evidence_source_ref ON evidence (source_id, ref);
 
 -- (source, ref) is unique: a 64-bit hash of both is the key (set by the code),
--- collisions move to the next free key (open addressing).
+-- collisions move to the next free key (open addressing). SQLite's only: on
+-- PostgreSQL the table stays empty (evidence_source_ref above decides).
 CREATE TABLE evidence_ref (
   ref_hash    BIGINT PRIMARY KEY,
   evidence_id BIGINT NOT NULL

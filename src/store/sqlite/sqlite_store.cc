@@ -211,6 +211,12 @@ class SqliteStore final : public Store {
     return std::optional<std::string>(s.Text(0));
   }
 
+  Status PutMeta(const std::string& key, const std::string& value) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    return s.Bind(1, key).Bind(2, value).Run();
+  }
+
   Result<int64_t> UpsertRegions(const std::vector<Region>& regions) override {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(

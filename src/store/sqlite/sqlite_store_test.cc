@@ -9,6 +9,7 @@
 
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/store.h"
+#include "store/test_store_location.h"
 
 namespace tacit {
 namespace {
@@ -22,13 +23,18 @@ class StoreTest : public ::testing::Test {
            ("store_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "t.db").string();
-    auto s = OpenSqliteStore(path_);
+    path_ = TestStoreLocation(dir_);
+    auto s = OpenStore(path_);
     ASSERT_TRUE(s) << s.error().ToString();
     store_ = std::move(*s);
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
     ASSERT_TRUE(store_->SavePolicy(policy_));
+  }
+
+  void TearDown() override {
+    store_.reset();
+    DropTestStore(path_);
   }
 
   RegistryRow Row(std::string_view id17, Scheme scheme, Fen amount) {
@@ -97,6 +103,7 @@ std::string OldRegistrySql(const RegistryRow& r, int64_t entitlement_id) {
 }
 
 TEST_F(StoreTest, MigratingAnOlderStoreKeepsItsData) {
+  if (TestStoreIsPostgres()) GTEST_SKIP() << "the SQLite store's schema history";
   const std::string old_path = (dir_ / "old.db").string();
   ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 1));
   {
@@ -114,6 +121,7 @@ TEST_F(StoreTest, MigratingAnOlderStoreKeepsItsData) {
 }
 
 TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid) {
+  if (TestStoreIsPostgres()) GTEST_SKIP() << "the SQLite store's schema history";
   const std::string old_path = (dir_ / "v2.db").string();
   ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 2));
   const RegistryRow ran = Row("14010519500101123", Scheme::kEnterprise, 300000);
@@ -328,7 +336,7 @@ TEST_F(StoreTest, ChangeMarksFindWhatIsNewSinceARunAndForecastsAreReplaced) {
 
   // A stored fact linked to someone else in place, and a corrected baseline:
   // the triggers mark the persons, whoever wrote the change.
-  ASSERT_TRUE(ExecSqliteForTest(path_, fmt::format("UPDATE evidence SET person_key = {} WHERE id = {}",
+  ASSERT_TRUE(ExecForTest(path_, fmt::format("UPDATE evidence SET person_key = {} WHERE id = {}",
                                                    c.person.key, ev[0].id)));
   c.person.baseline_certified = Date::FromCivil(2025, 3, 1);
   ASSERT_TRUE(store_->ImportRegistry({c}, Month::Of(2026, 1)));
@@ -688,9 +696,23 @@ TEST_F(AdjustTest, ARegistryReimportDoesNotUndoAnAnnouncedRise) {
   EXPECT_EQ(t.AmountIn(Month::Of(2027, 1)), 330000);
 }
 
+TEST_F(StoreTest, AMetaValueIsSetReplacedAndRolledBackWithItsUnit) {
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::nullopt);
+  ASSERT_TRUE(store_->PutMeta("stream/offset/3", "17"));
+  ASSERT_TRUE(store_->PutMeta("stream/offset/3", "42"));
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::optional<std::string>("42"));
+  {
+    auto unit = store_->Begin();
+    ASSERT_TRUE(unit);
+    ASSERT_TRUE(store_->PutMeta("stream/offset/3", "99"));
+  }  // not committed
+  EXPECT_EQ(*store_->GetMeta("stream/offset/3"), std::optional<std::string>("42"));
+}
+
 // ---- Cases and recoveries -------------------------------------------------------
 
 TEST_F(StoreTest, MigratingAVersion2StoreKeepsItsLedgerAndAddsCasesAndRecoveries) {
+  if (TestStoreIsPostgres()) GTEST_SKIP() << "the SQLite store's schema history";
   const std::string old_path = (dir_ / "v2.db").string();
   ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 2));
   RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
