@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,6 +59,27 @@ struct IngestFileReport {
   int64_t persons_dead = 0;   // distinct linked persons with a death-class record
 };
 
+namespace ingest_internal {
+class KeySet;
+}
+
+// The registry's person keys as IngestFiles loads them (every key, to tell a
+// recipient's row from a stranger's). A caller that ingests many small batches
+// (the stream consumer) keeps one and passes it in: IngestFiles then reloads
+// the keys only when the registry gained persons since, which the store's
+// meta value kRegistryGeneration says (ImportRegistry advances it).
+class RegistryKeyCache {
+ public:
+  RegistryKeyCache();
+  ~RegistryKeyCache();
+
+ private:
+  friend Result<std::shared_ptr<const ingest_internal::KeySet>> RegistryKeysFor(Store& store,
+                                                                                  RegistryKeyCache* cache);
+  std::optional<std::string> generation_;
+  std::shared_ptr<const ingest_internal::KeySet> keys_;
+};
+
 struct IngestOptions {
   Date today;
   // Files are parsed on this many threads while the store applies them in order.
@@ -70,6 +92,14 @@ struct IngestOptions {
   // with it or not at all. An error rolls the whole call back and is returned.
   // Not called when nothing was applied (every file had been ingested before).
   std::function<Status(const std::vector<IngestFileReport>&)> before_commit;
+  // Keeps the registry's keys between calls (see RegistryKeyCache); null:
+  // loaded afresh by every call.
+  RegistryKeyCache* key_cache = nullptr;
+  // Reads the list of stored batches first, so that a file ingested before is
+  // recognised as soon as its checksum is known and not parsed. A caller of
+  // many small new batches (the stream consumer) turns it off: the list grows
+  // with every batch, and each file is still looked up before it is applied.
+  bool preload_known_batches = true;
 };
 
 // Errors: the registry is empty (kFailedPrecondition: rows about unknown people

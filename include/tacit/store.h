@@ -77,6 +77,10 @@ struct RegistryRow {
   std::optional<Date> default_baseline;
 };
 
+// The meta key ImportRegistry advances (an integer as text) whenever it adds
+// a person: a cache of the registry's keys compares it (RegistryKeyCache).
+inline constexpr const char* kRegistryGeneration = "registry_generation";
+
 struct RegistryImportCounts {
   int64_t persons_added = 0;
   int64_t persons_updated = 0;

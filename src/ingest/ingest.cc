@@ -183,22 +183,39 @@ std::string JoinSources(const std::set<std::string>& sources, const std::string&
 
 }  // namespace
 
+RegistryKeyCache::RegistryKeyCache() = default;
+RegistryKeyCache::~RegistryKeyCache() = default;
+
+Result<std::shared_ptr<const KeySet>> RegistryKeysFor(Store& store, RegistryKeyCache* cache) {
+  std::optional<std::string> generation;
+  if (cache != nullptr) {
+    ASSIGN_OR_RETURN(generation, store.GetMeta(kRegistryGeneration));
+    if (cache->keys_ && cache->generation_ == generation) return cache->keys_;
+  }
+  ASSIGN_OR_RETURN(std::vector<PersonKey> all_keys, store.AllPersonKeys());
+  auto keys = std::make_shared<const KeySet>(all_keys);
+  if (cache != nullptr) {
+    cache->generation_ = std::move(generation);
+    cache->keys_ = keys;
+  }
+  return keys;
+}
+
 Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& policy,
                                                   const std::vector<IngestInput>& inputs,
                                                   const IngestOptions& options) {
   // Knowledge is never backdated past a monthly run: the run as of a date must
   // replay from the store with exactly what was known then.
   ASSIGN_OR_RETURN(std::vector<CycleRunRecord> runs, store.ListCycleRuns());
-  ASSIGN_OR_RETURN(std::vector<PersonKey> all_keys, store.AllPersonKeys());
-  if (all_keys.empty()) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const KeySet> registry_keys, RegistryKeysFor(store, options.key_cache));
+  const KeySet& keys = *registry_keys;
+  if (keys.size() == 0) {
     return FailedPrecondition(
         "the registry is empty: import it first (tacit registry import), or every row would be dropped as being "
         "about someone who draws nothing");
   }
-  const KeySet keys(all_keys);
-  all_keys = {};
   std::unordered_set<std::string> known_batches;
-  {
+  if (options.preload_known_batches) {
     ASSIGN_OR_RETURN(std::vector<BatchRecord> batches, store.ListBatches());
     for (const BatchRecord& b : batches) known_batches.insert(BatchKey(b.sha256, b.file_name));
   }

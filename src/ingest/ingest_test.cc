@@ -130,6 +130,39 @@ TEST_F(IngestTest, AFailingFileLeavesNothingOfTheCallApplied) {
   EXPECT_TRUE(store_->EvidenceOf(person_)->empty());
 }
 
+TEST_F(IngestTest, AKeyCacheIsReloadedWhenTheRegistryGainsAPerson) {
+  RegistryKeyCache cache;
+  IngestOptions options{.today = kToday, .key_cache = &cache};
+  // A row about someone not (yet) in the registry is dropped...
+  const std::string later = Id("14010519600101123");
+  std::vector<IngestInput> first = {{Write("a.csv", std::string(kHeader) + "bank,bank_counter," + later +
+                                                        ",李四,M,,,2026-05-03,A1,\n"),
+                                     "", "", kToday}};
+  auto r1 = IngestFiles(*store_, policy_, first, options);
+  ASSERT_TRUE(r1) << r1.error().ToString();
+  EXPECT_EQ(r1->front().batch.dropped, 1);
+  // ... and once the registry has them, the cached keys are reloaded: kept.
+  RegistryRow row;
+  IdParse p = ParseIdNumber(later, kToday);
+  row.person.key = p.id.key();
+  row.person.id_number = p.id.text();
+  row.person.name = "李四";
+  row.person.sex = p.id.sex();
+  row.person.birth_date = p.id.birth_date();
+  row.person.region_code = "140105001001";
+  row.paying_region = "140105";
+  row.start = Month::Of(2020, 1);
+  row.monthly = 200000;
+  ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 11)));
+  std::vector<IngestInput> second = {{Write("b.csv", std::string(kHeader) + "bank,bank_counter," + later +
+                                                         ",李四,M,,,2026-05-04,A2,\n"),
+                                      "", "", kToday}};
+  auto r2 = IngestFiles(*store_, policy_, second, options);
+  ASSERT_TRUE(r2) << r2.error().ToString();
+  EXPECT_EQ(r2->front().batch.linked, 1);
+  EXPECT_EQ(store_->EvidenceOf(p.id.key())->size(), 1u);
+}
+
 TEST_F(IngestTest, RefusesToDropEverythingWhenTheRegistryIsEmpty) {
   std::filesystem::create_directories(dir_ / "empty");
   auto empty = std::move(*OpenTestStore(dir_ / "empty"));

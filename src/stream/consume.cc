@@ -132,6 +132,7 @@ class Consumer {
   const ConsumeOptions& options_;
   NatsClient& client_;
   int consecutive_errors_ = 0;
+  RegistryKeyCache key_cache_;
 };
 
 // The knowledge cut-off of the last monthly run: a record is not dated before
@@ -234,6 +235,8 @@ Result<ConsumeBatchReport> Consumer::Batch(Partition& part) {
     }
     bool offset_written = false;
     IngestOptions ingest{.today = options_.today};
+    ingest.key_cache = &key_cache_;  // the registry keys, reloaded only when it gains persons
+    ingest.preload_known_batches = false;  // every batch file is new; each is still looked up
     ingest.parse_threads = 1;
     report.offset = last_applied;
     ingest.before_commit = [&](const std::vector<IngestFileReport>& reports) -> Status {

@@ -24,15 +24,25 @@ case "$cmd" in
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
     as_postgres "$pgbin/initdb" -D "$dir/data" -E UTF8 --locale=C -A trust -U postgres >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
+    # Tests trade durability for speed; PG_DURABLE=1 (the benchmarks) keeps the
+    # defaults a production server runs with, and a larger buffer cache.
+    if [ "${PG_DURABLE:-0}" = 1 ]; then
+      durability="shared_buffers = ${PG_SHARED_BUFFERS:-4GB}
+max_wal_size = 16GB
+work_mem = 64MB
+maintenance_work_mem = 1GB"
+    else
+      durability="fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 128MB"
+    fi
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$dir/sock'
 port = 5432
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+${durability}
 max_connections = 50
-shared_buffers = 128MB
 timezone = 'UTC'
 CONF
     as_postgres "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||

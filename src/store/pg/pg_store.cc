@@ -405,6 +405,12 @@ Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryR
       ++counts.unchanged;
     }
   }
+  if (counts.persons_added > 0) {
+    // A cache of the registry's keys reloads when this changes (RegistryKeyCache).
+    RETURN_IF_ERROR(conn_.Query("INSERT INTO meta(key, value) VALUES($1, '1') "
+                                "ON CONFLICT(key) DO UPDATE SET value = (meta.value::bigint + 1)::text",
+                                {kRegistryGeneration}));
+  }
   RETURN_IF_ERROR(tx.Commit());
   return counts;
 }

@@ -397,6 +397,12 @@ class SqliteStore final : public Store {
         ++counts.unchanged;
       }
     }
+    if (counts.persons_added > 0) {
+      ASSIGN_OR_RETURN(Stmt gen, db_.Prepare(
+          "INSERT INTO meta(key, value) VALUES(?1, '1') "
+          "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"));
+      RETURN_IF_ERROR(gen.Bind(1, kRegistryGeneration).Run());
+    }
     RETURN_IF_ERROR(tx.Commit());
     return counts;
   }
