@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "store/sqlite/sqlite_store_internal.h"
 #include "store/test_store_location.h"
@@ -146,6 +147,39 @@ TEST_F(CycleTest, RunningAMonthAgainNeverPaysTwice) {
   ASSERT_TRUE(locked);
   EXPECT_EQ(locked->run.as_of, D("2026-06-28"));
   EXPECT_EQ(PayrollLockDate(policy_, M("2026-09")), D("2026-08-25"));
+}
+
+// Two instances running the same month at once, each on its own connection
+// (on PostgreSQL: two sessions; the writer lock and the run's key let one
+// record it): one run is recorded, the other finds it, nothing is paid twice.
+TEST_F(CycleTest, TwoRunsOfOneMonthAtOnceRecordItOnce) {
+  for (int i = 0; i < 40; ++i) {
+    AddPerson(fmt::format("1401051950{:02}{:02}123", 1 + i / 28, 1 + i % 28), 300000 + i, D("2026-01-10"));
+  }
+  std::vector<Result<CycleResult>> results(2, tl::unexpected(Internal("not run")));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    std::filesystem::create_directories(dir_ / fmt::format("out{}", t));
+    threads.emplace_back([&, t] {
+      auto store = OpenStore(location_);
+      ASSERT_TRUE(store) << store.error().ToString();
+      const std::string out = (dir_ / fmt::format("out{}", t)).string();
+      results[t] = RunCycle(**store, policy_, {M("2026-06"), D("2026-06-05"), out, D("2026-06-05")});
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  int recorded = 0;
+  for (const auto& r : results) {
+    if (r) {
+      if (!r->already_run) ++recorded;
+    } else {
+      EXPECT_EQ(r.error().code, ErrorCode::kAlreadyExists) << r.error().ToString();
+    }
+  }
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(store_->PaymentsOfRun(M("2026-06"))->size(), 40u);
+  EXPECT_EQ(store_->DecisionsOf(M("2026-06"))->size(), 40u);
+  EXPECT_EQ(store_->ListCycleRuns()->size(), 1u);
 }
 
 TEST_F(CycleTest, AReceivableIsReversedWhenTheMonthIsDueAfterAll) {
