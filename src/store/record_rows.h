@@ -451,7 +451,8 @@ FaceChallengeRecord ReadChallenge(const Row& r) {
                              r.Int(5),  r.Text(6), r.Text(7), r.Int(8), r.Int(9)};
 }
 
-inline constexpr std::string_view kFaceAttemptColumns = "id, person_key, device, at, method, result, similarity, detail";
+inline constexpr std::string_view kFaceAttemptColumns =
+    "id, person_key, device, at, method, result, similarity, detail";
 
 template <typename Row>
 FaceAttemptRecord ReadFaceAttempt(const Row& r) {
