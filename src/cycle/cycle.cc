@@ -322,8 +322,8 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   auto& offsets = sh.offsets;
   auto& carry_over = sh.carry_over;
   auto& payroll_text = sh.payroll_text;
-  CycleRunRecord& run = sh.run;
-  CycleResult& result = sh.result;
+  CycleRunRecord& shard_run = sh.run;
+  CycleResult& shard_result = sh.result;
   // Read person by person: the ledger of the look-back window, as the bulk read gives it.
   // (The bulk ledgers are shared and only read; ledgers read person by person
   // are kept in the shard, so the two threads never write one container.)
@@ -352,19 +352,19 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (net > due) {
       const Fen over = net - due;
       receivables.push_back(ReceivableRecord{0, entitlement, m, over, month, rule, evidence, 0});
-      run.overpaid_amount += over;
+      shard_run.overpaid_amount += over;
     } else if (payable && due > net) {
       Fen owed = due - net;
       const Fen reversal = std::min(owed, std::max<Fen>(claimed, 0));
       if (reversal > 0) {
         receivables.push_back(ReceivableRecord{0, entitlement, m, -reversal, month, "reverse." + rule, evidence, 0});
-        run.overpaid_amount -= reversal;
+        shard_run.overpaid_amount -= reversal;
         owed -= reversal;
       }
       if (owed > 0) {
         payments.push_back(PaymentRecord{entitlement, m, owed, pay_kind, month});
-        run.back_pay_amount += owed;
-        ++result.back_pay_lines;
+        shard_run.back_pay_amount += owed;
+        ++shard_result.back_pay_lines;
       }
     }
   };
@@ -372,15 +372,15 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   // The month's decision of one entitlement, counted and paid.
   auto decide = [&](int64_t entitlement, MonthStatus status, Fen due, const std::string& rule, int64_t evidence) {
     decisions.push_back(DecisionRecord{entitlement, status, due, rule, evidence});
-    ++run.entitlements;
+    ++shard_run.entitlements;
     if (status == MonthStatus::kPayable) {
-      ++run.paid;
-      run.paid_amount += due;
+      ++shard_run.paid;
+      shard_run.paid_amount += due;
       payments.push_back(PaymentRecord{entitlement, month, due, "regular", month});
     } else if (status == MonthStatus::kSuspended) {
-      ++run.suspended;
+      ++shard_run.suspended;
     } else {
-      ++run.terminated;
+      ++shard_run.terminated;
     }
   };
   return reader.ForEachPersonInKeyRange(lo, hi, [&](const PersonBundle& b) -> Status {
@@ -403,7 +403,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       forecast = it != forecasts.end() && it->second.through >= month && terms[i].registered_on.days() != 0;
     }
     if (forecast) {
-      ++result.decided_from_forecast;
+      ++shard_result.decided_from_forecast;
       for (const EntitlementTerms& e : terms) {
         const ForecastRecord& f = forecasts.at(e.id);
         decide(e.id, f.status, f.due, f.rule, f.evidence_id);
@@ -425,7 +425,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
         break;
       }
     }
-    if (changed) ++result.derived_in_full;
+    if (changed) ++shard_result.derived_in_full;
     const Month derive_from = changed ? from : month;
     const PersonSchedule schedule = DerivePersonSchedule(policy, terms, facts, derive_from, month + kForecastMonths,
                                                          options.as_of, Explain::kNo);
@@ -531,7 +531,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (offset > 0) {
       payments.push_back(PaymentRecord{terms.front().id, month, -offset, "offset", month});
       offsets.emplace_back(b.person.key, offset);
-      result.offset_amount += offset;
+      shard_result.offset_amount += offset;
       outstanding -= offset;
     }
     // The payroll lines of this person, as they will be recorded.
@@ -610,7 +610,9 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   CycleCarryOver carry_over;
   std::string payroll_text(kPayrollHeader);
   for (Shard& sh : shards) {
-    auto append = [](auto& to, auto& from) { to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end())); };
+    auto append = [](auto& to, auto& part) {
+      to.insert(to.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    };
     append(decisions, sh.decisions);
     append(payments, sh.payments);
     append(receivables, sh.receivables);

@@ -6,12 +6,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace tacit::pg {
-namespace {
+#include "store/record_rows.h"
 
-// Region codes are digits: [prefix, prefix + DEL) is every code starting with
-// it (the same bound as the SQLite store; the columns are COLLATE "C").
-std::string PrefixEnd(const std::string& prefix) { return prefix + '\x7f'; }
+namespace tacit::pg {
+
+using namespace store_rows;  // the readers and column lists both stores share
+
+namespace {
 
 // SQLite reads a negative LIMIT as "no limit"; PostgreSQL refuses one, and
 // reads LIMIT NULL as none.
@@ -81,73 +82,6 @@ Result<int64_t> SetReturnedIds(PgConn& conn, std::string_view insert, std::vecto
 // again), else 0: ON CONFLICT … DO UPDATE … WHERE returns no row when the
 // condition leaves the existing row alone.
 int64_t ReturnedId(const PgRows& rows) { return rows.size() == 1 ? rows.Int(0, 0) : 0; }
-
-constexpr std::string_view kMessageColumns =
-    "id, idem_key, person_key, recipient, region, channel, template, params, reason, deadline, created_ms, "
-    "not_before_ms, expires_ms, status, attempts, next_attempt_ms, lease_until_ms, provider_ref, provider_code, "
-    "failure, sent_ms, delivered_ms, claimed_ms";
-
-OutreachMessageRecord ReadMessage(const PgRow& r) {
-  OutreachMessageRecord m;
-  m.id = r.Int(0);
-  m.idem_key = r.Text(1);
-  m.person = static_cast<PersonKey>(r.Int(2));
-  m.recipient = r.Text(3);
-  m.region = r.Text(4);
-  m.channel = r.Text(5);
-  m.template_name = r.Text(6);
-  m.params = r.Text(7);
-  m.reason = r.Text(8);
-  m.deadline = r.Text(9);
-  m.created_ms = r.Int(10);
-  m.not_before_ms = r.Int(11);
-  m.expires_ms = r.Int(12);
-  m.status = r.Text(13);
-  m.attempts = static_cast<int>(r.Int(14));
-  m.next_attempt_ms = r.Int(15);
-  m.lease_until_ms = r.Int(16);
-  m.provider_ref = r.Text(17);
-  m.provider_code = r.Text(18);
-  m.failure = r.Text(19);
-  m.sent_ms = r.Int(20);
-  m.delivered_ms = r.Int(21);
-  m.claimed_ms = r.Int(22);
-  return m;
-}
-
-constexpr std::string_view kVisitColumns =
-    "id, person_key, region, reason, idem_key, due_on, status, assigned_to, created_ms, outcome, outcome_on, "
-    "done_by, done_ms, evidence_id, case_id, note";
-
-VisitTaskRecord ReadVisit(const PgRow& r) {
-  VisitTaskRecord v;
-  v.id = r.Int(0);
-  v.person = static_cast<PersonKey>(r.Int(1));
-  v.region = r.Text(2);
-  v.reason = r.Text(3);
-  v.idem_key = r.Text(4);
-  v.due_on = Date::FromDays(static_cast<int32_t>(r.Int(5)));
-  v.status = r.Text(6);
-  v.assigned_to = r.Text(7);
-  v.created_ms = r.Int(8);
-  v.outcome = r.Text(9);
-  if (!r.IsNull(10)) v.outcome_on = Date::FromDays(static_cast<int32_t>(r.Int(10)));
-  v.done_by = r.Text(11);
-  v.done_ms = r.Int(12);
-  v.evidence_id = r.Int(13);
-  v.case_id = r.Int(14);
-  v.note = r.Text(15);
-  return v;
-}
-
-constexpr std::string_view kSpecialColumns =
-    "s.person_key, s.reason, s.contact_name, s.contact_phone, s.address, s.notes, s.source, s.set_by, s.set_ms, "
-    "s.active";
-
-SpecialPersonRecord ReadSpecial(const PgRow& r) {
-  return SpecialPersonRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
-                             r.Text(5), r.Text(6), r.Text(7), r.Int(8), r.Int(9) != 0};
-}
 
 // ---- The outbox's statements ---------------------------------------------------
 
@@ -264,7 +198,7 @@ Result<int64_t> PgOutreach::EnqueueMessages(std::vector<OutreachMessageRecord>& 
 Result<std::optional<OutreachMessageRecord>> PgOutreach::FindMessage(int64_t id) {
   static const std::string kSql = fmt::format("SELECT {} FROM outreach_message WHERE id = $1", kMessageColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {id}));
-  return FirstRow<OutreachMessageRecord>(r, ReadMessage);
+  return FirstRow<OutreachMessageRecord>(r, ReadMessage<PgRow>);
 }
 
 Result<std::vector<OutreachMessageRecord>> PgOutreach::DueMessages(std::string_view status, std::string_view channel,
@@ -274,7 +208,7 @@ Result<std::vector<OutreachMessageRecord>> PgOutreach::DueMessages(std::string_v
       "ORDER BY next_attempt_ms, id LIMIT $4",
       kMessageColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {status, now_ms, channel, LimitParam(limit)}));
-  return CollectRows<OutreachMessageRecord>(r, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(r, ReadMessage<PgRow>);
 }
 
 Result<std::vector<OutreachMessageRecord>> PgOutreach::MessagesInStatus(std::string_view status,
@@ -286,7 +220,7 @@ Result<std::vector<OutreachMessageRecord>> PgOutreach::MessagesInStatus(std::str
       "AND created_ms >= $3 ORDER BY id LIMIT $4",
       kMessageColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {status, lease_before_ms, created_since_ms, LimitParam(limit)}));
-  return CollectRows<OutreachMessageRecord>(r, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(r, ReadMessage<PgRow>);
 }
 
 Result<std::map<std::string, int64_t>> PgOutreach::CountByStatus() {
@@ -348,7 +282,7 @@ Result<std::vector<OutreachMessageRecord>> PgOutreach::MessagesOf(PersonKey pers
   static const std::string kSql = fmt::format(
       "SELECT {} FROM outreach_message WHERE person_key = $1 ORDER BY created_ms DESC, id DESC", kMessageColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {static_cast<int64_t>(person)}));
-  return CollectRows<OutreachMessageRecord>(r, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(r, ReadMessage<PgRow>);
 }
 
 Result<std::vector<OutreachMessageRecord>> PgOutreach::OpenMessagesOf(PersonKey person) {
@@ -356,7 +290,7 @@ Result<std::vector<OutreachMessageRecord>> PgOutreach::OpenMessagesOf(PersonKey 
       "SELECT {} FROM outreach_message WHERE person_key = $1 AND status IN ('queued', 'unknown') ORDER BY id",
       kMessageColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {static_cast<int64_t>(person)}));
-  return CollectRows<OutreachMessageRecord>(r, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(r, ReadMessage<PgRow>);
 }
 
 // Streamed through a cursor: a province's month of messages is large.
@@ -412,21 +346,17 @@ Status PgOutreach::PutChannelConfig(const ChannelConfigRecord& c) {
   return {};
 }
 
-static ChannelConfigRecord ReadChannelConfig(const PgRow& r) {
-  return ChannelConfigRecord{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Text(5), r.Int(6)};
-}
-
 Result<std::optional<ChannelConfigRecord>> PgOutreach::FindChannelConfig(std::string_view channel) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT channel, config, sealed_secret, paused_reason, paused_ms, "
-                                         "updated_by, updated_ms FROM channel_config WHERE channel = $1",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM channel_config WHERE channel = $1",
+                                                     kChannelConfigColumns),
                                          {channel}));
-  return FirstRow<ChannelConfigRecord>(r, ReadChannelConfig);
+  return FirstRow<ChannelConfigRecord>(r, ReadChannelConfig<PgRow>);
 }
 
 Result<std::vector<ChannelConfigRecord>> PgOutreach::ListChannelConfigs() {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT channel, config, sealed_secret, paused_reason, paused_ms, "
-                                         "updated_by, updated_ms FROM channel_config ORDER BY channel"));
-  return CollectRows<ChannelConfigRecord>(r, ReadChannelConfig);
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM channel_config ORDER BY channel",
+                                                     kChannelConfigColumns)));
+  return CollectRows<ChannelConfigRecord>(r, ReadChannelConfig<PgRow>);
 }
 
 Status PgOutreach::SetChannelPaused(std::string_view channel, std::string_view reason, int64_t at_ms) {
@@ -482,7 +412,7 @@ Result<std::optional<SpecialPersonRecord>> PgOutreach::FindSpecialPerson(PersonK
   static const std::string kSql =
       fmt::format("SELECT {} FROM special_person s WHERE s.person_key = $1", kSpecialColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {static_cast<int64_t>(person)}));
-  return FirstRow<SpecialPersonRecord>(r, ReadSpecial);
+  return FirstRow<SpecialPersonRecord>(r, ReadSpecial<PgRow>);
 }
 
 Result<std::vector<SpecialPersonRecord>> PgOutreach::ListSpecialPersons(const std::string& prefix,
@@ -492,7 +422,7 @@ Result<std::vector<SpecialPersonRecord>> PgOutreach::ListSpecialPersons(const st
       "s.active = 1) AND p.region_code >= $2 AND p.region_code < $3 ORDER BY s.person_key",
       kSpecialColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {include_ended ? 1 : 0, prefix, PrefixEnd(prefix)}));
-  return CollectRows<SpecialPersonRecord>(r, ReadSpecial);
+  return CollectRows<SpecialPersonRecord>(r, ReadSpecial<PgRow>);
 }
 
 Result<int64_t> PgOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) {
@@ -538,7 +468,7 @@ Result<int64_t> PgOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) 
 Result<std::optional<VisitTaskRecord>> PgOutreach::FindVisitTask(int64_t id) {
   static const std::string kSql = fmt::format("SELECT {} FROM visit_task WHERE id = $1", kVisitColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {id}));
-  return FirstRow<VisitTaskRecord>(r, ReadVisit);
+  return FirstRow<VisitTaskRecord>(r, ReadVisit<PgRow>);
 }
 
 Result<std::vector<VisitTaskRecord>> PgOutreach::ListVisitTasks(const std::string& prefix, std::string_view status) {
@@ -553,14 +483,14 @@ Result<std::vector<VisitTaskRecord>> PgOutreach::ListVisitTasks(const std::strin
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM visit_task WHERE {} ORDER BY id", kVisitColumns,
                                                      where),
                                          params));
-  return CollectRows<VisitTaskRecord>(r, ReadVisit);
+  return CollectRows<VisitTaskRecord>(r, ReadVisit<PgRow>);
 }
 
 Result<std::vector<VisitTaskRecord>> PgOutreach::VisitTasksOf(PersonKey person) {
   static const std::string kSql =
       fmt::format("SELECT {} FROM visit_task WHERE person_key = $1 ORDER BY id", kVisitColumns);
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(kSql, {static_cast<int64_t>(person)}));
-  return CollectRows<VisitTaskRecord>(r, ReadVisit);
+  return CollectRows<VisitTaskRecord>(r, ReadVisit<PgRow>);
 }
 
 Status PgOutreach::UpdateVisitTask(const VisitTaskRecord& t) {

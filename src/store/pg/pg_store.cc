@@ -12,19 +12,14 @@
 #include <unordered_set>
 
 #include "store/pg/pg_outreach.h"
+#include "store/record_rows.h"
 #include "store/pg/pg_schema.h"
 
 namespace tacit::pg {
+
+using namespace store_rows;  // the readers and column lists both stores share
+
 namespace {
-
-std::optional<int64_t> MonthIndexOrNull(const std::optional<Month>& m) {
-  return m ? std::optional<int64_t>(m->index()) : std::nullopt;
-}
-
-std::string PrefixUpperBound(const std::string& prefix) {
-  // Region codes are ASCII digits; ':' sorts right after '9' (COLLATE "C").
-  return prefix + ":";
-}
 
 // A bigint[] parameter: {1,2,3}.
 std::string KeyArray(const std::vector<int64_t>& keys) {
@@ -37,65 +32,10 @@ std::string KeyArray(const std::vector<int64_t>& keys) {
   return out;
 }
 
-constexpr std::string_view kPersonColumns =
-    "person_key, id_number, name, sex, birth_date, phone, region_code, special_care, baseline_certified";
-
-PersonRecord ReadPerson(const PgRows& s, int r) {
-  PersonRecord p;
-  p.key = static_cast<PersonKey>(s.Int(r, 0));
-  p.id_number = s.Text(r, 1);
-  p.name = s.Text(r, 2);
-  p.sex = static_cast<Sex>(s.Int(r, 3));
-  p.birth_date = Date::FromDays(static_cast<int32_t>(s.Int(r, 4)));
-  p.phone = s.Text(r, 5);
-  p.region_code = s.Text(r, 6);
-  p.special_care = s.Int(r, 7) != 0;
-  if (!s.IsNull(r, 8)) p.baseline_certified = Date::FromDays(static_cast<int32_t>(s.Int(r, 8)));
-  return p;
-}
-
-constexpr std::string_view kEntitlementQuery =
-    "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen, "
-    "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen, "
-    "e.changed_after_run FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
-
-// Appends the row to `out`, merging amount steps of the same entitlement.
-void AddEntitlementRow(const PgRows& s, int r, std::vector<EntitlementRecord>& out) {
-  const int64_t id = s.Int(r, 1);
-  if (out.empty() || out.back().terms.id != id) {
-    EntitlementRecord e;
-    e.person = static_cast<PersonKey>(s.Int(r, 0));
-    e.terms.id = id;
-    e.terms.scheme = static_cast<Scheme>(s.Int(r, 2));
-    e.terms.paying_region = s.Text(r, 3);
-    e.terms.start = Month::FromIndex(static_cast<int32_t>(s.Int(r, 4)));
-    if (!s.IsNull(r, 8)) e.terms.paid_through = Month::FromIndex(static_cast<int32_t>(s.Int(r, 8)));
-    e.terms.contribution_months = static_cast<int>(s.Int(r, 9));
-    if (!s.IsNull(r, 10)) e.terms.registered_on = Date::FromDays(static_cast<int32_t>(s.Int(r, 10)));
-    e.terms.account_balance = s.OptInt(r, 11);
-    e.terms.account_subsidy = s.OptInt(r, 12);
-    if (!s.IsNull(r, 13)) e.terms.changed_after_run = Month::FromIndex(static_cast<int32_t>(s.Int(r, 13)));
-    out.push_back(std::move(e));
-  }
-  out.back().terms.amounts.push_back(
-      AmountStep{Month::FromIndex(static_cast<int32_t>(s.Int(r, 5))), s.Int(r, 6), s.Int(r, 7)});
-}
-
 // person_key, id, kind, source name, occurred_on, received_on, detail.
 constexpr std::string_view kFactQuery =
     "SELECT e.person_key, e.id, e.kind, s.name, e.occurred_on, e.received_on, e.detail FROM evidence e "
     "JOIN source s ON s.id = e.source_id ";
-
-Fact ReadFact(const PgRows& s, int r) {
-  Fact f;
-  f.evidence_id = s.Int(r, 1);
-  f.kind = s.Text(r, 2);
-  f.source = s.Text(r, 3);
-  f.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(r, 4)));
-  f.received_on = Date::FromDays(static_cast<int32_t>(s.Int(r, 5)));
-  f.detail = s.Text(r, 6);
-  return f;
-}
 
 // A unit of work of the store: Store::Begin().
 class PgUnit final : public StoreTransaction {
@@ -499,7 +439,7 @@ Result<std::optional<PersonRecord>> PgStore::FindPerson(PersonKey key) {
   ASSIGN_OR_RETURN(PgRows s, conn_.Query(fmt::format("SELECT {} FROM person WHERE person_key = $1", kPersonColumns),
                                          {static_cast<int64_t>(key)}));
   if (s.size() == 0) return std::optional<PersonRecord>();
-  return std::optional<PersonRecord>(ReadPerson(s, 0));
+  return std::optional<PersonRecord>(ReadPerson(PgRow{s, 0}));
 }
 
 Result<std::vector<PersonRecord>> PgStore::FindPersonsByNameAndBirth(const std::string& name, Date birth, int limit) {
@@ -508,7 +448,7 @@ Result<std::vector<PersonRecord>> PgStore::FindPersonsByNameAndBirth(const std::
                   kPersonColumns),
       {name, static_cast<int64_t>(birth.days()), limit}));
   std::vector<PersonRecord> out;
-  for (int r = 0; r < s.size(); ++r) out.push_back(ReadPerson(s, r));
+  for (int r = 0; r < s.size(); ++r) out.push_back(ReadPerson(PgRow{s, r}));
   return out;
 }
 
@@ -517,7 +457,7 @@ Result<std::vector<EntitlementRecord>> PgStore::EntitlementsOf(PersonKey key) {
                                                      kEntitlementQuery),
                                          {static_cast<int64_t>(key)}));
   std::vector<EntitlementRecord> out;
-  for (int r = 0; r < s.size(); ++r) AddEntitlementRow(s, r, out);
+  for (int r = 0; r < s.size(); ++r) AddEntitlementRow(PgRow{s, r}, out);
   return out;
 }
 
@@ -563,14 +503,18 @@ Status PgStore::ScanPersons(const std::string& region_prefix, int64_t from_key, 
         }
         int e = 0, f = 0;
         for (int r = 0; r < persons.size(); ++r) {
-          bundle.person = ReadPerson(persons, r);
+          bundle.person = ReadPerson(PgRow{persons, r});
           bundle.entitlements.clear();
           bundle.facts.clear();
           const int64_t key = keys[static_cast<size_t>(r)];
           while (e < ents.size() && ents.Int(e, 0) < key) ++e;
-          for (; e < ents.size() && ents.Int(e, 0) == key; ++e) AddEntitlementRow(ents, e, bundle.entitlements);
+          for (; e < ents.size() && ents.Int(e, 0) == key; ++e) {
+            AddEntitlementRow(PgRow{ents, e}, bundle.entitlements);
+          }
           while (f < facts.size() && facts.Int(f, 0) < key) ++f;
-          for (; f < facts.size() && facts.Int(f, 0) == key; ++f) bundle.facts.push_back(ReadFact(facts, f));
+          for (; f < facts.size() && facts.Int(f, 0) == key; ++f) {
+            bundle.facts.push_back(ReadFact(PgRow{facts, f}, facts.Text(f, 3)));
+          }
           RETURN_IF_ERROR(fn(bundle));
         }
         return {};
@@ -603,7 +547,7 @@ Result<std::vector<Fact>> PgStore::FactsOf(PersonKey key) {
   ASSIGN_OR_RETURN(PgRows s, conn_.Query(fmt::format("{} WHERE e.person_key = $1 ORDER BY e.id", kFactQuery),
                                          {static_cast<int64_t>(key)}));
   std::vector<Fact> out;
-  for (int r = 0; r < s.size(); ++r) out.push_back(ReadFact(s, r));
+  for (int r = 0; r < s.size(); ++r) out.push_back(ReadFact(PgRow{s, r}, s.Text(r, 3)));
   return out;
 }
 

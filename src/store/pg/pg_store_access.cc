@@ -17,62 +17,26 @@
 
 #include <fmt/format.h>
 
+#include "store/record_rows.h"
+
 namespace tacit::pg {
+
+using namespace store_rows;  // the readers and column lists both stores share
+
 namespace {
-
-constexpr std::string_view kUserColumns =
-    "id, name, role, region, password_hash, failed_logins, locked_until, disabled, created_at";
-
-StaffUser ReadUser(const PgRows& r, int i) {
-  return StaffUser{r.Int(i, 0),  r.Text(i, 1), r.Text(i, 2),      r.Text(i, 3),
-                   r.Text(i, 4), static_cast<int>(r.Int(i, 5)), r.Int(i, 6), r.Int(i, 7) != 0,
-                   r.Int(i, 8)};
-}
-
-constexpr std::string_view kPartnerColumns =
-    "id, name, role, source, kinds, key_id, key_hash, sealed_secret, disabled, created_at";
-
-std::vector<std::string> SplitKinds(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    if (comma > start) out.emplace_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-PartnerRecord ReadPartner(const PgRows& r, int i) {
-  return PartnerRecord{r.Int(i, 0),  r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),      SplitKinds(r.TextView(i, 4)),
-                       r.Text(i, 5), r.Text(i, 6), r.Text(i, 7), r.Int(i, 8) != 0, r.Int(i, 9)};
-}
-
-AuditEntry ReadAudit(const PgRow& r) {
-  return AuditEntry{r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8)};
-}
-
-constexpr std::string_view kChallengeColumns =
-    "id, person_key, device, actor, created_at, deadline, status, sealed_state, evidence_id, case_id";
-
-FaceChallengeRecord ReadChallenge(const PgRows& r, int i) {
-  return FaceChallengeRecord{r.Text(i, 0), static_cast<PersonKey>(r.Int(i, 1)), r.Text(i, 2), r.Text(i, 3),
-                             r.Int(i, 4),  r.Int(i, 5),  r.Text(i, 6), r.Text(i, 7), r.Int(i, 8), r.Int(i, 9)};
-}
 
 // SQLite's FirstRow and CollectRows over a PgRows.
 template <typename T, typename Read>
 std::optional<T> FirstRow(const PgRows& rows, Read read) {
   if (rows.size() == 0) return std::nullopt;
-  return read(rows, 0);
+  return read(PgRow{rows, 0});
 }
 
 template <typename T, typename Read>
 std::vector<T> AllRows(const PgRows& rows, Read read) {
   std::vector<T> out;
   out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(read(rows, i));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(read(PgRow{rows, i}));
   return out;
 }
 
@@ -107,17 +71,17 @@ Result<int64_t> PgStore::InsertUser(const StaffUser& user) {
 
 Result<std::optional<StaffUser>> PgStore::FindUser(std::string_view name) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM staff_user WHERE name = $1", kUserColumns), {name}));
-  return FirstRow<StaffUser>(r, ReadUser);
+  return FirstRow<StaffUser>(r, ReadUser<PgRow>);
 }
 
 Result<std::optional<StaffUser>> PgStore::FindUserById(int64_t id) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM staff_user WHERE id = $1", kUserColumns), {id}));
-  return FirstRow<StaffUser>(r, ReadUser);
+  return FirstRow<StaffUser>(r, ReadUser<PgRow>);
 }
 
 Result<std::vector<StaffUser>> PgStore::ListUsers() {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM staff_user ORDER BY name", kUserColumns)));
-  return AllRows<StaffUser>(r, ReadUser);
+  return AllRows<StaffUser>(r, ReadUser<PgRow>);
 }
 
 Status PgStore::UpdateUser(const StaffUser& user) {
@@ -140,12 +104,10 @@ Status PgStore::InsertSession(const SessionRecord& session) {
 }
 
 Result<std::optional<SessionRecord>> PgStore::FindSession(std::string_view token_hash) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT token_hash, user_id, csrf_hash, created_at, last_seen, expires_at "
-                                         "FROM staff_session WHERE token_hash = $1",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM staff_session WHERE token_hash = $1",
+                                                     kSessionColumns),
                                          {token_hash}));
-  return FirstRow<SessionRecord>(r, [](const PgRows& s, int i) {
-    return SessionRecord{s.Text(i, 0), s.Int(i, 1), s.Text(i, 2), s.Int(i, 3), s.Int(i, 4), s.Int(i, 5)};
-  });
+  return FirstRow<SessionRecord>(r, ReadSession<PgRow>);
 }
 
 Status PgStore::TouchSession(std::string_view token_hash, int64_t last_seen) {
@@ -183,12 +145,12 @@ Result<int64_t> PgStore::InsertPartner(const PartnerRecord& p) {
 Result<std::optional<PartnerRecord>> PgStore::FindPartnerByKeyId(std::string_view key_id) {
   ASSIGN_OR_RETURN(PgRows r,
                    conn_.Query(fmt::format("SELECT {} FROM partner WHERE key_id = $1", kPartnerColumns), {key_id}));
-  return FirstRow<PartnerRecord>(r, ReadPartner);
+  return FirstRow<PartnerRecord>(r, ReadPartner<PgRow>);
 }
 
 Result<std::vector<PartnerRecord>> PgStore::ListPartners() {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM partner ORDER BY name", kPartnerColumns)));
-  return AllRows<PartnerRecord>(r, ReadPartner);
+  return AllRows<PartnerRecord>(r, ReadPartner<PgRow>);
 }
 
 Status PgStore::SetPartnerDisabled(std::string_view name, bool disabled) {
@@ -236,8 +198,7 @@ Status PgStore::ForEachAudit(int64_t after_id, int64_t limit, const std::functio
   // Streamed through a cursor (a chain check reads the whole trail). SQLite's
   // `LIMIT -1` (no limit) is `LIMIT NULL`.
   const std::optional<int64_t> most = limit > 0 ? std::optional<int64_t>(limit) : std::nullopt;
-  return conn_.ForEachRow("SELECT id, at_ms, actor, action, target, detail, outcome, prev_hash, hash "
-                          "FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
+  return conn_.ForEachRow(fmt::format("SELECT {} FROM audit WHERE id > $1 ORDER BY id LIMIT $2", kAuditColumns),
                           {after_id, most}, [&](const PgRow& r) { return fn(ReadAudit(r)); });
 }
 
@@ -257,13 +218,10 @@ Status PgStore::PutFaceTemplate(const FaceTemplateRecord& t) {
 }
 
 Result<std::optional<FaceTemplateRecord>> PgStore::FindFaceTemplate(PersonKey person) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT person_key, sealed_template, sealed_photo, recogniser, quality, "
-                                         "enrolled_by, enrolled_at FROM face_template WHERE person_key = $1",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM face_template WHERE person_key = $1",
+                                                     kFaceTemplateColumns),
                                          {static_cast<int64_t>(person)}));
-  return FirstRow<FaceTemplateRecord>(r, [](const PgRows& s, int i) {
-    return FaceTemplateRecord{static_cast<PersonKey>(s.Int(i, 0)), s.Text(i, 1), s.Text(i, 2), s.Text(i, 3),
-                              s.Text(i, 4), s.Text(i, 5), s.Int(i, 6)};
-  });
+  return FirstRow<FaceTemplateRecord>(r, ReadFaceTemplate<PgRow>);
 }
 
 Status PgStore::PutFaceChallenge(const FaceChallengeRecord& c) {
@@ -284,7 +242,7 @@ Status PgStore::PutFaceChallenge(const FaceChallengeRecord& c) {
 Result<std::optional<FaceChallengeRecord>> PgStore::FindFaceChallenge(std::string_view id) {
   ASSIGN_OR_RETURN(PgRows r,
                    conn_.Query(fmt::format("SELECT {} FROM face_challenge WHERE id = $1", kChallengeColumns), {id}));
-  return FirstRow<FaceChallengeRecord>(r, ReadChallenge);
+  return FirstRow<FaceChallengeRecord>(r, ReadChallenge<PgRow>);
 }
 
 Result<std::vector<FaceChallengeRecord>> PgStore::PendingFaceChallenges(PersonKey person) {
@@ -292,7 +250,7 @@ Result<std::vector<FaceChallengeRecord>> PgStore::PendingFaceChallenges(PersonKe
                                                      "status = 'pending' ORDER BY created_at, id",
                                                      kChallengeColumns),
                                          {static_cast<int64_t>(person)}));
-  return AllRows<FaceChallengeRecord>(r, ReadChallenge);
+  return AllRows<FaceChallengeRecord>(r, ReadChallenge<PgRow>);
 }
 
 Status PgStore::AddFaceAttempt(FaceAttemptRecord& a) {
@@ -305,13 +263,11 @@ Status PgStore::AddFaceAttempt(FaceAttemptRecord& a) {
 }
 
 Result<std::vector<FaceAttemptRecord>> PgStore::FaceAttemptsOf(PersonKey person, int64_t since_ms) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT id, person_key, device, at, method, result, similarity, detail "
-                                         "FROM face_attempt WHERE person_key = $1 AND at >= $2 ORDER BY at, id",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM face_attempt WHERE person_key = $1 AND "
+                                                     "at >= $2 ORDER BY at, id",
+                                                     kFaceAttemptColumns),
                                          {static_cast<int64_t>(person), since_ms}));
-  return AllRows<FaceAttemptRecord>(r, [](const PgRows& s, int i) {
-    return FaceAttemptRecord{s.Int(i, 0),  static_cast<PersonKey>(s.Int(i, 1)), s.Text(i, 2),   s.Int(i, 3),
-                             s.Text(i, 4), s.Text(i, 5),                        s.Double(i, 6), s.Text(i, 7)};
-  });
+  return AllRows<FaceAttemptRecord>(r, ReadFaceAttempt<PgRow>);
 }
 
 Result<int64_t> PgStore::CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) {
@@ -333,14 +289,9 @@ Status PgStore::InsertCitizenCode(const CitizenCodeRecord& c) {
 }
 
 Result<std::optional<CitizenCodeRecord>> PgStore::FindCitizenCode(std::string_view id) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT id, subject, person_key, code_hash, created_ms, expires_ms, tries, "
-                                         "status, sms FROM citizen_code WHERE id = $1",
-                                         {id}));
-  return FirstRow<CitizenCodeRecord>(r, [](const PgRows& s, int i) {
-    return CitizenCodeRecord{s.Text(i, 0), s.Text(i, 1), static_cast<PersonKey>(s.Int(i, 2)),
-                             s.Text(i, 3), s.Int(i, 4),  s.Int(i, 5),
-                             static_cast<int>(s.Int(i, 6)), s.Text(i, 7), s.Text(i, 8)};
-  });
+  ASSIGN_OR_RETURN(PgRows r,
+                   conn_.Query(fmt::format("SELECT {} FROM citizen_code WHERE id = $1", kCitizenCodeColumns), {id}));
+  return FirstRow<CitizenCodeRecord>(r, ReadCitizenCode<PgRow>);
 }
 
 Status PgStore::UpdateCitizenCode(const CitizenCodeRecord& c) {
@@ -354,7 +305,7 @@ Result<std::vector<int64_t>> PgStore::CitizenCodeTimes(std::string_view subject,
   ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT created_ms FROM citizen_code WHERE subject = $1 AND created_ms >= $2 "
                                          "ORDER BY created_ms",
                                          {subject, since_ms}));
-  return AllRows<int64_t>(r, [](const PgRows& s, int i) { return s.Int(i, 0); });
+  return AllRows<int64_t>(r, [](const PgRow& s) { return s.Int(0); });
 }
 
 Status PgStore::InsertCitizenSession(const CitizenSessionRecord& c) {
@@ -367,13 +318,10 @@ Status PgStore::InsertCitizenSession(const CitizenSessionRecord& c) {
 }
 
 Result<std::optional<CitizenSessionRecord>> PgStore::FindCitizenSession(std::string_view token_hash) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT token_hash, person_key, csrf_hash, created_ms, expires_ms "
-                                         "FROM citizen_session WHERE token_hash = $1",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM citizen_session WHERE token_hash = $1",
+                                                     kCitizenSessionColumns),
                                          {token_hash}));
-  return FirstRow<CitizenSessionRecord>(r, [](const PgRows& s, int i) {
-    return CitizenSessionRecord{s.Text(i, 0), static_cast<PersonKey>(s.Int(i, 1)), s.Text(i, 2), s.Int(i, 3),
-                                s.Int(i, 4)};
-  });
+  return FirstRow<CitizenSessionRecord>(r, ReadCitizenSession<PgRow>);
 }
 
 Status PgStore::DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms) {

@@ -24,9 +24,13 @@
 
 #include "store/pg/pg_outreach.h"
 #include "store/pg/pg_store.h"
+#include "store/record_rows.h"
 #include "tacit/civil.h"
 
 namespace tacit::pg {
+
+using namespace store_rows;  // the readers and column lists both stores share
+
 namespace {
 
 // ---- Reading rows -------------------------------------------------------------
@@ -43,82 +47,6 @@ template <typename T, typename F>
 std::optional<T> FirstRow(const PgRows& rows, F read) {
   if (rows.size() == 0) return std::nullopt;
   return read(PgRow{rows, 0});
-}
-
-Date DayOf(const PgRow& r, int c) { return Date::FromDays(static_cast<int32_t>(r.Int(c))); }
-
-constexpr std::string_view kBatchColumns =
-    "id, sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, unlinked, "
-    "dropped, rejected, duplicates, quarantine_path";
-
-BatchRecord ReadBatch(const PgRow& r) {
-  BatchRecord b;
-  b.id = r.Int(0);
-  b.sha256 = r.Text(1);
-  b.file_name = r.Text(2);
-  b.source = r.Text(3);
-  b.mapping = r.Text(4);
-  b.received_on = DayOf(r, 5);
-  b.ingested_at = r.Text(6);
-  b.rows = r.Int(7);
-  b.accepted = r.Int(8);
-  b.linked = r.Int(9);
-  b.unlinked = r.Int(10);
-  b.dropped = r.Int(11);
-  b.rejected = r.Int(12);
-  b.duplicates = r.Int(13);
-  b.quarantine_path = r.Text(14);
-  return b;
-}
-
-constexpr std::string_view kEvidenceQuery =
-    "SELECT e.id, s.name, e.ref, e.kind, e.person_key, e.occurred_on, e.received_on, e.batch_id, e.link_method, "
-    "e.link_score, e.detail, u.id_text, u.id_problem, u.name, u.sex, u.birth_date, u.region_code "
-    "FROM evidence e JOIN source s ON s.id = e.source_id LEFT JOIN unlinked u ON u.evidence_id = e.id ";
-
-EvidenceRecord ReadEvidence(const PgRow& r) {
-  EvidenceRecord e;
-  e.id = r.Int(0);
-  e.source = r.Text(1);
-  e.ref = r.Text(2);
-  e.kind = r.Text(3);
-  e.person = static_cast<PersonKey>(r.Int(4));
-  e.occurred_on = DayOf(r, 5);
-  e.received_on = DayOf(r, 6);
-  e.batch_id = r.Int(7);
-  e.link_method = r.Text(8);
-  e.link_score = r.Double(9);
-  e.detail = r.Text(10);  // NULL reads as ""
-  e.id_text = r.Text(11);
-  e.id_problem = r.Text(12);
-  e.name = r.Text(13);
-  e.sex = r.Text(14);
-  if (!r.IsNull(15)) e.birth_date = DayOf(r, 15);
-  e.region_code = r.Text(16);
-  return e;
-}
-
-constexpr std::string_view kAttemptColumns =
-    "evidence_id, model_id, outcome, reason, candidate_key, probability, weight_bits, second_key, second_bits, "
-    "contributions, status, decided_by, decided_at, note";
-
-LinkAttempt ReadAttempt(const PgRow& r) {
-  LinkAttempt a;
-  a.evidence_id = r.Int(0);
-  a.model_id = r.Int(1);
-  a.outcome = r.Text(2);
-  a.reason = r.Text(3);
-  a.candidate = static_cast<PersonKey>(r.Int(4));
-  a.probability = r.Double(5);
-  a.weight_bits = r.Double(6);
-  a.second = static_cast<PersonKey>(r.Int(7));
-  a.second_bits = r.Double(8);
-  a.contributions_json = r.Text(9);
-  a.status = r.Text(10);
-  a.decided_by = r.Text(11);
-  a.decided_at = r.Text(12);
-  a.note = r.Text(13);
-  return a;
 }
 
 // ---- Bulk loading -------------------------------------------------------------
@@ -155,17 +83,17 @@ Result<std::optional<BatchRecord>> PgStore::FindBatch(const std::string& sha256,
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM batch WHERE sha256 = $1 AND file_name = $2",
                                                      kBatchColumns),
                                          {sha256, file_name}));
-  return FirstRow<BatchRecord>(r, ReadBatch);
+  return FirstRow<BatchRecord>(r, ReadBatch<PgRow>);
 }
 
 Result<std::vector<BatchRecord>> PgStore::ListBatches() {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM batch ORDER BY id", kBatchColumns)));
-  return CollectRows<BatchRecord>(r, ReadBatch);
+  return CollectRows<BatchRecord>(r, ReadBatch<PgRow>);
 }
 
 Result<std::optional<BatchRecord>> PgStore::FindBatchById(int64_t id) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM batch WHERE id = $1", kBatchColumns), {id}));
-  return FirstRow<BatchRecord>(r, ReadBatch);
+  return FirstRow<BatchRecord>(r, ReadBatch<PgRow>);
 }
 
 Result<std::vector<BatchRecord>> PgStore::ListBatchesNewestFirst(const std::string& source, int64_t before_id,
@@ -177,7 +105,7 @@ Result<std::vector<BatchRecord>> PgStore::ListBatchesNewestFirst(const std::stri
                                                      "ORDER BY id DESC LIMIT $3::bigint",
                                                      kBatchColumns),
                                          {before_id, source, lim}));
-  return CollectRows<BatchRecord>(r, ReadBatch);
+  return CollectRows<BatchRecord>(r, ReadBatch<PgRow>);
 }
 
 // The id of a partner source, creating it. Looked up first so that identity
@@ -388,7 +316,7 @@ Result<std::vector<EvidenceRecord>> PgStore::EvidenceOf(PersonKey key) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("{} WHERE e.person_key = $1 ORDER BY e.occurred_on, e.id",
                                                      kEvidenceQuery),
                                          {static_cast<int64_t>(key)}));
-  return CollectRows<EvidenceRecord>(r, ReadEvidence);
+  return CollectRows<EvidenceRecord>(r, ReadEvidence<PgRow>);
 }
 
 // Millions of rows: streamed through a cursor, a block at a time.
@@ -399,7 +327,7 @@ Status PgStore::ForEachEvidence(const std::function<Status(const EvidenceRecord&
 
 Result<std::optional<EvidenceRecord>> PgStore::FindEvidence(int64_t id) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("{} WHERE e.id = $1", kEvidenceQuery), {id}));
-  return FirstRow<EvidenceRecord>(r, ReadEvidence);
+  return FirstRow<EvidenceRecord>(r, ReadEvidence<PgRow>);
 }
 
 // One probe of the unique index (source_id, ref); SQLite follows its hash slots.
@@ -408,7 +336,7 @@ Result<std::optional<EvidenceRecord>> PgStore::FindEvidenceByRef(const std::stri
                                                      "AND e.ref = $2",
                                                      kEvidenceQuery),
                                          {source, ref}));
-  return FirstRow<EvidenceRecord>(r, ReadEvidence);
+  return FirstRow<EvidenceRecord>(r, ReadEvidence<PgRow>);
 }
 
 Status PgStore::AddEvidence(EvidenceRecord& e) {
@@ -444,7 +372,7 @@ Result<std::vector<EvidenceRecord>> PgStore::UnlinkedToTry(bool retry) {
       "{} LEFT JOIN link_attempt a ON a.evidence_id = e.id WHERE e.person_key = 0 AND (a.evidence_id IS NULL{}) "
       "ORDER BY e.id",
       kEvidenceQuery, retry ? " OR a.status = 'none'" : "")));
-  return CollectRows<EvidenceRecord>(r, ReadEvidence);
+  return CollectRows<EvidenceRecord>(r, ReadEvidence<PgRow>);
 }
 
 Status PgStore::SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std::vector<LinkAttempt>& attempts) {
@@ -530,20 +458,20 @@ Result<std::vector<LinkAttempt>> PgStore::LinkAttempts(std::string_view status) 
   if (status.empty()) {
     ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM link_attempt ORDER BY evidence_id",
                                                        kAttemptColumns)));
-    return CollectRows<LinkAttempt>(r, ReadAttempt);
+    return CollectRows<LinkAttempt>(r, ReadAttempt<PgRow>);
   }
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM link_attempt WHERE status = $1 "
                                                      "ORDER BY evidence_id",
                                                      kAttemptColumns),
                                          {status}));
-  return CollectRows<LinkAttempt>(r, ReadAttempt);
+  return CollectRows<LinkAttempt>(r, ReadAttempt<PgRow>);
 }
 
 Result<std::optional<LinkAttempt>> PgStore::FindLinkAttempt(int64_t evidence_id) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM link_attempt WHERE evidence_id = $1",
                                                      kAttemptColumns),
                                          {evidence_id}));
-  return FirstRow<LinkAttempt>(r, ReadAttempt);
+  return FirstRow<LinkAttempt>(r, ReadAttempt<PgRow>);
 }
 
 Result<std::optional<LinkModelRecord>> PgStore::FindLinkModel(int64_t id) {
@@ -562,7 +490,7 @@ Status PgStore::DecideLinkAttempt(int64_t evidence_id, bool accept, const std::s
                                                          "FOR UPDATE",
                                                          kAttemptColumns),
                                              {evidence_id}));
-  std::optional<LinkAttempt> a = FirstRow<LinkAttempt>(found, ReadAttempt);
+  std::optional<LinkAttempt> a = FirstRow<LinkAttempt>(found, ReadAttempt<PgRow>);
   if (!a) return NotFound(fmt::format("no proposed link for record {}", evidence_id));
   if (a->status != "open") {
     return FailedPrecondition(fmt::format("record {} is not awaiting review (status {})", evidence_id, a->status));

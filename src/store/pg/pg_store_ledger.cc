@@ -7,22 +7,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "store/pg/pg_outreach.h"
 #include "store/pg/pg_store.h"
+#include "store/record_rows.h"
 #include "tacit/civil.h"
 #include "tacit/id_number.h"
 
 namespace tacit::pg {
 
+using namespace store_rows;  // the readers and column lists both stores share
+
 namespace {
 
 // ---- Reading rows ---------------------------------------------------------------
-
-Month MonthAt(const PgRow& r, int c) { return Month::FromIndex(static_cast<int32_t>(r.Int(c))); }
 
 template <typename T, typename Read>
 std::vector<T> AllRows(const PgRows& rows, Read read) {
@@ -50,108 +50,7 @@ Result<std::vector<T>> StreamRows(PgConn& conn, std::string_view sql, const PgPa
   return out;
 }
 
-constexpr std::string_view kRunColumns =
-    "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
-    "paid_amount, back_pay_amount, overpaid_amount, payroll_path, evidence_high_water, dirty_high_water";
-
-CycleRunRecord ReadRun(const PgRow& s) {
-  CycleRunRecord r;
-  r.month = MonthAt(s, 0);
-  r.as_of = Date::FromDays(static_cast<int32_t>(s.Int(1)));
-  r.started_at = s.Text(2);
-  r.finished_at = s.Text(3);
-  r.policy_version = s.Text(4);
-  r.entitlements = s.Int(5);
-  r.paid = s.Int(6);
-  r.suspended = s.Int(7);
-  r.terminated = s.Int(8);
-  r.paid_amount = s.Int(9);
-  r.back_pay_amount = s.Int(10);
-  r.overpaid_amount = s.Int(11);
-  r.payroll_path = s.Text(12);
-  r.evidence_high_water = s.OptInt(13);
-  r.dirty_high_water = s.OptInt(14);
-  return r;
-}
-
-// SQLite's payment order (entitlement_id, month, run_month) is its primary
-// key's, which ends with kind; PostgreSQL is told the whole key so that ties
-// come out the same.
-constexpr std::string_view kPaymentColumns = "entitlement_id, month, run_month, kind, amount_fen";
-constexpr std::string_view kReceivableColumns =
-    "id, entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen";
-
-PaymentRecord ReadPayment(const PgRow& s) {
-  return PaymentRecord{s.Int(0), MonthAt(s, 1), s.Int(4), s.Text(3), MonthAt(s, 2)};
-}
-
-ReceivableRecord ReadReceivable(const PgRow& s) {
-  ReceivableRecord r;
-  r.id = s.Int(0);
-  r.entitlement_id = s.Int(1);
-  r.month = MonthAt(s, 2);
-  r.amount = s.Int(3);
-  r.run_month = MonthAt(s, 4);
-  r.reason = s.Text(5);
-  r.evidence_id = s.Int(6);
-  r.recovered = s.Int(7);
-  return r;
-}
-
-DecisionRecord ReadDecision(const PgRow& s) {
-  return DecisionRecord{s.Int(0), static_cast<MonthStatus>(s.Int(1)), s.Int(2), s.Text(3), s.Int(4)};
-}
-
 PersonKey ReadPersonKey(const PgRow& s) { return static_cast<PersonKey>(s.Int(0)); }
-
-// ---- Cases -------------------------------------------------------------------------
-
-std::string JoinIds(const std::vector<int64_t>& ids) {
-  std::string out;
-  for (int64_t id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-
-std::vector<int64_t> SplitIds(std::string_view text) {
-  std::vector<int64_t> out;
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    const std::string_view part = text.substr(0, comma);
-    int64_t id = 0;
-    if (std::from_chars(part.data(), part.data() + part.size(), id).ec == std::errc()) out.push_back(id);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-constexpr std::string_view kCaseColumns =
-    "id, person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, status, opened_at, "
-    "opened_in, decision, note, resolved_by, resolved_at, decision_evidence_id";
-
-CaseRecord ReadCase(const PgRow& s) {
-  CaseRecord c;
-  c.id = s.Int(0);
-  c.person = static_cast<PersonKey>(s.Int(1));
-  c.type = s.Text(2);
-  c.key = s.Text(3);
-  c.summary = s.Text(4);
-  c.suggestion = s.Text(5);
-  c.evidence_ids = SplitIds(s.TextView(6));
-  c.at_stake = s.Int(7);
-  c.status = s.Text(8);
-  c.opened_at = s.Text(9);
-  c.opened_in = MonthAt(s, 10);
-  c.decision = s.Text(11);
-  c.note = s.Text(12);
-  c.resolved_by = s.Text(13);
-  c.resolved_at = s.Text(14);
-  c.decision_evidence_id = s.IsNull(15) ? 0 : s.Int(15);
-  return c;
-}
 
 // ---- Recoveries ----------------------------------------------------------------------
 
@@ -177,7 +76,7 @@ Result<std::vector<OwedMonth>> OwedMonths(PgConn& conn, PersonKey person, bool l
       "ORDER BY r.month, r.entitlement_id, r.id FOR UPDATE OF r";
   ASSIGN_OR_RETURN(PgRows rows, conn.Query(lock ? kLockedSql : kSql, {static_cast<int64_t>(person)}));
   std::vector<OwedMonth> out;
-  for (ReceivableRecord& r : AllRows<ReceivableRecord>(rows, ReadReceivable)) {
+  for (ReceivableRecord& r : AllRows<ReceivableRecord>(rows, ReadReceivable<PgRow>)) {
     if (out.empty() || out.back().entitlement_id != r.entitlement_id || out.back().month != r.month) {
       out.push_back(OwedMonth{r.entitlement_id, r.month, 0, {}});
     }
@@ -254,12 +153,12 @@ Result<ChangeMarks> ReadChangeMarks(PgConn& conn) {
 Result<std::optional<CycleRunRecord>> PgStore::FindCycleRun(Month month) {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM cycle_run WHERE month = $1", kRunColumns),
                                             {static_cast<int64_t>(month.index())}));
-  return FirstRow<CycleRunRecord>(rows, ReadRun);
+  return FirstRow<CycleRunRecord>(rows, ReadRun<PgRow>);
 }
 
 Result<std::vector<CycleRunRecord>> PgStore::ListCycleRuns() {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM cycle_run ORDER BY month", kRunColumns)));
-  return AllRows<CycleRunRecord>(rows, ReadRun);
+  return AllRows<CycleRunRecord>(rows, ReadRun<PgRow>);
 }
 
 Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, const EntitlementLedger&)>& fn) {
@@ -307,33 +206,34 @@ Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, co
 
 Result<EntitlementLedger> PgStore::LedgerOf(int64_t entitlement_id) {
   EntitlementLedger ledger;
+  // SQLite's payment order (month, run_month) is its primary key's, which
+  // ends with kind; PostgreSQL is told the whole key so that ties come out
+  // the same.
   ASSIGN_OR_RETURN(PgRows pay, conn_.Query(fmt::format("SELECT {} FROM payment WHERE entitlement_id = $1 "
                                                        "ORDER BY month, run_month, kind",
                                                        kPaymentColumns),
                                            {entitlement_id}));
-  ledger.payments = AllRows<PaymentRecord>(pay, ReadPayment);
+  ledger.payments = AllRows<PaymentRecord>(pay, ReadPayment<PgRow>);
   ASSIGN_OR_RETURN(PgRows rec, conn_.Query(fmt::format("SELECT {} FROM receivable WHERE entitlement_id = $1 "
                                                        "ORDER BY month, id",
                                                        kReceivableColumns),
                                            {entitlement_id}));
-  ledger.receivables = AllRows<ReceivableRecord>(rec, ReadReceivable);
+  ledger.receivables = AllRows<ReceivableRecord>(rec, ReadReceivable<PgRow>);
   return ledger;
 }
 
 Result<std::optional<DecisionRecord>> PgStore::DecisionOf(Month month, int64_t entitlement_id) {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(
-      "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = $1 AND "
-      "entitlement_id = $2",
+      fmt::format("SELECT {} FROM decision WHERE run_month = $1 AND entitlement_id = $2", kDecisionColumns),
       {static_cast<int64_t>(month.index()), entitlement_id}));
-  return FirstRow<DecisionRecord>(rows, ReadDecision);
+  return FirstRow<DecisionRecord>(rows, ReadDecision<PgRow>);
 }
 
 Result<std::vector<DecisionRecord>> PgStore::DecisionsOf(Month month) {
   return StreamRows<DecisionRecord>(
       conn_,
-      "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = $1 "
-      "ORDER BY entitlement_id",
-      {static_cast<int64_t>(month.index())}, ReadDecision);
+      fmt::format("SELECT {} FROM decision WHERE run_month = $1 ORDER BY entitlement_id", kDecisionColumns),
+      {static_cast<int64_t>(month.index())}, ReadDecision<PgRow>);
 }
 
 Result<std::vector<ReceivableRecord>> PgStore::OpenReceivables() {
@@ -341,7 +241,7 @@ Result<std::vector<ReceivableRecord>> PgStore::OpenReceivables() {
       conn_,
       fmt::format("SELECT {} FROM receivable WHERE amount_fen <> recovered_fen ORDER BY entitlement_id, month, id",
                   kReceivableColumns),
-      {}, ReadReceivable);
+      {}, ReadReceivable<PgRow>);
 }
 
 Result<std::vector<ReceivableRecord>> PgStore::OpenOrRecoveredReceivables(const std::string& region) {
@@ -351,7 +251,7 @@ Result<std::vector<ReceivableRecord>> PgStore::OpenOrRecoveredReceivables(const 
         fmt::format("SELECT {} FROM receivable WHERE amount_fen <> recovered_fen OR recovered_fen <> 0 "
                     "ORDER BY entitlement_id, month, id",
                     kReceivableColumns),
-        {}, ReadReceivable);
+        {}, ReadReceivable<PgRow>);
   }
   // The region's persons by the residence index (codes under a prefix sort
   // between the prefix and the prefix followed by ':' in the "C" collation),
@@ -362,7 +262,7 @@ Result<std::vector<ReceivableRecord>> PgStore::OpenOrRecoveredReceivables(const 
                   "ON e.person_key = p.person_key WHERE p.region_code >= $1 AND p.region_code < $2) "
                   "AND (amount_fen <> recovered_fen OR recovered_fen <> 0) ORDER BY entitlement_id, month, id",
                   kReceivableColumns),
-      {region, region + ":"}, ReadReceivable);
+      {region, PrefixUpperBound(region)}, ReadReceivable<PgRow>);
 }
 
 Result<std::vector<PersonKey>> PgStore::PersonsWithOpenReceivables() {
@@ -377,7 +277,7 @@ Result<std::vector<PaymentRecord>> PgStore::PaymentsOfRun(Month run_month) {
       conn_,
       fmt::format("SELECT {} FROM payment WHERE run_month = $1 ORDER BY entitlement_id, month, kind",
                   kPaymentColumns),
-      {static_cast<int64_t>(run_month.index())}, ReadPayment);
+      {static_cast<int64_t>(run_month.index())}, ReadPayment<PgRow>);
 }
 
 Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
@@ -569,12 +469,12 @@ Result<std::vector<CaseRecord>> PgStore::ListCases(std::string_view status, Pers
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM case_file WHERE TRUE{} ORDER BY id",
                                                         kCaseColumns, where),
                                             params));
-  return AllRows<CaseRecord>(rows, ReadCase);
+  return AllRows<CaseRecord>(rows, ReadCase<PgRow>);
 }
 
 Result<std::optional<CaseRecord>> PgStore::FindCase(int64_t id) {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM case_file WHERE id = $1", kCaseColumns), {id}));
-  return FirstRow<CaseRecord>(rows, ReadCase);
+  return FirstRow<CaseRecord>(rows, ReadCase<PgRow>);
 }
 
 Status PgStore::ResolveCase(int64_t id, const std::string& decision, const std::string& note, const std::string& by,

@@ -2,43 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "store/record_rows.h"
+
 namespace tacit::sqlite {
-namespace {
 
-constexpr std::string_view kUserColumns =
-    "id, name, role, region, password_hash, failed_logins, locked_until, disabled, created_at";
-
-StaffUser ReadUser(const Stmt& s) {
-  return StaffUser{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
-                   s.Int(6), s.Int(7) != 0, s.Int(8)};
-}
-
-constexpr std::string_view kPartnerColumns =
-    "id, name, role, source, kinds, key_id, key_hash, sealed_secret, disabled, created_at";
-
-std::vector<std::string> SplitKinds(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    if (comma > start) out.emplace_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-PartnerRecord ReadPartner(const Stmt& s) {
-  return PartnerRecord{s.Int(0), s.Text(1), s.Text(2), s.Text(3), SplitKinds(s.TextView(4)),
-                       s.Text(5), s.Text(6), s.Text(7), s.Int(8) != 0, s.Int(9)};
-}
-
-AuditEntry ReadAudit(const Stmt& s) {
-  return AuditEntry{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7), s.Text(8)};
-}
-
-
-}  // namespace
+using namespace store_rows;  // the readers and column lists both stores share
 
 Result<int64_t> AccessTables::InsertUser(const StaffUser& user) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO staff_user (name, role, region, password_hash, failed_logins, "
@@ -58,18 +26,18 @@ Result<int64_t> AccessTables::InsertUser(const StaffUser& user) {
 Result<std::optional<StaffUser>> AccessTables::FindUser(std::string_view name) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE name = ?", kUserColumns)));
   s.Bind(1, name);
-  return FirstRow<StaffUser>(s, ReadUser);
+  return FirstRow<StaffUser>(s, ReadUser<Stmt>);
 }
 
 Result<std::optional<StaffUser>> AccessTables::FindUserById(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user WHERE id = ?", kUserColumns)));
   s.Bind(1, id);
-  return FirstRow<StaffUser>(s, ReadUser);
+  return FirstRow<StaffUser>(s, ReadUser<Stmt>);
 }
 
 Result<std::vector<StaffUser>> AccessTables::ListUsers() {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_user ORDER BY name", kUserColumns)));
-  return CollectRows<StaffUser>(s, ReadUser);
+  return CollectRows<StaffUser>(s, ReadUser<Stmt>);
 }
 
 Status AccessTables::UpdateUser(const StaffUser& user) {
@@ -91,12 +59,10 @@ Status AccessTables::InsertSession(const SessionRecord& session) {
 }
 
 Result<std::optional<SessionRecord>> AccessTables::FindSession(std::string_view token_hash) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT token_hash, user_id, csrf_hash, created_at, last_seen, expires_at "
-                                       "FROM staff_session WHERE token_hash = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM staff_session WHERE token_hash = ?",
+                                                   kSessionColumns)));
   s.Bind(1, token_hash);
-  return FirstRow<SessionRecord>(s, [](const Stmt& r) {
-    return SessionRecord{r.Text(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.Int(5)};
-  });
+  return FirstRow<SessionRecord>(s, ReadSession<Stmt>);
 }
 
 Status AccessTables::TouchSession(std::string_view token_hash, int64_t last_seen) {
@@ -135,12 +101,12 @@ Result<int64_t> AccessTables::InsertPartner(const PartnerRecord& p) {
 Result<std::optional<PartnerRecord>> AccessTables::FindPartnerByKeyId(std::string_view key_id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner WHERE key_id = ?", kPartnerColumns)));
   s.Bind(1, key_id);
-  return FirstRow<PartnerRecord>(s, ReadPartner);
+  return FirstRow<PartnerRecord>(s, ReadPartner<Stmt>);
 }
 
 Result<std::vector<PartnerRecord>> AccessTables::ListPartners() {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM partner ORDER BY name", kPartnerColumns)));
-  return CollectRows<PartnerRecord>(s, ReadPartner);
+  return CollectRows<PartnerRecord>(s, ReadPartner<Stmt>);
 }
 
 Status AccessTables::SetPartnerDisabled(std::string_view name, bool disabled) {
@@ -185,8 +151,8 @@ Status AccessTables::AppendAudit(AuditEntry& entry, const std::function<std::str
 }
 
 Status AccessTables::ForEachAudit(int64_t after_id, int64_t limit, const std::function<Status(const AuditEntry&)>& fn) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, at_ms, actor, action, target, detail, outcome, prev_hash, hash "
-                                       "FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+                                                   kAuditColumns)));
   s.Bind(1, after_id).Bind(2, limit > 0 ? limit : int64_t{-1});
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -206,13 +172,10 @@ Status AccessTables::PutFaceTemplate(const FaceTemplateRecord& r) {
 }
 
 Result<std::optional<FaceTemplateRecord>> AccessTables::FindFaceTemplate(PersonKey person) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT person_key, sealed_template, sealed_photo, recogniser, quality, "
-                                       "enrolled_by, enrolled_at FROM face_template WHERE person_key = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM face_template WHERE person_key = ?",
+                                                   kFaceTemplateColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return FirstRow<FaceTemplateRecord>(s, [](const Stmt& r) {
-    return FaceTemplateRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
-                              r.Int(6)};
-  });
+  return FirstRow<FaceTemplateRecord>(s, ReadFaceTemplate<Stmt>);
 }
 
 Status AccessTables::PutFaceChallenge(const FaceChallengeRecord& r) {
@@ -224,18 +187,10 @@ Status AccessTables::PutFaceChallenge(const FaceChallengeRecord& r) {
   return s.Run();
 }
 
-static FaceChallengeRecord ReadChallenge(const Stmt& r) {
-  return FaceChallengeRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Text(3), r.Int(4),
-                             r.Int(5),  r.Text(6), r.Text(7), r.Int(8), r.Int(9)};
-}
-
-constexpr std::string_view kChallengeColumns =
-    "id, person_key, device, actor, created_at, deadline, status, sealed_state, evidence_id, case_id";
-
 Result<std::optional<FaceChallengeRecord>> AccessTables::FindFaceChallenge(std::string_view id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM face_challenge WHERE id = ?", kChallengeColumns)));
   s.Bind(1, id);
-  return FirstRow<FaceChallengeRecord>(s, ReadChallenge);
+  return FirstRow<FaceChallengeRecord>(s, ReadChallenge<Stmt>);
 }
 
 Result<std::vector<FaceChallengeRecord>> AccessTables::PendingFaceChallenges(PersonKey person) {
@@ -243,7 +198,7 @@ Result<std::vector<FaceChallengeRecord>> AccessTables::PendingFaceChallenges(Per
                                                    "status = 'pending' ORDER BY created_at, id",
                                                    kChallengeColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return CollectRows<FaceChallengeRecord>(s, ReadChallenge);
+  return CollectRows<FaceChallengeRecord>(s, ReadChallenge<Stmt>);
 }
 
 Status AccessTables::AddFaceAttempt(FaceAttemptRecord& a) {
@@ -257,13 +212,10 @@ Status AccessTables::AddFaceAttempt(FaceAttemptRecord& a) {
 }
 
 Result<std::vector<FaceAttemptRecord>> AccessTables::FaceAttemptsOf(PersonKey person, int64_t since_ms) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, person_key, device, at, method, result, similarity, detail "
-                                       "FROM face_attempt WHERE person_key = ? AND at >= ? ORDER BY at, id"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+      "SELECT {} FROM face_attempt WHERE person_key = ? AND at >= ? ORDER BY at, id", kFaceAttemptColumns)));
   s.Bind(1, static_cast<int64_t>(person)).Bind(2, since_ms);
-  return CollectRows<FaceAttemptRecord>(s, [](const Stmt& r) {
-    return FaceAttemptRecord{r.Int(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Text(4), r.Text(5),
-                             r.Double(6), r.Text(7)};
-  });
+  return CollectRows<FaceAttemptRecord>(s, ReadFaceAttempt<Stmt>);
 }
 
 Result<int64_t> AccessTables::CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) {
@@ -282,13 +234,9 @@ Status AccessTables::InsertCitizenCode(const CitizenCodeRecord& c) {
 }
 
 Result<std::optional<CitizenCodeRecord>> AccessTables::FindCitizenCode(std::string_view id) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, subject, person_key, code_hash, created_ms, expires_ms, tries, "
-                                       "status, sms FROM citizen_code WHERE id = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM citizen_code WHERE id = ?", kCitizenCodeColumns)));
   s.Bind(1, id);
-  return FirstRow<CitizenCodeRecord>(s, [](const Stmt& r) {
-    return CitizenCodeRecord{r.Text(0), r.Text(1), static_cast<PersonKey>(r.Int(2)), r.Text(3), r.Int(4),
-                             r.Int(5),  static_cast<int>(r.Int(6)), r.Text(7), r.Text(8)};
-  });
+  return FirstRow<CitizenCodeRecord>(s, ReadCitizenCode<Stmt>);
 }
 
 Status AccessTables::UpdateCitizenCode(const CitizenCodeRecord& c) {
@@ -315,12 +263,10 @@ Status AccessTables::InsertCitizenSession(const CitizenSessionRecord& c) {
 }
 
 Result<std::optional<CitizenSessionRecord>> AccessTables::FindCitizenSession(std::string_view token_hash) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT token_hash, person_key, csrf_hash, created_ms, expires_ms "
-                                       "FROM citizen_session WHERE token_hash = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM citizen_session WHERE token_hash = ?",
+                                                   kCitizenSessionColumns)));
   s.Bind(1, token_hash);
-  return FirstRow<CitizenSessionRecord>(s, [](const Stmt& r) {
-    return CitizenSessionRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Int(4)};
-  });
+  return FirstRow<CitizenSessionRecord>(s, ReadCitizenSession<Stmt>);
 }
 
 Status AccessTables::DeleteCitizenSessions(std::string_view token_hash, int64_t now_ms, int64_t codes_before_ms) {

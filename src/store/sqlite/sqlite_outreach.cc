@@ -2,81 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "store/record_rows.h"
+
 namespace tacit::sqlite {
-namespace {
 
+using namespace store_rows;  // the readers and column lists both stores share
 
-// Region codes are digits: [prefix, prefix + DEL) is every code starting with it.
-std::string PrefixEnd(const std::string& prefix) { return prefix + '\x7f'; }
-
-constexpr std::string_view kMessageColumns =
-    "id, idem_key, person_key, recipient, region, channel, template, params, reason, deadline, created_ms, "
-    "not_before_ms, expires_ms, status, attempts, next_attempt_ms, lease_until_ms, provider_ref, provider_code, "
-    "failure, sent_ms, delivered_ms, claimed_ms";
-
-OutreachMessageRecord ReadMessage(const Stmt& r) {
-  OutreachMessageRecord m;
-  m.id = r.Int(0);
-  m.idem_key = r.Text(1);
-  m.person = static_cast<PersonKey>(r.Int(2));
-  m.recipient = r.Text(3);
-  m.region = r.Text(4);
-  m.channel = r.Text(5);
-  m.template_name = r.Text(6);
-  m.params = r.Text(7);
-  m.reason = r.Text(8);
-  m.deadline = r.Text(9);
-  m.created_ms = r.Int(10);
-  m.not_before_ms = r.Int(11);
-  m.expires_ms = r.Int(12);
-  m.status = r.Text(13);
-  m.attempts = static_cast<int>(r.Int(14));
-  m.next_attempt_ms = r.Int(15);
-  m.lease_until_ms = r.Int(16);
-  m.provider_ref = r.Text(17);
-  m.provider_code = r.Text(18);
-  m.failure = r.Text(19);
-  m.sent_ms = r.Int(20);
-  m.delivered_ms = r.Int(21);
-  m.claimed_ms = r.Int(22);
-  return m;
-}
-
-constexpr std::string_view kVisitColumns =
-    "id, person_key, region, reason, idem_key, due_on, status, assigned_to, created_ms, outcome, outcome_on, "
-    "done_by, done_ms, evidence_id, case_id, note";
-
-VisitTaskRecord ReadVisit(const Stmt& r) {
-  VisitTaskRecord v;
-  v.id = r.Int(0);
-  v.person = static_cast<PersonKey>(r.Int(1));
-  v.region = r.Text(2);
-  v.reason = r.Text(3);
-  v.idem_key = r.Text(4);
-  v.due_on = Date::FromDays(static_cast<int32_t>(r.Int(5)));
-  v.status = r.Text(6);
-  v.assigned_to = r.Text(7);
-  v.created_ms = r.Int(8);
-  v.outcome = r.Text(9);
-  if (!r.IsNull(10)) v.outcome_on = Date::FromDays(static_cast<int32_t>(r.Int(10)));
-  v.done_by = r.Text(11);
-  v.done_ms = r.Int(12);
-  v.evidence_id = r.Int(13);
-  v.case_id = r.Int(14);
-  v.note = r.Text(15);
-  return v;
-}
-
-constexpr std::string_view kSpecialColumns =
-    "s.person_key, s.reason, s.contact_name, s.contact_phone, s.address, s.notes, s.source, s.set_by, s.set_ms, "
-    "s.active";
-
-SpecialPersonRecord ReadSpecial(const Stmt& r) {
-  return SpecialPersonRecord{static_cast<PersonKey>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
-                             r.Text(5), r.Text(6), r.Text(7), r.Int(8), r.Int(9) != 0};
-}
-
-}  // namespace
 
 // Runs an insert whose conflict on the key reopens a cancelled row: the row's
 // id when it was inserted or reopened, else 0.
@@ -120,7 +51,7 @@ Result<int64_t> SqliteOutreach::EnqueueMessages(std::vector<OutreachMessageRecor
 Result<std::optional<OutreachMessageRecord>> SqliteOutreach::FindMessage(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM outreach_message WHERE id = ?", kMessageColumns)));
   s.Bind(1, id);
-  return FirstRow<OutreachMessageRecord>(s, ReadMessage);
+  return FirstRow<OutreachMessageRecord>(s, ReadMessage<Stmt>);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(std::string_view status,
@@ -130,7 +61,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::DueMessages(std::stri
       "SELECT {} FROM outreach_message WHERE status = ? AND next_attempt_ms <= ? AND (? = '' OR channel = ?) "
       "ORDER BY next_attempt_ms, id LIMIT ?", kMessageColumns)));
   s.Bind(1, status).Bind(2, now_ms).Bind(3, channel).Bind(4, channel).Bind(5, limit);
-  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage<Stmt>);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std::string_view status,
@@ -140,7 +71,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesInStatus(std:
       "SELECT {} FROM outreach_message WHERE status = ? AND (? = 0 OR lease_until_ms < ?) AND created_ms >= ? "
       "ORDER BY id LIMIT ?", kMessageColumns)));
   s.Bind(1, status).Bind(2, lease_before_ms).Bind(3, lease_before_ms).Bind(4, created_since_ms).Bind(5, limit);
-  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage<Stmt>);
 }
 
 Result<std::map<std::string, int64_t>> SqliteOutreach::CountByStatus() {
@@ -220,7 +151,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::MessagesOf(PersonKey 
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
       "SELECT {} FROM outreach_message WHERE person_key = ? ORDER BY created_ms DESC, id DESC", kMessageColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage<Stmt>);
 }
 
 Result<std::vector<OutreachMessageRecord>> SqliteOutreach::OpenMessagesOf(PersonKey person) {
@@ -228,7 +159,7 @@ Result<std::vector<OutreachMessageRecord>> SqliteOutreach::OpenMessagesOf(Person
       "SELECT {} FROM outreach_message WHERE person_key = ? AND status IN ('queued', 'unknown') ORDER BY id",
       kMessageColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return CollectRows<OutreachMessageRecord>(s, ReadMessage);
+  return CollectRows<OutreachMessageRecord>(s, ReadMessage<Stmt>);
 }
 
 Status SqliteOutreach::ForEachMessage(const std::string& prefix, int64_t from_ms, int64_t to_ms,
@@ -289,21 +220,17 @@ Status SqliteOutreach::PutChannelConfig(const ChannelConfigRecord& c) {
   return s.Run();
 }
 
-static ChannelConfigRecord ReadChannelConfig(const Stmt& r) {
-  return ChannelConfigRecord{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Text(5), r.Int(6)};
-}
-
 Result<std::optional<ChannelConfigRecord>> SqliteOutreach::FindChannelConfig(std::string_view channel) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT channel, config, sealed_secret, paused_reason, paused_ms, updated_by, "
-                                       "updated_ms FROM channel_config WHERE channel = ?"));
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM channel_config WHERE channel = ?",
+                                                   kChannelConfigColumns)));
   s.Bind(1, channel);
-  return FirstRow<ChannelConfigRecord>(s, ReadChannelConfig);
+  return FirstRow<ChannelConfigRecord>(s, ReadChannelConfig<Stmt>);
 }
 
 Result<std::vector<ChannelConfigRecord>> SqliteOutreach::ListChannelConfigs() {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT channel, config, sealed_secret, paused_reason, paused_ms, updated_by, "
-                                       "updated_ms FROM channel_config ORDER BY channel"));
-  return CollectRows<ChannelConfigRecord>(s, ReadChannelConfig);
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM channel_config ORDER BY channel",
+                                                   kChannelConfigColumns)));
+  return CollectRows<ChannelConfigRecord>(s, ReadChannelConfig<Stmt>);
 }
 
 Status SqliteOutreach::SetChannelPaused(std::string_view channel, std::string_view reason, int64_t at_ms) {
@@ -356,7 +283,7 @@ Result<std::optional<SpecialPersonRecord>> SqliteOutreach::FindSpecialPerson(Per
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM special_person s WHERE s.person_key = ?",
                                                    kSpecialColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return FirstRow<SpecialPersonRecord>(s, ReadSpecial);
+  return FirstRow<SpecialPersonRecord>(s, ReadSpecial<Stmt>);
 }
 
 Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(const std::string& prefix,
@@ -365,7 +292,7 @@ Result<std::vector<SpecialPersonRecord>> SqliteOutreach::ListSpecialPersons(cons
       "SELECT {} FROM special_person s JOIN person p ON p.person_key = s.person_key WHERE (? OR s.active = 1) AND "
       "p.region_code >= ? AND p.region_code < ? ORDER BY s.person_key", kSpecialColumns)));
   s.Bind(1, include_ended ? 1 : 0).Bind(2, prefix).Bind(3, PrefixEnd(prefix));
-  return CollectRows<SpecialPersonRecord>(s, ReadSpecial);
+  return CollectRows<SpecialPersonRecord>(s, ReadSpecial<Stmt>);
 }
 
 Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tasks) {
@@ -393,7 +320,7 @@ Result<int64_t> SqliteOutreach::OpenVisitTasks(std::vector<VisitTaskRecord>& tas
 Result<std::optional<VisitTaskRecord>> SqliteOutreach::FindVisitTask(int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM visit_task WHERE id = ?", kVisitColumns)));
   s.Bind(1, id);
-  return FirstRow<VisitTaskRecord>(s, ReadVisit);
+  return FirstRow<VisitTaskRecord>(s, ReadVisit<Stmt>);
 }
 
 Result<std::vector<VisitTaskRecord>> SqliteOutreach::ListVisitTasks(const std::string& prefix,
@@ -408,14 +335,14 @@ Result<std::vector<VisitTaskRecord>> SqliteOutreach::ListVisitTasks(const std::s
                                                    where)));
   s.Bind(1, prefix).Bind(2, PrefixEnd(prefix));
   if (!status.empty() && status != "active") s.Bind(3, status);
-  return CollectRows<VisitTaskRecord>(s, ReadVisit);
+  return CollectRows<VisitTaskRecord>(s, ReadVisit<Stmt>);
 }
 
 Result<std::vector<VisitTaskRecord>> SqliteOutreach::VisitTasksOf(PersonKey person) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM visit_task WHERE person_key = ? ORDER BY id",
                                                    kVisitColumns)));
   s.Bind(1, static_cast<int64_t>(person));
-  return CollectRows<VisitTaskRecord>(s, ReadVisit);
+  return CollectRows<VisitTaskRecord>(s, ReadVisit<Stmt>);
 }
 
 Status SqliteOutreach::UpdateVisitTask(const VisitTaskRecord& t) {

@@ -2,13 +2,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <limits>
 #include <tuple>
 #include <unordered_map>
 
+#include "store/record_rows.h"
 #include "store/sqlite/int_map.h"
 #include "store/sqlite/row_source.h"
 #include "store/sqlite/schema.h"
@@ -28,20 +28,7 @@ using sqlite::Transaction;
 using sqlite::CollectRows;
 using sqlite::FirstRow;
 
-// A month as stored (its index), or NULL.
-std::optional<int64_t> MonthIndexOrNull(const std::optional<Month>& m) {
-  return m ? std::optional<int64_t>(m->index()) : std::nullopt;
-}
-
-// An integer column that may be NULL.
-std::optional<int64_t> OptionalInt(const Stmt& s, int col) {
-  return s.IsNull(col) ? std::nullopt : std::optional<int64_t>(s.Int(col));
-}
-
-std::string PrefixUpperBound(const std::string& prefix) {
-  // Region codes are ASCII digits; ':' sorts right after '9'.
-  return prefix + ":";
-}
+using namespace store_rows;  // the readers and column lists both stores share
 
 class SqliteStore final : public Store {
  public:
@@ -488,46 +475,22 @@ class SqliteStore final : public Store {
     return CollectRows<PersonKey>(s, [](const Stmt& r) { return static_cast<PersonKey>(r.Int(0)); });
   }
 
-  static constexpr std::string_view kBatchColumns =
-      "id, sha256, file_name, source, mapping, received_on, ingested_at, rows, accepted, linked, unlinked, "
-      "dropped, rejected, duplicates, quarantine_path";
-
-  static BatchRecord ReadBatch(const Stmt& s) {
-    BatchRecord b;
-    b.id = s.Int(0);
-    b.sha256 = s.Text(1);
-    b.file_name = s.Text(2);
-    b.source = s.Text(3);
-    b.mapping = s.Text(4);
-    b.received_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
-    b.ingested_at = s.Text(6);
-    b.rows = s.Int(7);
-    b.accepted = s.Int(8);
-    b.linked = s.Int(9);
-    b.unlinked = s.Int(10);
-    b.dropped = s.Int(11);
-    b.rejected = s.Int(12);
-    b.duplicates = s.Int(13);
-    b.quarantine_path = s.Text(14);
-    return b;
-  }
-
   Result<std::optional<BatchRecord>> FindBatch(const std::string& sha256, const std::string& file_name) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
         fmt::format("SELECT {} FROM batch WHERE sha256 = ? AND file_name = ?", kBatchColumns)));
     s.Bind(1, sha256).Bind(2, file_name);
-    return FirstRow<BatchRecord>(s, ReadBatch);
+    return FirstRow<BatchRecord>(s, ReadBatch<Stmt>);
   }
 
   Result<std::vector<BatchRecord>> ListBatches() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch ORDER BY id", kBatchColumns)));
-    return CollectRows<BatchRecord>(s, ReadBatch);
+    return CollectRows<BatchRecord>(s, ReadBatch<Stmt>);
   }
 
   Result<std::optional<BatchRecord>> FindBatchById(int64_t id) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM batch WHERE id = ?", kBatchColumns)));
     s.Bind(1, id);
-    return FirstRow<BatchRecord>(s, ReadBatch);
+    return FirstRow<BatchRecord>(s, ReadBatch<Stmt>);
   }
 
   Result<std::vector<BatchRecord>> ListBatchesNewestFirst(const std::string& source, int64_t before_id,
@@ -536,7 +499,7 @@ class SqliteStore final : public Store {
         "SELECT {} FROM batch WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR source = ?2) ORDER BY id DESC LIMIT ?3",
         kBatchColumns)));
     s.Bind(1, before_id).Bind(2, source).Bind(3, static_cast<int64_t>(limit));
-    return CollectRows<BatchRecord>(s, ReadBatch);
+    return CollectRows<BatchRecord>(s, ReadBatch<Stmt>);
   }
 
   // The id of a partner source, creating it. Not cached across calls: a rolled
@@ -820,26 +783,10 @@ class SqliteStore final : public Store {
     return std::optional<PersonSignal>(sig);
   }
 
-  static PersonRecord ReadPerson(const Stmt& s) {
-    PersonRecord p;
-    p.key = static_cast<PersonKey>(s.Int(0));
-    p.id_number = s.Text(1);
-    p.name = s.Text(2);
-    p.sex = static_cast<Sex>(s.Int(3));
-    p.birth_date = Date::FromDays(static_cast<int32_t>(s.Int(4)));
-    p.phone = s.Text(5);
-    p.region_code = s.Text(6);
-    p.special_care = s.Int(7) != 0;
-    if (!s.IsNull(8)) p.baseline_certified = Date::FromDays(static_cast<int32_t>(s.Int(8)));
-    return p;
-  }
-  static constexpr std::string_view kPersonColumns =
-      "person_key, id_number, name, sex, birth_date, phone, region_code, special_care, baseline_certified";
-
   Result<std::optional<PersonRecord>> FindPerson(PersonKey key) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM person WHERE person_key = ?", kPersonColumns)));
     s.Bind(1, static_cast<int64_t>(key));
-    return FirstRow<PersonRecord>(s, ReadPerson);
+    return FirstRow<PersonRecord>(s, ReadPerson<Stmt>);
   }
 
   Result<std::vector<PersonRecord>> FindPersonsByNameAndBirth(const std::string& name, Date birth,
@@ -848,35 +795,7 @@ class SqliteStore final : public Store {
                                  "SELECT {} FROM person WHERE name = ? AND birth_date = ? ORDER BY person_key LIMIT ?",
                                  kPersonColumns)));
     s.Bind(1, name).Bind(2, static_cast<int64_t>(birth.days())).Bind(3, limit);
-    return CollectRows<PersonRecord>(s, ReadPerson);
-  }
-
-  static constexpr std::string_view kEntitlementQuery =
-      "SELECT e.person_key, e.id, e.scheme, e.paying_region, e.start_month, a.from_month, a.monthly_fen, a.basic_fen, "
-      "e.paid_through, e.contribution_months, e.registered_on, e.account_balance_fen, e.account_subsidy_fen, "
-      "e.changed_after_run FROM entitlement e JOIN entitlement_amount a ON a.entitlement_id = e.id ";
-
-  // Appends the row to `out`, merging amount steps of the same entitlement.
-  static void AddEntitlementRow(const Stmt& s, std::vector<EntitlementRecord>& out) {
-    const int64_t id = s.Int(1);
-    if (out.empty() || out.back().terms.id != id) {
-      EntitlementRecord e;
-      e.person = static_cast<PersonKey>(s.Int(0));
-      e.terms.id = id;
-      e.terms.scheme = static_cast<Scheme>(s.Int(2));
-      e.terms.paying_region = s.Text(3);
-      e.terms.start = Month::FromIndex(static_cast<int32_t>(s.Int(4)));
-      if (!s.IsNull(8)) e.terms.paid_through = Month::FromIndex(static_cast<int32_t>(s.Int(8)));
-      e.terms.contribution_months = static_cast<int>(s.Int(9));
-      // NULL for entitlements imported before schema v3: left at the default.
-      if (!s.IsNull(10)) e.terms.registered_on = Date::FromDays(static_cast<int32_t>(s.Int(10)));
-      e.terms.account_balance = OptionalInt(s, 11);
-      e.terms.account_subsidy = OptionalInt(s, 12);
-      if (!s.IsNull(13)) e.terms.changed_after_run = Month::FromIndex(static_cast<int32_t>(s.Int(13)));
-      out.push_back(std::move(e));
-    }
-    out.back().terms.amounts.push_back(
-        AmountStep{Month::FromIndex(static_cast<int32_t>(s.Int(5))), s.Int(6), s.Int(7)});
+    return CollectRows<PersonRecord>(s, ReadPerson<Stmt>);
   }
 
   Result<std::vector<EntitlementRecord>> EntitlementsOf(PersonKey key) override {
@@ -892,39 +811,12 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  static constexpr std::string_view kEvidenceQuery =
-      "SELECT e.id, s.name, e.ref, e.kind, e.person_key, e.occurred_on, e.received_on, e.batch_id, e.link_method, "
-      "e.link_score, e.detail, u.id_text, u.id_problem, u.name, u.sex, u.birth_date, u.region_code "
-      "FROM evidence e JOIN source s ON s.id = e.source_id LEFT JOIN unlinked u ON u.evidence_id = e.id ";
-
-  static EvidenceRecord ReadEvidence(const Stmt& s) {
-    EvidenceRecord e;
-    e.id = s.Int(0);
-    e.source = s.Text(1);
-    e.ref = s.Text(2);
-    e.kind = s.Text(3);
-    e.person = static_cast<PersonKey>(s.Int(4));
-    e.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
-    e.received_on = Date::FromDays(static_cast<int32_t>(s.Int(6)));
-    e.batch_id = s.Int(7);
-    e.link_method = s.Text(8);
-    e.link_score = s.Double(9);
-    e.detail = s.Text(10);
-    e.id_text = s.Text(11);
-    e.id_problem = s.Text(12);
-    e.name = s.Text(13);
-    e.sex = s.Text(14);
-    if (!s.IsNull(15)) e.birth_date = Date::FromDays(static_cast<int32_t>(s.Int(15)));
-    e.region_code = s.Text(16);
-    return e;
-  }
-
   Result<std::vector<EvidenceRecord>> EvidenceOf(PersonKey key) override {
     if (key == 0) return std::vector<EvidenceRecord>();  // 0 holds the unlinked records
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.occurred_on, e.id",
                                                      kEvidenceQuery)));
     s.Bind(1, static_cast<int64_t>(key));
-    return CollectRows<EvidenceRecord>(s, ReadEvidence);
+    return CollectRows<EvidenceRecord>(s, ReadEvidence<Stmt>);
   }
 
   Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) override {
@@ -935,17 +827,6 @@ class SqliteStore final : public Store {
       RETURN_IF_ERROR(fn(ReadEvidence(s)));
     }
     return {};
-  }
-
-  static Fact ReadFact(const Stmt& s, std::string source) {
-    Fact f;
-    f.evidence_id = s.Int(1);
-    f.kind = s.Text(2);
-    f.source = std::move(source);
-    f.occurred_on = Date::FromDays(static_cast<int32_t>(s.Int(4)));
-    f.received_on = Date::FromDays(static_cast<int32_t>(s.Int(5)));
-    f.detail = s.Text(6);
-    return f;
   }
 
   Status ForEachPerson(const std::string& region_prefix, const std::function<Status(const PersonBundle&)>& fn,
@@ -1115,13 +996,13 @@ class SqliteStore final : public Store {
         "{} LEFT JOIN link_attempt a ON a.evidence_id = e.id WHERE e.person_key = 0 AND (a.evidence_id IS NULL{}) "
         "ORDER BY e.id",
         kEvidenceQuery, retry ? " OR a.status = 'none'" : "")));
-    return CollectRows<EvidenceRecord>(s, ReadEvidence);
+    return CollectRows<EvidenceRecord>(s, ReadEvidence<Stmt>);
   }
 
   Result<std::optional<EvidenceRecord>> FindEvidence(int64_t id) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.id = ?", kEvidenceQuery)));
     s.Bind(1, id);
-    return FirstRow<EvidenceRecord>(s, ReadEvidence);
+    return FirstRow<EvidenceRecord>(s, ReadEvidence<Stmt>);
   }
 
   // Follows the (source, ref) hash slots as ApplyBatch claims them: the first
@@ -1203,41 +1084,18 @@ class SqliteStore final : public Store {
     return tx.Commit();
   }
 
-  static constexpr std::string_view kAttemptColumns =
-      "evidence_id, model_id, outcome, reason, candidate_key, probability, weight_bits, second_key, second_bits, "
-      "contributions, status, decided_by, decided_at, note";
-
-  static LinkAttempt ReadAttempt(const Stmt& s) {
-    LinkAttempt a;
-    a.evidence_id = s.Int(0);
-    a.model_id = s.Int(1);
-    a.outcome = s.Text(2);
-    a.reason = s.Text(3);
-    a.candidate = static_cast<PersonKey>(s.Int(4));
-    a.probability = s.Double(5);
-    a.weight_bits = s.Double(6);
-    a.second = static_cast<PersonKey>(s.Int(7));
-    a.second_bits = s.Double(8);
-    a.contributions_json = s.Text(9);
-    a.status = s.Text(10);
-    a.decided_by = s.Text(11);
-    a.decided_at = s.Text(12);
-    a.note = s.Text(13);
-    return a;
-  }
-
   Result<std::vector<LinkAttempt>> LinkAttempts(std::string_view status) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM link_attempt {} ORDER BY evidence_id",
                                                      kAttemptColumns, status.empty() ? "" : "WHERE status = ?")));
     if (!status.empty()) s.Bind(1, status);
-    return CollectRows<LinkAttempt>(s, ReadAttempt);
+    return CollectRows<LinkAttempt>(s, ReadAttempt<Stmt>);
   }
 
   Result<std::optional<LinkAttempt>> FindLinkAttempt(int64_t evidence_id) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM link_attempt WHERE evidence_id = ?",
                                                      kAttemptColumns)));
     s.Bind(1, evidence_id);
-    return FirstRow<LinkAttempt>(s, ReadAttempt);
+    return FirstRow<LinkAttempt>(s, ReadAttempt<Stmt>);
   }
 
   Result<std::optional<LinkModelRecord>> FindLinkModel(int64_t id) override {
@@ -1272,60 +1130,16 @@ class SqliteStore final : public Store {
     return tx.Commit();
   }
 
-  static constexpr std::string_view kRunColumns =
-      "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
-      "paid_amount, back_pay_amount, overpaid_amount, payroll_path, evidence_high_water, dirty_high_water";
-
-  static CycleRunRecord ReadRun(const Stmt& s) {
-    CycleRunRecord r;
-    r.month = Month::FromIndex(static_cast<int32_t>(s.Int(0)));
-    r.as_of = Date::FromDays(static_cast<int32_t>(s.Int(1)));
-    r.started_at = s.Text(2);
-    r.finished_at = s.Text(3);
-    r.policy_version = s.Text(4);
-    r.entitlements = s.Int(5);
-    r.paid = s.Int(6);
-    r.suspended = s.Int(7);
-    r.terminated = s.Int(8);
-    r.paid_amount = s.Int(9);
-    r.back_pay_amount = s.Int(10);
-    r.overpaid_amount = s.Int(11);
-    r.payroll_path = s.Text(12);
-    r.evidence_high_water = OptionalInt(s, 13);
-    r.dirty_high_water = OptionalInt(s, 14);
-    return r;
-  }
-
   Result<std::optional<CycleRunRecord>> FindCycleRun(Month month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run WHERE month = ?", kRunColumns)));
     s.Bind(1, month.index());
-    return FirstRow<CycleRunRecord>(s, ReadRun);
+    return FirstRow<CycleRunRecord>(s, ReadRun<Stmt>);
   }
 
   Result<std::vector<CycleRunRecord>> ListCycleRuns() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM cycle_run ORDER BY month", kRunColumns)));
-    return CollectRows<CycleRunRecord>(s, ReadRun);
+    return CollectRows<CycleRunRecord>(s, ReadRun<Stmt>);
   }
-
-  static PaymentRecord ReadPayment(const Stmt& s) {
-    return PaymentRecord{s.Int(0), Month::FromIndex(static_cast<int32_t>(s.Int(1))), s.Int(4), s.Text(3),
-                         Month::FromIndex(static_cast<int32_t>(s.Int(2)))};
-  }
-  static ReceivableRecord ReadReceivable(const Stmt& s) {
-    ReceivableRecord r;
-    r.id = s.Int(0);
-    r.entitlement_id = s.Int(1);
-    r.month = Month::FromIndex(static_cast<int32_t>(s.Int(2)));
-    r.amount = s.Int(3);
-    r.run_month = Month::FromIndex(static_cast<int32_t>(s.Int(4)));
-    r.reason = s.Text(5);
-    r.evidence_id = s.Int(6);
-    r.recovered = s.Int(7);
-    return r;
-  }
-  static constexpr std::string_view kPaymentColumns = "entitlement_id, month, run_month, kind, amount_fen";
-  static constexpr std::string_view kReceivableColumns =
-      "id, entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen";
 
   Status ForEachLedger(Month from, const std::function<Status(int64_t, const EntitlementLedger&)>& fn) override {
     ASSIGN_OR_RETURN(Stmt pay, db_.Prepare(fmt::format(
@@ -1386,31 +1200,25 @@ class SqliteStore final : public Store {
     return ledger;
   }
 
-  static DecisionRecord ReadDecision(const Stmt& s) {
-    return DecisionRecord{s.Int(0), static_cast<MonthStatus>(s.Int(1)), s.Int(2), s.Text(3), s.Int(4)};
-  }
-
   Result<std::optional<DecisionRecord>> DecisionOf(Month month, int64_t entitlement_id) override {
-    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? AND "
-        "entitlement_id = ?"));
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM decision WHERE run_month = ? AND entitlement_id = ?", kDecisionColumns)));
     s.Bind(1, month.index()).Bind(2, entitlement_id);
-    return FirstRow<DecisionRecord>(s, ReadDecision);
+    return FirstRow<DecisionRecord>(s, ReadDecision<Stmt>);
   }
 
   Result<std::vector<DecisionRecord>> DecisionsOf(Month month) override {
-    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT entitlement_id, status, due_fen, rule, evidence_id FROM decision WHERE run_month = ? "
-        "ORDER BY entitlement_id"));
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM decision WHERE run_month = ? ORDER BY entitlement_id", kDecisionColumns)));
     s.Bind(1, month.index());
-    return CollectRows<DecisionRecord>(s, ReadDecision);
+    return CollectRows<DecisionRecord>(s, ReadDecision<Stmt>);
   }
 
   Result<std::vector<ReceivableRecord>> OpenReceivables() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen ORDER BY entitlement_id, month, id",
         kReceivableColumns)));
-    return CollectRows<ReceivableRecord>(s, ReadReceivable);
+    return CollectRows<ReceivableRecord>(s, ReadReceivable<Stmt>);
   }
 
   Result<std::vector<PersonKey>> PersonsWithOpenReceivables() override {
@@ -1432,7 +1240,7 @@ class SqliteStore final : public Store {
           "SELECT {} FROM receivable WHERE amount_fen <> recovered_fen OR recovered_fen <> 0 "
           "ORDER BY entitlement_id, month, id",
           kReceivableColumns)));
-      return CollectRows<ReceivableRecord>(s, ReadReceivable);
+      return CollectRows<ReceivableRecord>(s, ReadReceivable<Stmt>);
     }
     // The region's persons by the residence index (codes under a prefix sort
     // between the prefix and the prefix followed by ':'), then their
@@ -1443,14 +1251,14 @@ class SqliteStore final : public Store {
         "AND (amount_fen <> recovered_fen OR recovered_fen <> 0) ORDER BY entitlement_id, month, id",
         kReceivableColumns)));
     s.Bind(1, region).Bind(2, PrefixUpperBound(region));
-    return CollectRows<ReceivableRecord>(s, ReadReceivable);
+    return CollectRows<ReceivableRecord>(s, ReadReceivable<Stmt>);
   }
 
   Result<std::vector<PaymentRecord>> PaymentsOfRun(Month run_month) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
         "SELECT {} FROM payment WHERE run_month = ? ORDER BY entitlement_id, month", kPaymentColumns)));
     s.Bind(1, run_month.index());
-    return CollectRows<PaymentRecord>(s, ReadPayment);
+    return CollectRows<PaymentRecord>(s, ReadPayment<Stmt>);
   }
 
   // Forecasts replace those of their entitlements (in key order); the person
@@ -1552,53 +1360,6 @@ class SqliteStore final : public Store {
 
   // ---- Cases and recoveries ----------------------------------------------------
 
-  static std::string JoinIds(const std::vector<int64_t>& ids) {
-    std::string out;
-    for (int64_t id : ids) {
-      if (!out.empty()) out += ',';
-      out += std::to_string(id);
-    }
-    return out;
-  }
-
-  static std::vector<int64_t> SplitIds(std::string_view text) {
-    std::vector<int64_t> out;
-    while (!text.empty()) {
-      const size_t comma = text.find(',');
-      const std::string_view part = text.substr(0, comma);
-      int64_t id = 0;
-      if (std::from_chars(part.data(), part.data() + part.size(), id).ec == std::errc()) out.push_back(id);
-      if (comma == std::string_view::npos) break;
-      text.remove_prefix(comma + 1);
-    }
-    return out;
-  }
-
-  static constexpr std::string_view kCaseColumns =
-      "id, person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, status, opened_at, "
-      "opened_in, decision, note, resolved_by, resolved_at, decision_evidence_id";
-
-  static CaseRecord ReadCase(const Stmt& s) {
-    CaseRecord c;
-    c.id = s.Int(0);
-    c.person = static_cast<PersonKey>(s.Int(1));
-    c.type = s.Text(2);
-    c.key = s.Text(3);
-    c.summary = s.Text(4);
-    c.suggestion = s.Text(5);
-    c.evidence_ids = SplitIds(s.TextView(6));
-    c.at_stake = s.Int(7);
-    c.status = s.Text(8);
-    c.opened_at = s.Text(9);
-    c.opened_in = Month::FromIndex(static_cast<int32_t>(s.Int(10)));
-    c.decision = s.Text(11);
-    c.note = s.Text(12);
-    c.resolved_by = s.Text(13);
-    c.resolved_at = s.Text(14);
-    c.decision_evidence_id = s.IsNull(15) ? 0 : s.Int(15);
-    return c;
-  }
-
   Result<int64_t> OpenCases(std::vector<CaseRecord>& cases) override {
     for (size_t i = 0; i < cases.size(); ++i) {
       const CaseRecord& c = cases[i];
@@ -1647,13 +1408,13 @@ class SqliteStore final : public Store {
                                                      where)));
     if (!status.empty()) s.Bind(1, status);
     if (person != 0) s.Bind(2, static_cast<int64_t>(person));
-    return CollectRows<CaseRecord>(s, ReadCase);
+    return CollectRows<CaseRecord>(s, ReadCase<Stmt>);
   }
 
   Result<std::optional<CaseRecord>> FindCase(int64_t id) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {} FROM case_file WHERE id = ?", kCaseColumns)));
     s.Bind(1, id);
-    return FirstRow<CaseRecord>(s, ReadCase);
+    return FirstRow<CaseRecord>(s, ReadCase<Stmt>);
   }
 
   // Stores one linked record outside any batch (batch_id 0), with the same
@@ -1733,7 +1494,7 @@ class SqliteStore final : public Store {
         "FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = ? "
         "ORDER BY r.month, r.entitlement_id, r.id"));
     s.Bind(1, static_cast<int64_t>(person));
-    ASSIGN_OR_RETURN(std::vector<ReceivableRecord> rows, CollectRows<ReceivableRecord>(s, ReadReceivable));
+    ASSIGN_OR_RETURN(std::vector<ReceivableRecord> rows, CollectRows<ReceivableRecord>(s, ReadReceivable<Stmt>));
     std::vector<OwedMonth> out;
     for (ReceivableRecord& r : rows) {
       if (out.empty() || out.back().entitlement_id != r.entitlement_id || out.back().month != r.month) {
