@@ -3,7 +3,7 @@
 # PostgreSQL 15, with the feeds into PostgreSQL through the NATS JetStream
 # stream and two consuming instances.
 #
-#   bench/province.sh [--people N] [--rows-per-person R] [--instances 1|2] [--keep]
+#   bench/province.sh [--people N] [--rows-per-person R] [--instances 1|2] [--postgres-only] [--keep]
 #
 # 1. Generates the province (build/tacit demo --generate-only --canonical):
 #    N persons (default 7,000,000) and about R feed rows per person over a year
@@ -33,13 +33,15 @@ rows_per_person=3
 instances=2
 keep=0
 idle=3
+postgres_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --people) people="$2"; shift 2 ;;
     --rows-per-person) rows_per_person="$2"; shift 2 ;;
     --instances) instances="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--people N] [--rows-per-person R] [--instances 1|2] [--keep]" >&2; exit 2 ;;
+    --postgres-only) postgres_only=1; shift ;;
+    *) echo "usage: $0 [--people N] [--rows-per-person R] [--instances 1|2] [--postgres-only] [--keep]" >&2; exit 2 ;;
   esac
 done
 [ -x "$tacit" ] || { echo "no $tacit: build first (bash scripts/setup.sh)" >&2; exit 2; }
@@ -102,15 +104,16 @@ feed_rows=$((feed_rows - ${#feeds[@]}))  # headers
 echo "   ${#feeds[@]} feed files, $feed_rows rows"
 
 mkdir -p "$work/payroll-sqlite" "$work/payroll-pg"
-echo "== SQLite"
-sq="$work/sqlite.db"
-"$tacit" --db "$sq" init >/dev/null
-step sqlite.registry "$tacit" --db "$sq" registry import data/registry.csv
-step sqlite.ingest "$tacit" --db "$sq" ingest "${feeds[@]}"
-step sqlite.cycle "$tacit" --db "$sq" cycle run --month "$month" --as-of "$(date +%F)" --out "$work/payroll-sqlite"
-step sqlite.stats "$tacit" --db "$sq" stats --json
-sqlite_bytes=$(du -cb "$sq"* | tail -1 | cut -f1)
-
+if [ "$postgres_only" = 0 ]; then
+  echo "== SQLite"
+  sq="$work/sqlite.db"
+  "$tacit" --db "$sq" init >/dev/null
+  step sqlite.registry "$tacit" --db "$sq" registry import data/registry.csv
+  step sqlite.ingest "$tacit" --db "$sq" ingest "${feeds[@]}"
+  step sqlite.cycle "$tacit" --db "$sq" cycle run --month "$month" --as-of "$(date +%F)" --out "$work/payroll-sqlite"
+  step sqlite.stats "$tacit" --db "$sq" stats --json
+  sqlite_bytes=$(du -cb "$sq"* | tail -1 | cut -f1)
+fi
 echo "== PostgreSQL 15 (durable) + NATS JetStream, $instances instance(s)"
 PG_DURABLE=1 bash "$repo/tests/pg/pg_cluster.sh" start "$work/pg" >/dev/null
 runuser -u postgres -- psql -q -h "$work/pg/sock" -U postgres -c "CREATE DATABASE bench" postgres
@@ -131,6 +134,12 @@ step pg.stats "$tacit" --db "$pg" --key-file "$work/pg.key" stats --json
 pg_bytes=$(runuser -u postgres -- psql -h "$work/pg/sock" -U postgres -Atc "SELECT pg_database_size('bench')" postgres)
 js_bytes=$(du -sb "$work/nats" | cut -f1)
 
+if [ "$postgres_only" = 1 ]; then
+  echo "== PostgreSQL only: no comparison"
+  cat "$results"
+  echo "store size: PostgreSQL $pg_bytes bytes, JetStream $js_bytes bytes"
+  exit 0
+fi
 echo "== checks"
 sq_ev=$("$tacit" --db "$sq" evidence export --out "$work/ev-sqlite.csv" >/dev/null 2>&1 && wc -l <"$work/ev-sqlite.csv")
 pg_ev=$("$tacit" --db "$pg" --key-file "$work/pg.key" evidence export --out "$work/ev-pg.csv" >/dev/null 2>&1 &&

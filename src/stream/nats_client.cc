@@ -55,6 +55,11 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Connect(const StreamOptions& opt
     js_opts.PublishAsync.AckHandler = publish_async->handler;
     js_opts.PublishAsync.AckHandlerClosure = publish_async->closure;
     js_opts.PublishAsync.MaxPending = publish_async->max_pending;
+    // With max_pending messages in flight, a publish waits this long for
+    // acknowledgements to free a slot before it gives up. The default (200 ms)
+    // is too short for a server writing millions of messages to disk: a
+    // province's month of feeds stalled on it (bench/province.sh, 7 million).
+    js_opts.PublishAsync.StallWait = client->timeout_ms_;
   }
   s = natsConnection_JetStream(&client->js_, client->conn_, &js_opts);
   if (s != NATS_OK) return tl::unexpected(NatsError("cannot open a JetStream context", s));

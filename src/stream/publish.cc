@@ -187,7 +187,16 @@ Result<PublishTotals> PublishFeedFiles(const std::vector<PublishInput>& inputs, 
             return;
           }
           natsMsg* m = *msg;
-          const natsStatus s = js_PublishMsgAsync(client->js(), &m, nullptr);
+          natsStatus s = js_PublishMsgAsync(client->js(), &m, nullptr);
+          // Stalled (max_pending in flight for the whole stall wait): let the
+          // acknowledgements catch up, then try again, a few times.
+          for (int attempt = 1; s == NATS_TIMEOUT && attempt < kAttempts; ++attempt) {
+            jsPubOptions wait;
+            jsPubOptions_Init(&wait);
+            wait.MaxWait = client->timeout_ms();
+            (void)js_PublishAsyncComplete(client->js(), &wait);
+            s = js_PublishMsgAsync(client->js(), &m, nullptr);
+          }
           // On success the library owns the message (and cleared m).
           natsMsg_Destroy(m);
           if (s != NATS_OK) send_error = tl::unexpected(NatsError("cannot publish to the stream", s));
