@@ -121,6 +121,22 @@ struct PgRow {
   bool Bool(int c) const { return rows.Bool(row, c); }
 };
 
+// Every row of a result, read by `read` (a function of a PgRow), as the
+// SQLite store's CollectRows; and the first row, or nullopt.
+template <typename T, typename Read>
+std::vector<T> CollectRows(const PgRows& rows, Read read) {
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int r = 0; r < rows.size(); ++r) out.push_back(read(PgRow{rows, r}));
+  return out;
+}
+
+template <typename T, typename Read>
+std::optional<T> FirstRow(const PgRows& rows, Read read) {
+  if (rows.size() == 0) return std::nullopt;
+  return read(PgRow{rows, 0});
+}
+
 // Appends one field of COPY's text format: `\N` for NULL, backslash escapes
 // for backslash, tab, newline and carriage return. The caller writes the
 // tabs between fields and the newline after each row.

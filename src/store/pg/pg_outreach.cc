@@ -20,20 +20,6 @@ std::optional<int64_t> LimitParam(int limit) {
   return limit < 0 ? std::nullopt : std::optional<int64_t>(limit);
 }
 
-template <typename T, typename F>
-std::vector<T> CollectRows(const PgRows& rows, F read) {
-  std::vector<T> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(read(PgRow{rows, i}));
-  return out;
-}
-
-template <typename T, typename F>
-std::optional<T> FirstRow(const PgRows& rows, F read) {
-  if (rows.size() == 0) return std::nullopt;
-  return read(PgRow{rows, 0});
-}
-
 // Batches of at least this many new keys are copied into a staging table and
 // upserted by one statement; smaller ones go row by row, as on SQLite.
 constexpr size_t kBulkRows = 64;

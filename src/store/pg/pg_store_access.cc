@@ -25,21 +25,6 @@ using namespace store_rows;  // the readers and column lists both stores share
 
 namespace {
 
-// SQLite's FirstRow and CollectRows over a PgRows.
-template <typename T, typename Read>
-std::optional<T> FirstRow(const PgRows& rows, Read read) {
-  if (rows.size() == 0) return std::nullopt;
-  return read(PgRow{rows, 0});
-}
-
-template <typename T, typename Read>
-std::vector<T> AllRows(const PgRows& rows, Read read) {
-  std::vector<T> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(read(PgRow{rows, i}));
-  return out;
-}
-
 // What SQLite's constraint error reports for an INSERT that met a taken key,
 // for the inserts below that skip the conflicting row (`ON CONFLICT DO
 // NOTHING`, no row affected) rather than fail.
@@ -81,7 +66,7 @@ Result<std::optional<StaffUser>> PgStore::FindUserById(int64_t id) {
 
 Result<std::vector<StaffUser>> PgStore::ListUsers() {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM staff_user ORDER BY name", kUserColumns)));
-  return AllRows<StaffUser>(r, ReadUser<PgRow>);
+  return CollectRows<StaffUser>(r, ReadUser<PgRow>);
 }
 
 Status PgStore::UpdateUser(const StaffUser& user) {
@@ -150,7 +135,7 @@ Result<std::optional<PartnerRecord>> PgStore::FindPartnerByKeyId(std::string_vie
 
 Result<std::vector<PartnerRecord>> PgStore::ListPartners() {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM partner ORDER BY name", kPartnerColumns)));
-  return AllRows<PartnerRecord>(r, ReadPartner<PgRow>);
+  return CollectRows<PartnerRecord>(r, ReadPartner<PgRow>);
 }
 
 Status PgStore::SetPartnerDisabled(std::string_view name, bool disabled) {
@@ -250,7 +235,7 @@ Result<std::vector<FaceChallengeRecord>> PgStore::PendingFaceChallenges(PersonKe
                                                      "status = 'pending' ORDER BY created_at, id",
                                                      kChallengeColumns),
                                          {static_cast<int64_t>(person)}));
-  return AllRows<FaceChallengeRecord>(r, ReadChallenge<PgRow>);
+  return CollectRows<FaceChallengeRecord>(r, ReadChallenge<PgRow>);
 }
 
 Status PgStore::AddFaceAttempt(FaceAttemptRecord& a) {
@@ -267,7 +252,7 @@ Result<std::vector<FaceAttemptRecord>> PgStore::FaceAttemptsOf(PersonKey person,
                                                      "at >= $2 ORDER BY at, id",
                                                      kFaceAttemptColumns),
                                          {static_cast<int64_t>(person), since_ms}));
-  return AllRows<FaceAttemptRecord>(r, ReadFaceAttempt<PgRow>);
+  return CollectRows<FaceAttemptRecord>(r, ReadFaceAttempt<PgRow>);
 }
 
 Result<int64_t> PgStore::CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) {
@@ -305,7 +290,7 @@ Result<std::vector<int64_t>> PgStore::CitizenCodeTimes(std::string_view subject,
   ASSIGN_OR_RETURN(PgRows r, conn_.Query("SELECT created_ms FROM citizen_code WHERE subject = $1 AND created_ms >= $2 "
                                          "ORDER BY created_ms",
                                          {subject, since_ms}));
-  return AllRows<int64_t>(r, [](const PgRow& s) { return s.Int(0); });
+  return CollectRows<int64_t>(r, [](const PgRow& s) { return s.Int(0); });
 }
 
 Status PgStore::InsertCitizenSession(const CitizenSessionRecord& c) {

@@ -33,22 +33,6 @@ using namespace store_rows;  // the readers and column lists both stores share
 
 namespace {
 
-// ---- Reading rows -------------------------------------------------------------
-
-template <typename T, typename F>
-std::vector<T> CollectRows(const PgRows& rows, F read) {
-  std::vector<T> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int r = 0; r < rows.size(); ++r) out.push_back(read(PgRow{rows, r}));
-  return out;
-}
-
-template <typename T, typename F>
-std::optional<T> FirstRow(const PgRows& rows, F read) {
-  if (rows.size() == 0) return std::nullopt;
-  return read(PgRow{rows, 0});
-}
-
 // ---- Bulk loading -------------------------------------------------------------
 
 // Allocates `n` consecutive evidence ids from the sequence table, as SQLite

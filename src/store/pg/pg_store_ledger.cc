@@ -24,20 +24,6 @@ namespace {
 
 // ---- Reading rows ---------------------------------------------------------------
 
-template <typename T, typename Read>
-std::vector<T> AllRows(const PgRows& rows, Read read) {
-  std::vector<T> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(read(PgRow{rows, i}));
-  return out;
-}
-
-template <typename T, typename Read>
-std::optional<T> FirstRow(const PgRows& rows, Read read) {
-  if (rows.size() == 0) return std::nullopt;
-  return read(PgRow{rows, 0});
-}
-
 // The rows of a query that may be large (a month's decisions), read through a
 // cursor so that the text of all rows is never held besides the records.
 template <typename T, typename Read>
@@ -76,7 +62,7 @@ Result<std::vector<OwedMonth>> OwedMonths(PgConn& conn, PersonKey person, bool l
       "ORDER BY r.month, r.entitlement_id, r.id FOR UPDATE OF r";
   ASSIGN_OR_RETURN(PgRows rows, conn.Query(lock ? kLockedSql : kSql, {static_cast<int64_t>(person)}));
   std::vector<OwedMonth> out;
-  for (ReceivableRecord& r : AllRows<ReceivableRecord>(rows, ReadReceivable<PgRow>)) {
+  for (ReceivableRecord& r : CollectRows<ReceivableRecord>(rows, ReadReceivable<PgRow>)) {
     if (out.empty() || out.back().entitlement_id != r.entitlement_id || out.back().month != r.month) {
       out.push_back(OwedMonth{r.entitlement_id, r.month, 0, {}});
     }
@@ -158,7 +144,7 @@ Result<std::optional<CycleRunRecord>> PgStore::FindCycleRun(Month month) {
 
 Result<std::vector<CycleRunRecord>> PgStore::ListCycleRuns() {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM cycle_run ORDER BY month", kRunColumns)));
-  return AllRows<CycleRunRecord>(rows, ReadRun<PgRow>);
+  return CollectRows<CycleRunRecord>(rows, ReadRun<PgRow>);
 }
 
 Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, const EntitlementLedger&)>& fn) {
@@ -213,12 +199,12 @@ Result<EntitlementLedger> PgStore::LedgerOf(int64_t entitlement_id) {
                                                        "ORDER BY month, run_month, kind",
                                                        kPaymentColumns),
                                            {entitlement_id}));
-  ledger.payments = AllRows<PaymentRecord>(pay, ReadPayment<PgRow>);
+  ledger.payments = CollectRows<PaymentRecord>(pay, ReadPayment<PgRow>);
   ASSIGN_OR_RETURN(PgRows rec, conn_.Query(fmt::format("SELECT {} FROM receivable WHERE entitlement_id = $1 "
                                                        "ORDER BY month, id",
                                                        kReceivableColumns),
                                            {entitlement_id}));
-  ledger.receivables = AllRows<ReceivableRecord>(rec, ReadReceivable<PgRow>);
+  ledger.receivables = CollectRows<ReceivableRecord>(rec, ReadReceivable<PgRow>);
   return ledger;
 }
 
@@ -269,7 +255,7 @@ Result<std::vector<PersonKey>> PgStore::PersonsWithOpenReceivables() {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(
       "SELECT DISTINCT e.person_key FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id "
       "WHERE r.amount_fen <> r.recovered_fen ORDER BY e.person_key"));
-  return AllRows<PersonKey>(rows, ReadPersonKey);
+  return CollectRows<PersonKey>(rows, ReadPersonKey);
 }
 
 Result<std::vector<PaymentRecord>> PgStore::PaymentsOfRun(Month run_month) {
@@ -469,7 +455,7 @@ Result<std::vector<CaseRecord>> PgStore::ListCases(std::string_view status, Pers
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(fmt::format("SELECT {} FROM case_file WHERE TRUE{} ORDER BY id",
                                                         kCaseColumns, where),
                                             params));
-  return AllRows<CaseRecord>(rows, ReadCase<PgRow>);
+  return CollectRows<CaseRecord>(rows, ReadCase<PgRow>);
 }
 
 Result<std::optional<CaseRecord>> PgStore::FindCase(int64_t id) {
@@ -568,7 +554,7 @@ Result<std::vector<RecoveryRecord>> PgStore::RecoveriesOf(PersonKey person) {
       "c.recorded_at FROM recovery c JOIN entitlement e ON e.id = c.entitlement_id WHERE e.person_key = $1 "
       "ORDER BY c.id",
       {static_cast<int64_t>(person)}));
-  return AllRows<RecoveryRecord>(rows, [](const PgRow& r) {
+  return CollectRows<RecoveryRecord>(rows, [](const PgRow& r) {
     return RecoveryRecord{r.Int(0), r.Int(1), r.Int(2), MonthAt(r, 3), r.Int(4), r.Text(5),
                           Date::FromDays(static_cast<int32_t>(r.Int(6))), r.Text(7), r.Text(8)};
   });
