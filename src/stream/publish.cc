@@ -68,16 +68,19 @@ void Acknowledged(AckState& state, natsMsg* msg, uint64_t sequence, bool duplica
   state.last_sequences[static_cast<size_t>(p)] = std::max(state.last_sequences[static_cast<size_t>(p)], sequence);
 }
 
+// With an acknowledgement handler the message is the handler's to destroy
+// (nats.h, jsPubAckHandler): before, every published message stayed in
+// memory, 13 GB for a province's 21 million records.
 void OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* closure) {
   auto& state = *static_cast<AckState*>(closure);
   if (err == nullptr && ack != nullptr) {
     Acknowledged(state, msg, ack->Sequence, ack->Duplicate);
-    return;
+  } else {
+    Resend copy = CopyOf(msg);  // sent again by Settle
+    std::lock_guard<std::mutex> lock(state.mu);
+    state.failed.push_back(std::move(copy));
   }
-  // The library destroys the message after this call: keep a copy to resend.
-  Resend copy = CopyOf(msg);
-  std::lock_guard<std::mutex> lock(state.mu);
-  state.failed.push_back(std::move(copy));
+  natsMsg_Destroy(msg);
 }
 
 Result<natsMsg*> MakeMessage(const std::string& subject, const std::string& body, const std::string& id) {
