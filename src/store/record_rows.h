@@ -8,12 +8,14 @@
 #ifndef TACIT_SRC_STORE_RECORD_ROWS_H_
 #define TACIT_SRC_STORE_RECORD_ROWS_H_
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -474,6 +476,46 @@ inline constexpr std::string_view kCitizenSessionColumns = "token_hash, person_k
 template <typename Row>
 CitizenSessionRecord ReadCitizenSession(const Row& r) {
   return CitizenSessionRecord{r.Text(0), static_cast<PersonKey>(r.Int(1)), r.Text(2), r.Int(3), r.Int(4)};
+}
+
+// A batch's evidence is stored in person-key order (so each index page is
+// written once): the indices of `evidence` in that order, ties by position.
+inline std::vector<uint32_t> OrderByPerson(const std::vector<EvidenceRecord>& evidence) {
+  std::vector<std::pair<PersonKey, uint32_t>> keyed(evidence.size());
+  for (size_t i = 0; i < evidence.size(); ++i) keyed[i] = {evidence[i].person, static_cast<uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<uint32_t> order(keyed.size());
+  for (size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].second;
+  return order;
+}
+
+// Gives the records, in `order`, consecutive ids from `first_id` and the
+// batch's id; returns each record's source id (by its index in `evidence`),
+// asking `source_id(name)` once per distinct source of the batch.
+template <typename SourceIdFn>
+Result<std::vector<int64_t>> AssignIdsAndSources(std::vector<EvidenceRecord>& evidence,
+                                                 const std::vector<uint32_t>& order, int64_t first_id,
+                                                 int64_t batch_id, SourceIdFn source_id) {
+  std::unordered_map<std::string, int64_t> source_ids;  // of this batch
+  std::vector<int64_t> source_of(evidence.size());
+  const std::string* last_source = nullptr;  // rows of a file mostly share one source
+  int64_t last_source_id = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    EvidenceRecord& e = evidence[order[k]];
+    e.id = first_id + static_cast<int64_t>(k);
+    e.batch_id = batch_id;
+    if (last_source == nullptr || *last_source != e.source) {
+      auto it = source_ids.find(e.source);
+      if (it == source_ids.end()) {
+        ASSIGN_OR_RETURN(int64_t sid, source_id(e.source));
+        it = source_ids.emplace(e.source, sid).first;
+      }
+      last_source = &e.source;
+      last_source_id = it->second;
+    }
+    source_of[order[k]] = last_source_id;
+  }
+  return source_of;
 }
 
 }  // namespace tacit::store_rows

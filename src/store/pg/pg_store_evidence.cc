@@ -137,32 +137,11 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
   // the person index grows in one forward run per batch. Records are not
   // moved: evidence[order[k]] gets id first_id + k.
   const size_t n = evidence.size();
-  std::vector<std::pair<PersonKey, uint32_t>> keyed(n);
-  for (size_t i = 0; i < n; ++i) keyed[i] = {evidence[i].person, static_cast<uint32_t>(i)};
-  std::sort(keyed.begin(), keyed.end());
-  std::vector<uint32_t> order(n);
-  for (size_t k = 0; k < n; ++k) order[k] = keyed[k].second;
-  keyed = {};
+  const std::vector<uint32_t> order = OrderByPerson(evidence);
   ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(conn_, static_cast<int64_t>(n)));
-  std::unordered_map<std::string, int64_t> source_ids;  // of this batch
-  std::vector<int64_t> source_of(n);
-  const std::string* last_source = nullptr;  // rows of a file mostly share one source
-  int64_t last_source_id = 0;
-  for (size_t k = 0; k < n; ++k) {
-    EvidenceRecord& e = evidence[order[k]];
-    e.id = first_id + static_cast<int64_t>(k);
-    e.batch_id = batch.id;
-    if (last_source == nullptr || *last_source != e.source) {
-      auto it = source_ids.find(e.source);
-      if (it == source_ids.end()) {
-        ASSIGN_OR_RETURN(int64_t sid, SourceId(e.source));
-        it = source_ids.emplace(e.source, sid).first;
-      }
-      last_source = &e.source;
-      last_source_id = it->second;
-    }
-    source_of[order[k]] = last_source_id;
-  }
+  ASSIGN_OR_RETURN(const std::vector<int64_t> source_of,
+                   AssignIdsAndSources(evidence, order, first_id, batch.id,
+                                       [this](const std::string& s) { return SourceId(s); }));
 
   // A (source, ref) twice in the file: the first in file order is kept, as on
   // SQLite. The stored ones are left to the unique index below.
