@@ -1133,6 +1133,12 @@ int Main(int argc, char** argv) {
   serve->add_option("--mapping-dir", serve_options.mapping_dir,
                     "the department mappings an upload may name with ?mapping=NAME (NAME.toml); default "
                     "examples/mappings");
+  serve->add_option("--stream", serve_options.stream_url,
+                    "publish records pushed to POST /api/v1/records to this NATS JetStream (nats://host:port) for "
+                    "`tacit stream consume` to apply, instead of applying them here (数据流)");
+  serve->add_option("--stream-partitions", serve_options.stream_partitions,
+                    "partitions of the stream, as every publisher uses (default 16)")
+      ->check(CLI::Range(1, 1024));
   serve->add_option("--web", serve_options.web_dir,
                     "the built web pages (工作台与群众认证页面) to serve under /; default web/ beside the program "
                     "(build/web, written by the setup script); --web '' serves the API only");
