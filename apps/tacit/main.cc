@@ -1309,6 +1309,8 @@ int Main(int argc, char** argv) {
   stream_status->add_option("--partitions", sa.partition_count, "P, the stream's partitions (default 16)")
       ->check(CLI::Range(1, kMaxFeedPartitions));
 
+  cli::BackupCommands backup_commands(app);
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
