@@ -100,8 +100,8 @@ Result<int> Check(sqlite3* db, const std::string& path) {
   const int version = std::atoi(version_text.c_str());
   ASSIGN_OR_RETURN(std::string tables,
                    Text(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                            "('person', 'evidence', 'batch', 'audit')", path));
-  if (version <= 0 || tables != "4") {
+                            "('person', 'evidence', 'batch')", path));  // tables every schema version has
+  if (version <= 0 || tables != "3") {
     return DataLoss(fmt::format("{} 不是 tacit 存储或其备份 (not a tacit store or a backup of one)", path));
   }
   if (version > kSchemaVersion) {
