@@ -125,8 +125,11 @@ TEST_F(Backup, NeverReplacesAFileAndRefusesDamagedBackups) {
     EXPECT_FALSE(fs::exists(dir_ / "fresh/tacit.db")) << bad;
     EXPECT_TRUE(fs::is_empty(dir_ / "fresh")) << bad << ": a temporary file was left";
   }
-  // A damaged backup is refused over a store with data too, even with --force.
+  // A damaged backup is refused over a store with data too, even with --force;
+  // so is the store as its own backup.
   const auto before = ReadState(dir_ / "d/tacit.db");
+  auto itself = Tacit(dir_, "--db d/tacit.db restore d/tacit.db --force");
+  EXPECT_EQ(itself.status, 1) << itself.out;
   auto forced = Tacit(dir_, "--db d/tacit.db restore scribbled.db --force");
   EXPECT_EQ(forced.status, 3) << forced.out;
   EXPECT_EQ(ReadState(dir_ / "d/tacit.db"), before);

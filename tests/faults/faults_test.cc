@@ -269,8 +269,8 @@ TEST_F(Faults, ClockJumpingForwardRunsNoMonthOutOfTurnAndGoingBackAfterwardsChan
   EXPECT_EQ(caught_up.runs, "3");
   // Each entitlement's month is paid once at most (before offsets and back pay).
   EXPECT_EQ(testing::SqliteValue(dir_ / "d/tacit.db",
-                                 "SELECT count(*) FROM (SELECT entitlement_id, month FROM payment WHERE kind = 'regular' "
-                                 "GROUP BY entitlement_id, month HAVING count(*) > 1)"),
+                                 "SELECT count(*) FROM (SELECT entitlement_id, month FROM payment "
+                                 "WHERE kind = 'regular' GROUP BY entitlement_id, month HAVING count(*) > 1)"),
             "0");
   // And back again: the clock says December; January was run already.
   const std::string back = "2026-12-05";

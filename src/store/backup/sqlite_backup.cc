@@ -210,6 +210,9 @@ Result<BackupReport> BackupSqlite(const std::string& path, const std::string& ou
 Result<BackupReport> RestoreSqlite(const std::string& file, const std::string& path, const RestoreOptions& options) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return NotFound(fmt::format("没有备份文件 (no backup file {})", file));
+  if (fs::equivalent(file, path, ec)) {
+    return InvalidArgument(fmt::format("备份文件就是存储本身 (the backup {} is the store itself)", file));
+  }
   ASSIGN_OR_RETURN(DbPtr from, Open(file, SQLITE_OPEN_READONLY));
   RETURN_IF_ERROR(Check(from.get(), file));
 

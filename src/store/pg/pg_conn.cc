@@ -142,7 +142,8 @@ Result<PgConn> PgConn::Connect(const std::string& conninfo) {
 
 Status PgConn::Failed(std::string_view what) const {
   if (PQstatus(conn_.get()) == CONNECTION_BAD) {
-    return Unavailable(fmt::format("{}: PostgreSQL: {}: {}", kConnectionLost, what, Trimmed(PQerrorMessage(conn_.get()))));
+    return Unavailable(
+        fmt::format("{}: PostgreSQL: {}: {}", kConnectionLost, what, Trimmed(PQerrorMessage(conn_.get()))));
   }
   return Unavailable(fmt::format("PostgreSQL: {}: {}", what, Trimmed(PQerrorMessage(conn_.get()))));
 }
