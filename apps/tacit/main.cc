@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <optional>
 
 #include "access_commands.h"
+#include "backup_commands.h"
 #include "face_commands.h"
 #include "outreach_commands.h"
 #include "tacit/outreach.h"
@@ -844,6 +846,9 @@ int Fail(const Error& e) {
 }
 
 int Main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails the write (EFBIG) like a full
+  // disk, with a message and a rolled-back transaction, instead of killing us.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "tacit — 社会保险待遇领取资格认证 (social-insurance benefit entitlement certification)\n"
       "Links partner departments' data to the benefit registry (待遇名册), certifies recipients from\n"
@@ -1368,6 +1373,8 @@ int Main(int argc, char** argv) {
   stream_status->add_option("--partitions", sa.partition_count, "P, the stream's partitions (default 16)")
       ->check(CLI::Range(1, kMaxFeedPartitions));
 
+  cli::BackupCommands backup_commands(app);
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
@@ -1505,6 +1512,8 @@ int Main(int argc, char** argv) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::StreamStatus(s, sa); });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
+  } else if (backup_commands.Chosen()) {
+    status = backup_commands.Run(g.db, KeyFilePath(g));
   }
   if (!status) return Fail(status.error());
   return 0;
