@@ -1,5 +1,6 @@
 #include "tacit/cycle.h"
 #include "tacit/feed.h"
+#include "tacit/crash_point.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -638,8 +639,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   // The run, the recoveries by offset and the cases it found: one unit of work.
   const double t_derive = seconds_since(t_derive_start);
   const auto t_save_start = Clock::now();
+  CrashPoint("cycle.derived");  // tests/crash: derived, nothing written
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables, carry_over));
+  CrashPoint("cycle.ledger_written");
   for (const auto& [person, amount] : offsets) {
     auto recovered = store.RecordRecovery(person, amount, "offset", options.as_of,
                                           fmt::format("{} 月度发放: 从应补发待遇中抵扣", month.ToString()));
@@ -647,13 +650,16 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   }
   ASSIGN_OR_RETURN(result.cases_opened, store.OpenCases(cases));
   if (options.in_unit) RETURN_IF_ERROR(options.in_unit(run));
+  CrashPoint("cycle.before_commit");
   RETURN_IF_ERROR(unit->Commit());
+  CrashPoint("cycle.committed");  // recorded, the payroll file not yet written
   // The run is recorded; the payroll file says what the record says (a crash
   // before it is written is repaired by running the month again, which
   // rebuilds it from the record).
   const double t_save = seconds_since(t_save_start);
   const auto t_payroll_start = Clock::now();
   RETURN_IF_ERROR(WriteFileAtomically(payroll, payroll_text));
+  CrashPoint("cycle.payroll_written");
   spdlog::debug("cycle {}: marks, forecasts and ledger {:.2f} s ({}), scan and derive {:.2f} s ({} persons in full, "
                 "{} from forecasts), record {:.2f} s, payroll {:.2f} s",
                 month.ToString(), t_ledger, bulk ? "read in bulk" : "read per person", t_derive,
