@@ -49,8 +49,12 @@ struct Tally {
   int named = 0;             // named crash points tried (each ended the process there)
   int tried = 0;             // time offsets tried
   int landed = 0;            // of those, the process was still running when killed
-  int left_before = 0;       // the store was as before the command
-  int left_after = 0;        // the store was as after it
+  // Of the kills that landed: the store left as before the command (nothing
+  // of it committed), or as after it (committed, killed while finishing). For
+  // the dispatcher and the stream consumer, whose units are one message or
+  // one batch: nothing applied yet, or some units applied.
+  int left_before = 0;
+  int left_after = 0;
   double command_seconds = 0;  // the uninterrupted command's duration
   std::string Line() const;
 };
