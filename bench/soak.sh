@@ -7,17 +7,18 @@
 #
 #   bench/soak.sh [--minutes N | --seconds S] [--people N] [--connections C] [--dir DIR] [--keep]
 #
-# The mix, from two wrk processes at once (Debian's wrk, Lua scripts written
-# here), each with --connections connections:
-#   staff (a signed-in admin, cookie and CSRF token):  40% person profile
-#     GET /api/v1/persons/{handle}, 15% search POST /api/v1/persons/search
-#     (the number in the body), 15% dashboard GET /api/v1/dashboard, 15%
-#     statistics GET /api/v1/stats?region=14, 15% workbench page GET / (the
-#     built pages; without build/web: a profile instead);
-#   partners: 85% pushes POST /api/v1/records (arrays of 20 travel records,
-#     new refs, for registry persons) with a partner's API key, 15% signed
-#     attestations POST /api/v1/attestations (HMAC-SHA256, a new nonce and
-#     ref each, signed afresh for every round of at most 2 minutes).
+# The mix: one wrk process per kind of request, all at once, so that each kind
+# has its own latencies (Debian's wrk, Lua scripts written here):
+#   profile    GET /api/v1/persons/{handle} (a signed-in admin)   --connections
+#   search     POST /api/v1/persons/search (the number in the body) 1 connection
+#   dashboard  GET /api/v1/dashboard                                1
+#   stats      GET /api/v1/stats?region=14                          1
+#   page       GET / (the workbench; with build/web or TACIT_WEB)   1
+#   push       POST /api/v1/records, arrays of 20 travel records     --connections
+#              with new refs, a partner's API key
+#   attest     POST /api/v1/attestations, signed (HMAC-SHA256),     1
+#              a new nonce and ref each, signed afresh every round
+# Rounds of at most 2 minutes (the attestations' timestamps).
 # The province comes from `tacit demo` (init, registry, a year of feeds, the
 # first monthly run) on SQLite. Memory: VmRSS and RssAnon from
 # /proc/PID/status every 2 s; RssFile (the store's pages mapped from the page
@@ -26,7 +27,7 @@
 set -euo pipefail
 seconds=300
 people=20000
-connections=4
+connections=2
 dir=bench/out/soak
 keep=0
 while [[ $# -gt 0 ]]; do
@@ -102,12 +103,7 @@ for line in sys.stdin:
 
 common_lua='
 local threads = {}
--- wrk runs setup for each thread in the main state; thread:set makes tid a
--- global of the thread state.
-setup = function(thread)
-  table.insert(threads, thread)
-  thread:set("tid", #threads)
-end
+setup = function(thread) table.insert(threads, thread) end
 response = function(status, headers, body)
   local class = math.floor(status / 100)
   if class == 2 then ok2 = (ok2 or 0) + 1 elseif class == 4 then bad4 = (bad4 or 0) + 1 else bad5 = (bad5 or 0) + 1 end
@@ -123,40 +119,58 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 '
-{
+tables() {
   echo "local handles = {"
   sed 's/.*/  "&",/' <<<"$handles"
   echo "}"
   echo "local ids = {"
   sed 's/.*/  "&",/' "$dir/ids"
   echo "}"
-  cat <<LUA
-local pages = $pages
+}
+# One script per kind of request, so that each has its own latencies.
+staff_script() {  # kind
+  { tables
+    cat <<LUA
 local i = 0
+local h = {["Cookie"] = "$cookie", ["X-CSRF-Token"] = "$csrf", ["Content-Type"] = "application/json"}
 request = function()
   i = i + 1
-  local r = i % 20
-  local h = {["Cookie"] = "$cookie", ["X-CSRF-Token"] = "$csrf"}
-  if r < 3 then
-    h["Content-Type"] = "application/json"
+  local kind = "$1"
+  if kind == "search" then
     return wrk.format("POST", "/api/v1/persons/search", h, '{"id_number":"' .. ids[(i % #ids) + 1] .. '"}')
-  elseif r < 6 then
+  elseif kind == "dashboard" then
     return wrk.format("GET", "/api/v1/dashboard", h)
-  elseif r < 9 then
+  elseif kind == "stats" then
     return wrk.format("GET", "/api/v1/stats?region=14", h)
-  elseif r < 12 and pages == 1 then
+  elseif kind == "page" then
     return wrk.format("GET", "/", h)
   end
   return wrk.format("GET", "/api/v1/persons/" .. handles[(i % #handles) + 1], h)
 end
 LUA
-  echo "$common_lua"
-} > "$dir/staff.lua"
-
-# The partners' script for one round: pushes with new refs, and attestations
-# signed now (the server accepts a timestamp within 300 s).
-partner_script() {
+    echo "$common_lua"
+  } > "$dir/$1.lua"
+}
+# Pushes of 20 travel records with refs new in every round, and attestations
+# signed now (the server accepts a timestamp within 300 s), each nonce once.
+partner_scripts() {  # round count
   local round="$1" count="$2"
+  { tables
+    cat <<LUA
+local i = 0
+request = function()
+  i = i + 1
+  local recs = {}
+  for j = 1, 20 do
+    local id = ids[((i * 20 + j) % #ids) + 1]
+    recs[j] = string.format('{"kind":"travel","id_number":"%s","occurred_on":"$TACIT_TODAY","ref":"SOAK-$round-%d-%d","detail":{"from":"太原","to":"大同"}}', id, i, j)
+  end
+  return wrk.format("POST", "/api/v1/records", {["Authorization"] = "Bearer $api_key",
+    ["Content-Type"] = "application/json"}, "[" .. table.concat(recs, ",") .. "]")
+end
+LUA
+    echo "$common_lua"
+  } > "$dir/push.lua"
   python3 - "$dir/ids" "$att_key" "$att_secret" "$round" "$count" "$TACIT_TODAY" <<'PY' > "$dir/attest.lua"
 import hashlib, hmac, json, os, sys, time
 ids = [l.strip() for l in open(sys.argv[1]) if l.strip()]
@@ -173,44 +187,29 @@ for n in range(count):
                    hashlib.sha256).hexdigest()
     print("  {%s, %s, %s}," % (json.dumps(body), json.dumps(nonce), json.dumps(sig)))
 print("}")
-print("local attest_ts = %s" % json.dumps(now))
+print("local ts = %s" % json.dumps(now))
 PY
-  {
-    cat "$dir/attest.lua"
-    echo "local ids = {"
-    sed 's/.*/  "&",/' "$dir/ids"
-    echo "}"
-    cat <<LUA
+  cat >> "$dir/attest.lua" <<LUA
 local i = 0
-local a = 0
 request = function()
   i = i + 1
-  if i % 7 == 0 then
-    -- each of the two threads takes every other signed request: a nonce is used once
-    local k = (a * 2) + (tid or 1)
-    a = a + 1
-    local s = attest[k]
-    if s ~= nil then
-      return wrk.format("POST", "/api/v1/attestations", {["Content-Type"] = "application/json",
-        ["X-Tacit-Key-Id"] = "$att_key", ["X-Tacit-Timestamp"] = attest_ts, ["X-Tacit-Nonce"] = s[2],
-        ["X-Tacit-Signature"] = s[3]}, s[1])
-    end
+  local s = attest[i]
+  if s == nil then  -- used up: a page instead (a nonce is never sent twice)
+    return wrk.format("GET", "/healthz")
   end
-  local recs = {}
-  for j = 1, 20 do
-    local id = ids[((i * 20 + j) % #ids) + 1]
-    recs[j] = string.format('{"kind":"travel","id_number":"%s","occurred_on":"$TACIT_TODAY","ref":"SOAK-$round-%s-%d-%d","detail":{"from":"太原","to":"大同"}}', id, tostring(tid), i, j)
-  end
-  return wrk.format("POST", "/api/v1/records", {["Authorization"] = "Bearer $api_key",
-    ["Content-Type"] = "application/json"}, "[" .. table.concat(recs, ",") .. "]")
+  return wrk.format("POST", "/api/v1/attestations", {["Content-Type"] = "application/json",
+    ["X-Tacit-Key-Id"] = "$att_key", ["X-Tacit-Timestamp"] = ts, ["X-Tacit-Nonce"] = s[2],
+    ["X-Tacit-Signature"] = s[3]}, s[1])
 end
 LUA
-    echo "$common_lua"
-  } > "$dir/partner.lua"
+  echo "$common_lua" >> "$dir/attest.lua"
 }
+kinds=(profile search dashboard stats push attest)
+[[ $pages -eq 1 ]] && kinds+=(page)
+for k in profile search dashboard stats page; do staff_script "$k"; done
 
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
-echo "== soak: ${seconds}s, staff and partner load, $connections connections each; pages: $([[ $pages -eq 1 ]] && echo yes || echo 'no (no build/web)')"
+echo "== soak: ${seconds}s: ${kinds[*]} at once ($connections connections for profile and push, 1 for the others)"
 ( start=$(date +%s%N)
   while kill -0 "$pid" 2>/dev/null; do
     now=$(date +%s%N)
@@ -226,15 +225,18 @@ round=0
 while (( left > 0 )); do
   round=$((round + 1))
   len=$(( left < 120 ? left : 120 ))
-  partner_script "$round" 4000
-  wrk -t2 -c"$connections" -d"${len}s" --timeout 10s -s "$dir/staff.lua" "$base" > "$dir/staff-$round.txt" 2>&1 &
-  w1=$!
-  wrk -t2 -c"$connections" -d"${len}s" --timeout 10s -s "$dir/partner.lua" "$base" > "$dir/partner-$round.txt" 2>&1 &
-  w2=$!
-  wait "$w1" "$w2"
-  for who in staff partner; do
-    line=$(grep '^RESULT' "$dir/$who-$round.txt" || echo "RESULT missing")
-    echo "round $round ($len s) $who: ${line#RESULT }" | tee -a "$dir/results.txt"
+  partner_scripts "$round" 3000
+  pids=()
+  for k in "${kinds[@]}"; do
+    c=1
+    [[ $k == profile || $k == push ]] && c=$connections
+    wrk -t1 -c"$c" -d"${len}s" --timeout 10s -s "$dir/$k.lua" "$base" > "$dir/$k-$round.txt" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for k in "${kinds[@]}"; do
+    line=$(grep '^RESULT' "$dir/$k-$round.txt" || echo "RESULT missing")
+    echo "round $round ($len s) $k: ${line#RESULT }" | tee -a "$dir/results.txt"
   done
   left=$(( left - len ))
 done
@@ -251,9 +253,11 @@ rss = [l.split() for l in open(sys.argv[2]) if len(l.split()) == 4]
 seconds = int(sys.argv[3])
 fail = []
 tot = {}
-for who in ("staff", "partner"):
+for who in ("profile", "search", "dashboard", "stats", "page", "push", "attest"):
     rows = [dict(kv.split("=") for kv in re.findall(r"(\S+=\S+)", l)) for l in results if f" {who}: " in l]
-    if not rows or any("requests" not in r for r in rows):
+    if not rows:
+        continue
+    if any("requests" not in r for r in rows):
         fail.append(f"{who}: wrk gave no result")
         continue
     n = sum(int(r["requests"]) for r in rows)
@@ -261,7 +265,7 @@ for who in ("staff", "partner"):
     # Percentiles of the rounds weighted by requests (one round in short runs: exact).
     def w(key):
         return sum(float(r[key]) * int(r["requests"]) for r in rows) / max(1, n)
-    print(f"{who}: {n} requests ({n / seconds:.0f}/s), failed {bad} (4xx {sum(int(r['4xx']) for r in rows)}, "
+    print(f"{who:>9}: {n} requests ({n / seconds:.0f}/s), failed {bad} (4xx {sum(int(r['4xx']) for r in rows)}, "
           f"5xx {sum(int(r['5xx']) for r in rows)}, socket errors {sum(int(r['socket_errors']) for r in rows)}, "
           f"timeouts {sum(int(r['timeouts']) for r in rows)}); latency p50 {w('p50_ms'):.2f} ms, p95 {w('p95_ms'):.2f} ms, "
           f"p99 {w('p99_ms'):.2f} ms, max {max(float(r['max_ms']) for r in rows):.2f} ms")

@@ -1,8 +1,8 @@
 // Crash points: named places where the crash-consistency tests end the
 // process as a power cut or SIGKILL would (tests/crash, docs/reliability-crash.md).
 //
-// With TACIT_CRASH_AT unset (every real run) a crash point is one relaxed
-// atomic load. With TACIT_CRASH_AT=NAME the first pass through
+// With TACIT_CRASH_AT unset (every real run) a crash point is the check of a
+// flag read once. With TACIT_CRASH_AT=NAME the first pass through
 // CrashPoint(NAME) ends the process with _exit(kCrashExitStatus): no
 // destructor runs, no transaction is rolled back or committed, buffered
 // output is lost. TACIT_CRASH_AT=NAME#N ends it at the Nth pass instead
