@@ -225,7 +225,7 @@ round=0
 while (( left > 0 )); do
   round=$((round + 1))
   len=$(( left < 120 ? left : 120 ))
-  partner_scripts "$round" 3000
+  partner_scripts "$round" $(( len * 400 ))  # more than are sent: none falls back to /healthz
   pids=()
   for k in "${kinds[@]}"; do
     c=1

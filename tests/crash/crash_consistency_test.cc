@@ -86,7 +86,7 @@ TEST_F(CrashIngest, KilledAnywhereLeavesAllOrNothingAndResumesExactlyOnce) {
   // Named points: between the files (after the first, a middle and the last
   // file's batch), after the audit entry before the commit, after the commit.
   const size_t n = feeds_.size();
-  for (const std::string point : {std::string("ingest.batch_applied#1"), fmt::format("ingest.batch_applied#{}", n / 2),
+  for (const std::string& point : {std::string("ingest.batch_applied#1"), fmt::format("ingest.batch_applied#{}", n / 2),
                                   fmt::format("ingest.batch_applied#{}", n), std::string("ingest.before_commit"),
                                   std::string("ingest.committed")}) {
     Copy run = Fresh("named");
@@ -99,11 +99,13 @@ TEST_F(CrashIngest, KilledAnywhereLeavesAllOrNothingAndResumesExactlyOnce) {
   }
 
   // Kills at time offsets over the whole command (start-up included).
-  const auto offsets = KillOffsets(KillsFromEnv(12), 0.01, ref_end.seconds, SeedFromEnv());
+  KillSweep offsets(KillsFromEnv(12), ref_end.seconds, SeedFromEnv());
   bool dumped = false;
-  for (const microseconds at : offsets) {
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    const microseconds at = offsets.At(k);
     Copy run = Fresh("kill");
     const Ended e = RunTacit(run.dir, WithDb(run.db, args), run.dir / "out.txt", {}, at);
+    offsets.Finished(e);
     ++tally.tried;
     tally.landed += e.killed;
     const bool as_after = check_and_resume(run, fmt::format("kill at {} us", at.count()));
@@ -116,7 +118,9 @@ TEST_F(CrashIngest, KilledAnywhereLeavesAllOrNothingAndResumesExactlyOnce) {
     }
     Drop(run);
   }
-  if (!offsets.empty()) EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2) << "most kills must land mid-command";
+  if (offsets.size() > 0) {
+    EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2) << "most kills must land mid-command";
+  }
   Report(tally);
   Drop(ref);
 }
@@ -170,7 +174,7 @@ TEST_F(CrashCycle, KilledAnywhereIsRecordedWholeOrNotAtAllAndPaysOnce) {
     return run_recorded && !as_before;
   };
 
-  for (const std::string point : std::vector<std::string>{"cycle.derived", "cycle.ledger_written", "cycle.before_commit", "cycle.committed",
+  for (const std::string& point : std::vector<std::string>{"cycle.derived", "cycle.ledger_written", "cycle.before_commit", "cycle.committed",
                                   "cycle.payroll_written"}) {
     Copy run = Fresh("named");
     const Ended e = RunTacit(run.dir, WithDb(run.db, args), run.dir / "out.txt", {{"TACIT_CRASH_AT", point}});
@@ -181,11 +185,13 @@ TEST_F(CrashCycle, KilledAnywhereIsRecordedWholeOrNotAtAllAndPaysOnce) {
     Drop(run);
   }
 
-  const auto offsets = KillOffsets(KillsFromEnv(12), 0.01, ref_end.seconds, SeedFromEnv());
+  KillSweep offsets(KillsFromEnv(12), ref_end.seconds, SeedFromEnv());
   bool dumped = false;
-  for (const microseconds at : offsets) {
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    const microseconds at = offsets.At(k);
     Copy run = Fresh("kill");
     const Ended e = RunTacit(run.dir, WithDb(run.db, args), run.dir / "out.txt", {}, at);
+    offsets.Finished(e);
     ++tally.tried;
     tally.landed += e.killed;
     const bool recorded = check_and_resume(run, fmt::format("kill at {} us", at.count()));
@@ -197,7 +203,9 @@ TEST_F(CrashCycle, KilledAnywhereIsRecordedWholeOrNotAtAllAndPaysOnce) {
     }
     Drop(run);
   }
-  if (!offsets.empty()) EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2);
+  if (offsets.size() > 0) {
+    EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2);
+  }
   Report(tally);
   Drop(ref);
 }
@@ -303,6 +311,7 @@ TEST_F(CrashOutreach, AKilledDispatcherNeitherLosesNorRepeatsAMessage) {
     Drop(ref);
   }
   Tally tally{.command = "outreach dispatch", .store = StoreName(), .command_seconds = seconds};
+  KillSweep offsets(KillsFromEnv(10), seconds, SeedFromEnv());
   auto kill_and_resume = [&](const std::string& what, const Env& env, microseconds at) {
     Copy run = Fresh("kill");
     standin::AliyunSmsStandIn sms(GatewayOptions());
@@ -311,6 +320,7 @@ TEST_F(CrashOutreach, AKilledDispatcherNeitherLosesNorRepeatsAMessage) {
     with.insert(with.end(), env.begin(), env.end());
     const Ended e = RunTacit(run.dir, WithDb(run.db, Dispatch()), run.dir / "out.txt", with, at);
     if (at.count() > 0) {
+      offsets.Finished(e);
       ++tally.tried;
       tally.landed += e.killed;
       tally.left_before += e.killed && sms.Records().empty();
@@ -329,9 +339,12 @@ TEST_F(CrashOutreach, AKilledDispatcherNeitherLosesNorRepeatsAMessage) {
   for (const char* point : {"outreach.claimed", "outreach.accepted", "outreach.recorded"}) {
     kill_and_resume(point, {{"TACIT_CRASH_AT", point}}, microseconds(0));
   }
-  const auto offsets = KillOffsets(KillsFromEnv(10), 0.01, seconds, SeedFromEnv());
-  for (const microseconds at : offsets) kill_and_resume(fmt::format("kill at {} us", at.count()), {}, at);
-  if (!offsets.empty()) EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2);
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    kill_and_resume(fmt::format("kill at {} us", offsets.At(k).count()), {}, offsets.At(k));
+  }
+  if (offsets.size() > 0) {
+    EXPECT_GT(tally.landed, static_cast<int>(offsets.size()) / 2);
+  }
   Report(tally);
 }
 

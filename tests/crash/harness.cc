@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -68,6 +69,18 @@ std::vector<std::chrono::microseconds> KillOffsets(int n, double lo_s, double hi
     out.emplace_back(static_cast<int64_t>(at * 1e6));
   }
   return out;
+}
+
+KillSweep::KillSweep(int n, double span_s, uint64_t seed) : span_s_(span_s) {
+  for (const auto at : KillOffsets(n, 0.0, 1.0, seed)) fractions_.push_back(static_cast<double>(at.count()) / 1e6);
+}
+
+std::chrono::microseconds KillSweep::At(size_t i) const {
+  return std::chrono::microseconds(10000 + static_cast<int64_t>(fractions_[i] * span_s_ * 1e6));
+}
+
+void KillSweep::Finished(const Ended& e) {
+  if (!e.killed && e.status == 0) span_s_ = std::min(span_s_, e.seconds);
 }
 
 namespace {

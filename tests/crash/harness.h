@@ -34,6 +34,22 @@ Ended RunTacit(const std::filesystem::path& dir, const std::vector<std::string>&
 // seed draws: spread over the whole command, reproducible.
 std::vector<std::chrono::microseconds> KillOffsets(int n, double lo_s, double hi_s, uint64_t seed);
 
+// Kills spread over a command whose duration varies with the machine's load:
+// the i-th kill at the i-th stratified fraction of the span, which starts as
+// the reference's duration and shrinks to the shortest run that ended before
+// its kill (so that most kills land while the command runs).
+class KillSweep {
+ public:
+  KillSweep(int n, double span_s, uint64_t seed);
+  size_t size() const { return fractions_.size(); }
+  std::chrono::microseconds At(size_t i) const;
+  void Finished(const Ended& e);
+
+ private:
+  std::vector<double> fractions_;
+  double span_s_;
+};
+
 // The knobs of a sweep, from the environment (tests/crash/sweep.sh sets them):
 // TACIT_CRASH_KILLS (time offsets per command and store, default `kills`),
 // TACIT_CRASH_PEOPLE (registry persons of the generated province, default
