@@ -75,9 +75,21 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
   out.flush();
   if (!out) return Unavailable(fmt::format("cannot write the payroll file {} (disk full?)", tmp));
   out.close();
+  // On disk before it takes its name, and the name on disk after: a machine
+  // that loses power leaves the payroll whole or missing (running the month
+  // again rebuilds a missing one), never empty under its final name.
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) return Unavailable(fmt::format("cannot write the payroll file {} to disk", tmp));
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Unavailable(fmt::format("cannot move the payroll file into place at {}: {}", path, ec.message()));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return {};
 }
 
