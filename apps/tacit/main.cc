@@ -373,17 +373,28 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   CycleOptions options{*month, as_of, out_dir, Today(), full};
   // A run's entry is written inside the run's unit of work: committed with
   // the run or not at all.
+  // The run's unit also marks its outreach plan as owed, and the plan's unit
+  // clears the mark: a command ended between the two (a crash) leaves the
+  // mark, and running the month again makes the plan then (tests/crash).
+  const std::string kPlanOwed = "cycle/outreach_plan_owed";
   options.in_unit = [&](const CycleRunRecord& run) -> Status {
+    if (outreach) RETURN_IF_ERROR(ready.first->PutMeta(kPlanOwed, run.month.ToString()));
     return cli::AuditCommand(*ready.first, "cycle.run", "month " + run.month.ToString(), detail(run, false));
   };
   ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, options));
   PrintRun(r);
+  bool plan_owed = !r.already_run;
+  if (r.already_run && outreach) {
+    ASSIGN_OR_RETURN(std::optional<std::string> owed, ready.first->GetMeta(kPlanOwed));
+    plan_owed = owed && *owed == r.run.month.ToString();
+  }
   // The outreach plan of the day follows a new run: whoever the run found
   // lapsed is reminded (tacit/outreach.h). Its messages wait for the dispatcher.
-  if (outreach && !r.already_run) {
+  if (outreach && plan_owed) {
     const int64_t now = cli::OutreachNowMs();
     OutreachPlanOptions plan_options{.as_of = BeijingDate(now), .now_ms = now};
     plan_options.in_unit = [&](const OutreachPlanReport& p) -> Status {
+      RETURN_IF_ERROR(ready.first->PutMeta(kPlanOwed, ""));
       return cli::AuditCommand(*ready.first, "outreach.run", "as of " + p.as_of.ToString(),
                                json{{"due", p.due}, {"messages", p.messages_new}, {"visits", p.visits_new},
                                     {"cancelled", p.cancelled}, {"notices", p.unit_notices}, {"after", "cycle.run"}});
