@@ -14,7 +14,7 @@
 // registry's amounts). The stream consumer is in crash_stream_test.cc.
 //
 // Figures: one `CRASH …` line per command and store (tests/crash/sweep.sh
-// collects them; docs/reliability-crash.md).
+// collects them; docs/reliability.md).
 #include <gtest/gtest.h>
 
 #include <filesystem>
