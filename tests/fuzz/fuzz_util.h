@@ -34,6 +34,15 @@ inline std::string_view AsText(const uint8_t* data, size_t size) {
 // A fixed today, so a run is reproducible whatever the date.
 inline Date FuzzToday() { return *ParseDate("2026-11-20"); }
 
+// Whether `s` looks like an identity number (at least 10 ASCII digits): the
+// check that a message does not quote the number is made for such input
+// only, as any other text may be a word of the message by chance.
+inline bool NumberLike(std::string_view s) {
+  size_t digits = 0;
+  for (char c : s) digits += c >= '0' && c <= '9';
+  return digits >= 10;
+}
+
 // Reads every byte a row's views point at, so ASan sees a view that outlives
 // its buffer or runs past it.
 inline size_t Touch(std::string_view s) {
