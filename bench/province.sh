@@ -112,6 +112,8 @@ if [ "$postgres_only" = 0 ]; then
   step sqlite.ingest "$tacit" --db "$sq" ingest "${feeds[@]}"
   step sqlite.cycle "$tacit" --db "$sq" cycle run --month "$month" --as-of "$(date +%F)" --out "$work/payroll-sqlite"
   step sqlite.stats "$tacit" --db "$sq" stats --json
+  step sqlite.snapshot "$tacit" --db "$sq" stats snapshot
+  step sqlite.stats_snap "$tacit" --db "$sq" stats --json
   sqlite_bytes=$(du -cb "$sq"* | tail -1 | cut -f1)
 fi
 echo "== PostgreSQL 15 (durable) + NATS JetStream, $instances instance(s)"
@@ -131,6 +133,8 @@ done
 step_parallel pg.consume "${cmds[@]}"
 step pg.cycle "$tacit" --db "$pg" --key-file "$work/pg.key" cycle run --month "$month" --as-of "$(date +%F)" --out "$work/payroll-pg"
 step pg.stats "$tacit" --db "$pg" --key-file "$work/pg.key" stats --json
+step pg.snapshot "$tacit" --db "$pg" --key-file "$work/pg.key" stats snapshot
+step pg.stats_snap "$tacit" --db "$pg" --key-file "$work/pg.key" stats --json
 pg_bytes=$(runuser -u postgres -- psql -h "$work/pg/sock" -U postgres -Atc "SELECT pg_database_size('bench')" postgres)
 js_bytes=$(du -sb "$work/nats" | cut -f1)
 
@@ -145,14 +149,18 @@ sq_ev=$("$tacit" --db "$sq" evidence export --out "$work/ev-sqlite.csv" >/dev/nu
 pg_ev=$("$tacit" --db "$pg" --key-file "$work/pg.key" evidence export --out "$work/ev-pg.csv" >/dev/null 2>&1 &&
   wc -l <"$work/ev-pg.csv")
 same_stats=FAIL
-python3 - "$work/sqlite.stats.out" "$work/pg.stats.out" <<'PY' && same_stats=PASS
+python3 - "$work/sqlite.stats.out" "$work/pg.stats.out" "$work/sqlite.stats_snap.out" "$work/pg.stats_snap.out" \
+  <<'PY' && same_stats=PASS
 import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:])
-for d in (a, b):
+docs = [json.load(open(p)) for p in sys.argv[1:]]
+assert all("snapshot" not in d for d in docs[:2]) and all(d["snapshot"]["current"] for d in docs[2:])
+for d in docs:
     d.pop("as_of", None)
-sys.exit(0 if a == b else 1)
+    d.pop("snapshot", None)
+sys.exit(0 if all(d == docs[0] for d in docs) else 1)
 PY
-echo "   evidence rows: SQLite $((sq_ev - 1)), PostgreSQL $((pg_ev - 1)); statistics identical: $same_stats"
+echo "   evidence rows: SQLite $((sq_ev - 1)), PostgreSQL $((pg_ev - 1)); statistics identical (live and from the" \
+  "snapshot, both stores): $same_stats"
 
 python3 - "$results" "$people" "$feed_rows" "$sqlite_bytes" "$pg_bytes" "$js_bytes" <<'PY'
 import sys
@@ -163,7 +171,8 @@ def rate(step, n):
     return f"{n / s:,.0f}/s" if s > 0 else "-"
 print()
 print(f"{'step':<16}{'SQLite s':>10}{'PG s':>10}{'PG/SQLite':>11}   throughput (SQLite | PostgreSQL)")
-for name, n in (("registry", people), ("ingest", feed_rows), ("cycle", people), ("stats", people)):
+for name, n in (("registry", people), ("ingest", feed_rows), ("cycle", people), ("stats", people),
+                ("snapshot", people), ("stats_snap", people)):
     sq = rows[f"sqlite.{name}"][0]
     pgs = "pg.consume" if name == "ingest" else f"pg.{name}"
     pg = rows[pgs][0]

@@ -7,12 +7,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <iostream>
 #include <optional>
 
 #include "access_commands.h"
+#include "backup_commands.h"
 #include "face_commands.h"
 #include "outreach_commands.h"
 #include "tacit/outreach.h"
@@ -370,17 +373,28 @@ Status CycleRun(const Globals& g, const std::string& month_text, const std::stri
   CycleOptions options{*month, as_of, out_dir, Today(), full};
   // A run's entry is written inside the run's unit of work: committed with
   // the run or not at all.
+  // The run's unit also marks its outreach plan as owed, and the plan's unit
+  // clears the mark: a command ended between the two (a crash) leaves the
+  // mark, and running the month again makes the plan then (tests/crash).
+  const std::string kPlanOwed = "cycle/outreach_plan_owed";
   options.in_unit = [&](const CycleRunRecord& run) -> Status {
+    if (outreach) RETURN_IF_ERROR(ready.first->PutMeta(kPlanOwed, run.month.ToString()));
     return cli::AuditCommand(*ready.first, "cycle.run", "month " + run.month.ToString(), detail(run, false));
   };
   ASSIGN_OR_RETURN(CycleResult r, RunCycle(*ready.first, ready.second, options));
   PrintRun(r);
+  bool plan_owed = !r.already_run;
+  if (r.already_run && outreach) {
+    ASSIGN_OR_RETURN(std::optional<std::string> owed, ready.first->GetMeta(kPlanOwed));
+    plan_owed = owed && *owed == r.run.month.ToString();
+  }
   // The outreach plan of the day follows a new run: whoever the run found
   // lapsed is reminded (tacit/outreach.h). Its messages wait for the dispatcher.
-  if (outreach && !r.already_run) {
+  if (outreach && plan_owed) {
     const int64_t now = cli::OutreachNowMs();
     OutreachPlanOptions plan_options{.as_of = BeijingDate(now), .now_ms = now};
     plan_options.in_unit = [&](const OutreachPlanReport& p) -> Status {
+      RETURN_IF_ERROR(ready.first->PutMeta(kPlanOwed, ""));
       return cli::AuditCommand(*ready.first, "outreach.run", "as of " + p.as_of.ToString(),
                                json{{"due", p.due}, {"messages", p.messages_new}, {"visits", p.visits_new},
                                     {"cancelled", p.cancelled}, {"notices", p.unit_notices}, {"after", "cycle.run"}});
@@ -451,19 +465,66 @@ Result<std::optional<RegionLevel>> LevelOption(const std::string& text) {
   return InvalidArgument("--by: expected province, city, county, township or village");
 }
 
-Status Stats(const Globals& g, const std::string& region, const std::string& month_text, bool json,
-             const std::string& as_of_text, const std::string& by) {
-  ASSIGN_OR_RETURN(std::optional<RegionLevel> level, LevelOption(by));
-  ASSIGN_OR_RETURN(Date as_of, DateOption(as_of_text, "--as-of"));
-  Month month = MonthOf(as_of);
-  if (!month_text.empty()) {
-    auto m = ParseMonth(month_text);
-    if (!m) return InvalidArgument(fmt::format("--month: {}", m.error().message));
-    month = *m;
-  }
+struct StatsArgs {
+  std::string region, month, as_of, by;
+  bool json = false, live = false, snapshot = false;
+  int trend_months = 12;
+};
+
+// The month of --month (default: the month of `as_of`).
+Result<Month> MonthArg(const std::string& text, Date as_of) {
+  if (text.empty()) return MonthOf(as_of);
+  auto m = ParseMonth(text);
+  if (!m) return InvalidArgument(fmt::format("--month: {}", m.error().message));
+  return *m;
+}
+
+Status Stats(const Globals& g, const StatsArgs& a) {
+  if (a.live && a.snapshot) return InvalidArgument("--live and --snapshot: choose one");
+  ASSIGN_OR_RETURN(std::optional<RegionLevel> level, LevelOption(a.by));
+  ASSIGN_OR_RETURN(Date as_of, DateOption(a.as_of, "--as-of"));
+  ASSIGN_OR_RETURN(Month month, MonthArg(a.month, as_of));
   ASSIGN_OR_RETURN(auto ready, OpenReady(g));
-  ASSIGN_OR_RETURN(StatsReport r, ComputeStats(*ready.first, ready.second, StatsOptions{region, month, as_of, level}));
-  std::cout << (json ? StatsJson(r) + "\n" : StatsText(r));
+  StatsOptions options{a.region, month, as_of, level};
+  if (a.live) options.snapshot = StatsOptions::Snapshot::kLive;
+  if (a.snapshot) options.snapshot = StatsOptions::Snapshot::kAny;
+  ASSIGN_OR_RETURN(StatsReport r, ComputeStats(*ready.first, ready.second, options));
+  std::cout << (a.json ? StatsJson(r) + "\n" : StatsText(r));
+  return {};
+}
+
+// `tacit stats snapshot`: the month's statistics pre-aggregated per village
+// (a nightly job; docs/operations.md), audited after its own unit.
+Status StatsSnapshot(const Globals& g, const StatsArgs& a) {
+  ASSIGN_OR_RETURN(Date as_of, DateOption(a.as_of, "--as-of"));
+  ASSIGN_OR_RETURN(Month month, MonthArg(a.month, as_of));
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  const auto started = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(StatsSnapshotRecord s,
+                   TakeStatsSnapshot(*ready.first, ready.second, {month, as_of, a.trend_months, ""}));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("统计快照 (statistics snapshot) #{}: {} 月, 截至 (as of) {}, {} 名领取人 (recipients), 趋势自 (trend from) "
+             "{}, 用时 {:.1f} s\n",
+             s.id, s.month.ToString(), s.as_of.ToString(), s.persons, s.trend_from.ToString(), seconds);
+  return AuditCommandAfter(*ready.first, "stats.snapshot", "month " + s.month.ToString(),
+                           json{{"as_of", s.as_of.ToString()}, {"persons", s.persons}, {"snapshot", s.id}});
+}
+
+// `tacit stats snapshots`: the stored snapshots and whether each is current.
+Status StatsSnapshotList(const Globals& g) {
+  ASSIGN_OR_RETURN(auto ready, OpenReady(g));
+  ASSIGN_OR_RETURN(std::vector<StatsSnapshotRecord> all, ready.first->ListStatsSnapshots());
+  ASSIGN_OR_RETURN(std::string fingerprint, ready.first->StatsFingerprint());
+  if (all.empty()) {
+    fmt::print("没有统计快照 (no statistics snapshots): tacit stats snapshot\n");
+    return {};
+  }
+  fmt::print("{:>5}  {:<7}  {:<10}  {:<20}  {:>10}  {}\n", "#", "month", "as of", "taken at (UTC)", "recipients",
+             "current");
+  for (const StatsSnapshotRecord& s : all) {
+    fmt::print("{:>5}  {:<7}  {:<10}  {:<20}  {:>10}  {}\n", s.id, s.month.ToString(), s.as_of.ToString(), s.taken_at,
+               s.persons, s.fingerprint == fingerprint ? "是 (yes)" : "否, 此后数据有变动 (no: data changed since)");
+  }
   return {};
 }
 
@@ -796,6 +857,9 @@ int Fail(const Error& e) {
 }
 
 int Main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails the write (EFBIG) like a full
+  // disk, with a message and a rolled-back transaction, instead of killing us.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "tacit — 社会保险待遇领取资格认证 (social-insurance benefit entitlement certification)\n"
       "Links partner departments' data to the benefit registry (待遇名册), certifies recipients from\n"
@@ -886,16 +950,26 @@ int Main(int argc, char** argv) {
   auto* evidence_export = evidence->add_subcommand("export", "every stored record, linked or not, as CSV");
   evidence_export->add_option("--out", evidence_out, "output file; default standard output");
 
-  std::string stats_region, stats_month, stats_as_of, stats_by;
-  bool stats_json = false;
+  StatsArgs stats_args;
   auto* stats = app.add_subcommand("stats", "statistics by administrative level and scheme (统计)");
-  stats->add_option("--region", stats_region, "2/4/6/9/12-digit region code (区划代码); default all");
-  stats->add_option("--month", stats_month, "month for payment status, YYYY-MM; default the current month");
-  stats->add_option("--as-of", stats_as_of, "knowledge cut-off, YYYY-MM-DD; default today");
-  stats->add_flag("--json", stats_json, "print JSON");
-  stats->add_option("--by", stats_by,
+  stats->add_option("--region", stats_args.region, "2/4/6/9/12-digit region code (区划代码); default all");
+  stats->add_option("--month", stats_args.month, "month for payment status, YYYY-MM; default the current month");
+  stats->add_option("--as-of", stats_args.as_of, "knowledge cut-off, YYYY-MM-DD; default today");
+  stats->add_flag("--json", stats_args.json, "print JSON");
+  stats->add_option("--by", stats_args.by,
                     "group by this level under the region: city 市, county 县, township 乡镇/街道, village 村/社区 "
                     "(default: one level below)");
+  stats->add_flag("--live", stats_args.live, "derive every person now, even when a current snapshot exists (实时统计)");
+  stats->add_flag("--snapshot", stats_args.snapshot,
+                  "answer from the snapshot of the month and as-of date even when data changed since it was taken");
+  auto* stats_snapshot = stats->add_subcommand(
+      "snapshot", "take a statistics snapshot (统计快照): the month's figures per village, so that statistics of any "
+                  "region answer at once; run nightly and after the monthly run");
+  stats_snapshot->add_option("--month", stats_args.month, "the month, YYYY-MM; default the current month");
+  stats_snapshot->add_option("--as-of", stats_args.as_of, "knowledge cut-off, YYYY-MM-DD; default today");
+  stats_snapshot->add_option("--trend-months", stats_args.trend_months,
+                             "months of trend kept, through the month (1-24, default 12)");
+  auto* stats_snapshots = stats->add_subcommand("snapshots", "list the statistics snapshots and whether each is current");
 
   ReportArgs report_args;
   auto* report_cmd = app.add_subcommand("report", "report exports (报表导出) to .xlsx or CSV, persons masked");
@@ -1075,6 +1149,12 @@ int Main(int argc, char** argv) {
   serve->add_option("--mapping-dir", serve_options.mapping_dir,
                     "the department mappings an upload may name with ?mapping=NAME (NAME.toml); default "
                     "examples/mappings");
+  serve->add_option("--stream", serve_options.stream_url,
+                    "publish records pushed to POST /api/v1/records to this NATS JetStream (nats://host:port) for "
+                    "`tacit stream consume` to apply, instead of applying them here (数据流)");
+  serve->add_option("--stream-partitions", serve_options.stream_partitions,
+                    "partitions of the stream, as every publisher uses (default 16)")
+      ->check(CLI::Range(1, 1024));
   serve->add_option("--web", serve_options.web_dir,
                     "the built web pages (工作台与群众认证页面) to serve under /; default web/ beside the program "
                     "(build/web, written by the setup script); --web '' serves the API only");
@@ -1304,6 +1384,8 @@ int Main(int argc, char** argv) {
   stream_status->add_option("--partitions", sa.partition_count, "P, the stream's partitions (default 16)")
       ->check(CLI::Range(1, kMaxFeedPartitions));
 
+  cli::BackupCommands backup_commands(app);
+
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("tacit");
@@ -1329,8 +1411,12 @@ int Main(int argc, char** argv) {
     status = PersonShow(g, person_id, person_json, person_months, person_as_of);
   } else if (*evidence_export) {
     status = EvidenceExport(g, evidence_out);
+  } else if (*stats_snapshot) {
+    status = StatsSnapshot(g, stats_args);
+  } else if (*stats_snapshots) {
+    status = StatsSnapshotList(g);
   } else if (*stats) {
-    status = Stats(g, stats_region, stats_month, stats_json, stats_as_of, stats_by);
+    status = Stats(g, stats_args);
   } else if (*report_export) {
     status = ReportExport(g, report_args);
   } else if (*case_list) {
@@ -1437,6 +1523,8 @@ int Main(int argc, char** argv) {
     status = WithStore(g, [&](Store& s, const Policy&) { return cli::StreamStatus(s, sa); });
   } else if (*demo) {
     status = Demo(g, db_opt->count() > 0, demo_args);
+  } else if (backup_commands.Chosen()) {
+    status = backup_commands.Run(g.db, KeyFilePath(g));
   }
   if (!status) return Fail(status.error());
   return 0;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "access_commands.h"
+#include "tacit/crash_point.h"
 #include "tacit/stream.h"
 
 namespace tacit::cli {
@@ -114,7 +115,7 @@ Status StreamConsume(Store& store, const Policy& policy, const std::string& db, 
   // in its unit of work: counts, batch ids and stream sequences only.
   options.before_commit = [](Store& s, const ConsumeBatchReport& b) -> Status {
     const BatchCounts c = CountsOf(b);
-    return AuditCommand(s, "feed.stream", fmt::format("partition {} seq {}-{}", b.partition, b.first_sequence,
+    Status audited = AuditCommand(s, "feed.stream", fmt::format("partition {} seq {}-{}", b.partition, b.first_sequence,
                                                       b.last_sequence),
                         json{{"partition", b.partition},
                              {"first_sequence", b.first_sequence},
@@ -128,6 +129,8 @@ Status StreamConsume(Store& store, const Policy& policy, const std::string& db, 
                              {"dropped", c.dropped},
                              {"rejected", c.rejected},
                              {"duplicates", c.duplicates}});
+    CrashPoint("stream.before_commit");  // tests/crash: records and offset written, not committed
+    return audited;
   };
   options.on_batch = [](const ConsumeBatchReport& b) {
     const BatchCounts c = CountsOf(b);

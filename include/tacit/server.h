@@ -65,6 +65,11 @@ struct ServerOptions {
   // The built web pages (web/build.mjs writes build/web); served under / with
   // a strict Content-Security-Policy. Empty: the API only.
   std::string web_dir;
+  // When set (a nats:// URL), records pushed to POST /api/v1/records are
+  // published to the feed stream (tacit/stream.h) for the consumers to apply,
+  // instead of being applied by this server; file uploads are applied as ever.
+  std::string stream_url;
+  int stream_partitions = 16;  // kDefaultFeedPartitions: every publisher of a stream must agree
   // The clock (Unix milliseconds); tests inject their own.
   std::function<int64_t()> now_ms;
 };

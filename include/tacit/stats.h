@@ -4,6 +4,11 @@
 // same derivation the monthly run uses, as of a date.
 //
 //   ASSIGN_OR_RETURN(StatsReport r, ComputeStats(store, policy, {.region = "1401", .month = m, .as_of = d}));
+//
+// A statistics snapshot (统计快照) keeps the same figures pre-aggregated per
+// village for one month and as-of date (TakeStatsSnapshot); ComputeStats
+// answers from it when it can (StatsOptions::snapshot), summing the villages
+// under the region instead of deriving every person again.
 #ifndef TACIT_STATS_H_
 #define TACIT_STATS_H_
 
@@ -54,6 +59,20 @@ struct StatsOptions {
   // When set (and not after `month`): also the month-by-month trend from this
   // month through `month`, in the same pass over the persons.
   std::optional<Month> trend_from;
+  // Whether a statistics snapshot of the same month and as-of date may answer.
+  enum class Snapshot {
+    kIfCurrent,  // only when nothing that changes a figure was written since it was taken (exact)
+    kAny,        // also one the store has moved on from (the report says so)
+    kLive,       // never: derive every person now
+  };
+  Snapshot snapshot = Snapshot::kIfCurrent;
+};
+
+// Which snapshot answered, when one did.
+struct StatsSnapshotUse {
+  int64_t id = 0;
+  std::string taken_at;
+  bool current = true;  // nothing that changes a figure was written since
 };
 
 // One month of the trend: entitlements by decision as known on as_of, and
@@ -73,9 +92,24 @@ struct StatsReport {
   std::vector<StatsGroup> by_region;  // one level below `region`, by code
   std::vector<StatsGroup> by_scheme;
   std::vector<StatsTrendPoint> trend;  // oldest first; empty unless trend_from was set
+  std::optional<StatsSnapshotUse> snapshot;  // unset: derived live
 };
 
 Result<StatsReport> ComputeStats(Store& store, const Policy& policy, const StatsOptions& options);
+
+struct StatsSnapshotOptions {
+  Month month;
+  Date as_of;
+  int trend_months = 12;  // the trend kept: this many months through `month` (1–24)
+  std::string taken_at;   // UTC text; empty: now
+};
+
+// Derives every recipient once (as ComputeStats does for the whole store),
+// stores the figures per village and scheme as the snapshot of (month,
+// as_of), replacing an earlier one of the same pair, and answers what was
+// stored. The store's fingerprint is read before the persons, so a write
+// during the pass leaves the snapshot marked as not current.
+Result<StatsSnapshotRecord> TakeStatsSnapshot(Store& store, const Policy& policy, const StatsSnapshotOptions& options);
 
 }  // namespace tacit
 

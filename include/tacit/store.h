@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -249,6 +249,28 @@ struct ForecastRecord {
 struct ChangeMarks {
   int64_t evidence = 0;
   int64_t dirty = 0;
+};
+
+// A statistics snapshot (统计快照, tacit/stats.h): the statistics of one month
+// as of one date, pre-aggregated per residence code, with the store's
+// fingerprint (Store::StatsFingerprint) when it was taken.
+struct StatsSnapshotRecord {
+  int64_t id = 0;
+  Month month;
+  Date as_of;
+  Month trend_from;  // the first month of the stored trend (== month: none)
+  std::string taken_at;
+  std::string fingerprint;
+  int64_t persons = 0;  // recipients counted
+};
+
+// One cell of a snapshot: the persons living at `region_code` (a village),
+// all of them (scheme "") or their view in one scheme. `payload` is the
+// statistics module's packed counters; the store keeps it as it is.
+struct StatsCellRecord {
+  std::string region_code;
+  std::string scheme;
+  std::string payload;
 };
 
 // A probabilistic linkage model as fitted for one feed source's unlinked
@@ -572,6 +594,25 @@ class Store {
   virtual Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) = 0;
   // Every stored forecast, by entitlement id.
   virtual Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) = 0;
+
+  // ---- Statistics snapshots (tacit/stats.h) ----
+  // A value that changes whenever a write may change a statistic: new or
+  // changed facts, entitlements, residences, monthly runs, receivables,
+  // recoveries, policy versions, registry additions. Equal fingerprints: the
+  // statistics of a (month, as-of date) are what they were.
+  virtual Result<std::string> StatsFingerprint() = 0;
+  // Stores a snapshot with its cells in one transaction (a savepoint of an
+  // open unit), replacing the one of the same month and as-of date, and
+  // removes snapshots whose as-of date is more than 400 days before this one's.
+  // Sets snapshot.id.
+  virtual Status SaveStatsSnapshot(StatsSnapshotRecord& snapshot, const std::vector<StatsCellRecord>& cells) = 0;
+  virtual Result<std::optional<StatsSnapshotRecord>> FindStatsSnapshot(Month month, Date as_of) = 0;
+  // Every snapshot, newest as-of date first.
+  virtual Result<std::vector<StatsSnapshotRecord>> ListStatsSnapshots() = 0;
+  // The cells of one snapshot whose region code starts with `region_prefix`
+  // ("" for all), by region code then scheme.
+  virtual Status ForEachStatsCell(int64_t snapshot_id, const std::string& region_prefix,
+                                  const std::function<Status(const StatsCellRecord&)>& fn) = 0;
 
   // ---- Probabilistic linkage ----
   // Unlinked records with the partner's identifying fields that the linker has

@@ -1,6 +1,6 @@
 // The durable feed stream (issue 9): partner records through NATS JetStream.
 //
-// A publisher (a partner's system, `tacit stream publish`, later the HTTP API)
+// A publisher (a partner's system, `tacit stream publish`, the HTTP API)
 // reads a feed file with the feed reader and publishes each good record as one
 // message to the JetStream stream TACIT_FEEDS, subject tacit.feed.<partition>,
 // where the partition is a stable hash of the person key (the normalised
@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -145,6 +146,10 @@ struct PublishInput {
   std::string mapping;  // mapping TOML path; empty for the canonical layout
   std::string source;   // default source when neither file nor mapping names one
   Date received_on;     // when the agency learned the data
+  // The sender's registration, for records a partner sent itself (the HTTP
+  // API): rows of another source or of a kind it does not list are rejected,
+  // as ingest rejects them (FeedReadOptions::registration).
+  std::optional<FeedRegistration> registration;
 };
 
 struct PublishFileReport {

@@ -268,24 +268,33 @@ Result<int64_t> AddUser(Store& store, const NewUser& user, int64_t now) {
   return store.InsertUser(u);
 }
 
+// A staff user's row is read and written back whole, so each change of it is
+// one unit of work: a login of the same user on another instance (a unit too)
+// then comes wholly before or after it and cannot write back a row read
+// before it (an account just disabled enabled again by a failed login's count).
 Status SetPassword(Store& store, std::string_view name, const std::string& password) {
   RETURN_IF_ERROR(CheckPassword(password, AccessOptions{}));
+  ASSIGN_OR_RETURN(std::string hash, HashPassword(password));  // slow: before the unit
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
   if (!user) return NotFound(fmt::format("没有用户 {} (no such user)", name));
-  ASSIGN_OR_RETURN(user->password_hash, HashPassword(password));
+  user->password_hash = std::move(hash);
   user->failed_logins = 0;
   user->locked_until = 0;
   RETURN_IF_ERROR(store.UpdateUser(*user));
   // A reset after a suspected leak must also end the sessions opened with the old password.
-  return store.DeleteSessions("", user->id, 0);
+  RETURN_IF_ERROR(store.DeleteSessions("", user->id, 0));
+  return unit->Commit();
 }
 
 Result<int64_t> SetUserDisabled(Store& store, std::string_view name, bool disabled, int64_t now) {
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   ASSIGN_OR_RETURN(std::optional<StaffUser> user, store.FindUser(name));
   if (!user) return NotFound(fmt::format("没有用户 {} (no such user)", name));
   user->disabled = disabled;
   RETURN_IF_ERROR(store.UpdateUser(*user));
   if (disabled) RETURN_IF_ERROR(store.DeleteSessions("", user->id, now));
+  RETURN_IF_ERROR(unit->Commit());
   return user->id;
 }
 

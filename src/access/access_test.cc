@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/secrets.h"
@@ -122,6 +125,35 @@ TEST_F(AccessTest, DisablingAnAccountEndsItsSessionsAndEnablingDoesNot) {
   auto unknown = SetUserDisabled(*store_, "nobody", true, 1005);
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
+// A login in progress on another connection (another instance) read the
+// user before the account was disabled; its write-back must not enable the
+// account again: disabling waits for it and reads the row after it.
+TEST_F(AccessTest, DisablingWhileALoginOfTheUserIsInProgressElsewhereSticks) {
+  ASSERT_TRUE(AddUser(*store_, {"zhang", Role::kAuditor, "", kPassword}, 0));
+  auto other = OpenStore(path_);
+  ASSERT_TRUE(other) << other.error().ToString();
+  std::atomic<bool> read{false};
+  std::thread login([&] {
+    auto unit = (*other)->Begin();
+    ASSERT_TRUE(unit);
+    auto user = (*other)->FindUser("zhang");
+    ASSERT_TRUE(user && *user);
+    read = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    (*user)->failed_logins += 1;  // a wrong password, as LoginInUnit counts it
+    ASSERT_TRUE((*other)->UpdateUser(**user));
+    ASSERT_TRUE((*unit)->Commit());
+  });
+  while (!read) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto id = SetUserDisabled(*store_, "zhang", true, 1001);
+  login.join();
+  ASSERT_TRUE(id) << id.error().ToString();
+  auto user = store_->FindUser("zhang");
+  ASSERT_TRUE(user && *user);
+  EXPECT_TRUE((*user)->disabled);
+  EXPECT_EQ((*user)->failed_logins, 1);
 }
 
 TEST_F(AccessTest, AuthoriseAppliesTheRoleMatrixAndTheRegionScope) {

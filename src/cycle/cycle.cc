@@ -1,5 +1,6 @@
 #include "tacit/cycle.h"
 #include "tacit/feed.h"
+#include "tacit/crash_point.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -74,9 +75,21 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
   out.flush();
   if (!out) return Unavailable(fmt::format("cannot write the payroll file {} (disk full?)", tmp));
   out.close();
+  // On disk before it takes its name, and the name on disk after: a machine
+  // that loses power leaves the payroll whole or missing (running the month
+  // again rebuilds a missing one), never empty under its final name.
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) return Unavailable(fmt::format("cannot write the payroll file {} to disk", tmp));
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Unavailable(fmt::format("cannot move the payroll file into place at {}: {}", path, ec.message()));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return {};
 }
 
@@ -638,8 +651,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   // The run, the recoveries by offset and the cases it found: one unit of work.
   const double t_derive = seconds_since(t_derive_start);
   const auto t_save_start = Clock::now();
+  CrashPoint("cycle.derived");  // tests/crash: derived, nothing written
   ASSIGN_OR_RETURN(std::unique_ptr<StoreTransaction> unit, store.Begin());
   RETURN_IF_ERROR(store.SaveCycleRun(run, decisions, payments, receivables, carry_over));
+  CrashPoint("cycle.ledger_written");
   for (const auto& [person, amount] : offsets) {
     auto recovered = store.RecordRecovery(person, amount, "offset", options.as_of,
                                           fmt::format("{} 月度发放: 从应补发待遇中抵扣", month.ToString()));
@@ -647,13 +662,16 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
   }
   ASSIGN_OR_RETURN(result.cases_opened, store.OpenCases(cases));
   if (options.in_unit) RETURN_IF_ERROR(options.in_unit(run));
+  CrashPoint("cycle.before_commit");
   RETURN_IF_ERROR(unit->Commit());
+  CrashPoint("cycle.committed");  // recorded, the payroll file not yet written
   // The run is recorded; the payroll file says what the record says (a crash
   // before it is written is repaired by running the month again, which
   // rebuilds it from the record).
   const double t_save = seconds_since(t_save_start);
   const auto t_payroll_start = Clock::now();
   RETURN_IF_ERROR(WriteFileAtomically(payroll, payroll_text));
+  CrashPoint("cycle.payroll_written");
   spdlog::debug("cycle {}: marks, forecasts and ledger {:.2f} s ({}), scan and derive {:.2f} s ({} persons in full, "
                 "{} from forecasts), record {:.2f} s, payroll {:.2f} s",
                 month.ToString(), t_ledger, bulk ? "read in bulk" : "read per person", t_derive,

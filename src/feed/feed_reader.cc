@@ -268,6 +268,15 @@ std::string_view Reader::OriginalLines(int64_t first, int64_t last) {
   return original_.substr(begin, end - begin);
 }
 
+constexpr std::string_view kCutOffReason =
+    "row: 文件末行不完整，文件可能被截断 (the last line has no line end: the file was probably cut off in this "
+    "row); if the file is complete, end it with a line break and ingest it again";
+
+// True when `raw` (a view into `text`) is the last line and no line break ends it.
+bool EndsUnterminated(std::string_view text, std::string_view raw) {
+  return !text.empty() && text.back() != '\n' && raw.data() + raw.size() == text.data() + text.size();
+}
+
 Status Reader::ReadCsv(std::string_view text) {
   CsvScanner scanner(text, mapping_.delimiter);
   CsvRecord rec;
@@ -302,6 +311,13 @@ Status Reader::ReadCsv(std::string_view text) {
   while (scanner.Next(&rec)) {
     RejectBadLinesBefore(rec.line);
     if (RejectIfNotConverted(rec)) continue;
+    // The file ends inside this row: a transfer that stopped may have cut a
+    // value short (a reference, a date) and still left a row that reads as
+    // valid. It is rejected; the complete file adds it later.
+    if (EndsUnterminated(text, rec.raw)) {
+      Reject(rec.line, rec.raw, "row", std::string(kCutOffReason));
+      continue;
+    }
     if (!rec.error.empty()) {
       Reject(rec.line, rec.raw, "row", fmt::format("row: {}", rec.error));
       continue;
@@ -454,8 +470,10 @@ Status Reader::ReadJsonLines(std::string_view text) {
     if (!parser.Parse(raw)) {
       // Only the position and the kind of mistake: never the text around it.
       Reject(line, raw, "row",
-             fmt::format("row: not valid JSON: {} (at byte {} of the line)", parser.error(),
-                         parser.error_offset() + 1));
+             nl == std::string_view::npos
+                 ? std::string(kCutOffReason)
+                 : fmt::format("row: not valid JSON: {} (at byte {} of the line)", parser.error(),
+                               parser.error_offset() + 1));
       continue;
     }
     values_ = base_values_;

@@ -1,5 +1,7 @@
 #include "tacit/ingest.h"
 
+#include "tacit/crash_point.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -300,6 +302,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     }
     ASSIGN_OR_RETURN(report.batch, store.ApplyBatch(batch, parsed.evidence));
     applied = true;
+    CrashPoint("ingest.batch_applied");  // tests/crash: between the files of one unit
     const uint32_t stamp = static_cast<uint32_t>(i + 1);
     for (const auto& [slot, day] : parsed.alive) {
       last_alive[slot] = std::max(last_alive[slot], day);
@@ -339,7 +342,9 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   if (unit) {
     RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
     if (applied && options.before_commit) RETURN_IF_ERROR(options.before_commit(reports));
+    CrashPoint("ingest.before_commit");
     RETURN_IF_ERROR(unit->Commit());
+    CrashPoint("ingest.committed");
   }
   return reports;
 }

@@ -46,6 +46,10 @@ std::string StatsText(const StatsReport& r) {
   std::ostringstream out;
   out << fmt::format("待遇资格认证统计  区划 {} {}  月份 {}  截至 {}\n\n", r.region.empty() ? "-" : r.region,
                      r.region_name, r.month.ToString(), r.as_of.ToString());
+  if (r.snapshot) {
+    out << fmt::format("统计快照 (snapshot) #{}, 生成于 (taken at) {}{}\n", r.snapshot->id, r.snapshot->taken_at,
+                       r.snapshot->current ? "" : "；此后数据有变动，实时统计请加 --live (data changed since: --live)");
+  }
   out << "(recipients 领取人数, certified 已认证, due 60日内到期, lapsed 认证过期, none 未认证, deceased 已死亡;\n"
          " payable/suspended/terminated/stopped 本月正常/暂停/终止/停发的待遇数; overpaid 多发待遇未追回额)\n\n";
   out << fmt::format("{:<14}{:<22}{:>11}{:>11}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>12}{:>9}{:>15}  {}\n", "code", "name",
@@ -74,6 +78,9 @@ std::string StatsJson(const StatsReport& r) {
                         {"total", CountsJson(r.total)},
                         {"by_region", by_region},
                         {"by_scheme", by_scheme}};
+  if (r.snapshot) {
+    out["snapshot"] = {{"id", r.snapshot->id}, {"taken_at", r.snapshot->taken_at}, {"current", r.snapshot->current}};
+  }
   if (!r.trend.empty()) {
     nlohmann::json trend = nlohmann::json::array();
     for (const StatsTrendPoint& t : r.trend) {

@@ -98,6 +98,14 @@ HttpResult<Reply> Dashboard(Context& ctx) {
   ASSIGN_OR_RETURN(int64_t trend_months, IntQuery(ctx, "trend", kDefaultTrendMonths, 1, 24));
   StatsOptions options{region, month, as_of, std::nullopt};
   options.trend_from = month - static_cast<int32_t>(trend_months - 1);
+  // The first page answers from the statistics snapshot of the month and
+  // as-of date when there is one, current or not (the page says which);
+  // live=1 derives every person now.
+  const std::string live = ctx.Query("live");
+  if (live != "" && live != "0" && live != "1") {
+    return BadField("live", "live 应为 0 或 1 (live: expected 0 or 1)");
+  }
+  options.snapshot = live == "1" ? StatsOptions::Snapshot::kLive : StatsOptions::Snapshot::kAny;
   auto report = ComputeStats(ctx.store, ctx.svc.policy, options);
   if (!report) return tl::unexpected(WithField(report.error(), {{"--region", "region"}}));
   json out = json::parse(StatsJson(*report));

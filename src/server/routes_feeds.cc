@@ -24,6 +24,7 @@
 #include "server/routes.h"
 #include "tacit/ingest.h"
 #include "tacit/secrets.h"
+#include "tacit/stream.h"
 
 namespace tacit::server {
 namespace {
@@ -388,6 +389,56 @@ std::string Outcome(const IngestFileReport& report) {
   return "dropped";
 }
 
+// A push when the server runs with --stream: the records go to the feed
+// stream, each to its person's partition, and the consumers apply them (tacit
+// stream consume); the answer says what the stream took, not what linked.
+HttpResult<Reply> PublishPushed(Context& ctx, const KeptFile& kept, const std::string& source, bool single) {
+  PublishInput in{kept.path, "", source, TodayOf(ctx)};
+  if (IsPartner(ctx.principal)) in.registration = FeedRegistration{ctx.principal.source, ctx.principal.kinds};
+  PublishOptions options;
+  options.stream = StreamOptions{.url = ctx.svc.options.stream_url, .partitions = ctx.svc.options.stream_partitions};
+  options.policy = &ctx.svc.policy;
+  options.today = TodayOf(ctx);
+  options.reject_sample = kMaxRecords;
+  auto totals = PublishFeedFiles({in}, options);
+  if (!totals) {
+    // The message names the file by its path on this server and the stream
+    // without credentials; the client is told only that it may send again.
+    spdlog::warn("feed.publish: {}", totals.error().message);
+    return tl::unexpected(HttpError(ErrorCode::kUnavailable,
+                                    "数据流暂不可用，请稍后重新报送 (the feed stream is unavailable: send again later; "
+                                    "a record sent twice is stored once)"));
+  }
+  const PublishFileReport& r = totals->files.front();
+  RETURN_IF_ERROR(ctx.Audit("feed.publish", "records",
+                            json{{"source", source},
+                                 {"rows", r.rows},
+                                 {"published", r.published},
+                                 {"duplicates", r.duplicates},
+                                 {"rejected", r.rejected}}
+                                .dump()));
+  if (single) {
+    if (r.rejected > 0) {
+      const FeedReject reject = r.reject_sample.empty() ? FeedReject{} : r.reject_sample.front();
+      return tl::unexpected(HttpError(ErrorCode::kInvalidArgument,
+                                      "记录被拒收 (the record is rejected): " + ReasonFor(reject, ctx.principal),
+                                      reject.field));
+    }
+    return Reply::Json({{"outcome", r.duplicates > 0 ? "duplicate" : "queued"}}, r.duplicates > 0 ? 200 : 202);
+  }
+  json rejects = json::array();
+  for (const FeedReject& reject : r.reject_sample) {
+    rejects.push_back({{"index", reject.line - 1}, {"field", reject.field}, {"reason", ReasonFor(reject, ctx.principal)}});
+  }
+  return Reply::Json({{"queued", true},
+                      {"records", r.rows},
+                      {"published", r.published},
+                      {"duplicates", r.duplicates},
+                      {"rejected", r.rejected},
+                      {"rejects", rejects}},
+                     202);
+}
+
 HttpResult<Reply> Push(Context& ctx) {
   static const std::string kAction = "feed.push";
   // As for every JSON body: a form of another site can post text/plain with
@@ -415,6 +466,7 @@ HttpResult<Reply> Push(Context& ctx) {
   // sources are two batches; identical pushes are one.
   const std::string name = source.empty() ? "records.jsonl" : "records-" + source + ".jsonl";
   ASSIGN_OR_RETURN(KeptFile kept, Keep(ctx.svc.options, lines, Sha256Hex(lines), name));
+  if (!ctx.svc.options.stream_url.empty()) return PublishPushed(ctx, kept, source, single);
   IngestInput in{kept.path, "", source, TodayOf(ctx)};
   if (IsPartner(ctx.principal))
     in.registration = FeedRegistration{ctx.principal.source, ctx.principal.kinds};

@@ -268,6 +268,44 @@ TEST_F(OpsTest, AuthorisationMatrixCoversEveryOperationsEndpointAndRole) {
   EXPECT_EQ(operations, 25);
 }
 
+// With a statistics snapshot of the month and day, the dashboard answers from
+// it and says so; after a new fact it still does, saying the data moved on,
+// and live=1 derives the figures now. /stats only ever uses a current one.
+TEST_F(OpsTest, TheDashboardAnswersFromASnapshotAndSaysWhenDataChangedSince) {
+  Login admin = SignIn("admin");
+  auto before = Get(admin, "/api/v1/dashboard?month=2026-11&trend=3");
+  ASSERT_EQ(before->status, 200) << before->body;
+  json live = json::parse(before->body);
+  EXPECT_FALSE(live.contains("snapshot"));
+  auto snap = TakeStatsSnapshot(*store_, policy_, {Month::Of(2026, 11), kToday, 12, "2026-11-27T16:10:00Z"});
+  ASSERT_TRUE(snap) << snap.error().ToString();
+
+  json from = json::parse(Get(admin, "/api/v1/dashboard?month=2026-11&trend=3")->body);
+  ASSERT_TRUE(from.contains("snapshot")) << from.dump();
+  EXPECT_EQ(from["snapshot"]["taken_at"], "2026-11-27T16:10:00Z");
+  EXPECT_EQ(from["snapshot"]["current"], true);
+  for (const char* part : {"total", "by_region", "by_scheme", "trend"}) EXPECT_EQ(from[part], live[part]) << part;
+  EXPECT_TRUE(json::parse(Get(admin, "/api/v1/stats?month=2026-11")->body).contains("snapshot"));
+
+  EvidenceRecord e;
+  e.source = "railway";
+  e.ref = "snapshot-T1";
+  e.kind = "travel";
+  e.person = taiyuan_;
+  e.link_method = "exact";
+  e.occurred_on = kToday - 1;
+  e.received_on = kToday;
+  ASSERT_TRUE(store_->AddEvidence(e));
+  json stale = json::parse(Get(admin, "/api/v1/dashboard?month=2026-11&trend=3")->body);
+  ASSERT_TRUE(stale.contains("snapshot"));
+  EXPECT_EQ(stale["snapshot"]["current"], false);
+  EXPECT_EQ(stale["total"], live["total"]);
+  EXPECT_FALSE(json::parse(Get(admin, "/api/v1/stats?month=2026-11")->body).contains("snapshot"));
+  json now = json::parse(Get(admin, "/api/v1/dashboard?month=2026-11&trend=3&live=1")->body);
+  EXPECT_FALSE(now.contains("snapshot"));
+  EXPECT_EQ(Get(admin, "/api/v1/dashboard?live=yes")->status, 400);
+}
+
 // The workbench's dashboard gives ComputeStats's figures with the trend, and
 // the work queues narrow by residence region and age inside the caller's scope.
 TEST_F(OpsTest, DashboardAndWorkQueuesFilterByRegionAndAge) {

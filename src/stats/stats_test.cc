@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tacit/cycle.h"
+#include "tacit/report.h"
 
 namespace tacit {
 namespace {
@@ -137,6 +141,222 @@ TEST(Stats, TheTrendCountsAPersonFromTheirFirstEntitlement) {
   EXPECT_EQ(r->trend[3].certified, r->total.certified);
   options.trend_from = Month::Of(2026, 12);
   EXPECT_FALSE(ComputeStats(*store, policy, options));
+}
+
+// A small province: six recipients in four villages of two cities, in all
+// three schemes, with a death and a lapsed certification.
+void SeedProvince(Store& store) {
+  ASSERT_TRUE(store.UpsertRegions({{"14", "山西省", "", RegionLevel::kProvince},
+                                   {"1401", "太原市", "14", RegionLevel::kCity},
+                                   {"1402", "大同市", "14", RegionLevel::kCity}}));
+  struct P {
+    std::string id17, region;
+    Scheme scheme;
+    Date baseline;
+    Month start;
+  };
+  const std::vector<P> people = {
+      {"14010519500101123", "140105001001", Scheme::kEnterprise, D("2026-09-01"), Month::Of(2015, 1)},
+      {"14010519510101123", "140105001002", Scheme::kResident, D("2025-01-01"), Month::Of(2016, 3)},
+      {"14010519520101123", "140105001002", Scheme::kPublic, D("2026-02-01"), Month::Of(2026, 9)},
+      {"14020219520101123", "140202001001", Scheme::kEnterprise, D("2025-12-20"), Month::Of(2015, 1)},
+      {"14020219530101123", "140202001001", Scheme::kPublic, D("2026-09-01"), Month::Of(2015, 1)},
+      {"14020219540101123", "140202002001", Scheme::kResident, D("2026-06-01"), Month::Of(2020, 1)},
+  };
+  std::vector<PersonKey> keys;
+  for (const P& p : people) {
+    const RegistryRow row = Recipient(p.id17, p.region, p.scheme, p.baseline, p.start);
+    ASSERT_TRUE(store.ImportRegistry({row}, Month::Of(2026, 11)));
+    keys.push_back(row.person.key);
+  }
+  // The fifth also draws a resident pension.
+  ASSERT_TRUE(store.ImportRegistry(
+      {Recipient(people[4].id17, people[4].region, Scheme::kResident, people[4].baseline, Month::Of(2018, 1))},
+      Month::Of(2026, 11)));
+  BatchRecord b;
+  b.sha256 = "x";
+  b.source = "civil_affairs";
+  std::vector<EvidenceRecord> ev(2);
+  ev[0].source = ev[1].source = "civil_affairs";
+  ev[0].ref = "C1";
+  ev[0].kind = "cremation";
+  ev[0].person = keys[4];
+  ev[0].occurred_on = D("2026-08-03");
+  ev[0].received_on = D("2026-08-10");
+  ev[1].ref = "C2";
+  ev[1].kind = "hospital_discharge";
+  ev[1].person = keys[2];
+  ev[1].occurred_on = D("2026-10-05");
+  ev[1].received_on = D("2026-10-06");
+  for (EvidenceRecord& e : ev) e.link_method = "exact";
+  ASSERT_TRUE(store.ApplyBatch(b, ev));
+}
+
+// The JSON of a report without the line that says where it came from.
+std::string Figures(const StatsReport& r) {
+  nlohmann::json j = nlohmann::json::parse(StatsJson(r));
+  j.erase("snapshot");
+  return j.dump(1);
+}
+
+StatsOptions Options(std::string region, std::optional<RegionLevel> level, std::optional<Month> trend_from,
+                     StatsOptions::Snapshot use) {
+  StatsOptions o{std::move(region), Month::Of(2026, 11), D("2026-11-27"), level, trend_from};
+  o.snapshot = use;
+  return o;
+}
+
+// A snapshot answers every region, level and trend it holds with exactly the
+// figures a live derivation gives, and says that it did.
+TEST(StatsSnapshot, AnswersEveryRegionAndLevelAsTheLiveFiguresDo) {
+  auto store = FreshStore("stats_snapshot_same");
+  SeedProvince(*store);
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  auto snap = TakeStatsSnapshot(*store, policy, {Month::Of(2026, 11), D("2026-11-27"), 6, "2026-11-27T18:00:00Z"});
+  ASSERT_TRUE(snap) << snap.error().ToString();
+  EXPECT_EQ(snap->persons, 6);
+  EXPECT_EQ(snap->trend_from, Month::Of(2026, 6));
+  using S = StatsOptions::Snapshot;
+  int compared = 0;
+  for (const std::string region : {"", "14", "1401", "1402", "140202", "140105001002", "15"}) {
+    for (const std::optional<RegionLevel> level : {std::optional<RegionLevel>(), std::optional(RegionLevel::kVillage)}) {
+      for (const std::optional<Month> trend : {std::optional<Month>(), std::optional(Month::Of(2026, 6)),
+                                               std::optional(Month::Of(2026, 9))}) {
+        if (level && region.size() >= 12) continue;
+        auto live = ComputeStats(*store, policy, Options(region, level, trend, S::kLive));
+        auto cached = ComputeStats(*store, policy, Options(region, level, trend, S::kIfCurrent));
+        ASSERT_TRUE(live && cached) << region;
+        EXPECT_FALSE(live->snapshot);
+        ASSERT_TRUE(cached->snapshot) << region;
+        EXPECT_TRUE(cached->snapshot->current);
+        EXPECT_EQ(cached->snapshot->taken_at, "2026-11-27T18:00:00Z");
+        EXPECT_EQ(Figures(*cached), Figures(*live)) << "region " << region;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 39);
+  // A longer trend than the snapshot keeps, another as-of date, another month:
+  // derived live.
+  auto longer = ComputeStats(*store, policy, Options("14", std::nullopt, Month::Of(2026, 5), S::kIfCurrent));
+  ASSERT_TRUE(longer);
+  EXPECT_FALSE(longer->snapshot);
+  StatsOptions other_day = Options("14", std::nullopt, std::nullopt, S::kAny);
+  other_day.as_of = D("2026-11-26");
+  EXPECT_FALSE(ComputeStats(*store, policy, other_day)->snapshot);
+}
+
+// A write after the snapshot: the exact mode derives live, the dashboard's
+// mode answers from the snapshot and says it is not current.
+TEST(StatsSnapshot, ANewFactMakesItStaleAndOnlyTheDashboardModeStillUsesIt) {
+  auto store = FreshStore("stats_snapshot_stale");
+  SeedProvince(*store);
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  ASSERT_TRUE(TakeStatsSnapshot(*store, policy, {Month::Of(2026, 11), D("2026-11-27")}));
+  auto before = ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kAny));
+  ASSERT_TRUE(before && before->snapshot);
+  EXPECT_EQ(before->total.lapsed, 1);
+
+  EvidenceRecord e;
+  e.source = "railway";
+  e.ref = "T1";
+  e.kind = "travel";
+  e.person = ParseIdNumber(Id("14010519510101123"), D("2026-11-27")).id.key();  // the lapsed one travels
+  e.link_method = "exact";
+  e.occurred_on = D("2026-11-20");
+  e.received_on = D("2026-11-21");
+  ASSERT_TRUE(store->AddEvidence(e));
+
+  auto exact = ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kIfCurrent));
+  ASSERT_TRUE(exact);
+  EXPECT_FALSE(exact->snapshot);
+  EXPECT_EQ(exact->total.lapsed, 0);
+  auto stale = ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kAny));
+  ASSERT_TRUE(stale && stale->snapshot);
+  EXPECT_FALSE(stale->snapshot->current);
+  EXPECT_EQ(stale->total.lapsed, 1);  // the figures as they were
+
+  // Taken again: replaces the one of the same month and as-of date.
+  auto again = TakeStatsSnapshot(*store, policy, {Month::Of(2026, 11), D("2026-11-27")});
+  ASSERT_TRUE(again);
+  auto fresh = ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kIfCurrent));
+  ASSERT_TRUE(fresh && fresh->snapshot);
+  EXPECT_EQ(fresh->snapshot->id, again->id);
+  EXPECT_EQ(fresh->total.lapsed, 0);
+  ASSERT_EQ(store->ListStatsSnapshots()->size(), 1u);
+  // One more than 400 days later removes it.
+  ASSERT_TRUE(TakeStatsSnapshot(*store, policy, {Month::Of(2028, 1), D("2028-01-05")}));
+  auto all = store->ListStatsSnapshots();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].month, Month::Of(2028, 1));
+}
+
+// Every kind of write that can change a figure moves the fingerprint; reads
+// and a snapshot itself do not.
+TEST(StatsSnapshot, TheFingerprintMovesWithEveryWriteThatCanChangeAFigure) {
+  auto store = FreshStore("stats_fingerprint");
+  SeedProvince(*store);
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  std::string last = *store->StatsFingerprint();
+  auto moved = [&](const char* what) {
+    const std::string now = *store->StatsFingerprint();
+    EXPECT_NE(now, last) << what;
+    last = now;
+  };
+  ASSERT_TRUE(TakeStatsSnapshot(*store, policy, {Month::Of(2026, 11), D("2026-11-27")}));
+  ASSERT_TRUE(ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kLive)));
+  EXPECT_EQ(*store->StatsFingerprint(), last) << "a snapshot and a read";
+
+  EvidenceRecord e;
+  e.source = "railway";
+  e.ref = "T1";
+  e.kind = "travel";
+  e.person = ParseIdNumber(Id("14010519510101123"), D("2026-11-27")).id.key();
+  e.link_method = "exact";
+  e.occurred_on = D("2026-11-20");
+  e.received_on = D("2026-11-21");
+  ASSERT_TRUE(store->AddEvidence(e));
+  moved("a new fact");
+
+  // The same person moves to another village (a registry update).
+  RegistryRow moved_row =
+      Recipient("14020219540101123", "140202001001", Scheme::kResident, D("2026-06-01"), Month::Of(2020, 1));
+  ASSERT_TRUE(store->ImportRegistry({moved_row}, Month::Of(2026, 11)));
+  moved("a changed residence");
+
+  ASSERT_TRUE(store->ImportRegistry(
+      {Recipient("14020219550101123", "140202002001", Scheme::kResident, D("2026-06-01"), Month::Of(2020, 1))},
+      Month::Of(2026, 11)));
+  moved("a new recipient");
+
+  const auto out = std::filesystem::path(::testing::TempDir()) / "stats_fingerprint_payroll";
+  std::filesystem::create_directories(out);
+  CycleOptions run{Month::Of(2026, 11), D("2026-11-27"), out.string(), D("2026-11-27")};
+  ASSERT_TRUE(RunCycle(*store, policy, run));
+  moved("a monthly run");
+
+  Policy changed = *ParsePolicy(std::string(DefaultPolicyText()) + "\n# changed\n", "default");
+  ASSERT_TRUE(store->SavePolicy(changed));
+  moved("a new policy version");
+}
+
+// A cell the statistics module cannot read is an error, not a wrong figure.
+TEST(StatsSnapshot, AMalformedCellIsAnError) {
+  auto store = FreshStore("stats_snapshot_bad");
+  SeedProvince(*store);
+  const Policy policy = *ParsePolicy(DefaultPolicyText(), "default");
+  StatsSnapshotRecord snap;
+  snap.month = Month::Of(2026, 11);
+  snap.as_of = D("2026-11-27");
+  snap.trend_from = snap.month;
+  snap.taken_at = "2026-11-27T18:00:00Z";
+  snap.fingerprint = *store->StatsFingerprint();
+  ASSERT_TRUE(store->SaveStatsSnapshot(snap, {{"140105001001", "", "1|1,2,3||"}}));
+  auto r = ComputeStats(*store, policy, Options("14", std::nullopt, std::nullopt, StatsOptions::Snapshot::kIfCurrent));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+  EXPECT_NE(r.error().message.find("snapshot"), std::string::npos);
 }
 
 }  // namespace

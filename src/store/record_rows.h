@@ -236,6 +236,39 @@ Fact ReadFact(const Row& r, std::string source) {
 
 // ---- Runs, payments, receivables, decisions ------------------------------------------
 
+// ---- Statistics snapshots ------------------------------------------------------------
+
+inline constexpr std::string_view kStatsSnapshotColumns =
+    "id, month, as_of, trend_from, taken_at, fingerprint, persons";
+
+template <typename Row>
+StatsSnapshotRecord ReadStatsSnapshot(const Row& s) {
+  StatsSnapshotRecord r;
+  r.id = s.Int(0);
+  r.month = MonthAt(s, 1);
+  r.as_of = DayAt(s, 2);
+  r.trend_from = MonthAt(s, 3);
+  r.taken_at = s.Text(4);
+  r.fingerprint = s.Text(5);
+  r.persons = s.Int(6);
+  return r;
+}
+
+// Store::StatsFingerprint, one text from the values that move with every
+// write that can change a statistic (tacit/store.h). The same statement on
+// both stores; each part reads an index's end, not a table.
+inline constexpr std::string_view kStatsFingerprintSql =
+    "SELECT 'e' || CAST((SELECT coalesce(max(id), 0) FROM evidence) AS TEXT)"
+    " || ' d' || CAST((SELECT coalesce(min(id), 0) FROM person_dirty) AS TEXT)"
+    " || '-' || CAST((SELECT coalesce(max(id), 0) FROM person_dirty) AS TEXT)"
+    " || ' c' || CAST((SELECT count(*) FROM cycle_run) AS TEXT)"
+    " || '@' || (SELECT coalesce(max(finished_at), '') FROM cycle_run)"
+    " || ' r' || CAST((SELECT coalesce(max(id), 0) FROM receivable) AS TEXT)"
+    " || ' v' || CAST((SELECT coalesce(max(id), 0) FROM recovery) AS TEXT)"
+    " || ' p' || CAST((SELECT coalesce(max(id), 0) FROM policy) AS TEXT)"
+    " || '.' || CAST((SELECT coalesce(max(id), 0) FROM policy WHERE active = 1) AS TEXT)"
+    " || ' g' || coalesce((SELECT value FROM meta WHERE key = 'registry_generation'), '0')";
+
 inline constexpr std::string_view kRunColumns =
     "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "
     "paid_amount, back_pay_amount, overpaid_amount, payroll_path, evidence_high_water, dirty_high_water";

@@ -167,6 +167,7 @@ Result<PublishTotals> PublishFeedFiles(const std::vector<PublishInput>& inputs, 
     }
     read.default_source = in.source;
     read.today = options.today;
+    if (in.registration) read.registration = &*in.registration;
     // As ingest: staff decisions are no partner's kinds, the agency no partner's source.
     read.is_known_kind = [&policy](std::string_view kind) {
       const EvidenceKindSpec* spec = policy.FindKind(kind);

@@ -367,3 +367,28 @@ test('the language switch shows the workbench in English', async () => {
   await page.waitForSelector('header nav a:has-text("首页统计")');
   await page.context().close();
 });
+
+test('the dashboard answers from a statistics snapshot, and offers the live figures once data changed', async () => {
+  tacit(world.db, ['stats', 'snapshot']);
+  const page = await newPage(browser, problems);
+  await signIn(page, server.url, 'admin');
+  const note = page.locator('p.snapshot');
+  await note.waitFor();
+  assert.match(await note.textContent(), /统计快照.*与实时数据一致/);
+  // One hospital stay of a registry person arrives after the snapshot.
+  const r = readFileSync(join(world.dir, 'registry.csv'), 'utf8').split('\n')[1].split(',');
+  const today = new Date().toISOString().slice(0, 10);
+  const feed = join(world.dir, 'after-snapshot.csv');
+  writeFileSync(feed, 'source,kind,id_number,name,sex,birth_date,region_code,occurred_on,ref,detail\n' +
+    `health,hospital_admission,${r[0]},${r[1]},${r[2]},${r[3]},${r[5]},${today},after-snapshot-1,\n`);
+  tacit(world.db, ['ingest', feed, '--received-on', today]);
+  await page.reload();
+  await page.waitForSelector('p.snapshot.warn');
+  assert.match(await page.locator('p.snapshot').textContent(), /此后数据有变动/);
+  await checkPage(page, 'dashboard-snapshot-stale');
+  await page.getByRole('link', { name: '查看实时统计' }).click();
+  await page.waitForFunction(() => location.hash.includes('live=1'));
+  await page.waitForSelector('.kpi-value');
+  assert.equal(await page.locator('p.snapshot').count(), 0);
+  await page.context().close();
+});

@@ -65,6 +65,28 @@ TEST(Cli, DemoRunsTheWholeJobAndRunningItAgainChangesNothing) {
   auto stats2 = Tacit(dir, "stats --db d/tacit.db --region 14 --json");
   EXPECT_EQ(json::parse(stats2.out), s);
 
+  // A statistics snapshot gives the same figures for any region and level,
+  // and says so; --live never uses it; the list says it is current.
+  auto snap = Tacit(dir, "--db d/tacit.db stats snapshot --trend-months 3");
+  ASSERT_EQ(snap.status, 0) << snap.out;
+  EXPECT_NE(snap.out.find("统计快照 (statistics snapshot) #1: 2026-11"), std::string::npos) << snap.out;
+  EXPECT_NE(snap.out.find("1500 名领取人"), std::string::npos) << snap.out;
+  for (const char* args : {"--region 14", "--region 14 --by village", "--region 1401 --by township"}) {
+    json live = json::parse(Tacit(dir, std::string("--db d/tacit.db stats --live --json ") + args).out);
+    json from = json::parse(Tacit(dir, std::string("--db d/tacit.db stats --json ") + args).out);
+    EXPECT_FALSE(live.contains("snapshot"));
+    ASSERT_TRUE(from.contains("snapshot")) << args;
+    EXPECT_EQ(from["snapshot"]["current"], true);
+    from.erase("snapshot");
+    EXPECT_EQ(from, live) << args;
+  }
+  auto list = Tacit(dir, "--db d/tacit.db stats snapshots");
+  EXPECT_NE(list.out.find("是 (yes)"), std::string::npos) << list.out;
+  EXPECT_NE(Tacit(dir, "--db d/tacit.db audit list").out.find("stats.snapshot"), std::string::npos);
+  EXPECT_NE(Tacit(dir, "--db d/tacit.db stats --live --snapshot").status, 0);
+  EXPECT_NE(Tacit(dir, "--db d/tacit.db stats snapshot --trend-months 30").out.find("--trend-months"),
+            std::string::npos);
+
   // The export names every stored record with its link; strangers are not in it.
   const std::string e = Read(dir / "d/e1.csv");
   EXPECT_EQ(e.substr(0, e.find('\n')), "source,ref,kind,occurred_on,received_on,id_number,link_method,link_score");

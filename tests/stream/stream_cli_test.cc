@@ -264,5 +264,80 @@ TEST_F(StreamCli, OneInstanceOnSqliteCrashingAfterACommitLosesNothing) {
   CheckExactlyOnce(db, published);
 }
 
+// A partner pushes records to a server started with --stream: they go to the
+// stream (the answer says what the stream took), a second push of the same
+// records is a duplicate there, a kind the partner is not registered for is
+// rejected before the stream, and a consumer applies what was published.
+TEST_F(StreamCli, RecordsPushedToTheServerArePublishedAndAConsumerAppliesThem) {
+  const std::string db = (dir_ / "t.db").string();
+  PrepareStore(db, dir_ / "data/registry.csv");
+  ASSERT_EQ(RunTacit(dir_, {"--db", db, "init"}, dir_ / "init.out"), 0) << ReadFile(dir_ / "init.out");  // the key file
+  ASSERT_EQ(RunTacit(dir_, {"--db", db, "partner", "add", "rail", "--role", "partner", "--source", "railway", "--kinds",
+                            "travel"},
+                     dir_ / "partner.out"),
+            0)
+      << ReadFile(dir_ / "partner.out");
+  const std::string partner = ReadFile(dir_ / "partner.out");
+  const size_t at = partner.find("API 密钥 (API key): ");
+  ASSERT_NE(at, std::string::npos) << partner;
+  const size_t from = at + std::string("API 密钥 (API key): ").size();
+  const std::string key = partner.substr(from, partner.find('\n', from) - from);
+
+  const pid_t server = Spawn(dir_, {"--db", db, "serve", "--listen", "127.0.0.1:0", "--stream", url_}, dir_ / "serve.out");
+  int port = 0;
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string out = ReadFile(dir_ / "serve.out");
+    const size_t p = out.find("http://127.0.0.1:");
+    if (p != std::string::npos) port = std::atoi(out.c_str() + p + 17);
+  }
+  ASSERT_GT(port, 0) << ReadFile(dir_ / "serve.out");
+
+  std::vector<std::string> ids;
+  std::istringstream registry(ReadFile(dir_ / "data/registry.csv"));
+  std::string line;
+  std::getline(registry, line);  // header
+  while (ids.size() < 3 && std::getline(registry, line)) ids.push_back(line.substr(0, line.find(',')));
+  ASSERT_EQ(ids.size(), 3u);
+  std::ofstream(dir_ / "push.json")
+      << "[{\"kind\":\"travel\",\"id_number\":\"" << ids[0] << "\",\"occurred_on\":\"2026-11-02\",\"ref\":\"push-1\"},"
+      << "{\"kind\":\"travel\",\"id_number\":\"" << ids[1] << "\",\"occurred_on\":\"2026-11-03\",\"ref\":\"push-2\"},"
+      << "{\"kind\":\"death\",\"id_number\":\"" << ids[2] << "\",\"occurred_on\":\"2026-11-04\",\"ref\":\"push-3\"}]";
+  auto push = [&](const std::string& body_file) {
+    const std::string cmd = "cd '" + dir_.string() + "' && curl -s -w '\\n%{http_code}' -H 'Authorization: Bearer " +
+                            key + "' -H 'Content-Type: application/json' --data-binary @" + body_file +
+                            " http://127.0.0.1:" + std::to_string(port) + "/api/v1/records";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    if (p != nullptr) pclose(p);
+    return out;
+  };
+  const std::string first = push("push.json");
+  EXPECT_NE(first.find("\"published\":2"), std::string::npos) << first;
+  EXPECT_NE(first.find("\"rejected\":1"), std::string::npos) << first;
+  EXPECT_NE(first.find("\"queued\":true"), std::string::npos) << first;
+  EXPECT_EQ(first.substr(first.rfind('\n') + 1), "202") << first;
+  EXPECT_EQ(first.find(ids[2]), std::string::npos) << "no identity number in the answer";
+  const std::string again = push("push.json");
+  EXPECT_NE(again.find("\"published\":0"), std::string::npos) << again;
+  EXPECT_NE(again.find("\"duplicates\":2"), std::string::npos) << again;
+  std::ofstream(dir_ / "one.json") << "{\"kind\":\"travel\",\"id_number\":\"" << ids[2]
+                                   << "\",\"occurred_on\":\"2026-11-05\",\"ref\":\"push-4\"}";
+  const std::string single = push("one.json");
+  EXPECT_NE(single.find("\"outcome\":\"queued\""), std::string::npos) << single;
+  kill(server, SIGTERM);
+  Wait(server);
+  // Nothing was applied by the server itself.
+  EXPECT_EQ(ReadStore(db).records.count({"railway", "push-1"}), 0u);
+
+  ASSERT_EQ(RunTacit(dir_, Consume(db, "0-15", "spool"), dir_ / "consume.out"), 0) << ReadFile(dir_ / "consume.out");
+  const Stored got = ReadStore(db);
+  for (const char* ref : {"push-1", "push-2", "push-4"}) EXPECT_EQ(got.records.count({"railway", ref}), 1u) << ref;
+  EXPECT_EQ(got.records.count({"railway", "push-3"}), 0u);
+}
+
 }  // namespace
 }  // namespace tacit

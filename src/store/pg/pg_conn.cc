@@ -19,6 +19,10 @@ std::string Trimmed(const char* message) {
 
 using ResultPtr = std::unique_ptr<pg_result, decltype(&PQclear)>;
 
+// The start of every message about a connection the server dropped.
+constexpr std::string_view kConnectionLost =
+    "数据库连接中断，请稍后重试 (the connection to PostgreSQL was lost; try again)";
+
 // A failed statement's error: the code from its SQLSTATE, the primary
 // message only (DETAIL may quote key values, identity numbers among them).
 tl::unexpected<Error> StatementError(const pg_result* r) {
@@ -29,9 +33,11 @@ tl::unexpected<Error> StatementError(const pg_result* r) {
   message = fmt::format("PostgreSQL: {} (SQLSTATE {})", message, code);
   if (code == "23505") return MakeError(ErrorCode::kAlreadyExists, std::move(message));
   if (code == "23000") return FailedPrecondition(std::move(message));
-  if (code == "40001" || code == "40P01" || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0) {
-    return Unavailable(std::move(message));
+  // No SQLSTATE: libpq's own failure, the connection (the server went away).
+  if (code.empty() || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0) {
+    return Unavailable(fmt::format("{}: {}", kConnectionLost, message));
   }
+  if (code == "40001" || code == "40P01") return Unavailable(std::move(message));
   return Internal(std::move(message));
 }
 
@@ -135,7 +141,29 @@ Result<PgConn> PgConn::Connect(const std::string& conninfo) {
 }
 
 Status PgConn::Failed(std::string_view what) const {
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    return Unavailable(
+        fmt::format("{}: PostgreSQL: {}: {}", kConnectionLost, what, Trimmed(PQerrorMessage(conn_.get()))));
+  }
   return Unavailable(fmt::format("PostgreSQL: {}: {}", what, Trimmed(PQerrorMessage(conn_.get()))));
+}
+
+// A connection the server dropped (a restart, a failover, an administrator)
+// is opened again before the next statement outside a unit of work, so a
+// long-running tacit (serve, a consumer) recovers by itself once the server
+// is back. Inside a unit the unit has failed: its owner rolls it back, and
+// the statement after that reconnects. Session state is made again:
+// prepared statements, the time zone; temporary tables are created by the
+// statements that use them.
+Status PgConn::EnsureConnected() {
+  if (depth_ > 0 || PQstatus(conn_.get()) == CONNECTION_OK) return {};
+  PQreset(conn_.get());
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    return Unavailable(fmt::format("{}: PostgreSQL: {}", kConnectionLost, Trimmed(PQerrorMessage(conn_.get()))));
+  }
+  prepared_.clear();
+  writer_level_ = 0;
+  return Exec("SET TIME ZONE 'UTC'; SET client_min_messages = warning");
 }
 
 Result<PgRows> PgConn::Finish(pg_result* raw) {
@@ -152,6 +180,7 @@ Result<PgRows> PgConn::Finish(pg_result* raw) {
 }
 
 Status PgConn::Exec(std::string_view sql) {
+  RETURN_IF_ERROR(EnsureConnected());
   ResultPtr r(PQexec(conn_.get(), std::string(sql).c_str()), &PQclear);
   if (!r) return Failed("exec");
   const ExecStatusType s = PQresultStatus(r.get());
@@ -160,6 +189,7 @@ Status PgConn::Exec(std::string_view sql) {
 }
 
 Result<PgRows> PgConn::Query(std::string_view sql, const PgParams& params) {
+  RETURN_IF_ERROR(EnsureConnected());
   const auto& p = params.values();
   std::vector<const char*> values;
   values.reserve(p.size());
@@ -297,7 +327,11 @@ Status StageTable(PgConn& conn, std::string_view name, std::string_view columns)
 Result<PgTx> PgTx::Begin(PgConn& conn, Mode mode) {
   const int level = conn.depth_ + 1;
   if (level == 1) {
-    RETURN_IF_ERROR(conn.Exec("BEGIN"));
+    Status begun = conn.Exec("BEGIN");
+    // A connection the server dropped while it sat idle is found out here;
+    // Exec opens it again, and BEGIN, which changes nothing, is safe to repeat.
+    if (!begun && PQstatus(conn.conn_.get()) == CONNECTION_BAD) begun = conn.Exec("BEGIN");
+    RETURN_IF_ERROR(begun);
   } else {
     RETURN_IF_ERROR(conn.Exec(fmt::format("SAVEPOINT u{}", level)));
   }

@@ -192,6 +192,7 @@ class PgConn {
   friend class PgTx;
   explicit PgConn(pg_conn* c);
   Status Failed(std::string_view what) const;
+  Status EnsureConnected();
   Result<PgRows> Finish(pg_result* raw);
   struct Close {
     void operator()(pg_conn* c) const;

@@ -33,7 +33,17 @@ Result<int> Migrate(PgConn& conn) {
                                   "store)");
       }
     }
-    RETURN_IF_ERROR(conn.Exec(SchemaV12Sql()));
+    if (version == 0) {
+      RETURN_IF_ERROR(conn.Exec(SchemaV12Sql()));
+      version = 12;
+    }
+    const std::span<const std::string_view> later = MigrationsAfterV12();
+    for (int v = version; v < kSchemaVersion; ++v) {
+      if (v < 12 || static_cast<size_t>(v - 12) >= later.size()) {
+        return FailedPrecondition(fmt::format("no migration from schema version {}", v));
+      }
+      RETURN_IF_ERROR(conn.Exec(later[static_cast<size_t>(v - 12)]));
+    }
     return SchemaVersion(conn);
   }();
   if (!done) return done;  // rolled back with tx

@@ -579,6 +579,64 @@ Status PgStore::ForEachForecast(const std::function<Status(const ForecastRecord&
       20000);
 }
 
+Result<std::string> PgStore::StatsFingerprint() {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(kStatsFingerprintSql));
+  if (r.size() != 1) return Internal("no statistics fingerprint");
+  return r.Text(0, 0);
+}
+
+Status PgStore::SaveStatsSnapshot(StatsSnapshotRecord& snapshot, const std::vector<StatsCellRecord>& cells) {
+  ASSIGN_OR_RETURN(PgTx tx, PgTx::Begin(conn_));
+  const int64_t month = snapshot.month.index();
+  const int64_t as_of = snapshot.as_of.days();
+  // The replaced snapshot and the old ones go first, with their cells.
+  RETURN_IF_ERROR(conn_.Query("DELETE FROM stats_cell WHERE snapshot_id IN (SELECT id FROM stats_snapshot "
+                              "WHERE (month = $1 AND as_of = $2) OR as_of < $2 - 400)",
+                              {month, as_of}));
+  RETURN_IF_ERROR(
+      conn_.Query("DELETE FROM stats_snapshot WHERE (month = $1 AND as_of = $2) OR as_of < $2 - 400", {month, as_of}));
+  ASSIGN_OR_RETURN(PgRows id, conn_.Query("INSERT INTO stats_snapshot (month, as_of, trend_from, taken_at, "
+                                          "fingerprint, persons) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                          {month, as_of, static_cast<int64_t>(snapshot.trend_from.index()),
+                                           snapshot.taken_at, snapshot.fingerprint, snapshot.persons}));
+  snapshot.id = id.Int(0, 0);
+  PgCopy copy(conn_, "COPY stats_cell (snapshot_id, region_code, scheme, payload) FROM STDIN");
+  for (const StatsCellRecord& c : cells) {
+    RETURN_IF_ERROR(copy.Int(snapshot.id).Text(c.region_code).Text(c.scheme).Text(c.payload).EndRow());
+  }
+  RETURN_IF_ERROR(copy.Flush());
+  return tx.Commit();
+}
+
+Result<std::optional<StatsSnapshotRecord>> PgStore::FindStatsSnapshot(Month month, Date as_of) {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM stats_snapshot WHERE month = $1 AND as_of = $2",
+                                                     kStatsSnapshotColumns),
+                                         {static_cast<int64_t>(month.index()), static_cast<int64_t>(as_of.days())}));
+  return FirstRow<StatsSnapshotRecord>(r, ReadStatsSnapshot<PgRow>);
+}
+
+Result<std::vector<StatsSnapshotRecord>> PgStore::ListStatsSnapshots() {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("SELECT {} FROM stats_snapshot ORDER BY as_of DESC, month DESC",
+                                                     kStatsSnapshotColumns)));
+  return CollectRows<StatsSnapshotRecord>(r, ReadStatsSnapshot<PgRow>);
+}
+
+Status PgStore::ForEachStatsCell(int64_t snapshot_id, const std::string& region_prefix,
+                                 const std::function<Status(const StatsCellRecord&)>& fn) {
+  StatsCellRecord cell;
+  return conn_.ForEachRow(
+      "SELECT region_code, scheme, payload FROM stats_cell WHERE snapshot_id = $1 AND region_code >= $2 "
+      "AND region_code < $3 ORDER BY region_code, scheme",
+      {snapshot_id, region_prefix, PrefixUpperBound(region_prefix)},
+      [&](const PgRow& r) -> Status {
+        cell.region_code = r.Text(0);
+        cell.scheme = r.Text(1);
+        cell.payload = r.Text(2);
+        return fn(cell);
+      },
+      20000);
+}
+
 OutreachStore& PgStore::outreach() { return *outreach_; }
 
 }  // namespace tacit::pg

@@ -64,6 +64,12 @@ class PgStore final : public Store {
   Result<ChangeMarks> CurrentChangeMarks() override;
   Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) override;
   Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) override;
+  Result<std::string> StatsFingerprint() override;
+  Status SaveStatsSnapshot(StatsSnapshotRecord& snapshot, const std::vector<StatsCellRecord>& cells) override;
+  Result<std::optional<StatsSnapshotRecord>> FindStatsSnapshot(Month month, Date as_of) override;
+  Result<std::vector<StatsSnapshotRecord>> ListStatsSnapshots() override;
+  Status ForEachStatsCell(int64_t snapshot_id, const std::string& region_prefix,
+                          const std::function<Status(const StatsCellRecord&)>& fn) override;
   OutreachStore& outreach() override;
 
   // ---- pg_store_evidence.cc ----

@@ -68,6 +68,21 @@ TEST_F(PgStoreTest, MigrateCreatesTheCurrentSchemaOnceAndThenChangesNothing) {
   EXPECT_EQ(Count(c, "SELECT count(*) FROM schema_version"), 1);
 }
 
+// A database made by an earlier tacit (schema 12) is brought up to date and
+// keeps its rows.
+TEST_F(PgStoreTest, AVersion12DatabaseIsMigratedAndKeepsItsRows) {
+  PgConn c = Open();
+  ASSERT_TRUE(c.Exec(SchemaV12Sql()));
+  ASSERT_TRUE(c.Exec("INSERT INTO region (code, name, parent, level) VALUES ('14', '山西省', NULL, 1)"));
+  EXPECT_EQ(*SchemaVersion(c), 12);
+  auto v = Migrate(c);
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(*v, kSchemaVersion);
+  EXPECT_EQ(Count(c, "SELECT count(*) FROM region"), 1);
+  EXPECT_EQ(Count(c, "SELECT count(*) FROM pg_tables WHERE tablename IN ('stats_snapshot', 'stats_cell')"), 2);
+  EXPECT_EQ(Count(c, "SELECT count(*) FROM schema_version"), 1);
+}
+
 TEST_F(PgStoreTest, InstancesStartingAtOnceCreateTheSchemaOnce) {
   std::vector<Result<int>> results(4, 0);
   std::vector<std::thread> threads;

@@ -640,8 +640,36 @@ CREATE TABLE citizen_session (
 CREATE INDEX citizen_session_expires ON citizen_session(expires_ms);
 )sql";
 
-constexpr std::array<std::string_view, 12> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,
-                                                          kV7, kV8, kV9, kV10, kV11, kV12};
+// Statistics snapshots (issue 9, tacit/stats.h): a month's statistics as of a
+// date, pre-aggregated per residence code and scheme, with the store's
+// fingerprint when they were taken. A changed residence marks the person, so
+// that the fingerprint moves (and the next monthly run derives them again).
+constexpr std::string_view kV13 = R"sql(
+CREATE TABLE stats_snapshot (
+  id          INTEGER PRIMARY KEY,
+  month       INTEGER NOT NULL,
+  as_of       INTEGER NOT NULL,
+  trend_from  INTEGER NOT NULL,
+  taken_at    TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  persons     INTEGER NOT NULL,
+  UNIQUE (month, as_of)
+);
+CREATE TABLE stats_cell (
+  snapshot_id INTEGER NOT NULL REFERENCES stats_snapshot(id),
+  region_code TEXT NOT NULL,
+  scheme      TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, region_code, scheme)
+) WITHOUT ROWID;
+CREATE TRIGGER person_residence_changed AFTER UPDATE OF region_code ON person
+    WHEN NEW.region_code IS NOT OLD.region_code BEGIN
+  INSERT INTO person_dirty(person_key) VALUES (NEW.person_key);
+END;
+)sql";
+
+constexpr std::array<std::string_view, 13> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6, kV7,
+                                                          kV8, kV9, kV10, kV11, kV12, kV13};
 
 }  // namespace
 

@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <filesystem>
 
 namespace tacit::sqlite {
 
@@ -30,6 +36,50 @@ Db::~Db() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
+namespace {
+
+constexpr std::string_view kNoRoom =
+    "磁盘已满或超出文件大小限制，本次写入已撤销 (disk full or file size limit reached; the write was rolled back): ";
+constexpr std::string_view kReadOnlyFileSystem =
+    "存储所在的文件系统为只读 (the store's file system is read-only): ";
+constexpr std::string_view kReadOnly =
+    "存储为只读或无写入权限，本次写入已撤销 (the store is read-only or not writable; the write was rolled back): ";
+
+// Why an I/O failure happened. SQLite keeps the system call's errno only
+// sometimes (a failed write is often reported as "disk I/O error" after the
+// rollback has changed errno), so the file system is asked too: is it
+// mounted read-only, is it (nearly) full, is a file at the process's size
+// limit (ulimit -f)?
+std::string_view IoCause(const std::string& path, int primary, sqlite3* db) {
+  const bool io = primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_FULL ||
+                  primary == SQLITE_READONLY;
+  if (!io) return {};
+  const int sys = sqlite3_system_errno(db);
+  if (primary == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT) return kNoRoom;
+  if (sys == EROFS) return kReadOnlyFileSystem;
+  if (primary == SQLITE_READONLY || sys == EACCES || sys == EPERM) return kReadOnly;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) == 0) {
+    if ((fs.f_flag & ST_RDONLY) != 0) return kReadOnlyFileSystem;
+    if (static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < (uint64_t{1} << 20)) return kNoRoom;
+  }
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    for (const char* suffix : {"", "-wal", "-journal"}) {
+      struct stat st {};
+      if (::stat((path + suffix).c_str(), &st) == 0 &&
+          static_cast<uint64_t>(st.st_size) + (uint64_t{1} << 20) >= static_cast<uint64_t>(limit.rlim_cur)) {
+        return kNoRoom;
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 tl::unexpected<Error> Db::LastError(std::string_view what) const {
   const int rc = sqlite3_errcode(db_);
   const int primary = rc & 0xff;
@@ -42,7 +92,10 @@ tl::unexpected<Error> Db::LastError(std::string_view what) const {
   } else if (primary == SQLITE_CONSTRAINT) {
     code = ErrorCode::kAlreadyExists;
   }
-  return MakeError(code, fmt::format("store {}: {} ({})", path_, what, sqlite3_errmsg(db_)));
+  // The cause in words staff can act on, first: the disk, the file system or
+  // the file's permissions.
+  const std::string_view cause = IoCause(path_, primary, db_);
+  return MakeError(code, fmt::format("{}store {}: {} ({})", cause, path_, what, sqlite3_errmsg(db_)));
 }
 
 Status Db::Exec(std::string_view sql) {

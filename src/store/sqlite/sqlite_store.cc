@@ -950,6 +950,75 @@ class SqliteStore final : public Store {
     return CollectRows<PersonKey>(s, [](const Stmt& st) { return static_cast<PersonKey>(st.Int(0)); });
   }
 
+  Result<std::string> StatsFingerprint() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(kStatsFingerprintSql));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Internal("no statistics fingerprint");
+    return s.Text(0);
+  }
+
+  Status SaveStatsSnapshot(StatsSnapshotRecord& snapshot, const std::vector<StatsCellRecord>& cells) override {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    // The replaced snapshot and the old ones go first, with their cells.
+    ASSIGN_OR_RETURN(Stmt old_cells, db_.Prepare(
+        "DELETE FROM stats_cell WHERE snapshot_id IN (SELECT id FROM stats_snapshot "
+        "WHERE (month = ?1 AND as_of = ?2) OR as_of < ?2 - 400)"));
+    RETURN_IF_ERROR(old_cells.Bind(1, snapshot.month.index()).Bind(2, static_cast<int64_t>(snapshot.as_of.days())).Run());
+    ASSIGN_OR_RETURN(Stmt old, db_.Prepare(
+        "DELETE FROM stats_snapshot WHERE (month = ?1 AND as_of = ?2) OR as_of < ?2 - 400"));
+    RETURN_IF_ERROR(old.Bind(1, snapshot.month.index()).Bind(2, static_cast<int64_t>(snapshot.as_of.days())).Run());
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO stats_snapshot(month, as_of, trend_from, taken_at, fingerprint, persons) VALUES(?,?,?,?,?,?)"));
+    ins.Bind(1, snapshot.month.index()).Bind(2, static_cast<int64_t>(snapshot.as_of.days()));
+    ins.Bind(3, snapshot.trend_from.index()).Bind(4, snapshot.taken_at).Bind(5, snapshot.fingerprint);
+    RETURN_IF_ERROR(ins.Bind(6, snapshot.persons).Run());
+    snapshot.id = db_.LastInsertId();
+    // In key order, so each B-tree page is written once.
+    std::vector<const StatsCellRecord*> order;
+    order.reserve(cells.size());
+    for (const StatsCellRecord& c : cells) order.push_back(&c);
+    std::sort(order.begin(), order.end(), [](const StatsCellRecord* x, const StatsCellRecord* y) {
+      return std::tie(x->region_code, x->scheme) < std::tie(y->region_code, y->scheme);
+    });
+    ASSIGN_OR_RETURN(Stmt cell, db_.Prepare(
+        "INSERT INTO stats_cell(snapshot_id, region_code, scheme, payload) VALUES(?,?,?,?)"));
+    for (const StatsCellRecord* c : order) {
+      RETURN_IF_ERROR(cell.Bind(1, snapshot.id).Bind(2, c->region_code).Bind(3, c->scheme).Bind(4, c->payload).Run());
+    }
+    return tx.Commit();
+  }
+
+  Result<std::optional<StatsSnapshotRecord>> FindStatsSnapshot(Month month, Date as_of) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM stats_snapshot WHERE month = ? AND as_of = ?", kStatsSnapshotColumns)));
+    s.Bind(1, month.index()).Bind(2, static_cast<int64_t>(as_of.days()));
+    return FirstRow<StatsSnapshotRecord>(s, ReadStatsSnapshot<Stmt>);
+  }
+
+  Result<std::vector<StatsSnapshotRecord>> ListStatsSnapshots() override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+        "SELECT {} FROM stats_snapshot ORDER BY as_of DESC, month DESC", kStatsSnapshotColumns)));
+    return CollectRows<StatsSnapshotRecord>(s, ReadStatsSnapshot<Stmt>);
+  }
+
+  Status ForEachStatsCell(int64_t snapshot_id, const std::string& region_prefix,
+                          const std::function<Status(const StatsCellRecord&)>& fn) override {
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "SELECT region_code, scheme, payload FROM stats_cell "
+        "WHERE snapshot_id = ? AND region_code >= ? AND region_code < ? ORDER BY region_code, scheme"));
+    s.Bind(1, snapshot_id).Bind(2, region_prefix).Bind(3, PrefixUpperBound(region_prefix));
+    StatsCellRecord cell;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      cell.region_code = s.Text(0);
+      cell.scheme = s.Text(1);
+      cell.payload = s.Text(2);
+      RETURN_IF_ERROR(fn(cell));
+    }
+    return {};
+  }
+
   Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
         "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id FROM forecast"));

@@ -10,10 +10,11 @@ function counts(c) {
   return { ...c, certified_ok: c.certified - c.due };
 }
 
-function dashLink(region, month) {
+function dashLink(region, month, live = false) {
   const q = new URLSearchParams();
   if (region) q.set('region', region);
   if (month) q.set('month', month);
+  if (live) q.set('live', '1');
   const s = q.toString();
   return '#/dashboard' + (s ? '?' + s : '');
 }
@@ -34,7 +35,9 @@ function coverageColor(rate) {
 export async function dashboardView(app, { query }) {
   const region = query.get('region') || '';
   const month = query.get('month') || '';
-  const d = await app.api.get('/dashboard', { region, month }, { onUnauthenticated: app.onUnauthenticated });
+  const live = query.get('live') === '1';
+  const d = await app.api.get('/dashboard', { region, month, live: live ? '1' : '' },
+    { onUnauthenticated: app.onUnauthenticated });
   const c = counts(d.total);
   const shownMonth = d.month;
 
@@ -112,6 +115,11 @@ export async function dashboardView(app, { query }) {
     h('div', { class: 'page-head' }, h('h1', {}, t('dash.title', { r: d.region_name })), monthForm),
     crumbs,
     h('p', { class: 'muted' }, t('dash.as_of', { d: d.as_of, m: shownMonth })),
+    // Figures from a statistics snapshot say so; one the data has moved on
+    // from offers the live figures.
+    d.snapshot ? h('p', { class: d.snapshot.current ? 'muted snapshot' : 'warn snapshot' },
+      t(d.snapshot.current ? 'dash.snapshot' : 'dash.snapshot_stale', { t: d.snapshot.taken_at }),
+      d.snapshot.current ? null : h('a', { href: dashLink(d.region, month, true) }, t('dash.live'))) : null,
     cards,
     h('section', { class: 'panel' }, h('h2', {}, d.leaf ? t('dash.this_region') : t('dash.by_region')),
       d.leaf ? null : h('p', { class: 'muted' }, t('dash.drill_hint')), d.leaf ? null : treemap, regionChart, regionTable),
