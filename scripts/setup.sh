@@ -30,8 +30,11 @@ done
 # Chromium (driven by playwright-core from npm) for the browser tests of the
 # web pages, with a CJK font so that pages and screenshots show Chinese;
 # nats-server and libnats for the durable feed stream (tacit stream, issue 9;
-# the tests start a throwaway nats-server of their own). Installed only when
-# something is missing, so that a prepared machine starts fast.
+# the tests start a throwaway nats-server of their own); clang 14 with its
+# sanitizer and libFuzzer run-times (libclang-rt-14-dev) and llvm (for
+# llvm-symbolizer) for the sanitizer builds and fuzz targets that
+# scripts/test.sh runs after the main suite (docs/fuzzing.md). Installed only
+# when something is missing, so that a prepared machine starts fast.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
@@ -45,6 +48,7 @@ packages=(
   libxlsxwriter-dev zlib1g-dev
   chromium fonts-wqy-microhei
   nats-server libnats-dev
+  clang libclang-rt-14-dev llvm
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -71,6 +71,10 @@ struct Mapping {
 // kInvalidArgument otherwise) name the file, the key and what was expected.
 // Never throws.
 Result<Mapping> LoadMapping(const std::string& path);
+// The same for TOML text already in memory (a mapping pushed over the API, the
+// fuzz target); `origin` stands for the file in errors and gives the default
+// name (its stem). Errors: kInvalidArgument as LoadMapping's.
+Result<Mapping> ParseMapping(std::string_view toml_text, std::string_view origin);
 // The identity mapping for canonical CSV or JSON Lines files (canonical = true).
 Mapping CanonicalMapping(FeedFormat format);
 

@@ -19,6 +19,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "face_engine/image_decode.h"
 #include "tacit/secrets.h"
 
 namespace tacit {
@@ -68,47 +69,6 @@ struct Detection {
 struct Worker {
   cv::dnn::Net detector, landmarks, recogniser;
 };
-
-// Width and height from a JPEG's or PNG's header, without decoding; nullopt
-// for anything else (OpenCV reads more formats, but no camera or card photo
-// comes in them and each decoder is attack surface) and for progressive or
-// arithmetic-coded JPEG (a camera or a browser writes baseline; a progressive
-// file can repeat scans to make decoding take seconds).
-std::optional<std::pair<int64_t, int64_t>> HeaderSize(std::string_view b) {
-  auto u8 = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
-  if (b.size() >= 24 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) && b.substr(12, 4) == "IHDR") {
-    const int64_t w = (int64_t(u8(16)) << 24) | (u8(17) << 16) | (u8(18) << 8) | u8(19);
-    const int64_t h = (int64_t(u8(20)) << 24) | (u8(21) << 16) | (u8(22) << 8) | u8(23);
-    return std::pair{w, h};
-  }
-  if (b.size() >= 4 && u8(0) == 0xFF && u8(1) == 0xD8) {
-    size_t i = 2;
-    while (i + 4 <= b.size()) {
-      if (u8(i) != 0xFF) return std::nullopt;
-      const unsigned marker = u8(i + 1);
-      if (marker == 0xFF) {  // fill byte
-        ++i;
-        continue;
-      }
-      if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-        i += 2;
-        continue;
-      }
-      const size_t len = (size_t(u8(i + 2)) << 8) | u8(i + 3);
-      if (len < 2) return std::nullopt;
-      const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-      if (sof && marker != 0xC0 && marker != 0xC1) return std::nullopt;  // only baseline and extended sequential
-      if (sof) {
-        if (i + 9 > b.size()) return std::nullopt;
-        const int64_t h = (int64_t(u8(i + 5)) << 8) | u8(i + 6);
-        const int64_t w = (int64_t(u8(i + 7)) << 8) | u8(i + 8);
-        return std::pair{w, h};
-      }
-      i += 2 + len;
-    }
-  }
-  return std::nullopt;
-}
 
 double Sigmoid(float v) { return 1.0 / (1.0 + std::exp(-v)); }
 
@@ -332,35 +292,74 @@ Result<std::unique_ptr<FaceEngine>> FaceEngine::Load(const std::string& dir, int
 const std::vector<FaceModelInfo>& FaceEngine::models() const { return impl_->models; }
 const std::string& FaceEngine::recogniser_sha256() const { return impl_->recogniser_sha256; }
 
-FaceObservation FaceEngine::Analyse(std::string_view encoded, const FaceQualityLimits& limits,
-                                    const FaceAnalyseOptions& options, FaceStageTimes* times) const {
-  FaceObservation o;
-  const auto start = Clock::now();
-  const auto size = HeaderSize(encoded);
-  if (!size || size->first <= 0 || size->second <= 0) {
-    o.problem = FaceProblem::kUndecodable;
-    return o;
+namespace face_internal {
+
+std::optional<std::pair<int64_t, int64_t>> ImageHeaderSize(std::string_view b) {
+  auto u8 = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
+  if (b.size() >= 24 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) && b.substr(12, 4) == "IHDR") {
+    const int64_t w = (int64_t(u8(16)) << 24) | (u8(17) << 16) | (u8(18) << 8) | u8(19);
+    const int64_t h = (int64_t(u8(20)) << 24) | (u8(21) << 16) | (u8(22) << 8) | u8(23);
+    return std::pair{w, h};
   }
-  o.width = static_cast<int>(std::min<int64_t>(size->first, INT32_MAX));
-  o.height = static_cast<int>(std::min<int64_t>(size->second, INT32_MAX));
+  if (b.size() >= 4 && u8(0) == 0xFF && u8(1) == 0xD8) {
+    size_t i = 2;
+    while (i + 4 <= b.size()) {
+      if (u8(i) != 0xFF) return std::nullopt;
+      const unsigned marker = u8(i + 1);
+      if (marker == 0xFF) {  // fill byte
+        ++i;
+        continue;
+      }
+      if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+        i += 2;
+        continue;
+      }
+      const size_t len = (size_t(u8(i + 2)) << 8) | u8(i + 3);
+      if (len < 2) return std::nullopt;
+      const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof && marker != 0xC0 && marker != 0xC1) return std::nullopt;  // only baseline and extended sequential
+      if (sof) {
+        if (i + 9 > b.size()) return std::nullopt;
+        const int64_t h = (int64_t(u8(i + 5)) << 8) | u8(i + 6);
+        const int64_t w = (int64_t(u8(i + 7)) << 8) | u8(i + 8);
+        return std::pair{w, h};
+      }
+      i += 2 + len;
+    }
+  }
+  return std::nullopt;
+}
+
+FaceProblem DecodeImage(std::string_view encoded, const FaceAnalyseOptions& options, cv::Mat* bgr, int* width,
+                        int* height) {
+  const auto size = ImageHeaderSize(encoded);
+  if (!size || size->first <= 0 || size->second <= 0) return FaceProblem::kUndecodable;
+  *width = static_cast<int>(std::min<int64_t>(size->first, INT32_MAX));
+  *height = static_cast<int>(std::min<int64_t>(size->second, INT32_MAX));
   // Each side first (the product of two 32-bit sides could overflow), then
   // the shape (a 16000×1000 strip is padded to a square), then the area.
   const int64_t longer = std::max(size->first, size->second), shorter = std::min(size->first, size->second);
   if (longer > options.max_side || longer > shorter * 4 || size->first * size->second > options.max_pixels) {
-    o.problem = FaceProblem::kTooLarge;
-    return o;
+    return FaceProblem::kTooLarge;
   }
-  cv::Mat bgr;
   try {
     const cv::Mat raw(1, static_cast<int>(encoded.size()), CV_8U, const_cast<char*>(encoded.data()));
-    bgr = cv::imdecode(raw, cv::IMREAD_COLOR);
+    *bgr = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception&) {
-    bgr.release();
+    bgr->release();
   }
-  if (bgr.empty()) {
-    o.problem = FaceProblem::kUndecodable;
-    return o;
-  }
+  return bgr->empty() ? FaceProblem::kUndecodable : FaceProblem::kNone;
+}
+
+}  // namespace face_internal
+
+FaceObservation FaceEngine::Analyse(std::string_view encoded, const FaceQualityLimits& limits,
+                                    const FaceAnalyseOptions& options, FaceStageTimes* times) const {
+  FaceObservation o;
+  const auto start = Clock::now();
+  cv::Mat bgr;
+  o.problem = face_internal::DecodeImage(encoded, options, &bgr, &o.width, &o.height);
+  if (o.problem != FaceProblem::kNone) return o;
   if (times) times->decode_ms += MsSince(start);
   Worker* w = impl_->Acquire();
   FaceObservation out = impl_->Run(*w, bgr, limits, options, times);

@@ -52,12 +52,30 @@ class Loader {
     try {
       root = toml::parse_file(path_);
     } catch (const toml::parse_error& e) {
-      return InvalidArgument(fmt::format("{}:{}:{}: not valid TOML: {}", path_,
-                                         e.source().begin.line, e.source().begin.column,
-                                         e.description()));
+      return NotToml(e);
     } catch (const std::exception& e) {
       return Unavailable(fmt::format("cannot read mapping file {}: {}", path_, e.what()));
     }
+    return FromTable(root);
+  }
+
+  Result<Mapping> Parse(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, path_);
+    } catch (const toml::parse_error& e) {
+      return NotToml(e);
+    }
+    return FromTable(root);
+  }
+
+ private:
+  tl::unexpected<Error> NotToml(const toml::parse_error& e) const {
+    return InvalidArgument(fmt::format("{}:{}:{}: not valid TOML: {}", path_, e.source().begin.line,
+                                       e.source().begin.column, e.description()));
+  }
+
+  Result<Mapping> FromTable(const toml::table& root) {
     Mapping m;
     m.name = std::filesystem::path(path_).stem().string();
     for (auto&& [key, node] : root) {
@@ -82,7 +100,6 @@ class Loader {
     return m;
   }
 
- private:
   tl::unexpected<Error> Fail(const toml::node& node, const std::string& what) const {
     const auto line = node.source().begin.line;
     if (line > 0) return InvalidArgument(fmt::format("{}:{}: {}", path_, line, what));
@@ -278,6 +295,10 @@ FeedFormat FeedFormatForPath(std::string_view path) {
 }
 
 Result<Mapping> LoadMapping(const std::string& path) { return Loader(path).Load(); }
+
+Result<Mapping> ParseMapping(std::string_view toml_text, std::string_view origin) {
+  return Loader(std::string(origin)).Parse(toml_text);
+}
 
 Mapping CanonicalMapping(FeedFormat format) {
   Mapping m;

@@ -100,6 +100,20 @@ TEST(LoadMapping, ReadsATabDelimiter) {
   EXPECT_EQ(m->delimiter, '\t');
 }
 
+TEST(ParseMapping, ReadsTextAsLoadMappingReadsTheFileAndNamesTheOriginInErrors) {
+  ScratchDir dir;
+  Result<Mapping> from_file = LoadText(dir, kMinimal, "bank_counter.toml");
+  Result<Mapping> from_text = ParseMapping(kMinimal, "pushed/bank_counter.toml");
+  ASSERT_TRUE(from_file.has_value() && from_text.has_value());
+  EXPECT_EQ(from_text->name, "bank_counter");
+  EXPECT_EQ(from_text->columns, from_file->columns);
+  EXPECT_EQ(from_text->constants, from_file->constants);
+  Result<Mapping> bad = ParseMapping("[columns]\nref = \"no\"\noccurred_on = \n", "pushed.toml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(bad.error().message, AllOf(HasSubstr("pushed.toml:3:"), HasSubstr("not valid TOML")));
+}
+
 TEST(LoadMapping, MissingFileIsNotFound) {
   Result<Mapping> m = LoadMapping("/nonexistent/dir/mapping.toml");
   ASSERT_FALSE(m.has_value());

@@ -119,7 +119,10 @@ Result<Date> ParseDateFormat(std::string_view text, std::string_view format) {
   // digits; with separators (2026/5/3) they may have one.
   const bool packed = format.find_first_not_of("%Ymd") == std::string_view::npos;
   for (size_t f = 0; f < format.size();) {
-    if (format[f] == '%' && f + 1 < format.size()) {
+    if (format[f] == '%') {
+      // A lone '%' at the end is no directive; taken as a literal it would be
+      // an empty run, and the loop would never move past it.
+      if (f + 1 == format.size()) return InvalidArgument("a date format must not end in a lone %");
       const char spec = format[f + 1];
       f += 2;
       bool ok = false;

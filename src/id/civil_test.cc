@@ -25,6 +25,14 @@ TEST(Date, ParsesTheFormatsDepartmentsUse) {
   EXPECT_FALSE(ParseDateFormat("2026-05-03", "%Y/%m/%d"));
 }
 
+// Found by fuzz_id (tests/fuzz/corpus/fuzz_id/format_lone_percent): a format
+// ending in a lone '%' made ParseDateFormat loop for ever.
+TEST(Date, AFormatEndingInALonePercentIsRefusedNotLoopedOn) {
+  EXPECT_FALSE(ParseDateFormat(" 1", "%"));
+  EXPECT_FALSE(ParseDateFormat("2026-05-03%", "%Y-%m-%d%"));
+  EXPECT_FALSE(ParseDateFormat("", "%"));
+}
+
 TEST(Date, RejectsDaysThatDoNotExist) {
   EXPECT_FALSE(ParseDate("2026-02-29"));
   EXPECT_FALSE(ParseDate("2026-13-01"));

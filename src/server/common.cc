@@ -51,6 +51,10 @@ HttpResult<const json*> Context::Body() {
       parsed = json::parse(req.body);
     } catch (const json::parse_error& e) {
       return BadField("", fmt::format("请求体不是有效的 JSON (the body is not valid JSON at byte {})", e.byte));
+    } catch (const json::exception&) {
+      // json::parse also throws out_of_range for a number beyond a double
+      // (1e999): the client's mistake, not a 500. Found by fuzz_api_bodies.
+      return BadField("", "请求体中的数超出范围 (a number in the body is out of range)");
     }
     if (!parsed.is_object()) return BadField("", "请求体应为 JSON 对象 (the body must be a JSON object)");
     body_ = std::move(parsed);

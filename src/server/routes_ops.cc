@@ -236,7 +236,10 @@ HttpResult<Reply> ShowCase(Context& ctx) {
 
 HttpResult<Reply> ResolveCase(Context& ctx) {
   ASSIGN_OR_RETURN(auto target, TargetCase(ctx, Action::kCaseDecide));
-  const auto& [c, person] = target;
+  // Not a structured binding: the lambda below captures them, which clang
+  // before 16 refuses (the sanitizer builds use clang 14).
+  const auto& c = target.first;
+  const auto& person = target.second;
   ASSIGN_OR_RETURN(const json* body, ctx.Body());
   ASSIGN_OR_RETURN(std::string decision_text, RequiredString(*body, "decision", 32));
   auto decision = ParseCaseDecision(decision_text);

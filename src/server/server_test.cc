@@ -104,6 +104,21 @@ TEST_F(ServerTest, StateChangesWithoutTheCsrfTokenAreRefused) {
   EXPECT_EQ(wrong->status, 403);
 }
 
+// Found by fuzz_api_bodies (tests/fuzz/corpus/fuzz_api_bodies/number_overflow):
+// a number beyond a double made json::parse throw out_of_range, which escaped
+// the handler as a 500.
+TEST_F(ServerTest, ABodyWithANumberOutOfRangeIsABadRequestNotAnInternalError) {
+  Login l = SignIn("admin");
+  auto c = Client();
+  for (const char* body : {"6e662606", R"({"id_number": 1e999999})"}) {
+    auto res = c.Post("/api/v1/persons/search", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}}, body,
+                      "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body;
+    EXPECT_EQ(json::parse(res->body)["error"]["code"], "invalid_argument") << res->body;
+  }
+}
+
 // Signing out is the one change without the CSRF token (a tab that lost it must
 // still be able to end the session); it ends the session for good.
 TEST_F(ServerTest, SigningOutNeedsNoCsrfTokenAndEndsTheSession) {
