@@ -199,8 +199,9 @@ std::vector<std::string_view> Split(std::string_view text, char sep) {
 }
 
 bool ParseInt(std::string_view text, int64_t& v) {
-  return !text.empty() && std::from_chars(text.data(), text.data() + text.size(), v).ec == std::errc() &&
-         std::from_chars(text.data(), text.data() + text.size(), v).ptr == text.data() + text.size();
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  return !text.empty() && ec == std::errc() && ptr == end;
 }
 
 // Adds a packed cell to `counts` and its trend months (from the snapshot's
