@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -89,12 +90,37 @@ Result<std::string> Text(sqlite3* db, const char* sql, const std::string& path) 
   return std::string(t != nullptr ? t : "");
 }
 
+// What PRAGMA integrity_check found, fit for a message: how many problems and
+// the first. Its lines name rowids, and a person's rowid is their key, the
+// digits of their identity number: every run of ten digits or more is masked.
+std::string IntegritySummary(std::string_view report) {
+  std::string first(report.substr(0, report.find('\n')));
+  if (first.rfind("*** in database", 0) == 0 && first.size() < report.size()) {
+    const size_t next = report.find('\n') + 1;
+    first = std::string(report.substr(next, report.find('\n', next) - next));
+  }
+  std::string masked;
+  for (size_t i = 0; i < first.size();) {
+    size_t j = i;
+    while (j < first.size() && first[j] >= '0' && first[j] <= '9') ++j;
+    if (j == i) {
+      masked += first[i++];
+      continue;
+    }
+    masked += j - i >= 10 ? std::string(j - i, '*') : first.substr(i, j - i);
+    i = j;
+  }
+  const auto lines = std::count(report.begin(), report.end(), '\n') + 1;
+  return fmt::format("发现 {} 处问题, 第一处 (found {} problems, the first): {}", lines, lines, masked);
+}
+
 // The checks a backup passes before it is called one: PRAGMA integrity_check
 // says "ok" and the schema version is a tacit store's this build can open.
 Result<int> Check(sqlite3* db, const std::string& path) {
   ASSIGN_OR_RETURN(std::string integrity, Text(db, "PRAGMA integrity_check", path));
   if (integrity != "ok") {
-    return DataLoss(fmt::format("{} 完整性检查未通过 (failed PRAGMA integrity_check: {})", path, integrity));
+    return DataLoss(fmt::format("{} 完整性检查未通过 (failed PRAGMA integrity_check: {})", path,
+                                IntegritySummary(integrity)));
   }
   ASSIGN_OR_RETURN(std::string version_text, Text(db, "PRAGMA user_version", path));
   const int version = std::atoi(version_text.c_str());
