@@ -71,6 +71,7 @@ struct OutreachAttemptRecord {
   std::string provider_code;
   std::string failure;
   int64_t duration_ms = 0;
+  PersonKey person = 0;  // the message's person (schema v14)
 };
 
 struct ChannelConfigRecord {

@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -185,6 +185,7 @@ struct DecisionRecord {
   Fen due = 0;
   std::string rule;
   int64_t evidence_id = 0;
+  PersonKey person = 0;  // the entitlement's person: the distribution key on PostgreSQL (schema v14)
 };
 
 // Money the run pays: the month itself (kind "regular") or earlier months now
@@ -195,6 +196,7 @@ struct PaymentRecord {
   Fen amount = 0;
   std::string kind;
   Month run_month;
+  PersonKey person = 0;  // the entitlement's person (schema v14)
 };
 
 // Money paid that was not due (多发待遇): to be recovered.
@@ -207,6 +209,7 @@ struct ReceivableRecord {
   std::string reason;  // the rule, e.g. "terminate.death"
   int64_t evidence_id = 0;
   Fen recovered = 0;
+  PersonKey person = 0;  // the entitlement's person (schema v14)
 };
 
 struct CycleRunRecord {
@@ -241,6 +244,7 @@ struct ForecastRecord {
   Fen due = 0;
   std::string rule;
   int64_t evidence_id = 0;
+  PersonKey person = 0;  // the entitlement's person (schema v14)
 };
 
 // Where the store's knowledge stands: the highest evidence id and the highest

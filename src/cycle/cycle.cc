@@ -355,6 +355,10 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     return slot ? &*slot : nullptr;
   };
 
+  // The person being decided: every record below carries it (the distribution
+  // key of the ledger tables on PostgreSQL).
+  PersonKey person_now = 0;
+
   // Compares what was paid for a month (or a one-off), net of claims, with what
   // is due now: paid but not due → a receivable (多发待遇); due but not paid →
   // first a reversal of what was claimed back, then back pay. Held months
@@ -364,18 +368,19 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     if (!counts) return;
     if (net > due) {
       const Fen over = net - due;
-      receivables.push_back(ReceivableRecord{0, entitlement, m, over, month, rule, evidence, 0});
+      receivables.push_back(ReceivableRecord{0, entitlement, m, over, month, rule, evidence, 0, person_now});
       shard_run.overpaid_amount += over;
     } else if (payable && due > net) {
       Fen owed = due - net;
       const Fen reversal = std::min(owed, std::max<Fen>(claimed, 0));
       if (reversal > 0) {
-        receivables.push_back(ReceivableRecord{0, entitlement, m, -reversal, month, "reverse." + rule, evidence, 0});
+        receivables.push_back(ReceivableRecord{0, entitlement, m, -reversal, month, "reverse." + rule, evidence, 0,
+                                              person_now});
         shard_run.overpaid_amount -= reversal;
         owed -= reversal;
       }
       if (owed > 0) {
-        payments.push_back(PaymentRecord{entitlement, m, owed, pay_kind, month});
+        payments.push_back(PaymentRecord{entitlement, m, owed, pay_kind, month, person_now});
         shard_run.back_pay_amount += owed;
         ++shard_result.back_pay_lines;
       }
@@ -384,12 +389,12 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
 
   // The month's decision of one entitlement, counted and paid.
   auto decide = [&](int64_t entitlement, MonthStatus status, Fen due, const std::string& rule, int64_t evidence) {
-    decisions.push_back(DecisionRecord{entitlement, status, due, rule, evidence});
+    decisions.push_back(DecisionRecord{entitlement, status, due, rule, evidence, person_now});
     ++shard_run.entitlements;
     if (status == MonthStatus::kPayable) {
       ++shard_run.paid;
       shard_run.paid_amount += due;
-      payments.push_back(PaymentRecord{entitlement, month, due, "regular", month});
+      payments.push_back(PaymentRecord{entitlement, month, due, "regular", month, person_now});
     } else if (status == MonthStatus::kSuspended) {
       ++shard_run.suspended;
     } else {
@@ -402,6 +407,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
       if (e.terms.start <= month) terms.push_back(e.terms);
     }
     if (terms.empty()) return {};
+    person_now = b.person.key;
     const size_t first_payment = payments.size();
     const size_t first_receivable = receivables.size();
     const size_t first_decision = decisions.size();
@@ -445,6 +451,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     for (size_t i = 0; i < terms.size(); ++i) {
       const EntitlementTerms& e = terms[i];
       carry_over.forecasts.push_back(ForecastOf(e, schedule.months[i], schedule.oneoffs, month));
+      carry_over.forecasts.back().person = b.person.key;
       // Only earlier months need the ledger; a person with nothing new has none.
       const EntitlementLedger* lp = nullptr;
       if (changed) {
@@ -542,7 +549,7 @@ Result<CycleResult> RunCycle(Store& store, const Policy& policy, const CycleOpti
     // payroll carries a negative offset line and the claims are recovered.
     const Fen offset = offset_allowed ? std::min(back_pay, outstanding) : 0;
     if (offset > 0) {
-      payments.push_back(PaymentRecord{terms.front().id, month, -offset, "offset", month});
+      payments.push_back(PaymentRecord{terms.front().id, month, -offset, "offset", month, person_now});
       offsets.emplace_back(b.person.key, offset);
       shard_result.offset_amount += offset;
       outstanding -= offset;

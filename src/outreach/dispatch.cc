@@ -207,6 +207,7 @@ struct Dispatcher::Impl {
                  std::string_view channel = {}) {
     OutreachAttemptRecord a;
     a.message_id = m.id;
+    a.person = m.person;
     a.at_ms = at;
     a.channel = channel.empty() ? m.channel : std::string(channel);
     a.outcome = std::string(outcome);

@@ -108,7 +108,9 @@ TEST(PersonView, ShowsCasesRecoveriesAndWhatIsStillOutstanding) {
   run.month = Month::Of(2026, 11);
   run.as_of = D("2026-11-05");
   ASSERT_TRUE(store->SaveCycleRun(run, {}, {},
-                                  {{0, ent, Month::Of(2026, 10), 312050, run.month, "terminate.death", ev[0].id, 0}}, {}));
+                                  {{0, ent, Month::Of(2026, 10), 312050, run.month, "terminate.death", ev[0].id, 0,
+                                    p.id.key()}},
+                                  {}));
   ASSERT_TRUE(store->RecordRecovery(p.id.key(), 12050, "lump", D("2026-11-20"), "家属退回"));
   CaseRecord c;
   c.person = p.id.key();

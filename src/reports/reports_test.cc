@@ -161,8 +161,9 @@ class ReportsTest : public ::testing::Test {
     run.month = Month::Of(2026, 11);
     run.as_of = D("2026-11-05");
     ASSERT_TRUE(store_->SaveCycleRun(run, {}, {},
-                                     {{0, ent, Month::Of(2026, 9), 300000, run.month, "terminate.death", ev[0].id, 0},
-                                      {0, ent, Month::Of(2026, 10), 300000, run.month, "terminate.death", ev[0].id, 0}},
+                                     {{0, ent, Month::Of(2026, 9), 300000, run.month, "terminate.death", ev[0].id, 0, keys_[3]},
+                                      {0, ent, Month::Of(2026, 10), 300000, run.month, "terminate.death", ev[0].id, 0,
+                                       keys_[3]}},
                                      {}));
     ASSERT_TRUE(store_->RecordRecovery(keys_[3], 12050, "lump", D("2026-11-20"), "家属退回"));
     VisitTaskRecord t;

@@ -83,8 +83,8 @@ class ReportsApiTest : public ServerTest {
     run.as_of = *ParseDate("2026-11-05");
     ASSERT_TRUE(store_->SaveCycleRun(
         run, {}, {},
-        {{0, ent, Month::Of(2026, 9), 300000, run.month, "terminate.death", ev[0].id, 0},
-         {0, ent, Month::Of(2026, 10), 300000, run.month, "terminate.death", ev[0].id, 0}},
+        {{0, ent, Month::Of(2026, 9), 300000, run.month, "terminate.death", ev[0].id, 0, dead_},
+         {0, ent, Month::Of(2026, 10), 300000, run.month, "terminate.death", ev[0].id, 0, dead_}},
         {}));
     ASSERT_TRUE(store_->RecordRecovery(dead_, 12050, "lump", *ParseDate("2026-11-19"), "家属退回"));
     std::vector<VisitTaskRecord> tasks(2);

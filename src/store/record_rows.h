@@ -294,15 +294,15 @@ CycleRunRecord ReadRun(const Row& s) {
   return r;
 }
 
-inline constexpr std::string_view kPaymentColumns = "entitlement_id, month, run_month, kind, amount_fen";
+inline constexpr std::string_view kPaymentColumns = "entitlement_id, month, run_month, kind, amount_fen, person_key";
 
 template <typename Row>
 PaymentRecord ReadPayment(const Row& r) {
-  return PaymentRecord{r.Int(0), MonthAt(r, 1), r.Int(4), r.Text(3), MonthAt(r, 2)};
+  return PaymentRecord{r.Int(0), MonthAt(r, 1), r.Int(4), r.Text(3), MonthAt(r, 2), static_cast<PersonKey>(r.Int(5))};
 }
 
 inline constexpr std::string_view kReceivableColumns =
-    "id, entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen";
+    "id, entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen, person_key";
 
 template <typename Row>
 ReceivableRecord ReadReceivable(const Row& s) {
@@ -315,14 +315,42 @@ ReceivableRecord ReadReceivable(const Row& s) {
   r.reason = s.Text(5);
   r.evidence_id = s.Int(6);
   r.recovered = s.Int(7);
+  r.person = static_cast<PersonKey>(s.Int(8));
   return r;
 }
 
-inline constexpr std::string_view kDecisionColumns = "entitlement_id, status, due_fen, rule, evidence_id";
+// Every row a monthly run records carries its entitlement's person (schema
+// v14: the distribution key of the ledger tables on a distributed PostgreSQL).
+// Both stores check it before writing anything.
+inline Status CheckRunRowsHavePersons(const std::vector<DecisionRecord>& decisions,
+                                      const std::vector<PaymentRecord>& payments,
+                                      const std::vector<ReceivableRecord>& receivables,
+                                      const std::vector<ForecastRecord>& forecasts) {
+  auto missing = [](std::string_view what, int64_t entitlement_id) {
+    return InvalidArgument(std::string(what) + " of entitlement " + std::to_string(entitlement_id) +
+                           " carries no person");
+  };
+  for (const DecisionRecord& d : decisions) {
+    if (d.person == 0) return missing("a decision", d.entitlement_id);
+  }
+  for (const PaymentRecord& p : payments) {
+    if (p.person == 0) return missing("a payment", p.entitlement_id);
+  }
+  for (const ReceivableRecord& r : receivables) {
+    if (r.person == 0) return missing("a receivable", r.entitlement_id);
+  }
+  for (const ForecastRecord& f : forecasts) {
+    if (f.person == 0) return missing("a forecast", f.entitlement_id);
+  }
+  return {};
+}
+
+inline constexpr std::string_view kDecisionColumns = "entitlement_id, status, due_fen, rule, evidence_id, person_key";
 
 template <typename Row>
 DecisionRecord ReadDecision(const Row& r) {
-  return DecisionRecord{r.Int(0), static_cast<MonthStatus>(r.Int(1)), r.Int(2), r.Text(3), r.Int(4)};
+  return DecisionRecord{r.Int(0), static_cast<MonthStatus>(r.Int(1)), r.Int(2), r.Text(3), r.Int(4),
+                        static_cast<PersonKey>(r.Int(5))};
 }
 
 // ---- Cases ----------------------------------------------------------------------------

@@ -74,7 +74,7 @@ int64_t ReturnedId(const PgRows& rows) { return rows.size() == 1 ? rows.Int(0, 0
 // A new key is inserted; a cancelled (never sent) message of the key is queued
 // again with the new values; any other existing message is left alone.
 constexpr std::string_view kMessageReopen =
-    "ON CONFLICT (idem_key) DO UPDATE SET channel = EXCLUDED.channel, template = EXCLUDED.template, "
+    "ON CONFLICT (idem_key, person_key) DO UPDATE SET channel = EXCLUDED.channel, template = EXCLUDED.template, "
     "params = EXCLUDED.params, created_ms = EXCLUDED.created_ms, not_before_ms = EXCLUDED.not_before_ms, "
     "expires_ms = EXCLUDED.expires_ms, status = 'queued', attempts = 0, next_attempt_ms = EXCLUDED.next_attempt_ms, "
     "lease_until_ms = 0, claimed_ms = 0, provider_ref = '', provider_code = '', failure = '' "
@@ -115,7 +115,7 @@ PgParams MessageUpdateParams(const OutreachMessageRecord& m) {
 
 // A new key is inserted; a cancelled task of the key is opened again.
 constexpr std::string_view kVisitReopen =
-    "ON CONFLICT (idem_key) DO UPDATE SET reason = EXCLUDED.reason, due_on = EXCLUDED.due_on, status = 'open', "
+    "ON CONFLICT (idem_key, person_key) DO UPDATE SET reason = EXCLUDED.reason, due_on = EXCLUDED.due_on, status = 'open', "
     "assigned_to = '', created_ms = EXCLUDED.created_ms, note = '', done_ms = 0 WHERE v.status = 'cancelled'";
 
 constexpr std::string_view kVisitInsertColumns =
@@ -247,20 +247,22 @@ Status PgOutreach::UpdateMessage(const OutreachMessageRecord& m) {
 Status PgOutreach::AddAttempt(OutreachAttemptRecord& a) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(
       "INSERT INTO outreach_attempt (message_id, at_ms, channel, outcome, http_status, provider_code, failure, "
-      "duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-      {a.message_id, a.at_ms, a.channel, a.outcome, a.http_status, a.provider_code, a.failure, a.duration_ms}));
+      "duration_ms, person_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+      {a.message_id, a.at_ms, a.channel, a.outcome, a.http_status, a.provider_code, a.failure, a.duration_ms,
+       static_cast<int64_t>(a.person)}));
   a.id = r.Int(0, 0);
   return {};
 }
 
 Result<std::vector<OutreachAttemptRecord>> PgOutreach::AttemptsOf(int64_t message_id) {
   ASSIGN_OR_RETURN(PgRows r, conn_.Query(
-      "SELECT id, message_id, at_ms, channel, outcome, http_status, provider_code, failure, duration_ms "
-      "FROM outreach_attempt WHERE message_id = $1 ORDER BY id",
+      "SELECT id, message_id, at_ms, channel, outcome, http_status, provider_code, failure, duration_ms, "
+      "person_key FROM outreach_attempt WHERE message_id = $1 ORDER BY id",
       {message_id}));
   return CollectRows<OutreachAttemptRecord>(r, [](const PgRow& row) {
     return OutreachAttemptRecord{row.Int(0),  row.Int(1),  row.Int(2), row.Text(3), row.Text(4),
-                                 static_cast<int>(row.Int(5)), row.Text(6), row.Text(7), row.Int(8)};
+                                 static_cast<int>(row.Int(5)), row.Text(6), row.Text(7), row.Int(8),
+                                 static_cast<PersonKey>(row.Int(9))};
   });
 }
 

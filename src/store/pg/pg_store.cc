@@ -248,8 +248,8 @@ Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryR
         "SELECT person_key, scheme, paying_region, start_month, paid_through, contribution_months, registered_on, "
         "account_balance_fen, account_subsidy_fen FROM entitlement_stage ORDER BY ord "
         "RETURNING id, person_key, scheme) "
-        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) "
-        "SELECT a.id, s.start_month, s.monthly_fen, s.basic_fen FROM added a JOIN entitlement_stage s "
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen, person_key) "
+        "SELECT a.id, s.start_month, s.monthly_fen, s.basic_fen, a.person_key FROM added a JOIN entitlement_stage s "
         "ON s.person_key = a.person_key AND s.scheme = a.scheme"));
   }
 
@@ -336,7 +336,7 @@ Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryR
         "ORDER BY from_month DESC LIMIT 1", {id, from}));
     const bool amount_differs = amount.size() == 0 || amount.Int(0, 0) != row.monthly || amount.Int(0, 1) != row.basic;
     if (amount_differs) {
-      RETURN_IF_ERROR(UpsertAmount(id, from, row.monthly, row.basic));
+      RETURN_IF_ERROR(UpsertAmount(row.person.key, id, from, row.monthly, row.basic));
       ent_changed = true;
     }
     if (ent_changed) {
@@ -355,12 +355,14 @@ Result<RegistryImportCounts> PgStore::ImportRegistry(const std::vector<RegistryR
   return counts;
 }
 
-Status PgStore::UpsertAmount(int64_t entitlement_id, int64_t from_month, Fen monthly, Fen basic) {
+Status PgStore::UpsertAmount(PersonKey person, int64_t entitlement_id, int64_t from_month, Fen monthly, Fen basic) {
+  // The conflict target is the primary key, which holds the person (v14).
   return conn_.Query(
-      "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES($1,$2,$3,$4) "
-      "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
+      "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen, person_key) "
+      "VALUES($1,$2,$3,$4,$5) "
+      "ON CONFLICT(entitlement_id, from_month, person_key) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
       "basic_fen = excluded.basic_fen",
-      {entitlement_id, from_month, monthly, basic}).transform([](const PgRows&) {});
+      {entitlement_id, from_month, monthly, basic, static_cast<int64_t>(person)}).transform([](const PgRows&) {});
 }
 
 Result<AdjustCounts> PgStore::AdjustAmounts(const std::vector<AmountAdjustment>& rows) {
@@ -417,7 +419,7 @@ Result<AdjustCounts> PgStore::AdjustAmounts(const std::vector<AmountAdjustment>&
       ++counts.unchanged;
       continue;
     }
-    RETURN_IF_ERROR(UpsertAmount(id, r->effective.index(), r->monthly, basic));
+    RETURN_IF_ERROR(UpsertAmount(r->person, id, r->effective.index(), r->monthly, basic));
     ++counts.applied;
   }
   RETURN_IF_ERROR(tx.Commit());
@@ -566,7 +568,7 @@ Result<std::vector<PersonKey>> PgStore::PersonsChangedSince(int64_t evidence_hig
 Status PgStore::ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) {
   ForecastRecord f;
   return conn_.ForEachRow(
-      "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id FROM forecast", {},
+      "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id, person_key FROM forecast", {},
       [&](const PgRow& r) -> Status {
         f.entitlement_id = r.Int(0);
         f.through = Month::FromIndex(static_cast<int32_t>(r.Int(1)));
@@ -574,6 +576,7 @@ Status PgStore::ForEachForecast(const std::function<Status(const ForecastRecord&
         f.due = r.Int(3);
         f.rule = r.Text(4);
         f.evidence_id = r.Int(5);
+        f.person = static_cast<PersonKey>(r.Int(6));
         return fn(f);
       },
       20000);

@@ -153,7 +153,7 @@ class PgStore final : public Store {
   Status ScanPersons(const std::string& region_prefix, int64_t from_key, int64_t to_key,
                      const std::function<Status(const PersonBundle&)>& fn, Facts with_facts);
   // pg_store.cc: adds or replaces the amount step from `from_month`.
-  Status UpsertAmount(int64_t entitlement_id, int64_t from_month, Fen monthly, Fen basic);
+  Status UpsertAmount(PersonKey person, int64_t entitlement_id, int64_t from_month, Fen monthly, Fen basic);
 
   // pg_store_evidence.cc: stores one linked record outside any batch (a
   // case's fact, an attestation) in the open unit of work; sets e.id.

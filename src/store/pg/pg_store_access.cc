@@ -210,11 +210,13 @@ Result<std::optional<FaceTemplateRecord>> PgStore::FindFaceTemplate(PersonKey pe
 }
 
 Status PgStore::PutFaceChallenge(const FaceChallengeRecord& c) {
-  // SQLite's INSERT OR REPLACE: id is the only key.
+  // SQLite's INSERT OR REPLACE. The key holds the person (the distribution
+  // key, schema v14): a challenge id is random and is put again only for its
+  // own person.
   RETURN_IF_ERROR(conn_.Query("INSERT INTO face_challenge (id, person_key, device, actor, created_at, deadline, "
                               "status, sealed_state, evidence_id, case_id) "
                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                              "ON CONFLICT (id) DO UPDATE SET person_key = EXCLUDED.person_key, "
+                              "ON CONFLICT (id, person_key) DO UPDATE SET "
                               "device = EXCLUDED.device, actor = EXCLUDED.actor, created_at = EXCLUDED.created_at, "
                               "deadline = EXCLUDED.deadline, status = EXCLUDED.status, "
                               "sealed_state = EXCLUDED.sealed_state, evidence_id = EXCLUDED.evidence_id, "

@@ -3,9 +3,16 @@
 // which is the contract: same results, order, errors and units of work.
 //
 // Where PostgreSQL differs on purpose:
-// * (source, ref) is kept unique by the unique index evidence_source_ref, not
-//   by SQLite's hash slots in evidence_ref (which stays empty here): rows go in
-//   with ON CONFLICT (source_id, ref) DO NOTHING and the database decides.
+// * (source, ref) is kept unique by the claims table evidence_claim (schema
+//   v14; its primary key), not by SQLite's hash slots in evidence_ref (which
+//   stays empty here): a record's claim goes in with ON CONFLICT DO NOTHING and
+//   only the records whose claim went in are stored. The claims are a table of
+//   their own because on a distributed database (Citus) evidence is spread by
+//   person and a unique key must hold the distribution column.
+// * A distributed table's person_key is never updated (Citus refuses it; a
+//   guard trigger refuses it here too): linking a record moves its row, a
+//   delete and an insert in one statement, and marks the person as SQLite's
+//   update trigger does.
 // * Bulk writes COPY into a temporary staging table (dropped at commit), then
 //   one INSERT … SELECT moves the rows, where SQLite reads the records through
 //   its tacit_rows virtual table.
@@ -32,6 +39,24 @@ namespace tacit::pg {
 using namespace store_rows;  // the readers and column lists both stores share
 
 namespace {
+
+// ---- Linking: a record moves to its person ------------------------------------------
+
+// The unlinked record's own columns, carried by `moved` (a DELETE … RETURNING
+// of evidence e that also names person_key, id and link_score), then inserted
+// under the person with the link method of the parameter MoveInto names, and
+// the person marked: the mark SQLite's update trigger writes. A statement
+// ending in MoveInto may add RETURNING to the mark's insert.
+constexpr std::string_view kMovedColumns =
+    "e.source_id, e.ref, e.kind, e.occurred_on, e.received_on, e.batch_id, e.detail";
+std::string MoveInto(std::string_view method_param) {
+  return fmt::format(
+      ", stored AS (INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
+      "link_method, link_score, detail) SELECT person_key, id, source_id, ref, kind, occurred_on, received_on, "
+      "batch_id, {}::text, link_score, detail FROM moved RETURNING person_key) "
+      "INSERT INTO person_dirty(person_key) SELECT person_key FROM stored WHERE person_key > 0",
+      method_param);
+}
 
 // ---- Bulk loading -------------------------------------------------------------
 
@@ -144,7 +169,7 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
                                        [this](const std::string& s) { return SourceId(s); }));
 
   // A (source, ref) twice in the file: the first in file order is kept, as on
-  // SQLite. The stored ones are left to the unique index below.
+  // SQLite. The stored ones are left to the claims below.
   std::vector<bool> skip(n, false);
   {
     std::unordered_set<RefKey, RefKeyHash> seen;
@@ -181,12 +206,17 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
       RETURN_IF_ERROR(copy.EndRow());
     }
     RETURN_IF_ERROR(copy.Flush());
+    // The claims first, in (source, ref) order so that the key's pages fill in
+    // order; the records whose claim went in are stored, in id order.
     ASSIGN_OR_RETURN(PgRows ids, conn_.Query(
+        "WITH claimed AS (INSERT INTO evidence_claim(source_id, ref, evidence_id) "
+        "SELECT source_id, ref, id FROM evidence_stage ORDER BY source_id, ref "
+        "ON CONFLICT DO NOTHING RETURNING evidence_id) "
         "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
         "link_method, link_score, detail) "
-        "SELECT person_key, id, source_id, ref, kind, occurred_on, received_on, $1::bigint, link_method, "
-        "link_score, detail FROM evidence_stage "
-        "ON CONFLICT (source_id, ref) DO NOTHING RETURNING id",
+        "SELECT s.person_key, s.id, s.source_id, s.ref, s.kind, s.occurred_on, s.received_on, $1::bigint, "
+        "s.link_method, s.link_score, s.detail FROM evidence_stage s JOIN claimed c ON c.evidence_id = s.id "
+        "ORDER BY s.id RETURNING id",
         {batch.id}));
     for (int r = 0; r < ids.size(); ++r) {
       const int64_t k = ids.Int(r, 0) - first_id;
@@ -293,10 +323,11 @@ Result<std::optional<EvidenceRecord>> PgStore::FindEvidence(int64_t id) {
   return FirstRow<EvidenceRecord>(r, ReadEvidence<PgRow>);
 }
 
-// One probe of the unique index (source_id, ref); SQLite follows its hash slots.
+// One probe of the claims' key (source_id, ref); SQLite follows its hash slots.
 Result<std::optional<EvidenceRecord>> PgStore::FindEvidenceByRef(const std::string& source, const std::string& ref) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("{} WHERE e.source_id = (SELECT id FROM source WHERE name = $1) "
-                                                     "AND e.ref = $2",
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(fmt::format("{} WHERE e.id = (SELECT c.evidence_id FROM evidence_claim c "
+                                                     "WHERE c.source_id = (SELECT id FROM source WHERE name = $1) "
+                                                     "AND c.ref = $2)",
                                                      kEvidenceQuery),
                                          {source, ref}));
   return FirstRow<EvidenceRecord>(r, ReadEvidence<PgRow>);
@@ -317,9 +348,10 @@ Status PgStore::AddSingleEvidence(EvidenceRecord& e) {
   ASSIGN_OR_RETURN(e.id, AllocateEvidenceIds(conn_, 1));
   e.batch_id = 0;
   ASSIGN_OR_RETURN(PgRows added, conn_.Query(
+      "WITH claimed AS (INSERT INTO evidence_claim(source_id, ref, evidence_id) VALUES($3,$4,$2) "
+      "ON CONFLICT DO NOTHING RETURNING evidence_id) "
       "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
-      "link_method, link_score, detail) VALUES($1,$2,$3,$4,$5,$6,$7,0,$8,$9,$10) "
-      "ON CONFLICT (source_id, ref) DO NOTHING",
+      "link_method, link_score, detail) SELECT $1,$2,$3,$4,$5,$6,$7,0,$8,$9,$10 FROM claimed",
       {static_cast<int64_t>(e.person), e.id, source_id, e.ref, e.kind, static_cast<int64_t>(e.occurred_on.days()),
        static_cast<int64_t>(e.received_on.days()), e.link_method, e.link_score, NullIfEmpty(e.detail)}));
   if (added.affected() != 1) {
@@ -409,9 +441,10 @@ Status PgStore::SaveLinkAttempts(std::vector<LinkModelRecord>& models, const std
   // unlinked is linked: a record linked meanwhile keeps its link.
   if (!models.empty()) {
     RETURN_IF_ERROR(conn_.Query(
-        "UPDATE evidence SET person_key = a.candidate_key, link_method = $1, link_score = a.probability "
-        "FROM link_attempt a WHERE a.evidence_id = evidence.id AND a.status = 'linked' AND a.model_id >= $2 "
-        "AND evidence.person_key = 0",
+        fmt::format("WITH moved AS (DELETE FROM evidence e USING link_attempt a WHERE a.evidence_id = e.id "
+                    "AND a.status = 'linked' AND a.model_id >= $2 AND e.person_key = 0 "
+                    "RETURNING a.candidate_key AS person_key, e.id, a.probability AS link_score, {}) {}",
+                    kMovedColumns, MoveInto("$1")),
         {kLinkProbabilistic, models.front().id}));
   }
   return tx.Commit();
@@ -463,9 +496,12 @@ Status PgStore::DecideLinkAttempt(int64_t evidence_id, bool accept, const std::s
       {accept ? "accepted" : "rejected", by, NowUtcText(), note, evidence_id}));
   if (accept) {
     ASSIGN_OR_RETURN(PgRows linked, conn_.Query(
-        "UPDATE evidence SET person_key = $1, link_method = $2, link_score = $3 WHERE id = $4 AND person_key = 0",
+        fmt::format("WITH moved AS (DELETE FROM evidence e WHERE e.id = $4 AND e.person_key = 0 "
+                    "RETURNING $1::bigint AS person_key, e.id, $3::double precision AS link_score, {}) {} "
+                    "RETURNING 1",
+                    kMovedColumns, MoveInto("$2")),
         {static_cast<int64_t>(a->candidate), kLinkReviewed, a->probability, evidence_id}));
-    if (linked.affected() != 1) return FailedPrecondition(fmt::format("record {} is linked already", evidence_id));
+    if (linked.size() != 1) return FailedPrecondition(fmt::format("record {} is linked already", evidence_id));
   }
   return tx.Commit();
 }

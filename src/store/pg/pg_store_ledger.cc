@@ -154,9 +154,9 @@ Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, co
   // the key), receivables by month, id. Columns 2… are the record's own.
   constexpr std::string_view kSql =
       "SELECT entitlement_id, 0 AS part, month, run_month AS seq, kind AS tag, amount_fen, 0::bigint AS evidence_id, "
-      "0::bigint AS recovered_fen, run_month FROM payment WHERE month >= $1 "
+      "0::bigint AS recovered_fen, run_month, person_key FROM payment WHERE month >= $1 "
       "UNION ALL "
-      "SELECT entitlement_id, 1, month, id, reason, amount_fen, evidence_id, recovered_fen, run_month "
+      "SELECT entitlement_id, 1, month, id, reason, amount_fen, evidence_id, recovered_fen, run_month, person_key "
       "FROM receivable WHERE month >= $1 "
       "ORDER BY 1, 2, 3, 4, 5";
   EntitlementLedger ledger;
@@ -170,7 +170,8 @@ Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, co
     }
     current = id;
     if (r.Int(1) == 0) {
-      ledger.payments.push_back(PaymentRecord{id, MonthAt(r, 2), r.Int(5), r.Text(4), MonthAt(r, 8)});
+      ledger.payments.push_back(
+          PaymentRecord{id, MonthAt(r, 2), r.Int(5), r.Text(4), MonthAt(r, 8), static_cast<PersonKey>(r.Int(9))});
     } else {
       ReceivableRecord rec;
       rec.id = r.Int(3);
@@ -181,6 +182,7 @@ Status PgStore::ForEachLedger(Month from, const std::function<Status(int64_t, co
       rec.reason = r.Text(4);
       rec.evidence_id = r.Int(6);
       rec.recovered = r.Int(7);
+      rec.person = static_cast<PersonKey>(r.Int(9));
       ledger.receivables.push_back(std::move(rec));
     }
     return {};
@@ -269,6 +271,7 @@ Result<std::vector<PaymentRecord>> PgStore::PaymentsOfRun(Month run_month) {
 Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                              const std::vector<PaymentRecord>& payments,
                              const std::vector<ReceivableRecord>& receivables, const CycleCarryOver& carry_over) {
+  RETURN_IF_ERROR(CheckRunRowsHavePersons(decisions, payments, receivables, carry_over.forecasts));
   // The writer lock taken by Begin makes a second instance recording the same
   // month wait here, then find the run below; the primary key on month is the
   // last guard.
@@ -293,19 +296,22 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
   for (const DecisionRecord& d : decisions) decision_order.push_back(&d);
   std::sort(decision_order.begin(), decision_order.end(),
             [](const DecisionRecord* a, const DecisionRecord* b) { return a->entitlement_id < b->entitlement_id; });
-  PgCopy dec(conn_, "COPY decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) FROM STDIN");
+  PgCopy dec(conn_,
+             "COPY decision(run_month, entitlement_id, status, due_fen, rule, evidence_id, person_key) FROM STDIN");
   for (const DecisionRecord* d : decision_order) {
     dec.Int(month).Int(d->entitlement_id).Int(static_cast<int64_t>(d->status)).Int(d->due).Text(d->rule)
-        .Int(d->evidence_id);
+        .Int(d->evidence_id).Int(static_cast<int64_t>(d->person));
     RETURN_IF_ERROR(dec.EndRow());
   }
   RETURN_IF_ERROR(dec.Flush());
 
   // The first run that decides an entitlement fixes what the previous system
   // paid, so that fact is stored and auditable rather than implied.
+  // (Joined on the person too: on a distributed database the two tables meet
+  // shard by shard.)
   RETURN_IF_ERROR(conn_.Query(
-      "UPDATE entitlement SET paid_through = $1 WHERE paid_through IS NULL AND id IN "
-      "(SELECT entitlement_id FROM decision WHERE run_month = $2)",
+      "UPDATE entitlement e SET paid_through = $1 FROM decision d WHERE e.paid_through IS NULL "
+      "AND d.run_month = $2 AND d.person_key = e.person_key AND d.entitlement_id = e.id",
       {static_cast<int64_t>((run.month - 1).index()), month}));
 
   std::vector<const PaymentRecord*> payment_order;
@@ -318,7 +324,8 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
   });
   PgCopy pay(conn_, fmt::format("COPY payment({}) FROM STDIN", kPaymentColumns));
   for (const PaymentRecord* p : payment_order) {
-    pay.Int(p->entitlement_id).Int(p->month.index()).Int(month).Text(p->kind).Int(p->amount);
+    pay.Int(p->entitlement_id).Int(p->month.index()).Int(month).Text(p->kind).Int(p->amount)
+        .Int(static_cast<int64_t>(p->person));
     RETURN_IF_ERROR(pay.EndRow());
   }
   RETURN_IF_ERROR(pay.Flush());
@@ -326,10 +333,11 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
   // Receivables in the order given: their ids are assigned in it, as SQLite's
   // rowids are.
   PgCopy rec(conn_,
-               "COPY receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen) "
-               "FROM STDIN");
+               "COPY receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen, "
+               "person_key) FROM STDIN");
   for (const ReceivableRecord& r : receivables) {
-    rec.Int(r.entitlement_id).Int(r.month.index()).Int(r.amount).Int(month).Text(r.reason).Int(r.evidence_id).Int(0);
+    rec.Int(r.entitlement_id).Int(r.month.index()).Int(r.amount).Int(month).Text(r.reason).Int(r.evidence_id).Int(0)
+        .Int(static_cast<int64_t>(r.person));
     RETURN_IF_ERROR(rec.EndRow());
   }
   RETURN_IF_ERROR(rec.Flush());
@@ -351,19 +359,21 @@ Status PgStore::SaveCycleRun(const CycleRunRecord& run, const std::vector<Decisi
     // in the same outer unit can make it again), then one upsert.
     RETURN_IF_ERROR(conn_.Exec("CREATE TEMP TABLE tacit_forecast_in (LIKE forecast) ON COMMIT DROP"));
     PgCopy fc(conn_,
-                "COPY tacit_forecast_in(entitlement_id, through_month, status, due_fen, rule, evidence_id) FROM STDIN");
+                "COPY tacit_forecast_in(entitlement_id, through_month, status, due_fen, rule, evidence_id, person_key) "
+                "FROM STDIN");
     for (size_t i = 0; i < order.size(); ++i) {
       if (i + 1 < order.size() && order[i + 1]->entitlement_id == order[i]->entitlement_id) continue;
       const ForecastRecord& f = *order[i];
       fc.Int(f.entitlement_id).Int(f.through.index()).Int(static_cast<int64_t>(f.status)).Int(f.due).Text(f.rule)
-          .Int(f.evidence_id);
+          .Int(f.evidence_id).Int(static_cast<int64_t>(f.person));
       RETURN_IF_ERROR(fc.EndRow());
     }
     RETURN_IF_ERROR(fc.Flush());
     RETURN_IF_ERROR(conn_.Exec(
-        "INSERT INTO forecast(entitlement_id, through_month, status, due_fen, rule, evidence_id) "
-        "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id FROM tacit_forecast_in "
-        "ORDER BY entitlement_id ON CONFLICT (entitlement_id) DO UPDATE SET through_month = EXCLUDED.through_month, "
+        "INSERT INTO forecast(entitlement_id, through_month, status, due_fen, rule, evidence_id, person_key) "
+        "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id, person_key FROM tacit_forecast_in "
+        "ORDER BY entitlement_id ON CONFLICT (entitlement_id, person_key) DO UPDATE SET "
+        "through_month = EXCLUDED.through_month, "
         "status = EXCLUDED.status, due_fen = EXCLUDED.due_fen, rule = EXCLUDED.rule, "
         "evidence_id = EXCLUDED.evidence_id"));
     RETURN_IF_ERROR(conn_.Exec("DROP TABLE tacit_forecast_in"));
@@ -417,7 +427,7 @@ Result<int64_t> PgStore::OpenCases(std::vector<CaseRecord>& cases) {
   ASSIGN_OR_RETURN(PgRows added_rows, conn_.Query(
       "INSERT INTO case_file(person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, status, "
       "opened_at, opened_in) SELECT person_key, type, dedup_key, summary, suggestion, evidence_ids, at_stake_fen, "
-      "'open', opened_at, opened_in FROM tacit_case_in ORDER BY ord ON CONFLICT (dedup_key) DO NOTHING "
+      "'open', opened_at, opened_in FROM tacit_case_in ORDER BY ord ON CONFLICT (dedup_key, person_key) DO NOTHING "
       "RETURNING dedup_key"));
   std::unordered_set<std::string> fresh;
   for (int i = 0; i < added_rows.size(); ++i) fresh.insert(added_rows.Text(i, 0));
@@ -529,14 +539,15 @@ Result<std::vector<RecoveryRecord>> PgStore::RecordRecovery(PersonKey person, Fe
       if (take == 0) break;
       const Fen share = std::min(take, r.amount - r.recovered);
       if (share <= 0) continue;
-      RETURN_IF_ERROR(conn_.Query("UPDATE receivable SET recovered_fen = recovered_fen + $1 WHERE id = $2",
-                                  {share, r.id}));
+      RETURN_IF_ERROR(conn_.Query("UPDATE receivable SET recovered_fen = recovered_fen + $1 WHERE id = $2 "
+                                  "AND person_key = $3",
+                                  {share, r.id, static_cast<int64_t>(person)}));
       RecoveryRecord rec{0, r.id, r.entitlement_id, r.month, share, std::string(method), on, note, now};
       ASSIGN_OR_RETURN(PgRows inserted, conn_.Query(
-          "INSERT INTO recovery(receivable_id, entitlement_id, month, amount_fen, method, on_date, note, recorded_at) "
-          "VALUES($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+          "INSERT INTO recovery(receivable_id, entitlement_id, month, amount_fen, method, on_date, note, recorded_at, "
+          "person_key) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
           {rec.receivable_id, rec.entitlement_id, static_cast<int64_t>(rec.month.index()), rec.amount, rec.method,
-           static_cast<int64_t>(on.days()), note, now}));
+           static_cast<int64_t>(on.days()), note, now, static_cast<int64_t>(person)}));
       rec.id = inserted.Int(0, 0);
       out.push_back(std::move(rec));
       take -= share;
@@ -551,7 +562,7 @@ Result<std::vector<RecoveryRecord>> PgStore::RecordRecovery(PersonKey person, Fe
 Result<std::vector<RecoveryRecord>> PgStore::RecoveriesOf(PersonKey person) {
   ASSIGN_OR_RETURN(PgRows rows, conn_.Query(
       "SELECT c.id, c.receivable_id, c.entitlement_id, c.month, c.amount_fen, c.method, c.on_date, c.note, "
-      "c.recorded_at FROM recovery c JOIN entitlement e ON e.id = c.entitlement_id WHERE e.person_key = $1 "
+      "c.recorded_at FROM recovery c WHERE c.person_key = $1 "
       "ORDER BY c.id",
       {static_cast<int64_t>(person)}));
   return CollectRows<RecoveryRecord>(rows, [](const PgRow& r) {

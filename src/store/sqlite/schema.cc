@@ -668,8 +668,48 @@ CREATE TRIGGER person_residence_changed AFTER UPDATE OF region_code ON person
 END;
 )sql";
 
-constexpr std::array<std::string_view, 13> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6, kV7,
-                                                          kV8, kV9, kV10, kV11, kV12, kV13};
+// The distribution key on the tables that reached their person only through a
+// parent (issue 9, "Partitioning"): a decision, a payment, a receivable, a
+// forecast and a recovery carry their entitlement's person, an amount its
+// entitlement's, an outreach attempt its message's. The code writes it with
+// every row; this fills the rows already stored. On PostgreSQL the same
+// version also puts the key into the primary and unique keys Citus needs
+// (src/store/pg/schema_v14.sql); SQLite keeps its keys.
+// The amount trigger that marks persons is narrowed to the amount's own
+// columns first, so that filling the key marks nobody.
+constexpr std::string_view kV14 = R"sql(
+DROP TRIGGER entitlement_amount_updated;
+CREATE TRIGGER entitlement_amount_updated AFTER UPDATE OF entitlement_id, from_month, monthly_fen, basic_fen
+    ON entitlement_amount BEGIN
+  UPDATE entitlement SET changed_after_run = (SELECT max(month) FROM cycle_run) WHERE id = NEW.entitlement_id;
+  INSERT INTO person_dirty(person_key) SELECT person_key FROM entitlement WHERE id = NEW.entitlement_id;
+END;
+ALTER TABLE entitlement_amount ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE entitlement_amount SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = entitlement_amount.entitlement_id), 0);
+ALTER TABLE decision ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE decision SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = decision.entitlement_id), 0);
+ALTER TABLE payment ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE payment SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = payment.entitlement_id), 0);
+ALTER TABLE receivable ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE receivable SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = receivable.entitlement_id), 0);
+ALTER TABLE forecast ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE forecast SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = forecast.entitlement_id), 0);
+ALTER TABLE recovery ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE recovery SET person_key = coalesce(
+  (SELECT person_key FROM entitlement e WHERE e.id = recovery.entitlement_id), 0);
+CREATE INDEX recovery_person ON recovery(person_key);
+ALTER TABLE outreach_attempt ADD COLUMN person_key INTEGER NOT NULL DEFAULT 0;
+UPDATE outreach_attempt SET person_key = coalesce(
+  (SELECT person_key FROM outreach_message m WHERE m.id = outreach_attempt.message_id), 0);
+)sql";
+
+constexpr std::array<std::string_view, 14> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,  kV7,
+                                                          kV8, kV9, kV10, kV11, kV12, kV13, kV14};
 
 }  // namespace
 

@@ -128,9 +128,9 @@ Status SqliteOutreach::UpdateMessage(const OutreachMessageRecord& m) {
 Status SqliteOutreach::AddAttempt(OutreachAttemptRecord& a) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
       "INSERT INTO outreach_attempt (message_id, at_ms, channel, outcome, http_status, provider_code, failure, "
-      "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      "duration_ms, person_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s.Bind(1, a.message_id).Bind(2, a.at_ms).Bind(3, a.channel).Bind(4, a.outcome).Bind(5, a.http_status);
-  s.Bind(6, a.provider_code).Bind(7, a.failure).Bind(8, a.duration_ms);
+  s.Bind(6, a.provider_code).Bind(7, a.failure).Bind(8, a.duration_ms).Bind(9, static_cast<int64_t>(a.person));
   RETURN_IF_ERROR(s.Run());
   a.id = db_.LastInsertId();
   return {};
@@ -138,12 +138,12 @@ Status SqliteOutreach::AddAttempt(OutreachAttemptRecord& a) {
 
 Result<std::vector<OutreachAttemptRecord>> SqliteOutreach::AttemptsOf(int64_t message_id) {
   ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-      "SELECT id, message_id, at_ms, channel, outcome, http_status, provider_code, failure, duration_ms "
-      "FROM outreach_attempt WHERE message_id = ? ORDER BY id"));
+      "SELECT id, message_id, at_ms, channel, outcome, http_status, provider_code, failure, duration_ms, "
+      "person_key FROM outreach_attempt WHERE message_id = ? ORDER BY id"));
   s.Bind(1, message_id);
   return CollectRows<OutreachAttemptRecord>(s, [](const Stmt& r) {
     return OutreachAttemptRecord{r.Int(0),  r.Int(1),  r.Int(2),  r.Text(3), r.Text(4), static_cast<int>(r.Int(5)),
-                                 r.Text(6), r.Text(7), r.Int(8)};
+                                 r.Text(6), r.Text(7), r.Int(8), static_cast<PersonKey>(r.Int(9))};
   });
 }
 

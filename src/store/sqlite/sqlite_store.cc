@@ -271,7 +271,8 @@ class SqliteStore final : public Store {
         "SELECT monthly_fen, basic_fen FROM entitlement_amount WHERE entitlement_id = ? AND from_month <= ? "
         "ORDER BY from_month DESC LIMIT 1"));
     ASSIGN_OR_RETURN(Stmt upsert_amount, db_.Prepare(
-        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen, person_key) "
+        "VALUES(?,?,?,?,?) "
         "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
         "basic_fen = excluded.basic_fen"));
     const std::string now = NowUtcText();
@@ -322,7 +323,8 @@ class SqliteStore final : public Store {
             .BindOptional(8, row.account_balance).BindOptional(9, row.account_subsidy);
         RETURN_IF_ERROR(insert_ent.Run());
         const int64_t id = db_.LastInsertId();
-        upsert_amount.Bind(1, id).Bind(2, row.start.index()).Bind(3, row.monthly).Bind(4, row.basic);
+        upsert_amount.Bind(1, id).Bind(2, row.start.index()).Bind(3, row.monthly).Bind(4, row.basic)
+            .Bind(5, static_cast<int64_t>(p.key));
         RETURN_IF_ERROR(upsert_amount.Run());
         ++counts.entitlements_added;
         continue;
@@ -374,7 +376,8 @@ class SqliteStore final : public Store {
           !has_amount || amount_in_force.Int(0) != row.monthly || amount_in_force.Int(1) != row.basic;
       amount_in_force.Reset();
       if (amount_differs) {
-        upsert_amount.Bind(1, id).Bind(2, from).Bind(3, row.monthly).Bind(4, row.basic);
+        upsert_amount.Bind(1, id).Bind(2, from).Bind(3, row.monthly).Bind(4, row.basic)
+            .Bind(5, static_cast<int64_t>(p.key));
         RETURN_IF_ERROR(upsert_amount.Run());
         ent_changed = true;
       }
@@ -412,7 +415,8 @@ class SqliteStore final : public Store {
         "SELECT from_month, monthly_fen, basic_fen FROM entitlement_amount WHERE entitlement_id = ? AND "
         "from_month <= ? ORDER BY from_month DESC LIMIT 2"));
     ASSIGN_OR_RETURN(Stmt upsert_amount, db_.Prepare(
-        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen) VALUES(?,?,?,?) "
+        "INSERT INTO entitlement_amount(entitlement_id, from_month, monthly_fen, basic_fen, person_key) "
+        "VALUES(?,?,?,?,?) "
         "ON CONFLICT(entitlement_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen, "
         "basic_fen = excluded.basic_fen"));
     struct Step {
@@ -461,7 +465,8 @@ class SqliteStore final : public Store {
         ++counts.unchanged;
         continue;
       }
-      RETURN_IF_ERROR(upsert_amount.Bind(1, id).Bind(2, r->effective.index()).Bind(3, r->monthly).Bind(4, basic).Run());
+      RETURN_IF_ERROR(upsert_amount.Bind(1, id).Bind(2, r->effective.index()).Bind(3, r->monthly).Bind(4, basic)
+                          .Bind(5, static_cast<int64_t>(r->person)).Run());
       ++counts.applied;
     }
     RETURN_IF_ERROR(tx.Commit());
@@ -1021,7 +1026,7 @@ class SqliteStore final : public Store {
 
   Status ForEachForecast(const std::function<Status(const ForecastRecord&)>& fn) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id FROM forecast"));
+        "SELECT entitlement_id, through_month, status, due_fen, rule, evidence_id, person_key FROM forecast"));
     ForecastRecord f;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -1032,6 +1037,7 @@ class SqliteStore final : public Store {
       f.due = s.Int(3);
       f.rule = s.Text(4);
       f.evidence_id = s.Int(5);
+      f.person = static_cast<PersonKey>(s.Int(6));
       RETURN_IF_ERROR(fn(f));
     }
     return {};
@@ -1319,11 +1325,11 @@ class SqliteStore final : public Store {
       return a->entitlement_id < b->entitlement_id;
     });
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
-        "INSERT OR REPLACE INTO forecast(entitlement_id, through_month, status, due_fen, rule, evidence_id) "
-        "VALUES(?,?,?,?,?,?)"));
+        "INSERT OR REPLACE INTO forecast(entitlement_id, through_month, status, due_fen, rule, evidence_id, "
+        "person_key) VALUES(?,?,?,?,?,?,?)"));
     for (const ForecastRecord* f : order) {
       ins.Bind(1, f->entitlement_id).Bind(2, f->through.index()).Bind(3, static_cast<int>(f->status))
-          .Bind(4, f->due).Bind(5, f->rule).Bind(6, f->evidence_id);
+          .Bind(4, f->due).Bind(5, f->rule).Bind(6, f->evidence_id).Bind(7, static_cast<int64_t>(f->person));
       RETURN_IF_ERROR(ins.Run());
     }
     if (run.dirty_high_water) {
@@ -1340,6 +1346,7 @@ class SqliteStore final : public Store {
   Status SaveCycleRun(const CycleRunRecord& run, const std::vector<DecisionRecord>& decisions,
                       const std::vector<PaymentRecord>& payments,
                       const std::vector<ReceivableRecord>& receivables, const CycleCarryOver& carry_over) override {
+    RETURN_IF_ERROR(CheckRunRowsHavePersons(decisions, payments, receivables, carry_over.forecasts));
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Stmt exists, db_.Prepare("SELECT 1 FROM cycle_run WHERE month = ?"));
     exists.Bind(1, run.month.index());
@@ -1371,11 +1378,12 @@ class SqliteStore final : public Store {
       return a->kind < b->kind;
     });
     ASSIGN_OR_RETURN(Stmt ins_dec, db_.Prepare(
-        "INSERT INTO decision(run_month, entitlement_id, status, due_fen, rule, evidence_id) VALUES(?,?,?,?,?,?)"));
+        "INSERT INTO decision(run_month, entitlement_id, status, due_fen, rule, evidence_id, person_key) "
+        "VALUES(?,?,?,?,?,?,?)"));
     for (const DecisionRecord* dp : decision_order) {
       const DecisionRecord& d = *dp;
       ins_dec.Bind(1, run.month.index()).Bind(2, d.entitlement_id).Bind(3, static_cast<int>(d.status))
-          .Bind(4, d.due).Bind(5, d.rule).Bind(6, d.evidence_id);
+          .Bind(4, d.due).Bind(5, d.rule).Bind(6, d.evidence_id).Bind(7, static_cast<int64_t>(d.person));
       RETURN_IF_ERROR(ins_dec.Run());
     }
     // The first run that decides an entitlement fixes what the previous system
@@ -1384,20 +1392,20 @@ class SqliteStore final : public Store {
         "UPDATE entitlement SET paid_through = ?1 WHERE paid_through IS NULL AND id IN "
         "(SELECT entitlement_id FROM decision WHERE run_month = ?2)"));
     RETURN_IF_ERROR(set_paid_through.Bind(1, (run.month - 1).index()).Bind(2, run.month.index()).Run());
-    ASSIGN_OR_RETURN(Stmt ins_pay, db_.Prepare(fmt::format("INSERT INTO payment({}) VALUES(?,?,?,?,?)",
+    ASSIGN_OR_RETURN(Stmt ins_pay, db_.Prepare(fmt::format("INSERT INTO payment({}) VALUES(?,?,?,?,?,?)",
                                                            kPaymentColumns)));
     for (const PaymentRecord* pp : payment_order) {
       const PaymentRecord& p = *pp;
       ins_pay.Bind(1, p.entitlement_id).Bind(2, p.month.index()).Bind(3, run.month.index()).Bind(4, p.kind)
-          .Bind(5, p.amount);
+          .Bind(5, p.amount).Bind(6, static_cast<int64_t>(p.person));
       RETURN_IF_ERROR(ins_pay.Run());
     }
     ASSIGN_OR_RETURN(Stmt ins_rec, db_.Prepare(
-        "INSERT INTO receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen) "
-        "VALUES(?,?,?,?,?,?,0)"));
+        "INSERT INTO receivable(entitlement_id, month, amount_fen, run_month, reason, evidence_id, recovered_fen, "
+        "person_key) VALUES(?,?,?,?,?,?,0,?)"));
     for (const ReceivableRecord& r : receivables) {
       ins_rec.Bind(1, r.entitlement_id).Bind(2, r.month.index()).Bind(3, r.amount).Bind(4, run.month.index())
-          .Bind(5, r.reason).Bind(6, r.evidence_id);
+          .Bind(5, r.reason).Bind(6, r.evidence_id).Bind(7, static_cast<int64_t>(r.person));
       RETURN_IF_ERROR(ins_rec.Run());
     }
     RETURN_IF_ERROR(SaveCarryOver(run, carry_over));
@@ -1586,8 +1594,8 @@ class SqliteStore final : public Store {
     }
     ASSIGN_OR_RETURN(Stmt upd, db_.Prepare("UPDATE receivable SET recovered_fen = recovered_fen + ? WHERE id = ?"));
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
-        "INSERT INTO recovery(receivable_id, entitlement_id, month, amount_fen, method, on_date, note, recorded_at) "
-        "VALUES(?,?,?,?,?,?,?,?)"));
+        "INSERT INTO recovery(receivable_id, entitlement_id, month, amount_fen, method, on_date, note, recorded_at, "
+        "person_key) VALUES(?,?,?,?,?,?,?,?,?)"));
     const std::string now = NowUtcText();
     std::vector<RecoveryRecord> out;
     Fen left = amount;
@@ -1603,7 +1611,8 @@ class SqliteStore final : public Store {
         RETURN_IF_ERROR(upd.Bind(1, share).Bind(2, r.id).Run());
         RecoveryRecord rec{0, r.id, r.entitlement_id, r.month, share, std::string(method), on, note, now};
         ins.Bind(1, rec.receivable_id).Bind(2, rec.entitlement_id).Bind(3, rec.month.index()).Bind(4, rec.amount)
-            .Bind(5, rec.method).Bind(6, static_cast<int64_t>(on.days())).Bind(7, note).Bind(8, now);
+            .Bind(5, rec.method).Bind(6, static_cast<int64_t>(on.days())).Bind(7, note).Bind(8, now)
+            .Bind(9, static_cast<int64_t>(person));
         RETURN_IF_ERROR(ins.Run());
         rec.id = db_.LastInsertId();
         out.push_back(std::move(rec));
@@ -1619,7 +1628,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RecoveryRecord>> RecoveriesOf(PersonKey person) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
         "SELECT c.id, c.receivable_id, c.entitlement_id, c.month, c.amount_fen, c.method, c.on_date, c.note, "
-        "c.recorded_at FROM recovery c JOIN entitlement e ON e.id = c.entitlement_id WHERE e.person_key = ? "
+        "c.recorded_at FROM recovery c WHERE c.person_key = ? "
         "ORDER BY c.id"));
     s.Bind(1, static_cast<int64_t>(person));
     return CollectRows<RecoveryRecord>(s, [](const Stmt& r) {

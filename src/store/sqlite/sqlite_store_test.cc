@@ -160,8 +160,8 @@ TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid
   // The next run keeps what was recorded and dates the newcomer.
   CycleRunRecord july;
   july.month = Month::Of(2026, 7);
-  ASSERT_TRUE(store->SaveCycleRun(july, {{1, MonthStatus::kPayable, 300000, "pay.certified", 0},
-                                         {2, MonthStatus::kPayable, 18000, "pay.certified", 0}},
+  ASSERT_TRUE(store->SaveCycleRun(july, {{1, MonthStatus::kPayable, 300000, "pay.certified", 0, ran.person.key},
+                                         {2, MonthStatus::kPayable, 18000, "pay.certified", 0, ran.person.key}},
                                   {}, {}, {}));
   ents = store->EntitlementsOf(ran.person.key);
   EXPECT_EQ((*ents)[0].terms.paid_through, Month::Of(2026, 4));
@@ -328,16 +328,18 @@ TEST_F(StoreTest, ChangeMarksFindWhatIsNewSinceARunAndForecastsAreReplaced) {
   run.evidence_high_water = marks.evidence;
   run.dirty_high_water = marks.dirty;
   CycleCarryOver carry;
-  carry.forecasts = {{entitlement, Month::Of(2027, 1), MonthStatus::kPayable, 300000, "pay.certified", ev[0].id}};
+  carry.forecasts = {
+      {entitlement, Month::Of(2027, 1), MonthStatus::kPayable, 300000, "pay.certified", ev[0].id, a.person.key}};
   carry.pending = {b.person.key};  // a fact the run could not know yet
   ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, {}, carry));
   EXPECT_EQ(store_->FindCycleRun(run.month)->value().evidence_high_water, marks.evidence);
   EXPECT_EQ(*store_->PersonsChangedSince(marks.evidence), std::vector<PersonKey>{b.person.key});
 
-  // A stored fact linked to someone else in place, and a corrected baseline:
-  // the triggers mark the persons, whoever wrote the change.
-  ASSERT_TRUE(ExecForTest(path_, fmt::format("UPDATE evidence SET person_key = {} WHERE id = {}",
-                                                   c.person.key, ev[0].id)));
+  // A stored fact corrected in place, and a corrected baseline: the triggers
+  // mark the persons, whoever wrote the change. (Not a relink in place: on
+  // PostgreSQL the person key is the distribution key and never updated.)
+  ASSERT_TRUE(ExecForTest(path_, fmt::format("UPDATE evidence SET occurred_on = occurred_on - 1 WHERE id = {}",
+                                             ev[0].id)));
   c.person.baseline_certified = Date::FromCivil(2025, 3, 1);
   ASSERT_TRUE(store_->ImportRegistry({c}, Month::Of(2026, 1)));
   std::vector<PersonKey> changed = *store_->PersonsChangedSince(marks.evidence);
@@ -366,13 +368,49 @@ TEST_F(StoreTest, ChangeMarksFindWhatIsNewSinceARunAndForecastsAreReplaced) {
   EXPECT_EQ(forecasts[0].status, MonthStatus::kSuspended);
 }
 
+// Every row a run records carries its entitlement's person (schema v14, the
+// distribution key on PostgreSQL); a row without one is refused before
+// anything is written, and the person comes back with the row.
+TEST_F(StoreTest, EveryRowOfARunCarriesItsPerson) {
+  CycleRunRecord run;
+  run.month = Month::Of(2026, 11);
+  run.as_of = kToday;
+  const PersonKey someone = 42;
+  auto refused = store_->SaveCycleRun(run, {{7, MonthStatus::kPayable, 300000, "pay.certified", 0, someone}},
+                                      {{7, Month::Of(2026, 11), 300000, "regular", run.month}}, {}, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("carries no person"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(store_->FindCycleRun(run.month)->has_value());
+  CycleCarryOver carry;
+  carry.forecasts = {{7, Month::Of(2027, 1), MonthStatus::kPayable, 300000, "pay.certified", 0, someone}};
+  ASSERT_TRUE(store_->SaveCycleRun(
+      run, {{7, MonthStatus::kPayable, 300000, "pay.certified", 0, someone}},
+      {{7, Month::Of(2026, 11), 300000, "regular", run.month, someone}},
+      {{0, 7, Month::Of(2026, 10), 300000, run.month, "terminate.death", 3, 0, someone}}, carry));
+  EXPECT_EQ((*store_->DecisionOf(run.month, 7))->person, someone);
+  const EntitlementLedger ledger = *store_->LedgerOf(7);
+  ASSERT_EQ(ledger.payments.size(), 1u);
+  EXPECT_EQ(ledger.payments[0].person, someone);
+  ASSERT_EQ(ledger.receivables.size(), 1u);
+  EXPECT_EQ(ledger.receivables[0].person, someone);
+  std::vector<ForecastRecord> forecasts;
+  ASSERT_TRUE(store_->ForEachForecast([&](const ForecastRecord& f) -> Status {
+    forecasts.push_back(f);
+    return {};
+  }));
+  ASSERT_EQ(forecasts.size(), 1u);
+  EXPECT_EQ(forecasts[0].person, someone);
+}
+
 TEST_F(StoreTest, AMonthIsRecordedOnceWithItsLedger) {
   CycleRunRecord run;
   run.month = Month::Of(2026, 11);
   run.as_of = kToday;
-  std::vector<DecisionRecord> d = {{7, MonthStatus::kPayable, 300000, "pay.certified", 0}};
-  std::vector<PaymentRecord> p = {{7, Month::Of(2026, 11), 300000, "regular", run.month}};
-  std::vector<ReceivableRecord> r = {{0, 7, Month::Of(2026, 10), 300000, run.month, "terminate.death", 3, 0}};
+  const PersonKey someone = 42;  // entitlement 7's person
+  std::vector<DecisionRecord> d = {{7, MonthStatus::kPayable, 300000, "pay.certified", 0, someone}};
+  std::vector<PaymentRecord> p = {{7, Month::Of(2026, 11), 300000, "regular", run.month, someone}};
+  std::vector<ReceivableRecord> r = {{0, 7, Month::Of(2026, 10), 300000, run.month, "terminate.death", 3, 0, someone}};
   ASSERT_TRUE(store_->SaveCycleRun(run, d, p, r, {}));
   auto again = store_->SaveCycleRun(run, d, p, r, {});
   ASSERT_FALSE(again);
@@ -575,21 +613,24 @@ TEST_F(StoreTest, TheFirstRunThatDecidesAnEntitlementStoresWhatThePreviousSystem
   auto paid_through = [&](const RegistryRow& r) { return terms(r).paid_through; };
   CycleRunRecord may;
   may.month = Month::Of(2026, 5);
-  ASSERT_TRUE(store_->SaveCycleRun(may, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0},
-                                         {ids(unknown), MonthStatus::kSuspended, 0, "suspend.x", 0}},
+  ASSERT_TRUE(store_->SaveCycleRun(may, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0, given.person.key},
+                                         {ids(unknown), MonthStatus::kSuspended, 0, "suspend.x", 0, unknown.person.key}},
                                    {}, {}, {}));
   EXPECT_EQ(paid_through(given), Month::Of(2026, 2)) << "given by the registry: kept";
   EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "whatever the run decided";
   EXPECT_EQ(paid_through(later), std::nullopt) << "not in the run";
   CycleRunRecord june;
   june.month = Month::Of(2026, 6);
-  ASSERT_TRUE(store_->SaveCycleRun(june, {{ids(unknown), MonthStatus::kPayable, 18000, "pay.certified", 0},
-                                          {ids(later), MonthStatus::kPayable, 650000, "pay.certified", 0}},
+  ASSERT_TRUE(store_->SaveCycleRun(june, {{ids(unknown), MonthStatus::kPayable, 18000, "pay.certified", 0,
+                                           unknown.person.key},
+                                          {ids(later), MonthStatus::kPayable, 650000, "pay.certified", 0,
+                                           later.person.key}},
                                    {}, {}, {}));
   EXPECT_EQ(paid_through(unknown), Month::Of(2026, 4)) << "set once";
   EXPECT_EQ(paid_through(later), Month::Of(2026, 5));
   // A run refused as recorded already changes nothing.
-  ASSERT_FALSE(store_->SaveCycleRun(june, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0}}, {}, {}, {}));
+  ASSERT_FALSE(store_->SaveCycleRun(
+      june, {{ids(given), MonthStatus::kPayable, 300000, "pay.certified", 0, given.person.key}}, {}, {}, {}));
   EXPECT_EQ(paid_through(given), Month::Of(2026, 2));
 }
 
@@ -939,6 +980,7 @@ class RecoveryStoreTest : public StoreTest {
     CycleRunRecord run;
     run.month = month;
     run.as_of = month.FirstDay();
+    for (ReceivableRecord& r : receivables) r.person = r.entitlement_id == other_ent_ ? other_.person.key : person_;
     ASSERT_TRUE(store_->SaveCycleRun(run, {}, {}, receivables, {}));
   }
 
