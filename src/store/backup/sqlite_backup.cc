@@ -6,10 +6,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "store/backup/backup_file.h"
@@ -77,47 +78,33 @@ Result<DbPtr> OpenStoreForReading(const std::string& path) {
   return Open(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
-// The first column of the first row of `sql` as text ("" when no row).
-Result<std::string> Text(sqlite3* db, const char* sql, const std::string& path) {
+// The first column of every row of `sql` as text, one line each ("" when no
+// row; a value may itself hold line ends).
+Result<std::string> Lines(sqlite3* db, const char* sql, const std::string& path) {
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> s(raw, &sqlite3_finalize);
   if (rc != SQLITE_OK) return tl::unexpected(SqliteError(db, rc, "无法读取 (cannot read)", path));
-  rc = sqlite3_step(raw);
-  if (rc == SQLITE_DONE) return std::string();
-  if (rc != SQLITE_ROW) return tl::unexpected(SqliteError(db, rc, "无法读取 (cannot read)", path));
-  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
-  return std::string(t != nullptr ? t : "");
+  std::string out;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+    if (!out.empty()) out += '\n';
+    out += t != nullptr ? t : "";
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqliteError(db, rc, "无法读取 (cannot read)", path));
+  return out;
 }
 
-// What PRAGMA integrity_check found, fit for a message: how many problems and
-// the first. Its lines name rowids, and a person's rowid is their key, the
-// digits of their identity number: every run of ten digits or more is masked.
-std::string IntegritySummary(std::string_view report) {
-  std::string first(report.substr(0, report.find('\n')));
-  if (first.rfind("*** in database", 0) == 0 && first.size() < report.size()) {
-    const size_t next = report.find('\n') + 1;
-    first = std::string(report.substr(next, report.find('\n', next) - next));
-  }
-  std::string masked;
-  for (size_t i = 0; i < first.size();) {
-    size_t j = i;
-    while (j < first.size() && first[j] >= '0' && first[j] <= '9') ++j;
-    if (j == i) {
-      masked += first[i++];
-      continue;
-    }
-    masked += j - i >= 10 ? std::string(j - i, '*') : first.substr(i, j - i);
-    i = j;
-  }
-  const auto lines = std::count(report.begin(), report.end(), '\n') + 1;
-  return fmt::format("发现 {} 处问题, 第一处 (found {} problems, the first): {}", lines, lines, masked);
+// The first column of the first row of `sql` as text ("" when no row).
+Result<std::string> Text(sqlite3* db, const char* sql, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string lines, Lines(db, sql, path));
+  return lines.substr(0, lines.find('\n'));
 }
 
 // The checks a backup passes before it is called one: PRAGMA integrity_check
 // says "ok" and the schema version is a tacit store's this build can open.
 Result<int> Check(sqlite3* db, const std::string& path) {
-  ASSIGN_OR_RETURN(std::string integrity, Text(db, "PRAGMA integrity_check", path));
+  ASSIGN_OR_RETURN(std::string integrity, Lines(db, "PRAGMA integrity_check", path));
   if (integrity != "ok") {
     return DataLoss(fmt::format("{} 完整性检查未通过 (failed PRAGMA integrity_check: {})", path,
                                 IntegritySummary(integrity)));
@@ -199,6 +186,37 @@ Result<bool> HoldsData(sqlite3* db, const std::string& path) {
 }
 
 }  // namespace
+
+// What PRAGMA integrity_check found (all its rows, one problem a line, headed
+// "*** in database main ***" where SQLite groups them; at most 100), fit for a
+// message: how many problems and the first. Its lines name rowids, and a
+// person's rowid is their key, the digits of their identity number: every run
+// of ten digits or more is masked.
+std::string IntegritySummary(std::string_view report) {
+  std::string first;
+  int problems = 0;
+  for (size_t at = 0; at <= report.size();) {
+    size_t end = report.find('\n', at);
+    if (end == std::string_view::npos) end = report.size();
+    const std::string_view line = report.substr(at, end - at);
+    if (!line.empty() && !line.starts_with("*** in database")) {
+      if (problems++ == 0) first = line;
+    }
+    at = end + 1;
+  }
+  std::string masked;
+  for (size_t i = 0; i < first.size();) {
+    size_t j = i;
+    while (j < first.size() && first[j] >= '0' && first[j] <= '9') ++j;
+    if (j == i) {
+      masked += first[i++];
+      continue;
+    }
+    masked += j - i >= 10 ? std::string(j - i, '*') : first.substr(i, j - i);
+    i = j;
+  }
+  return fmt::format("发现 {} 处问题, 第一处 (found {} problems, the first): {}", problems, problems, masked);
+}
 
 Result<BackupReport> BackupSqlite(const std::string& path, const std::string& out) {
   std::error_code ec;

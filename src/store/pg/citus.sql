@@ -1,10 +1,12 @@
 -- Distributing a tacit store (schema 14) over a Citus cluster: run once with
--- psql on the coordinator, after `tacit init --db postgresql://…coordinator…`
+-- psql on the coordinator as a superuser (CREATE EXTENSION, ALTER SYSTEM),
+-- after `tacit init --db postgresql://…coordinator…`
 -- has made the schema and before the registry is imported (distributing an
 -- empty schema is quick; a loaded one is copied shard by shard).
 -- docs/operations.md, "A distributed PostgreSQL (Citus)", says how to set up the
--- cluster around it. tests/pg/citus_readiness_test.cc checks on every build
--- that this list covers every table of the schema and that each distributed
+-- cluster around it. PgStoreTest.TheSchemaIsReadyForCitusAsCitusSqlDistributesIt
+-- (src/store/pg/pg_store_test.cc, in the PostgreSQL tests) checks that this
+-- list covers every table of the schema and that each distributed
 -- table meets what Citus requires of it (its distribution column in every
 -- primary and unique key; the column never updated).
 --

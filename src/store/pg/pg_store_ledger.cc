@@ -52,14 +52,15 @@ struct OwedMonth {
 // `lock`: the rows are locked FOR UPDATE in the open unit, so that a recovery
 // decides on balances no other unit changes before it commits.
 Result<std::vector<OwedMonth>> OwedMonths(PgConn& conn, PersonKey person, bool lock) {
+  // Joined on the person too: co-located on a distributed database.
   constexpr std::string_view kSql =
-      "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen "
-      "FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = $1 "
-      "ORDER BY r.month, r.entitlement_id, r.id";
+      "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen, "
+      "r.person_key FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id AND e.person_key = r.person_key "
+      "WHERE e.person_key = $1 ORDER BY r.month, r.entitlement_id, r.id";
   constexpr std::string_view kLockedSql =
-      "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen "
-      "FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = $1 "
-      "ORDER BY r.month, r.entitlement_id, r.id FOR UPDATE OF r";
+      "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen, "
+      "r.person_key FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id AND e.person_key = r.person_key "
+      "WHERE e.person_key = $1 ORDER BY r.month, r.entitlement_id, r.id FOR UPDATE OF r";
   ASSIGN_OR_RETURN(PgRows rows, conn.Query(lock ? kLockedSql : kSql, {static_cast<int64_t>(person)}));
   std::vector<OwedMonth> out;
   for (ReceivableRecord& r : CollectRows<ReceivableRecord>(rows, ReadReceivable<PgRow>)) {

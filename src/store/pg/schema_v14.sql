@@ -1,7 +1,8 @@
 -- Schema version 14 of the PostgreSQL store, applied on top of schema_v13.sql:
 -- the schema made ready for a distributed PostgreSQL (Citus), issue 9
--- "Partitioning". deploy/citus.sql says which table is distributed by what;
--- tests/pg/citus_readiness_test.cc checks this schema against it.
+-- "Partitioning". src/store/pg/citus.sql says which table is distributed by
+-- what; PgStoreTest.TheSchemaIsReadyForCitusAsCitusSqlDistributesIt
+-- (pg_store_test.cc) checks this schema against it.
 --
 -- 1. Every table distributed by person_key has the column: the tables that
 --    reached their person only through a parent id get it (the SQLite store's

@@ -1546,8 +1546,8 @@ class SqliteStore final : public Store {
   // A person's receivables grouped by (entitlement, month), oldest month first.
   Result<std::vector<OwedMonth>> OwedMonths(PersonKey person) {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen "
-        "FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = ? "
+        "SELECT r.id, r.entitlement_id, r.month, r.amount_fen, r.run_month, r.reason, r.evidence_id, r.recovered_fen, "
+        "r.person_key FROM receivable r JOIN entitlement e ON e.id = r.entitlement_id WHERE e.person_key = ? "
         "ORDER BY r.month, r.entitlement_id, r.id"));
     s.Bind(1, static_cast<int64_t>(person));
     ASSIGN_OR_RETURN(std::vector<ReceivableRecord> rows, CollectRows<ReceivableRecord>(s, ReadReceivable<Stmt>));
