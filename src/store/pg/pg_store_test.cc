@@ -275,7 +275,9 @@ TEST_F(PgStoreTest, TheSchemaIsReadyForCitusAsCitusSqlDistributesIt) {
     ASSERT_TRUE(type);
     ASSERT_EQ(type->size(), 1) << t << " has no column " << col;
     EXPECT_EQ(*type->Get(0, 1), "t") << t << "." << col << " may be NULL";
-    if (col == "person_key") EXPECT_EQ(*type->Get(0, 0), "bigint") << t;
+    if (col == "person_key") {
+      EXPECT_EQ(*type->Get(0, 0), "bigint") << t;
+    }
     // Every primary and unique key holds it.
     auto keys = c.Query("SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = $1::regclass "
                         "AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid "
