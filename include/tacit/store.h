@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 14;
+inline constexpr int kSchemaVersion = 15;
 
 struct PersonRecord {
   PersonKey key = 0;

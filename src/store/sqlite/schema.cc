@@ -708,8 +708,19 @@ UPDATE outreach_attempt SET person_key = coalesce(
   (SELECT person_key FROM outreach_message m WHERE m.id = outreach_attempt.message_id), 0);
 )sql";
 
-constexpr std::array<std::string_view, 14> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,  kV7,
-                                                          kV8, kV9, kV10, kV11, kV12, kV13, kV14};
+// The (source, ref) claims of bulk units, packed (claim_blocks.h): one
+// ascending run of (slot, evidence id) pairs over all blocks, each block keyed
+// by its first slot. Claims of smaller units stay one row each in evidence_ref
+// until the next bulk unit packs them; a slot is in one table or the other.
+constexpr std::string_view kV15 = R"sql(
+CREATE TABLE evidence_ref_block (
+  first_slot INTEGER PRIMARY KEY,
+  claims     BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 15> kMigrations = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
+                                                          kV9, kV10, kV11, kV12, kV13, kV14, kV15};
 
 }  // namespace
 

@@ -59,6 +59,8 @@ class Stmt {
   // statement is stepped and reset.
   Stmt& BindStatic(int i, std::string_view v);
   Stmt& BindNull(int i);
+  // Binds `v` as a BLOB (copied).
+  Stmt& BindBlob(int i, std::string_view v);
   // Binds a pointer that only SQL functions asking for `type` can read
   // (sqlite3_bind_pointer). REQUIRES: `p` stays valid until the statement is
   // reset, and `type` is a string literal.
@@ -79,6 +81,8 @@ class Stmt {
   double Double(int col) const;
   std::string Text(int col) const;
   std::string_view TextView(int col) const;
+  // A BLOB column's bytes, valid until the next Step or Reset.
+  std::string_view BlobView(int col) const;
   bool IsNull(int col) const;
 
  private:

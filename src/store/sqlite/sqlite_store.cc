@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <future>
 #include <limits>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
 #include "store/record_rows.h"
+#include "store/sqlite/claim_blocks.h"
 #include "store/sqlite/int_map.h"
 #include "store/sqlite/row_source.h"
 #include "store/sqlite/schema.h"
@@ -31,6 +34,8 @@ using sqlite::FirstRow;
 using namespace store_rows;  // the readers and column lists both stores share
 
 class SqliteStore final : public Store {
+  struct BulkRefs;  // defined with the other private members
+
  public:
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
 
@@ -74,12 +79,20 @@ class SqliteStore final : public Store {
       store_->EndBulk();
     }
     Status Commit() override {
+      // A bulk unit's claims are sorted, merged and cut into blocks on another
+      // thread while this one builds the person index: the packing reads only
+      // the unit's memory, and the index build only the store.
+      std::future<PackedClaims> packing;
       if (store_->bulk_refs_) {
-        RETURN_IF_ERROR(store_->FlushBulkRefs());
+        packing = std::async(std::launch::async, [refs = store_->bulk_refs_.get()] { return PackClaims(*refs); });
       }
       if (store_->person_index_deferred_) {
         RETURN_IF_ERROR(store_->db_.Exec(kCreatePersonIndex));
         store_->person_index_deferred_ = false;
+      }
+      if (packing.valid()) {
+        RETURN_IF_ERROR(store_->WriteClaimBlocks(packing.get()));
+        store_->bulk_refs_.reset();
       }
       RETURN_IF_ERROR(tx_.Commit());
       done_ = true;
@@ -130,14 +143,31 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(db_.Exec("DROP INDEX evidence_person"));
     person_index_deferred_ = true;
     auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(bulk_rows_));
-    ASSIGN_OR_RETURN(Stmt keys, db_.Prepare("SELECT ref_hash FROM evidence_ref ORDER BY ref_hash"));
+    ASSIGN_OR_RETURN(bulk->stored, StoredClaims());
+    bulk_refs_ = std::move(bulk);
+    return {};
+  }
+
+  // Every stored claim, ascending by slot: the packed blocks and the rows of
+  // evidence_ref (disjoint: a slot is claimed in one place).
+  Result<std::vector<sqlite::Claim>> StoredClaims() {
+    std::vector<sqlite::Claim> packed, rows;
+    ASSIGN_OR_RETURN(Stmt blocks, db_.Prepare("SELECT claims FROM evidence_ref_block ORDER BY first_slot"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, blocks.Step());
+      if (!more) break;
+      RETURN_IF_ERROR(sqlite::DecodeClaimBlock(blocks.BlobView(0), packed));
+    }
+    ASSIGN_OR_RETURN(Stmt keys, db_.Prepare("SELECT ref_hash, evidence_id FROM evidence_ref ORDER BY ref_hash"));
     while (true) {
       ASSIGN_OR_RETURN(bool more, keys.Step());
       if (!more) break;
-      bulk->stored.push_back(keys.Int(0));
+      rows.emplace_back(keys.Int(0), keys.Int(1));
     }
-    bulk_refs_ = std::move(bulk);
-    return {};
+    if (rows.empty()) return packed;
+    std::vector<sqlite::Claim> all(packed.size() + rows.size());
+    std::merge(packed.begin(), packed.end(), rows.begin(), rows.end(), all.begin());
+    return all;
   }
 
   void EndBulk() {
@@ -150,18 +180,66 @@ class SqliteStore final : public Store {
     }
   }
 
-  Status FlushBulkRefs() {
-    std::vector<std::pair<int64_t, int64_t>> claims = bulk_refs_->pending.Entries();
+  // A bulk unit's claims ready to store: the stored claims and the unit's,
+  // merged into one ascending run and cut into blocks (first slot, bytes).
+  struct PackedClaims {
+    std::vector<std::pair<int64_t, std::string>> blocks;
+    bool replaces_stored = false;  // claims were stored before the unit
+  };
+
+  // Packs `refs`. Touches nothing but `refs`, so it can run on another thread
+  // while the unit's connection works.
+  static PackedClaims PackClaims(BulkRefs& refs) {
+    // The unit is over: its map and the stored claims are freed as soon as
+    // they are read, so that the peak stays that of the ingest.
+    std::vector<sqlite::Claim> claims = refs.pending.Entries();
+    refs.pending = sqlite::IntMap();
     std::sort(claims.begin(), claims.end());
-    sqlite::RowsOf rows(static_cast<int64_t>(claims.size()), [&claims](int64_t r, int col, sqlite::ColumnOut& out) {
-      const auto& [slot, id] = claims[static_cast<size_t>(r)];
-      out.Int(col == 0 ? slot : id);
-    });
-    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
-        "INSERT INTO evidence_ref(ref_hash, evidence_id) SELECT c0, c1 FROM tacit_rows(?1)"));
-    RETURN_IF_ERROR(sqlite::BindRowSource(ins, 1, rows).Run());
-    bulk_refs_.reset();
+    PackedClaims packed;
+    if (!refs.stored.empty()) {
+      std::vector<sqlite::Claim> all(refs.stored.size() + claims.size());
+      std::merge(refs.stored.begin(), refs.stored.end(), claims.begin(), claims.end(), all.begin());
+      std::vector<sqlite::Claim>().swap(refs.stored);
+      claims.swap(all);
+      packed.replaces_stored = true;
+    }
+    const std::span<const sqlite::Claim> run(claims);
+    packed.blocks.reserve(run.size() / sqlite::kClaimsPerBlock + 1);
+    for (size_t at = 0; at < run.size(); at += sqlite::kClaimsPerBlock) {
+      const auto block = run.subspan(at, std::min(sqlite::kClaimsPerBlock, run.size() - at));
+      packed.blocks.emplace_back(block.front().first, sqlite::EncodeClaimBlock(block));
+    }
+    return packed;
+  }
+
+  // Replaces every block and every row of evidence_ref with `packed`. The unit
+  // is at least half the store (ExpectEvidence), so rewriting what is stored
+  // costs at most twice what the unit adds.
+  Status WriteClaimBlocks(const PackedClaims& packed) {
+    if (packed.replaces_stored) {
+      RETURN_IF_ERROR(db_.Exec("DELETE FROM evidence_ref"));
+      RETURN_IF_ERROR(db_.Exec("DELETE FROM evidence_ref_block"));
+    }
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare("INSERT INTO evidence_ref_block(first_slot, claims) VALUES(?, ?)"));
+    for (const auto& [first_slot, bytes] : packed.blocks) {
+      RETURN_IF_ERROR(ins.Reset().Bind(1, first_slot).BindBlob(2, bytes).Run());
+    }
     return {};
+  }
+
+  // The evidence id holding `slot` in the packed claims, or 0.
+  Result<int64_t> PackedHolder(int64_t slot) {
+    if (!packed_holder_) {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+          "SELECT claims FROM evidence_ref_block WHERE first_slot <= ? ORDER BY first_slot DESC LIMIT 1"));
+      packed_holder_ = std::make_unique<Stmt>(std::move(s));
+    }
+    Stmt& s = *packed_holder_;
+    s.Reset().Bind(1, slot);
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    Result<int64_t> holder = row ? sqlite::FindInClaimBlock(s.BlobView(0), slot) : Result<int64_t>(int64_t{0});
+    s.Reset();
+    return holder;
   }
 
   Status Migrate() override { return MigrateTo(static_cast<int>(sqlite::Migrations().size())); }
@@ -553,21 +631,19 @@ class SqliteStore final : public Store {
   // Claims the evidence_ref `slot` for evidence `id`: returns 0 when claimed,
   // else the id of the record holding it. `claim` and `holder` are the prepared
   // statements of kClaimRefSql and kRefHolderSql. Inside a bulk unit the claim
-  // is kept in memory until the unit commits.
+  // is kept in memory until the unit commits, and packed then.
   Result<int64_t> ClaimRefSlot(Stmt& claim, Stmt& holder, int64_t slot, int64_t id) {
     if (bulk_refs_) {
       if (const int64_t* pending = bulk_refs_->pending.Find(slot)) return *pending;
-      if (std::binary_search(bulk_refs_->stored.begin(), bulk_refs_->stored.end(), slot)) {
-        holder.Reset().Bind(1, slot);
-        ASSIGN_OR_RETURN(bool found, holder.Step());
-        if (!found) return Internal("evidence_ref slot vanished inside a transaction");
-        const int64_t other = holder.Int(0);
-        holder.Reset();
-        return other;
-      }
+      const std::vector<sqlite::Claim>& stored = bulk_refs_->stored;
+      const auto at = std::lower_bound(stored.begin(), stored.end(), sqlite::Claim{slot, INT64_MIN});
+      if (at != stored.end() && at->first == slot) return at->second;
       bulk_refs_->pending.Insert(slot, id);
       return int64_t{0};
     }
+    // Packed by an earlier bulk unit, or a row of its own.
+    ASSIGN_OR_RETURN(const int64_t packed, PackedHolder(slot));
+    if (packed != 0) return packed;
     claim.Bind(1, slot).Bind(2, id);
     RETURN_IF_ERROR(claim.Run());
     if (db_.Changes() == 1) return int64_t{0};
@@ -1713,7 +1789,7 @@ class SqliteStore final : public Store {
   // Claims of a bulk unit of work, not yet written to evidence_ref.
   struct BulkRefs {
     explicit BulkRefs(size_t expected) : pending(expected) {}
-    std::vector<int64_t> stored;  // evidence_ref keys at the start of the unit, ascending
+    std::vector<sqlite::Claim> stored;  // the claims stored at the start of the unit, ascending
     sqlite::IntMap pending;       // slot -> evidence id claimed in this unit
   };
 
@@ -1726,6 +1802,7 @@ class SqliteStore final : public Store {
   bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
+  std::unique_ptr<Stmt> packed_holder_;  // PackedHolder runs once per claim of a unit that is not bulk
   std::unique_ptr<Stmt> facts_of_;  // FactsOf runs once per person of a monthly run: prepared once
   std::unique_ptr<Stmt> ledger_payments_, ledger_receivables_;  // LedgerOf, likewise
 };

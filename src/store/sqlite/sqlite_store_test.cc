@@ -500,6 +500,53 @@ TEST_F(StoreTest, BulkLoadDeduplicatesLikeTheRowByRowPathAndRollsBackWhole) {
   EXPECT_EQ(s3->duplicates, 1);
 }
 
+// Claims live in two places: packed blocks written by bulk units, and rows
+// written by smaller units. Every path must see both, and a later bulk unit
+// packs the rows with its own claims.
+TEST_F(StoreTest, ClaimsArePackedByBulkUnitsAndSeenByEveryPath) {
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 11)));
+  BatchRecord b;
+  b.source = "railway";
+  auto batch = [&](const std::string& name, std::vector<std::string> refs, bool bulk) -> Result<BatchRecord> {
+    b.sha256 = name;
+    std::vector<EvidenceRecord> ev;
+    for (const std::string& ref : refs) ev.push_back(Ev(r.person.key, ref, "travel"));
+    if (!bulk) return store_->ApplyBatch(b, ev);
+    if (auto s = store_->ExpectEvidence(1000000); !s) return tl::unexpected(s.error());
+    auto unit = store_->Begin();
+    if (!unit) return tl::unexpected(unit.error());
+    auto applied = store_->ApplyBatch(b, ev);
+    if (!applied) return applied;
+    if (auto s = (*unit)->Commit(); !s) return tl::unexpected(s.error());
+    return applied;
+  };
+  std::vector<std::string> first;
+  for (int i = 0; i < 600; ++i) first.push_back(fmt::format("P{}", i));  // more than two blocks
+  auto packed = batch("bulk-a", first, true);
+  ASSERT_TRUE(packed) << packed.error().ToString();
+  EXPECT_EQ(packed->duplicates, 0);
+  // A small unit finds the packed claims, and claims rows of its own.
+  auto small = batch("small", {"P0", "P599", "P300", "R1", "R2"}, false);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->duplicates, 3);
+  auto again = batch("small-again", {"R1", "R3"}, false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->duplicates, 1);
+  // A second bulk unit sees both, then packs everything.
+  auto second = batch("bulk-b", {"P1", "R2", "R3", "Q1", "Q1"}, true);
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(second->duplicates, 4) << "P1 packed, R2 and R3 rows, Q1 twice";
+  for (const std::string& ref : {"P598", "R1", "R3", "Q1"}) {
+    auto late = batch("late-" + ref, {ref, "N-" + ref}, false);
+    ASSERT_TRUE(late);
+    EXPECT_EQ(late->duplicates, 1) << ref;
+  }
+  auto evs = store_->EvidenceOf(r.person.key);
+  ASSERT_TRUE(evs);
+  EXPECT_EQ(evs->size(), 600u + 3 + 1 + 4);  // P0…P599; R1 R2 R3; Q1; N-P598 N-R1 N-R3 N-Q1
+}
+
 TEST_F(StoreTest, RegistryImportStoresTheNewTermsAndUpdatesOnlyWhatARowGives) {
   RegistryRow r = Row("14010519500101123", Scheme::kResident, 18000);
   r.paid_through = Month::Of(2026, 3);
