@@ -48,11 +48,13 @@ class SqliteStore final : public Store {
     // A page cache large enough to hold the evidence indexes of a province's
     // ingest, so a unit of work writes each page once at commit instead of
     // spilling it again and again.
-    RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA cache_size=-{}", std::max(1, options.cache_mb) * 1024)));
+    RETURN_IF_ERROR(SetCacheMb(options.cache_mb));
     RETURN_IF_ERROR(db_.Exec("PRAGMA temp_store=MEMORY"));
     RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=2147418112"));
     return {};
   }
+
+  Status SetCacheMb(int mb) { return db_.Exec(fmt::format("PRAGMA cache_size=-{}", std::max(1, mb) * 1024)); }
 
   Status MigrateTo(int target) {
     ASSIGN_OR_RETURN(int version, SchemaVersion());
@@ -87,6 +89,7 @@ class SqliteStore final : public Store {
         packing = std::async(std::launch::async, [refs = store_->bulk_refs_.get()] { return PackClaims(*refs); });
       }
       if (store_->person_index_deferred_) {
+        RETURN_IF_ERROR(store_->SetCacheMb(store_->options_.cache_mb));  // the index build sorts in it
         RETURN_IF_ERROR(store_->db_.Exec(kCreatePersonIndex));
         store_->person_index_deferred_ = false;
       }
@@ -140,6 +143,7 @@ class SqliteStore final : public Store {
   }
 
   Status StartBulk() {
+    RETURN_IF_ERROR(SetCacheMb(options_.bulk_append_cache_mb));
     RETURN_IF_ERROR(db_.Exec("DROP INDEX evidence_person"));
     person_index_deferred_ = true;
     auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(bulk_rows_));
@@ -171,6 +175,7 @@ class SqliteStore final : public Store {
   }
 
   void EndBulk() {
+    if (bulk_expected_ || bulk_refs_) (void)SetCacheMb(options_.cache_mb);
     person_index_deferred_ = false;
     bulk_refs_.reset();
     bulk_expected_ = false;

@@ -537,7 +537,7 @@ TEST_F(StoreTest, ClaimsArePackedByBulkUnitsAndSeenByEveryPath) {
   auto second = batch("bulk-b", {"P1", "R2", "R3", "Q1", "Q1"}, true);
   ASSERT_TRUE(second) << second.error().ToString();
   EXPECT_EQ(second->duplicates, 4) << "P1 packed, R2 and R3 rows, Q1 twice";
-  for (const std::string& ref : {"P598", "R1", "R3", "Q1"}) {
+  for (const std::string ref : {"P598", "R1", "R3", "Q1"}) {
     auto late = batch("late-" + ref, {ref, "N-" + ref}, false);
     ASSERT_TRUE(late);
     EXPECT_EQ(late->duplicates, 1) << ref;
