@@ -27,7 +27,8 @@ namespace tacit {
 std::string Sha256Hex(std::string_view bytes);
 // HMAC-SHA256 of `message` under `key`, lower-case hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
-// `n` random bytes from the operating system's CSPRNG as lower-case hex (2n characters).
+// `n` random bytes from the operating system's CSPRNG as lower-case hex (2n
+// characters). Never empty: when the CSPRNG fails the process stops.
 std::string RandomHex(size_t n);
 // Equality of two strings in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -1,6 +1,7 @@
 // Hashes, random tokens, AES-256-GCM sealing and person handles over OpenSSL's
 // EVP API. Every OpenSSL failure here means a broken OpenSSL (no provider),
-// never bad input: such failures yield empty results that no check accepts.
+// never bad input: such failures yield empty results that no check accepts,
+// except the random number generator's, which stops the process.
 #include "tacit/secrets.h"
 
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -81,12 +84,23 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   return ToHex(digest, length);
 }
 
+namespace {
+
+// Fills `out` from the CSPRNG, or stops the process. Callers use the bytes as
+// salts, tokens, nonces and ids; an empty or predictable one would be a weak
+// password hash, a reused GCM nonce or an id that throws where it is parsed,
+// so there is no value to return instead.
+void FillRandomOrAbort(unsigned char* out, size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) == 1) return;
+  std::fputs("tacit: the operating system's random number generator failed (RAND_bytes); stopping\n", stderr);
+  std::abort();
+}
+
+}  // namespace
+
 std::string RandomHex(size_t n) {
   std::string bytes(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-    // Without random bytes no token may be issued: an empty token matches nothing.
-    return std::string();
-  }
+  FillRandomOrAbort(reinterpret_cast<unsigned char*>(bytes.data()), n);
   return ToHex(reinterpret_cast<const unsigned char*>(bytes.data()), n);
 }
 
@@ -217,7 +231,7 @@ Result<bool> Secrets::CreateIfMissing(const std::string& path) {
 
 std::string Secrets::Seal(std::string_view plaintext, std::string_view context) const {
   std::string nonce(kNonceBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), kNonceBytes) != 1) return std::string();
+  FillRandomOrAbort(reinterpret_cast<unsigned char*>(nonce.data()), kNonceBytes);
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   std::string out = nonce;
   out.resize(kNonceBytes + plaintext.size() + kTagBytes);
