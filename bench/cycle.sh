@@ -10,18 +10,22 @@
 #      ingested untimed), the next run, incremental: those persons derived in
 #      full, the rest from forecasts.
 # Prints the phases (tacit -v) and the wall time and peak memory of each.
+# --page-size converts the generated store to that page size (VACUUM) before
+# the timed runs: new stores have 16 KiB pages, older ones 4 KiB.
 #
-#   bench/cycle.sh [--people N] [--dir DIR] [--keep]
+#   bench/cycle.sh [--people N] [--dir DIR] [--keep] [--page-size BYTES]
 set -euo pipefail
 people=1000000
 dir=bench/out/cycle
 keep=0
+page_size=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --people) people="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--people N] [--dir DIR] [--keep]" >&2; exit 2 ;;
+    --page-size) page_size="$2"; shift 2 ;;
+    *) echo "usage: $0 [--people N] [--dir DIR] [--keep] [--page-size BYTES]" >&2; exit 2 ;;
   esac
 done
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,6 +38,11 @@ export TACIT_TODAY="$today"
 echo "== generating a province of $people people (tacit demo) in $dir"
 /usr/bin/time -f "demo: %e s wall, %M KiB peak" "$tacit" demo --people "$people" --dir "$dir" --quiet >/dev/null
 db="$dir/tacit.db"
+if [[ -n "$page_size" && $(sqlite3 "$db" "PRAGMA page_size") != "$page_size" ]]; then
+  sqlite3 "$db" "PRAGMA journal_mode=DELETE; PRAGMA page_size=$page_size; VACUUM; PRAGMA journal_mode=WAL;" >/dev/null
+  sync
+fi
+echo "page size: $(sqlite3 "$db" "PRAGMA page_size") bytes"
 last=$(sqlite3 "$db" "SELECT max(month) FROM cycle_run")
 as_of=$(sqlite3 "$db" "SELECT date(max(as_of) * 86400, 'unixepoch') FROM cycle_run")
 entitlements=$(sqlite3 "$db" "SELECT count(*) FROM entitlement")

@@ -42,6 +42,16 @@ class SqliteStore final : public Store {
   Status Configure(const SqliteOptions& options) {
     options_ = options;
     RETURN_IF_ERROR(sqlite::RegisterRowSourceModule(db_));
+    // A new store gets 16 KiB pages (set before anything is written; an
+    // existing store keeps its own): measured on a province, the ingest ran
+    // 5% faster, the monthly run as fast or faster with a fifth less memory,
+    // and person lookups through the API alike (docs/performance.md, "16 KiB
+    // pages for new stores").
+    ASSIGN_OR_RETURN(Stmt pages, db_.Prepare("PRAGMA page_count"));
+    ASSIGN_OR_RETURN(bool counted, pages.Step());
+    const bool empty = counted && pages.Int(0) == 0;
+    pages.Reset();
+    if (empty) RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA page_size={}", kNewStorePageSize)));
     RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed batch survives a power cut, not only a process crash.
     RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous=FULL"));
@@ -53,6 +63,8 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(db_.Exec("PRAGMA mmap_size=2147418112"));
     return {};
   }
+
+  static constexpr int kNewStorePageSize = 16384;
 
   Status SetCacheMb(int mb) { return db_.Exec(fmt::format("PRAGMA cache_size=-{}", std::max(1, mb) * 1024)); }
 
