@@ -44,9 +44,9 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(sqlite::RegisterRowSourceModule(db_));
     // A new store gets 16 KiB pages (set before anything is written; an
     // existing store keeps its own): measured on a province, the ingest ran
-    // 5% faster, the monthly run as fast or faster with a fifth less memory,
-    // and person lookups through the API alike (docs/performance.md, "16 KiB
-    // pages for new stores").
+    // 5% faster, the monthly run 2-7% faster with 2% less memory, and person
+    // lookups through the API alike (docs/performance.md, "16 KiB pages for
+    // new stores").
     ASSIGN_OR_RETURN(Stmt pages, db_.Prepare("PRAGMA page_count"));
     ASSIGN_OR_RETURN(bool counted, pages.Step());
     const bool empty = counted && pages.Int(0) == 0;
