@@ -58,3 +58,16 @@ function(tacit_add_pg_run target)
   set_tests_properties(${target}.on_postgres PROPERTIES LABELS "integration;postgres" FIXTURES_REQUIRED pg
                        ENVIRONMENT "${TACIT_TEST_ENV};TACIT_TEST_PG=${TACIT_TEST_PG}")
 endfunction()
+
+# Runs a test binary a second time with every ingest of a few rows taking the
+# SQLite store's bulk path (TACIT_BULK_MIN_ROWS=1: person index rebuilt at
+# commit, claims packed into blocks, rollback journal), which real data takes
+# only from 200,000 rows. One ctest test per binary, labelled bulk.
+function(tacit_add_bulk_run target)
+  if(NOT TACIT_BUILD_TESTS OR NOT TARGET ${target})
+    return()
+  endif()
+  add_test(NAME ${target}.bulk COMMAND ${target})
+  set_tests_properties(${target}.bulk PROPERTIES LABELS "integration;bulk"
+                       ENVIRONMENT "${TACIT_TEST_ENV};TACIT_BULK_MIN_ROWS=1")
+endfunction()

@@ -799,6 +799,12 @@ struct SqliteOptions {
   // them out during the load (SQLite spills them) instead of all at commit,
   // and keeps 700 MB less memory. The full cache is back for the index build.
   int bulk_append_cache_mb = 64;
+  // A unit of work that expects at least this many evidence rows (and at
+  // least half as many as are stored) loads in bulk: person index built at
+  // commit, claims in memory, rollback journal. The environment variable
+  // TACIT_BULK_MIN_ROWS overrides it: the test suite sets it to 1 to run the
+  // bulk path on small data.
+  int64_t bulk_min_rows = 200000;
 };
 
 // Opens (creating if needed) the SQLite store at `path`. Call Migrate() next.

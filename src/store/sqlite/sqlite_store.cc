@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <future>
 #include <limits>
@@ -41,6 +42,14 @@ class SqliteStore final : public Store {
 
   Status Configure(const SqliteOptions& options) {
     options_ = options;
+    if (const char* env = std::getenv("TACIT_BULK_MIN_ROWS"); env != nullptr && *env != '\0') {
+      char* end = nullptr;
+      const long long rows = std::strtoll(env, &end, 10);
+      if (*end != '\0' || rows < 0) {
+        return InvalidArgument(fmt::format("TACIT_BULK_MIN_ROWS: expected a whole number of rows, not \"{}\"", env));
+      }
+      options_.bulk_min_rows = rows;
+    }
     RETURN_IF_ERROR(sqlite::RegisterRowSourceModule(db_));
     // A new store gets 16 KiB pages (set before anything is written; an
     // existing store keeps its own): measured on a province, the ingest ran
@@ -144,13 +153,16 @@ class SqliteStore final : public Store {
       ASSIGN_OR_RETURN(bool row, s.Step());
       stored = row ? s.Int(0) : 0;
     }
-    if (rows < 200000 || rows < stored / 2) return {};
+    if (rows < options_.bulk_min_rows || rows < stored / 2) return {};
     bulk_expected_ = true;
     bulk_rows_ = rows;
-    // Stays WAL (harmlessly) when another connection has the store open.
+    // Stays WAL when another connection has the store open (a server's
+    // pool, a reader): SQLite then refuses the switch with SQLITE_BUSY at
+    // once, and the unit loads in bulk in WAL mode, which only writes its
+    // pages twice. That refusal is not the ingest's failure.
     ASSIGN_OR_RETURN(Stmt mode, db_.Prepare("PRAGMA journal_mode=DELETE"));
-    ASSIGN_OR_RETURN(bool row, mode.Step());
-    journal_switched_ = row && mode.TextView(0) == "delete";
+    const Result<bool> row = mode.Step();
+    journal_switched_ = row && *row && mode.TextView(0) == "delete";
     return {};
   }
 

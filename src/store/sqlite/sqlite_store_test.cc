@@ -547,6 +547,31 @@ TEST_F(StoreTest, ClaimsArePackedByBulkUnitsAndSeenByEveryPath) {
   EXPECT_EQ(evs->size(), 600u + 3 + 1 + 4);  // P0…P599; R1 R2 R3; Q1; N-P598 N-R1 N-R3 N-Q1
 }
 
+// A bulk unit asks SQLite for a rollback journal; with another connection on
+// the store (a server's pool) SQLite refuses at once. The unit must then load
+// in WAL mode, not fail: it failed with "database is locked" until the test
+// suite forced the bulk path (TACIT_BULK_MIN_ROWS) on the server's uploads.
+TEST_F(StoreTest, ABulkUnitLoadsWhileAnotherConnectionHasTheStoreOpen) {
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 11)));
+  auto other = OpenStore(path_);
+  ASSERT_TRUE(other) << other.error().ToString();
+  ASSERT_TRUE((*other)->FindPerson(r.person.key));  // the other connection has read the store
+  ASSERT_TRUE(store_->ExpectEvidence(1000000));
+  auto unit = store_->Begin();
+  ASSERT_TRUE(unit) << unit.error().ToString();
+  BatchRecord b;
+  b.source = "railway";
+  b.sha256 = "bulk";
+  std::vector<EvidenceRecord> ev = {Ev(r.person.key, "A", "travel"), Ev(r.person.key, "B", "travel")};
+  auto applied = store_->ApplyBatch(b, ev);
+  ASSERT_TRUE(applied) << applied.error().ToString();
+  ASSERT_TRUE((*unit)->Commit());
+  auto seen = (*other)->EvidenceOf(r.person.key);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->size(), 2u);
+}
+
 TEST_F(StoreTest, RegistryImportStoresTheNewTermsAndUpdatesOnlyWhatARowGives) {
   RegistryRow r = Row("14010519500101123", Scheme::kResident, 18000);
   r.paid_through = Month::Of(2026, 3);
