@@ -1815,7 +1815,8 @@ class SqliteStore final : public Store {
   OutreachStore& outreach() override { return outreach_; }
 
  private:
-  // Claims of a bulk unit of work, not yet written to evidence_ref.
+  // Claims of a bulk unit of work, held in memory until its commit packs them
+  // with the stored ones into evidence_ref_block.
   struct BulkRefs {
     explicit BulkRefs(size_t expected) : pending(expected) {}
     std::vector<sqlite::Claim> stored;  // the claims stored at the start of the unit, ascending
