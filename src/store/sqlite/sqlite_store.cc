@@ -1172,7 +1172,11 @@ class SqliteStore final : public Store {
       int64_t id = 0;
       if (const int64_t* pending = bulk_refs_ ? bulk_refs_->pending.Find(slot) : nullptr) {
         id = *pending;  // claimed inside the open bulk unit, not written yet
-      } else {
+      }
+      if (id == 0) {
+        ASSIGN_OR_RETURN(id, PackedHolder(slot));  // packed by a bulk unit
+      }
+      if (id == 0) {
         holder.Reset().Bind(1, slot);
         ASSIGN_OR_RETURN(bool taken, holder.Step());
         if (!taken) return std::optional<EvidenceRecord>();

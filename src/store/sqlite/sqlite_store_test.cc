@@ -545,6 +545,17 @@ TEST_F(StoreTest, ClaimsArePackedByBulkUnitsAndSeenByEveryPath) {
   auto evs = store_->EvidenceOf(r.person.key);
   ASSERT_TRUE(evs);
   EXPECT_EQ(evs->size(), 600u + 3 + 1 + 4);  // P0…P599; R1 R2 R3; Q1; N-P598 N-R1 N-R3 N-Q1
+  // Looking a record up by its reference (a face or attestation retry) finds
+  // packed claims too: it missed them until this test asked.
+  for (const std::string ref : {"P0", "P599", "R1", "Q1", "N-Q1"}) {
+    auto found = store_->FindEvidenceByRef("railway", ref);
+    ASSERT_TRUE(found) << found.error().ToString();
+    ASSERT_TRUE(found->has_value()) << ref;
+    EXPECT_EQ((*found)->ref, ref);
+  }
+  auto none = store_->FindEvidenceByRef("railway", "P600");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
 }
 
 // A bulk unit asks SQLite for a rollback journal; with another connection on
