@@ -8,6 +8,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <unistd.h>
+
 #include "store/test_store_location.h"
 #include "tacit/civil.h"
 #include "tacit/id_number.h"
@@ -84,8 +86,11 @@ std::string Snapshot::Describe() const {
 
 void Province::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  dir_ = fs::path(::testing::TempDir()) /
-         fmt::format("crash_{}_{}_{}", info->test_suite_name(), info->name(), TestStoreIsPostgres() ? "pg" : "sqlite");
+  // The process id too: ctest runs the same tests twice (crash_points and
+  // crash_sweep, each also on_postgres), and two at once shared a directory
+  // that each SetUp emptied under the other.
+  dir_ = fs::path(::testing::TempDir()) / fmt::format("crash_{}_{}_{}_{}", info->test_suite_name(), info->name(),
+                                                      TestStoreIsPostgres() ? "pg" : "sqlite", getpid());
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   // One key file for the store and all its copies.
