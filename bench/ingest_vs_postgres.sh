@@ -150,6 +150,12 @@ if has_columns evidence person_key; then
   # a real person key is never 0.
   IFS='|' read -r 'T[stored]' 'T[linked]' \
     <<<"$(sq "SELECT count(*), coalesce(sum(coalesce(person_key, 0) <> 0), 0) FROM evidence")"
+  # Schema 16: a bulk unit's linked records are packed, one row per person.
+  if has_columns evidence_pack first_id last_id; then
+    packed=$(sq "SELECT coalesce(sum(last_id - first_id + 1), 0) FROM evidence_pack")
+    T[stored]=$(( T[stored] + packed ))
+    T[linked]=$(( T[linked] + packed ))
+  fi
   T[unlinked]=$(( T[stored] - T[linked] ))
 else
   why_not+=("tacit's evidence table has no person_key column (schema changed): linked/unlinked read from batch only")

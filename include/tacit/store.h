@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -549,7 +549,9 @@ class Store {
   // Records the batch and its evidence in one transaction. Evidence whose
   // (source, ref) is stored already is skipped and counted in batch.duplicates.
   // Returns the batch as stored (with id and duplicates).
-  // On return evidence[i].id is the stored id, or 0 for a duplicate.
+  // On return evidence[i].id is the stored id, or 0 for a duplicate; inside a
+  // bulk unit (ExpectEvidence) a linked record's id is provisional: the
+  // SQLite store gives packed records their ids at the unit's commit.
   virtual Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) = 0;
   // Merges per-person signals into the summary index (latest alive-signal date,
   // earliest death date): derived data that `ingest` keeps current so statistics

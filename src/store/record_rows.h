@@ -256,9 +256,10 @@ StatsSnapshotRecord ReadStatsSnapshot(const Row& s) {
 
 // Store::StatsFingerprint, one text from the values that move with every
 // write that can change a statistic (tacit/store.h). The same statement on
-// both stores; each part reads an index's end, not a table.
-inline constexpr std::string_view kStatsFingerprintSql =
-    "SELECT 'e' || CAST((SELECT coalesce(max(id), 0) FROM evidence) AS TEXT)"
+// both stores but for the largest evidence id, which the SQLite store also
+// reads from its packs; each part reads an index's end, not a table.
+inline constexpr std::string_view kMaxEvidenceRowIdSql = "(SELECT coalesce(max(id), 0) FROM evidence)";
+inline constexpr std::string_view kStatsFingerprintRest =
     " || ' d' || CAST((SELECT coalesce(min(id), 0) FROM person_dirty) AS TEXT)"
     " || '-' || CAST((SELECT coalesce(max(id), 0) FROM person_dirty) AS TEXT)"
     " || ' c' || CAST((SELECT count(*) FROM cycle_run) AS TEXT)"
@@ -268,6 +269,11 @@ inline constexpr std::string_view kStatsFingerprintSql =
     " || ' p' || CAST((SELECT coalesce(max(id), 0) FROM policy) AS TEXT)"
     " || '.' || CAST((SELECT coalesce(max(id), 0) FROM policy WHERE active = 1) AS TEXT)"
     " || ' g' || coalesce((SELECT value FROM meta WHERE key = 'registry_generation'), '0')";
+inline std::string StatsFingerprintSql(std::string_view max_evidence_id = kMaxEvidenceRowIdSql) {
+  std::string sql = "SELECT 'e' || CAST(";
+  sql.append(max_evidence_id).append(" AS TEXT)").append(kStatsFingerprintRest);
+  return sql;
+}
 
 inline constexpr std::string_view kRunColumns =
     "month, as_of, started_at, finished_at, policy_version, entitlements, paid, suspended, terminated, "

@@ -98,7 +98,8 @@ struct StoreState {
 inline StoreState ReadState(const std::filesystem::path& db) {
   return StoreState{.integrity = SqliteValue(db, "PRAGMA integrity_check"),
                     .persons = SqliteValue(db, "SELECT count(*) FROM person"),
-                    .evidence = SqliteValue(db, "SELECT count(*) FROM evidence"),
+                    .evidence = SqliteValue(db, "SELECT (SELECT count(*) FROM evidence) + "
+                                                "(SELECT coalesce(sum(last_id - first_id + 1), 0) FROM evidence_pack)"),
                     .batches = SqliteValue(db, "SELECT count(*) FROM batch"),
                     .runs = SqliteValue(db, "SELECT count(*) FROM cycle_run"),
                     .payments = SqliteValue(db, "SELECT count(*) || '/' || coalesce(sum(amount_fen), 0) FROM payment"),

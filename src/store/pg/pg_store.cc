@@ -583,7 +583,7 @@ Status PgStore::ForEachForecast(const std::function<Status(const ForecastRecord&
 }
 
 Result<std::string> PgStore::StatsFingerprint() {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query(kStatsFingerprintSql));
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query(StatsFingerprintSql()));
   if (r.size() != 1) return Internal("no statistics fingerprint");
   return r.Text(0, 0);
 }

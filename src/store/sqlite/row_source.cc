@@ -128,6 +128,9 @@ void ColumnOut::Double(double v) { sqlite3_result_double(ctx_, v); }
 void ColumnOut::Text(std::string_view v) {
   sqlite3_result_text(ctx_, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
+void ColumnOut::BlobCopy(std::string_view v) {
+  sqlite3_result_blob64(ctx_, v.data(), v.size(), SQLITE_TRANSIENT);
+}
 void ColumnOut::Null() { sqlite3_result_null(ctx_); }
 
 Status RegisterRowSourceModule(Db& db) {

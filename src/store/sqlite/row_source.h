@@ -39,6 +39,8 @@ class ColumnOut {
   // reading it is reset.
   void Text(std::string_view v);
   void TextOrNull(std::string_view v) { v.empty() ? Null() : Text(v); }
+  // The bytes are copied: `v` may be a buffer the next row reuses.
+  void BlobCopy(std::string_view v);
   void Null();
 
  private:

@@ -719,8 +719,22 @@ CREATE TABLE evidence_ref_block (
 );
 )sql";
 
-constexpr std::array<std::string_view, 15> kMigrations = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
-                                                          kV9, kV10, kV11, kV12, kV13, kV14, kV15};
+// The linked records of bulk units, packed (evidence_pack.h): one row per
+// person and unit, holding the records with ids first_id … last_id. Records of
+// smaller units, and unlinked records (the linker updates them one by one),
+// stay one row each in evidence; an id is in one table or the other.
+constexpr std::string_view kV16 = R"sql(
+CREATE TABLE evidence_pack (
+  first_id   INTEGER PRIMARY KEY,
+  last_id    INTEGER NOT NULL,
+  person_key INTEGER NOT NULL,
+  records    BLOB NOT NULL
+);
+CREATE INDEX evidence_pack_person ON evidence_pack(person_key);
+)sql";
+
+constexpr std::array<std::string_view, 16> kMigrations = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
+                                                          kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16};
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 
 #include "store/record_rows.h"
 #include "store/sqlite/claim_blocks.h"
+#include "store/sqlite/evidence_pack.h"
 #include "store/sqlite/int_map.h"
 #include "store/sqlite/row_source.h"
 #include "store/sqlite/schema.h"
@@ -35,7 +36,8 @@ using sqlite::FirstRow;
 using namespace store_rows;  // the readers and column lists both stores share
 
 class SqliteStore final : public Store {
-  struct BulkRefs;  // defined with the other private members
+  struct BulkRefs;   // defined with the other private members
+  struct BulkPacks;  // likewise
 
  public:
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
@@ -98,16 +100,31 @@ class SqliteStore final : public Store {
    public:
     SqliteUnit(SqliteStore* store, Transaction tx) : store_(store), tx_(std::move(tx)) {}
     ~SqliteUnit() override {
-      if (!done_) (void)tx_.Rollback();  // restores the index and forgets the pending claims
+      if (!done_) {
+        (void)tx_.Rollback();  // restores the index and forgets the pending claims and packs
+        store_->source_names_.clear();  // a source the unit made may be gone
+      }
       store_->EndBulk();
     }
     Status Commit() override {
-      // A bulk unit's claims are sorted, merged and cut into blocks on another
-      // thread while this one builds the person index: the packing reads only
-      // the unit's memory, and the index build only the store.
+      // A bulk unit's linked records get their ids in person order and are
+      // written as packs; meanwhile its claims (which name those ids) are
+      // sorted, merged and cut into blocks on another thread: the packing
+      // reads only the unit's memory, the writing only the store.
+      std::optional<PackIds> pack_ids;
+      if (store_->bulk_packs_ && !store_->bulk_packs_->entries.empty()) {
+        ASSIGN_OR_RETURN(pack_ids, store_->GivePackIds());
+      }
       std::future<PackedClaims> packing;
       if (store_->bulk_refs_) {
-        packing = std::async(std::launch::async, [refs = store_->bulk_refs_.get()] { return PackClaims(*refs); });
+        packing = std::async(std::launch::async,
+                             [refs = store_->bulk_refs_.get(), ids = pack_ids ? &*pack_ids : nullptr] {
+                               return PackClaims(*refs, ids);
+                             });
+      }
+      if (pack_ids) {
+        RETURN_IF_ERROR(store_->WritePacks(*store_->bulk_packs_, pack_ids->base));
+        store_->bulk_packs_.reset();
       }
       if (store_->person_index_deferred_) {
         RETURN_IF_ERROR(store_->SetCacheMb(store_->options_.cache_mb));  // the index build sorts in it
@@ -149,7 +166,7 @@ class SqliteStore final : public Store {
     if (db_.InTransaction()) return {};
     int64_t stored = 0;
     {
-      ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT coalesce(max(id), 0) FROM evidence"));
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {}", kMaxEvidenceIdSql)));
       ASSIGN_OR_RETURN(bool row, s.Step());
       stored = row ? s.Int(0) : 0;
     }
@@ -173,7 +190,96 @@ class SqliteStore final : public Store {
     auto bulk = std::make_unique<BulkRefs>(static_cast<size_t>(bulk_rows_));
     ASSIGN_OR_RETURN(bulk->stored, StoredClaims());
     bulk_refs_ = std::move(bulk);
+    bulk_packs_ = std::make_unique<BulkPacks>();
+    // Reserved, not touched: pages are used as records arrive. About 50
+    // bytes a linked record of a province's feeds.
+    bulk_packs_->bytes.reserve(static_cast<size_t>(bulk_rows_) * 56);
+    bulk_packs_->entries.reserve(static_cast<size_t>(bulk_rows_));
     return {};
+  }
+
+  // The largest evidence id stored, rows and packs: the pack with the largest
+  // first id holds the largest of the packs' ids (a pack's ids are contiguous
+  // and packs do not overlap).
+  static constexpr std::string_view kMaxEvidenceIdSql =
+      "max((SELECT coalesce(max(id), 0) FROM evidence), "
+      "coalesce((SELECT last_id FROM evidence_pack ORDER BY first_id DESC LIMIT 1), 0))";
+
+  // The ids a bulk unit's commit gives its packed records, from the
+  // provisional ids its batches gave them.
+  struct PackIds {
+    int64_t first_provisional = 0;
+    int64_t base = 0;             // the first packed record's id
+    std::vector<uint32_t> order;  // by provisional id less first_provisional: position in person order + 1, or 0
+    int64_t Final(int64_t provisional) const {
+      const int64_t at = provisional - first_provisional;
+      if (at < 0 || at >= static_cast<int64_t>(order.size()) || order[static_cast<size_t>(at)] == 0) {
+        return provisional;  // not packed: an unlinked record keeps its id
+      }
+      return base + order[static_cast<size_t>(at)] - 1;
+    }
+  };
+
+  // Merges the batches' runs of packed records into one by (person,
+  // provisional id) and gives them consecutive ids in that order, so that each
+  // person's records hold a run of ids. The provisional ids are left unused.
+  Result<PackIds> GivePackIds() {
+    BulkPacks& packs = *bulk_packs_;
+    std::vector<uint32_t>().swap(packs.entry_of);  // the unit's batches are done
+    std::vector<BulkPacks::Entry>& entries = packs.entries;
+    const auto before = [](const BulkPacks::Entry& a, const BulkPacks::Entry& b) {
+      return a.person != b.person ? a.person < b.person : a.provisional < b.provisional;
+    };
+    // Pairwise rounds: about log2(batches) passes, against a sort's log2(records).
+    std::vector<size_t> bounds = packs.runs;
+    bounds.push_back(entries.size());
+    while (bounds.size() > 2) {
+      std::vector<size_t> next = {bounds[0]};
+      size_t r = 0;
+      for (; r + 2 < bounds.size(); r += 2) {
+        const auto at = [&](size_t b) { return entries.begin() + static_cast<std::ptrdiff_t>(bounds[b]); };
+        std::inplace_merge(at(r), at(r + 1), at(r + 2), before);
+        next.push_back(bounds[r + 2]);
+      }
+      if (next.back() != bounds.back()) next.push_back(bounds.back());  // an odd run out, carried
+      bounds = std::move(next);
+    }
+    PackIds ids;
+    ids.first_provisional = packs.first_provisional;
+    ASSIGN_OR_RETURN(ids.base, AllocateEvidenceIds(static_cast<int64_t>(entries.size())));
+    uint32_t span = 0;
+    for (const BulkPacks::Entry& e : entries) span = std::max(span, e.provisional + 1);
+    ids.order.assign(span, 0);
+    for (size_t k = 0; k < entries.size(); ++k) ids.order[entries[k].provisional] = static_cast<uint32_t>(k + 1);
+    return ids;
+  }
+
+  // Writes one pack per person of `packs` (sorted by GivePackIds), the first
+  // holding ids from `base` on, with one INSERT … SELECT.
+  Status WritePacks(const BulkPacks& packs, int64_t base) {
+    const std::vector<BulkPacks::Entry>& entries = packs.entries;
+    std::vector<uint32_t> starts;  // where each person's run begins; entries.size() closes the last
+    for (size_t k = 0; k < entries.size(); ++k) {
+      if (k == 0 || entries[k].person != entries[k - 1].person) starts.push_back(static_cast<uint32_t>(k));
+    }
+    starts.push_back(static_cast<uint32_t>(entries.size()));
+    std::string pack;
+    sqlite::RowsOf rows(static_cast<int64_t>(starts.size() - 1), [&](int64_t r, int col, sqlite::ColumnOut& out) {
+      const uint32_t from = starts[static_cast<size_t>(r)], to = starts[static_cast<size_t>(r) + 1];
+      switch (col) {
+        case 0: return out.Int(base + from);
+        case 1: return out.Int(base + to - 1);
+        case 2: return out.Int(static_cast<int64_t>(entries[from].person));
+        case 3:
+          pack.clear();
+          for (uint32_t k = from; k < to; ++k) pack.append(packs.bytes, entries[k].offset, entries[k].size);
+          return out.BlobCopy(pack);
+        default: return out.Null();
+      }
+    });
+    ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
+        "INSERT INTO evidence_pack(first_id, last_id, person_key, records) SELECT c0, c1, c2, c3 FROM tacit_rows(?1)"));
+    return sqlite::BindRowSource(ins, 1, rows).Run();
   }
 
   // Every stored claim, ascending by slot: the packed blocks and the rows of
@@ -202,6 +308,7 @@ class SqliteStore final : public Store {
     if (bulk_expected_ || bulk_refs_) (void)SetCacheMb(options_.cache_mb);
     person_index_deferred_ = false;
     bulk_refs_.reset();
+    bulk_packs_.reset();
     bulk_expected_ = false;
     if (journal_switched_) {
       (void)db_.Exec("PRAGMA journal_mode=WAL");
@@ -218,11 +325,15 @@ class SqliteStore final : public Store {
 
   // Packs `refs`. Touches nothing but `refs`, so it can run on another thread
   // while the unit's connection works.
-  static PackedClaims PackClaims(BulkRefs& refs) {
+  // `ids`, when the unit packed records, gives their final ids.
+  static PackedClaims PackClaims(BulkRefs& refs, const PackIds* ids) {
     // The unit is over: its map and the stored claims are freed as soon as
     // they are read, so that the peak stays that of the ingest.
     std::vector<sqlite::Claim> claims = refs.pending.Entries();
     refs.pending = sqlite::IntMap();
+    if (ids != nullptr) {
+      for (sqlite::Claim& c : claims) c.second = ids->Final(c.second);
+    }
     std::sort(claims.begin(), claims.end());
     PackedClaims packed;
     if (!refs.stored.empty()) {
@@ -256,14 +367,21 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // The statement kept in `slot`, prepared from `sql` on its first use: for
+  // the queries that run once per person, claim or record.
+  Result<Stmt*> PreparedOnce(std::unique_ptr<Stmt>& slot, std::string_view sql) {
+    if (!slot) {
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(sql));
+      slot = std::make_unique<Stmt>(std::move(s));
+    }
+    return slot.get();
+  }
+
   // The evidence id holding `slot` in the packed claims, or 0.
   Result<int64_t> PackedHolder(int64_t slot) {
-    if (!packed_holder_) {
-      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-          "SELECT claims FROM evidence_ref_block WHERE first_slot <= ? ORDER BY first_slot DESC LIMIT 1"));
-      packed_holder_ = std::make_unique<Stmt>(std::move(s));
-    }
-    Stmt& s = *packed_holder_;
+    ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(packed_holder_,
+        "SELECT claims FROM evidence_ref_block WHERE first_slot <= ? ORDER BY first_slot DESC LIMIT 1"));
+    Stmt& s = *prepared;
     s.Reset().Bind(1, slot);
     ASSIGN_OR_RETURN(bool row, s.Step());
     Result<int64_t> holder = row ? sqlite::FindInClaimBlock(s.BlobView(0), slot) : Result<int64_t>(int64_t{0});
@@ -710,6 +828,7 @@ class SqliteStore final : public Store {
     // the records themselves would miss the cache on every comparison.
     const std::vector<uint32_t> order = OrderByPerson(evidence);
     ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
+    if (bulk_packs_ && bulk_packs_->first_provisional == 0) bulk_packs_->first_provisional = first_id;
     ASSIGN_OR_RETURN(const std::vector<int64_t> source_of,
                      AssignIdsAndSources(evidence, order, first_id, batch.id,
                                          [this](const std::string& s) { return SourceId(s); }));
@@ -722,7 +841,6 @@ class SqliteStore final : public Store {
     std::sort(by_hash.begin(), by_hash.end());
     ASSIGN_OR_RETURN(Stmt claim, db_.Prepare(kClaimRefSql));
     ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
-    ASSIGN_OR_RETURN(Stmt stored, db_.Prepare("SELECT source_id, ref FROM evidence WHERE id = ?"));
     std::vector<bool> duplicate(n, false);
     auto claim_slot = [&](int64_t slot, int64_t id) { return ClaimRefSlot(claim, holder, slot, id); };
     for (const auto& [hash, i] : by_hash) {
@@ -737,10 +855,8 @@ class SqliteStore final : public Store {
           const uint32_t other = order[static_cast<size_t>(other_id - first_id)];  // claimed by this batch
           same = source_of[other] == source_of[i] && evidence[other].ref == e.ref;
         } else {
-          stored.Reset().Bind(1, other_id);
-          ASSIGN_OR_RETURN(bool row, stored.Step());
-          same = row && stored.Int(0) == source_of[i] && stored.TextView(1) == e.ref;
-          stored.Reset();
+          ASSIGN_OR_RETURN(const std::optional<HeldRef> held, StoredRef(other_id));
+          same = held && held->source_id == source_of[i] && held->ref == e.ref;
         }
         if (same) {
           duplicate[i] = true;
@@ -770,9 +886,45 @@ class SqliteStore final : public Store {
         kept_unlinked.push_back(i);
       }
     }
-    sqlite::RowsOf evidence_rows(static_cast<int64_t>(kept.size()), [&](int64_t r, int col, sqlite::ColumnOut& out) {
+    // In a bulk unit the linked records wait in memory to be packed at the
+    // commit; only the unlinked become rows now. (A batch that fails leaves
+    // its records there, as it leaves its claims: the unit then rolls back.)
+    if (bulk_packs_) {
+      // Encoded in file order, the order the records lie in memory (in id
+      // order every record's texts would be a cache miss of their own); their
+      // entries are then listed in id order, which is person order, so that
+      // each batch adds one sorted run for the commit to merge.
+      BulkPacks& packs = *bulk_packs_;
+      packs.entry_of.resize(static_cast<size_t>(first_id + static_cast<int64_t>(n) - packs.first_provisional), 0);
+      std::vector<std::pair<uint64_t, uint32_t>> placed(n);  // record -> (offset, size) in packs.bytes
+      for (size_t i = 0; i < n; ++i) {
+        const EvidenceRecord& e = evidence[i];
+        if (duplicate[i] || e.person == 0) continue;
+        const size_t at = packs.bytes.size();
+        sqlite::AppendPackedRecord(packs.bytes, {.source_id = source_of[i],
+                                                 .batch_id = batch.id,
+                                                 .occurred_on = e.occurred_on.days(),
+                                                 .received_on = e.received_on.days(),
+                                                 .kind = e.kind,
+                                                 .link_method = e.link_method,
+                                                 .link_score = e.link_score,
+                                                 .ref = e.ref,
+                                                 .detail = e.detail});
+        placed[i] = {at, static_cast<uint32_t>(packs.bytes.size() - at)};
+      }
+      packs.runs.push_back(packs.entries.size());
+      for (const uint32_t i : kept) {
+        const EvidenceRecord& e = evidence[i];
+        if (e.person == 0) continue;
+        const auto provisional = static_cast<uint32_t>(e.id - packs.first_provisional);
+        packs.entries.push_back({static_cast<int64_t>(e.person), provisional, placed[i].second, placed[i].first});
+        packs.entry_of[provisional] = static_cast<uint32_t>(packs.entries.size());
+      }
+    }
+    const std::vector<uint32_t>& rows = bulk_packs_ ? kept_unlinked : kept;
+    sqlite::RowsOf evidence_rows(static_cast<int64_t>(rows.size()), [&](int64_t r, int col, sqlite::ColumnOut& out) {
       const size_t k = static_cast<size_t>(r);
-      const uint32_t i = kept[k];
+      const uint32_t i = rows[k];
       const EvidenceRecord& e = evidence[i];
       switch (col) {
         case 0:
@@ -781,12 +933,12 @@ class SqliteStore final : public Store {
           // once a row), so that SQLite does not wait on one cache miss after
           // another. Written inline: GCC 12 dropped these prefetches when
           // they stood in a lambda of their own.
-          if (k + kRecordAhead < kept.size()) {
-            const char* rec = reinterpret_cast<const char*>(&evidence[kept[k + kRecordAhead]]);
+          if (k + kRecordAhead < rows.size()) {
+            const char* rec = reinterpret_cast<const char*>(&evidence[rows[k + kRecordAhead]]);
             for (size_t off = 0; off < sizeof(EvidenceRecord); off += 64) __builtin_prefetch(rec + off);
           }
-          if (k + kTextAhead < kept.size()) {
-            const EvidenceRecord& ahead = evidence[kept[k + kTextAhead]];
+          if (k + kTextAhead < rows.size()) {
+            const EvidenceRecord& ahead = evidence[rows[k + kTextAhead]];
             __builtin_prefetch(ahead.ref.data());
             __builtin_prefetch(ahead.detail.data());
           }
@@ -807,7 +959,7 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt ins_ev, db_.Prepare(
         "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
         "link_method, link_score, detail) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 FROM tacit_rows(?1)"));
-    RETURN_IF_ERROR(sqlite::BindRowSource(ins_ev, 1, evidence_rows).Run());
+    if (!rows.empty()) RETURN_IF_ERROR(sqlite::BindRowSource(ins_ev, 1, evidence_rows).Run());
     if (!kept_unlinked.empty()) {
       sqlite::RowsOf unlinked_rows(static_cast<int64_t>(kept_unlinked.size()),
                                    [&](int64_t r, int col, sqlite::ColumnOut& out) {
@@ -905,15 +1057,49 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.person_key = ? ORDER BY e.occurred_on, e.id",
                                                      kEvidenceQuery)));
     s.Bind(1, static_cast<int64_t>(key));
-    return CollectRows<EvidenceRecord>(s, ReadEvidence<Stmt>);
+    ASSIGN_OR_RETURN(std::vector<EvidenceRecord> out, CollectRows<EvidenceRecord>(s, ReadEvidence<Stmt>));
+    ASSIGN_OR_RETURN(Stmt packs, db_.Prepare(kPacksOfPersonSql));
+    packs.Bind(1, static_cast<int64_t>(key));
+    bool packed = false;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, packs.Step());
+      if (!row) break;
+      RETURN_IF_ERROR(ReadPack(packs, 0, scratch_pack_));
+      for (size_t k = 0; k < scratch_pack_.records.size(); ++k) {
+        ASSIGN_OR_RETURN(EvidenceRecord e, PackedEvidence(scratch_pack_, k));
+        out.push_back(std::move(e));
+      }
+      packed = true;
+    }
+    if (packed) {
+      std::sort(out.begin(), out.end(), [](const EvidenceRecord& a, const EvidenceRecord& b) {
+        return a.occurred_on != b.occurred_on ? a.occurred_on < b.occurred_on : a.id < b.id;
+      });
+    }
+    return out;
   }
 
+  // Rows and packs, merged by id: each is read in id order, and a pack's
+  // records hold a run of ids that no row falls inside (a unit's packs take
+  // their ids after its rows').
   Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} ORDER BY e.id", kEvidenceQuery)));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      RETURN_IF_ERROR(fn(ReadEvidence(s)));
+    ASSIGN_OR_RETURN(Stmt packs, db_.Prepare("SELECT first_id, person_key, records FROM evidence_pack ORDER BY first_id"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    ASSIGN_OR_RETURN(bool pack, packs.Step());
+    Pack current;  // not scratch_pack_: `fn` may look records up
+    while (row || pack) {
+      if (row && (!pack || s.Int(0) < packs.Int(0))) {
+        RETURN_IF_ERROR(fn(ReadEvidence(s)));
+        ASSIGN_OR_RETURN(row, s.Step());
+        continue;
+      }
+      RETURN_IF_ERROR(ReadPack(packs, 0, current));
+      for (size_t k = 0; k < current.records.size(); ++k) {
+        ASSIGN_OR_RETURN(const EvidenceRecord e, PackedEvidence(current, k));
+        RETURN_IF_ERROR(fn(e));
+      }
+      ASSIGN_OR_RETURN(pack, packs.Step());
     }
     return {};
   }
@@ -961,13 +1147,13 @@ class SqliteStore final : public Store {
   Status ScanPersons(const std::string& region_prefix, int64_t from_key, int64_t to_key,
                      const std::function<Status(const PersonBundle&)>& fn, Facts with_facts) {
     const bool want_facts = with_facts == Facts::kWith;
-    std::unordered_map<int64_t, std::string> sources;
+    source_names_.clear();  // read again: each name once per scan
     {
       ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT id, name FROM source"));
       while (true) {
         ASSIGN_OR_RETURN(bool row, s.Step());
         if (!row) break;
-        sources[s.Int(0)] = s.Text(1);
+        source_names_[s.Int(0)] = s.Text(1);
       }
     }
     ASSIGN_OR_RETURN(Stmt persons, db_.Prepare(fmt::format(
@@ -990,13 +1176,22 @@ class SqliteStore final : public Store {
         "WHERE person_key > 0 AND person_key >= ?1 AND person_key < ?2 {} {} ORDER BY person_key, id",
         in_region, want_facts ? "" : "AND 0")));
     facts.Bind(1, from_key).Bind(2, to_key);
+    // The packed facts, in the order of evidence_pack_person (person, then
+    // first id).
+    ASSIGN_OR_RETURN(Stmt packs, db_.Prepare(fmt::format(
+        "SELECT first_id, person_key, records FROM evidence_pack "
+        "WHERE person_key >= ?1 AND person_key < ?2 {} {} ORDER BY person_key, first_id",
+        in_region, want_facts ? "" : "AND 0")));
+    packs.Bind(1, from_key).Bind(2, to_key);
     if (!region_prefix.empty()) {
       const std::string upper = PrefixUpperBound(region_prefix);
       ents.Bind(3, region_prefix).Bind(4, upper);
       facts.Bind(3, region_prefix).Bind(4, upper);
+      packs.Bind(3, region_prefix).Bind(4, upper);
     }
     ASSIGN_OR_RETURN(bool ent_row, ents.Step());
     ASSIGN_OR_RETURN(bool fact_row, facts.Step());
+    ASSIGN_OR_RETURN(bool pack_row, packs.Step());
     PersonBundle bundle;
     while (true) {
       ASSIGN_OR_RETURN(bool row, persons.Step());
@@ -1016,22 +1211,26 @@ class SqliteStore final : public Store {
         ASSIGN_OR_RETURN(fact_row, facts.Step());
       }
       while (fact_row && facts.Int(0) == key) {
-        bundle.facts.push_back(ReadFact(facts, sources[facts.Int(3)]));
+        ASSIGN_OR_RETURN(std::string source, SourceName(facts.Int(3)));
+        bundle.facts.push_back(ReadFact(facts, std::move(source)));
         ASSIGN_OR_RETURN(fact_row, facts.Step());
       }
+      while (pack_row && packs.Int(1) < key) {
+        ASSIGN_OR_RETURN(pack_row, packs.Step());
+      }
+      const size_t row_facts = bundle.facts.size();
+      RETURN_IF_ERROR(AddPackedFacts(packs, pack_row, key, bundle.facts));
+      MergeById(bundle.facts, row_facts);
       RETURN_IF_ERROR(fn(bundle));
     }
     return {};
   }
 
   Result<std::vector<Fact>> FactsOf(PersonKey key) override {
-    if (!facts_of_) {
-      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-          "SELECT e.person_key, e.id, e.kind, s.name, e.occurred_on, e.received_on, e.detail FROM evidence e "
-          "JOIN source s ON s.id = e.source_id WHERE e.person_key = ? ORDER BY e.id"));
-      facts_of_ = std::make_unique<Stmt>(std::move(s));
-    }
-    Stmt& s = *facts_of_;
+    ASSIGN_OR_RETURN(Stmt* const rows, PreparedOnce(facts_of_,
+        "SELECT e.person_key, e.id, e.kind, s.name, e.occurred_on, e.received_on, e.detail FROM evidence e "
+        "JOIN source s ON s.id = e.source_id WHERE e.person_key = ? ORDER BY e.id"));
+    Stmt& s = *rows;
     s.Reset();
     s.Bind(1, static_cast<int64_t>(key));
     std::vector<Fact> out;
@@ -1041,12 +1240,28 @@ class SqliteStore final : public Store {
       out.push_back(ReadFact(s, s.Text(3)));
     }
     s.Reset();
+    ASSIGN_OR_RETURN(Stmt* const packs, PreparedOnce(packs_of_, kPacksOfPersonSql));
+    Stmt& p = *packs;
+    p.Reset().Bind(1, static_cast<int64_t>(key));
+    ASSIGN_OR_RETURN(bool more, p.Step());
+    const size_t row_facts = out.size();
+    const Status added = AddPackedFacts(p, more, static_cast<int64_t>(key), out);
+    p.Reset();
+    RETURN_IF_ERROR(added);
+    MergeById(out, row_facts);
     return out;
+  }
+
+  // Facts [0, mid) and [mid, end) each ascend by id: merges them into one run.
+  static void MergeById(std::vector<Fact>& facts, size_t mid) {
+    if (mid == 0 || mid == facts.size()) return;
+    std::inplace_merge(facts.begin(), facts.begin() + static_cast<std::ptrdiff_t>(mid), facts.end(),
+                       [](const Fact& a, const Fact& b) { return a.evidence_id < b.evidence_id; });
   }
 
   Result<ChangeMarks> CurrentChangeMarks() override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT (SELECT coalesce(max(id), 0) FROM evidence), (SELECT coalesce(max(id), 0) FROM person_dirty)"));
+        fmt::format("SELECT {}, (SELECT coalesce(max(id), 0) FROM person_dirty)", kMaxEvidenceIdSql)));
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Internal("no change marks");
     return ChangeMarks{s.Int(0), s.Int(1)};
@@ -1054,14 +1269,16 @@ class SqliteStore final : public Store {
 
   Result<std::vector<PersonKey>> PersonsChangedSince(int64_t evidence_high_water) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "SELECT person_key FROM evidence WHERE id > ? AND person_key > 0 "
+        "SELECT person_key FROM evidence WHERE id > ?1 AND person_key > 0 "
+        // A unit commits whole, so its packs lie all above a mark or all below.
+        "UNION SELECT person_key FROM evidence_pack WHERE first_id > ?1 "
         "UNION SELECT person_key FROM person_dirty"));
     s.Bind(1, evidence_high_water);
     return CollectRows<PersonKey>(s, [](const Stmt& st) { return static_cast<PersonKey>(st.Int(0)); });
   }
 
   Result<std::string> StatsFingerprint() override {
-    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(kStatsFingerprintSql));
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare(StatsFingerprintSql(kMaxEvidenceIdSql)));
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Internal("no statistics fingerprint");
     return s.Text(0);
@@ -1161,7 +1378,12 @@ class SqliteStore final : public Store {
   Result<std::optional<EvidenceRecord>> FindEvidence(int64_t id) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} WHERE e.id = ?", kEvidenceQuery)));
     s.Bind(1, id);
-    return FirstRow<EvidenceRecord>(s, ReadEvidence<Stmt>);
+    ASSIGN_OR_RETURN(std::optional<EvidenceRecord> row, FirstRow<EvidenceRecord>(s, ReadEvidence<Stmt>));
+    if (row) return row;
+    ASSIGN_OR_RETURN(bool packed, FindPackHolding(id, scratch_pack_));
+    if (!packed) return std::optional<EvidenceRecord>();
+    ASSIGN_OR_RETURN(EvidenceRecord e, PackedEvidence(scratch_pack_, static_cast<size_t>(id - scratch_pack_.first_id)));
+    return std::optional<EvidenceRecord>(std::move(e));
   }
 
   // Follows the (source, ref) hash slots as ApplyBatch claims them: the first
@@ -1591,17 +1813,14 @@ class SqliteStore final : public Store {
     e.batch_id = 0;
     ASSIGN_OR_RETURN(Stmt claim, db_.Prepare(kClaimRefSql));
     ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
-    ASSIGN_OR_RETURN(Stmt stored, db_.Prepare("SELECT source_id, ref FROM evidence WHERE id = ?"));
     for (int64_t slot = RefHash(e.source, e.ref);; ++slot) {
       ASSIGN_OR_RETURN(const int64_t other_id, ClaimRefSlot(claim, holder, slot, e.id));
       if (other_id == 0) break;
-      stored.Reset().Bind(1, other_id);
-      ASSIGN_OR_RETURN(bool row, stored.Step());
-      if (row && stored.Int(0) == source_id && stored.TextView(1) == e.ref) {
+      ASSIGN_OR_RETURN(const std::optional<HeldRef> held, StoredRef(other_id));
+      if (held && held->source_id == source_id && held->ref == e.ref) {
         return MakeError(ErrorCode::kAlreadyExists,
                          fmt::format("a record ({}, {}) is stored already", e.source, e.ref));
       }
-      stored.Reset();
     }
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
         "INSERT INTO evidence(person_key, id, source_id, ref, kind, occurred_on, received_on, batch_id, "
@@ -1827,6 +2046,152 @@ class SqliteStore final : public Store {
     sqlite::IntMap pending;       // slot -> evidence id claimed in this unit
   };
 
+  // The linked records of a bulk unit, kept in memory until its commit gives
+  // them their ids in person order and writes them as packs.
+  struct BulkPacks {
+    struct Entry {
+      int64_t person;
+      uint32_t provisional;  // the id the batch gave, less first_provisional
+      uint32_t size;         // bytes in `bytes`
+      uint64_t offset;
+    };
+    int64_t first_provisional = 0;  // the unit's first id; 0 before its first batch
+    std::string bytes;              // the records, encoded (evidence_pack.h)
+    std::vector<Entry> entries;     // by provisional id in each batch (person order) until GivePackIds merges them
+    std::vector<size_t> runs;       // where each batch's entries begin
+    std::vector<uint32_t> entry_of;  // by provisional id: index in `entries` + 1, or 0; until GivePackIds
+  };
+
+  static constexpr std::string_view kPacksOfPersonSql =
+      "SELECT first_id, person_key, records FROM evidence_pack WHERE person_key = ? ORDER BY first_id";
+
+  // One stored pack, decoded: its records' views point into `bytes`.
+  struct Pack {
+    int64_t first_id = 0;
+    PersonKey person = 0;
+    std::string bytes;
+    std::vector<sqlite::PackedRecord> records;
+  };
+
+  // Fills `out` from the first_id, person_key and records columns of `s`
+  // starting at column `col`.
+  static Status ReadPack(const Stmt& s, int col, Pack& out) {
+    out.first_id = s.Int(col);
+    out.person = static_cast<PersonKey>(s.Int(col + 1));
+    out.bytes.assign(s.BlobView(col + 2));
+    return sqlite::DecodePack(out.bytes, out.records);
+  }
+
+  // The pack holding evidence `id` into `out`; false when no pack does.
+  Result<bool> FindPackHolding(int64_t id, Pack& out) {
+    ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(pack_holding_,
+        "SELECT first_id, person_key, records, last_id FROM evidence_pack WHERE first_id <= ? "
+        "ORDER BY first_id DESC LIMIT 1"));
+    Stmt& s = *prepared;
+    s.Reset().Bind(1, id);
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    bool found = row && s.Int(3) >= id;
+    if (found) {
+      const Status read = ReadPack(s, 0, out);
+      s.Reset();
+      RETURN_IF_ERROR(read);
+      found = id - out.first_id < static_cast<int64_t>(out.records.size());
+    }
+    s.Reset();
+    return found;
+  }
+
+  // The name of source `id`. Cached on the connection; a unit that rolls
+  // back clears the cache (the ids it made are gone and will be given again).
+  Result<std::string> SourceName(int64_t id) {
+    if (auto at = source_names_.find(id); at != source_names_.end()) return at->second;
+    ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT name FROM source WHERE id = ?"));
+    s.Bind(1, id);
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Internal(fmt::format("evidence names source {}, which does not exist", id));
+    return source_names_.emplace(id, s.Text(0)).first->second;
+  }
+
+  // Record k of `pack` as the store's readers return it.
+  Result<EvidenceRecord> PackedEvidence(const Pack& pack, size_t k) {
+    const sqlite::PackedRecord& r = pack.records[k];
+    EvidenceRecord e;
+    e.id = pack.first_id + static_cast<int64_t>(k);
+    ASSIGN_OR_RETURN(e.source, SourceName(r.source_id));
+    e.ref = r.ref;
+    e.kind = r.kind;
+    e.person = pack.person;
+    e.occurred_on = Date::FromDays(r.occurred_on);
+    e.received_on = Date::FromDays(r.received_on);
+    e.batch_id = r.batch_id;
+    e.link_method = r.link_method;
+    e.link_score = r.link_score;
+    e.detail = r.detail;
+    return e;
+  }
+
+  Result<Fact> PackedFact(const Pack& pack, size_t k) {
+    const sqlite::PackedRecord& r = pack.records[k];
+    Fact f;
+    f.evidence_id = pack.first_id + static_cast<int64_t>(k);
+    f.kind = r.kind;
+    ASSIGN_OR_RETURN(f.source, SourceName(r.source_id));
+    f.occurred_on = Date::FromDays(r.occurred_on);
+    f.received_on = Date::FromDays(r.received_on);
+    f.detail = r.detail;
+    return f;
+  }
+
+  // Appends the facts of every pack `s` (first_id, person_key, records) steps
+  // through while its person is `key`; `more` is whether `s` is on a row.
+  Status AddPackedFacts(Stmt& s, bool& more, int64_t key, std::vector<Fact>& out) {
+    while (more && s.Int(1) == key) {
+      RETURN_IF_ERROR(ReadPack(s, 0, scratch_pack_));
+      for (size_t k = 0; k < scratch_pack_.records.size(); ++k) {
+        ASSIGN_OR_RETURN(Fact f, PackedFact(scratch_pack_, k));
+        out.push_back(std::move(f));
+      }
+      ASSIGN_OR_RETURN(more, s.Step());
+    }
+    return {};
+  }
+
+  // A record's (source, ref), for the duplicate check.
+  struct HeldRef {
+    int64_t source_id = 0;
+    std::string ref;
+  };
+
+  // The (source, ref) of evidence `id`: one of the open bulk unit's records
+  // waiting to be packed, a row, or a packed record; nullopt when none is.
+  Result<std::optional<HeldRef>> StoredRef(int64_t id) {
+    if (bulk_packs_ && bulk_packs_->first_provisional != 0 && id >= bulk_packs_->first_provisional &&
+        id - bulk_packs_->first_provisional < static_cast<int64_t>(bulk_packs_->entry_of.size())) {
+      const uint32_t index = bulk_packs_->entry_of[static_cast<size_t>(id - bulk_packs_->first_provisional)];
+      if (index != 0) {
+        const BulkPacks::Entry& entry = bulk_packs_->entries[index - 1];
+        std::vector<sqlite::PackedRecord> one;
+        RETURN_IF_ERROR(sqlite::DecodePack(std::string_view(bulk_packs_->bytes).substr(entry.offset, entry.size), one));
+        if (one.size() != 1) return Internal("a waiting record does not decode as one");
+        return std::optional<HeldRef>(HeldRef{one[0].source_id, std::string(one[0].ref)});
+      }
+    }
+    ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(stored_ref_, "SELECT source_id, ref FROM evidence WHERE id = ?"));
+    Stmt& s = *prepared;
+    s.Reset().Bind(1, id);
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) {
+      HeldRef held{s.Int(0), s.Text(1)};
+      s.Reset();
+      return std::optional<HeldRef>(std::move(held));
+    }
+    s.Reset();
+    ASSIGN_OR_RETURN(bool packed, FindPackHolding(id, scratch_pack_));
+    if (!packed) return std::optional<HeldRef>();
+    const sqlite::PackedRecord& r = scratch_pack_.records[static_cast<size_t>(id - scratch_pack_.first_id)];
+    return std::optional<HeldRef>(HeldRef{r.source_id, std::string(r.ref)});
+  }
+
   Db db_;
   sqlite::AccessTables access_{db_};
   sqlite::SqliteOutreach outreach_{db_};
@@ -1836,8 +2201,12 @@ class SqliteStore final : public Store {
   bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
+  std::unique_ptr<BulkPacks> bulk_packs_;
+  std::unordered_map<int64_t, std::string> source_names_;  // SourceName's cache
+  Pack scratch_pack_;  // the pack a lookup by id decoded last (its buffers are reused)
+  std::unique_ptr<Stmt> stored_ref_, pack_holding_;  // StoredRef and FindPackHolding, once per duplicate
   std::unique_ptr<Stmt> packed_holder_;  // PackedHolder runs once per claim of a unit that is not bulk
-  std::unique_ptr<Stmt> facts_of_;  // FactsOf runs once per person of a monthly run: prepared once
+  std::unique_ptr<Stmt> facts_of_, packs_of_;  // FactsOf runs once per person of a monthly run: prepared once
   std::unique_ptr<Stmt> ledger_payments_, ledger_receivables_;  // LedgerOf, likewise
 };
 

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <filesystem>
+#include <map>
 
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/store.h"
@@ -556,6 +556,128 @@ TEST_F(StoreTest, ClaimsArePackedByBulkUnitsAndSeenByEveryPath) {
   auto none = store_->FindEvidenceByRef("railway", "P600");
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->has_value());
+}
+
+// The SQLite store packs a bulk unit's linked records (one row per person and
+// unit, ids given at the commit in person order); every reader must see them
+// as it sees rows, with rows and packs merged in id order.
+TEST_F(StoreTest, RecordsOfABulkUnitAreSeenByEveryReaderAsRowsAre) {
+  RegistryRow a = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  RegistryRow b = Row("14020219520202223", Scheme::kPublic, 650000);
+  b.person.region_code = "140202001001";
+  ASSERT_TRUE(store_->ImportRegistry({a, b}, Month::Of(2026, 11)));
+  const PersonKey ka = a.person.key, kb = b.person.key;
+  BatchRecord batch;
+  batch.source = "railway";
+  batch.sha256 = "small";
+  std::vector<EvidenceRecord> small = {Ev(ka, "S1", "travel")};
+  ASSERT_TRUE(store_->ApplyBatch(batch, small));
+  // The import's marks, as a monthly run would have cleared them: from here
+  // on only evidence marks a person.
+  ASSERT_TRUE(ExecForTest(path_, "DELETE FROM person_dirty"));
+  const ChangeMarks before = *store_->CurrentChangeMarks();
+  const std::string fingerprint_before = *store_->StatsFingerprint();
+
+  ASSERT_TRUE(store_->ExpectEvidence(1000000));
+  auto unit = store_->Begin();
+  ASSERT_TRUE(unit) << unit.error().ToString();
+  batch.sha256 = "k1";
+  std::vector<EvidenceRecord> k1 = {Ev(ka, "K1", "travel"), Ev(kb, "K2", "cremation"), Ev(0, "U1", "travel")};
+  k1[1].detail = R"({"place":"殡仪馆"})";
+  k1[1].occurred_on = Date::FromCivil(2026, 4, 1);
+  auto first = store_->ApplyBatch(batch, k1);
+  ASSERT_TRUE(first) << first.error().ToString();
+  batch.sha256 = "k2";
+  std::vector<EvidenceRecord> k2 = {Ev(ka, "K3", "hospital_admission"), Ev(kb, "K2", "cremation"),
+                                    Ev(ka, "S1", "travel")};
+  auto second = store_->ApplyBatch(batch, k2);
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(second->duplicates, 2) << "K2 from the unit's first batch, S1 stored before it";
+  ASSERT_TRUE((*unit)->Commit());
+
+  auto ev_a = store_->EvidenceOf(ka);
+  ASSERT_TRUE(ev_a) << ev_a.error().ToString();
+  ASSERT_EQ(ev_a->size(), 3u);
+  EXPECT_EQ((*ev_a)[0].ref, "S1");
+  EXPECT_EQ((*ev_a)[1].ref, "K1");
+  EXPECT_EQ((*ev_a)[2].ref, "K3");
+  EXPECT_LT((*ev_a)[0].id, (*ev_a)[1].id);
+  EXPECT_LT((*ev_a)[1].id, (*ev_a)[2].id);
+  EXPECT_EQ((*ev_a)[2].kind, "hospital_admission");
+  EXPECT_EQ((*ev_a)[2].batch_id, second->id);
+  EXPECT_EQ((*ev_a)[2].link_method, "exact");
+  EXPECT_EQ((*ev_a)[2].received_on, Date::FromCivil(2026, 6, 3));
+
+  auto facts_b = store_->FactsOf(kb);
+  ASSERT_TRUE(facts_b) << facts_b.error().ToString();
+  ASSERT_EQ(facts_b->size(), 1u);
+  EXPECT_EQ((*facts_b)[0].source, "railway");
+  EXPECT_EQ((*facts_b)[0].kind, "cremation");
+  EXPECT_EQ((*facts_b)[0].detail, R"({"place":"殡仪馆"})");
+  EXPECT_EQ((*facts_b)[0].occurred_on, Date::FromCivil(2026, 4, 1));
+  auto facts_a = store_->FactsOf(ka);
+  ASSERT_TRUE(facts_a);
+  ASSERT_EQ(facts_a->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*facts_a)[i].evidence_id, (*ev_a)[i].id);
+
+  std::vector<EvidenceRecord> all;
+  ASSERT_TRUE(store_->ForEachEvidence([&](const EvidenceRecord& e) -> Status {
+    all.push_back(e);
+    return {};
+  }));
+  ASSERT_EQ(all.size(), 5u);  // S1, K1, K2, U1, K3
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].id, all[i].id);
+  for (const EvidenceRecord& e : all) {
+    auto found = store_->FindEvidence(e.id);
+    ASSERT_TRUE(found && found->has_value()) << e.ref;
+    EXPECT_EQ((*found)->ref, e.ref);
+    EXPECT_EQ((*found)->person, e.person);
+    auto by_ref = store_->FindEvidenceByRef("railway", e.ref);
+    ASSERT_TRUE(by_ref && by_ref->has_value()) << e.ref;
+    EXPECT_EQ((*by_ref)->id, e.id);
+  }
+  auto missing = store_->FindEvidence(all.back().id + 1);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+
+  std::map<PersonKey, size_t> facts_seen;
+  ASSERT_TRUE(store_->ForEachPerson("", [&](const PersonBundle& p) -> Status {
+    facts_seen[p.person.key] = p.facts.size();
+    for (size_t i = 1; i < p.facts.size(); ++i) EXPECT_LT(p.facts[i - 1].evidence_id, p.facts[i].evidence_id);
+    return {};
+  }));
+  EXPECT_EQ(facts_seen[ka], 3u);
+  EXPECT_EQ(facts_seen[kb], 1u);
+  int in_county = 0;
+  ASSERT_TRUE(store_->ForEachPerson("140202", [&](const PersonBundle& p) -> Status {
+    ++in_county;
+    EXPECT_EQ(p.facts.size(), 1u);
+    return {};
+  }));
+  EXPECT_EQ(in_county, 1);
+
+  // The change marks move past the packed records, and what changed is found.
+  const ChangeMarks after = *store_->CurrentChangeMarks();
+  EXPECT_EQ(after.evidence, all.back().id);
+  EXPECT_NE(*store_->StatsFingerprint(), fingerprint_before);
+  std::vector<PersonKey> changed = *store_->PersonsChangedSince(before.evidence);
+  std::sort(changed.begin(), changed.end());
+  std::vector<PersonKey> both = {ka, kb};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(changed, both);
+  EXPECT_TRUE(store_->PersonsChangedSince(after.evidence)->empty());
+
+  // Later units find the packed records as duplicates and add rows after them.
+  batch.sha256 = "late";
+  std::vector<EvidenceRecord> late = {Ev(ka, "K1", "travel"), Ev(ka, "N1", "travel")};
+  auto later = store_->ApplyBatch(batch, late);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->duplicates, 1);
+  EXPECT_EQ(*store_->PersonsChangedSince(after.evidence), std::vector<PersonKey>{ka});
+  EvidenceRecord again = Ev(ka, "K3", "travel");
+  const Status added = store_->AddEvidence(again);
+  ASSERT_FALSE(added);
+  EXPECT_EQ(added.error().code, ErrorCode::kAlreadyExists);
 }
 
 // A bulk unit asks SQLite for a rollback journal; with another connection on
