@@ -164,9 +164,11 @@ class SqliteStore final : public Store {
   Status ExpectEvidence(int64_t rows) override {
     bulk_expected_ = false;
     if (db_.InTransaction()) return {};
-    int64_t stored = 0;
+    int64_t stored = 0;  // records: the largest id less the ids bulk units left unused
     {
-      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("SELECT {}", kMaxEvidenceIdSql)));
+      ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format(
+          "SELECT {} - coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{}'), 0)", kMaxEvidenceIdSql,
+          kUnusedIdsKey)));
       ASSIGN_OR_RETURN(bool row, s.Step());
       stored = row ? s.Int(0) : 0;
     }
@@ -204,6 +206,11 @@ class SqliteStore final : public Store {
   static constexpr std::string_view kMaxEvidenceIdSql =
       "max((SELECT coalesce(max(id), 0) FROM evidence), "
       "coalesce((SELECT last_id FROM evidence_pack ORDER BY first_id DESC LIMIT 1), 0))";
+
+  // meta: how many evidence ids bulk units have left unused (the provisional
+  // ids of packed records), so that ExpectEvidence can count records from
+  // the largest id.
+  static constexpr std::string_view kUnusedIdsKey = "evidence_ids_unused";
 
   // The ids a bulk unit's commit gives its packed records, from the
   // provisional ids its batches gave them.
@@ -247,6 +254,10 @@ class SqliteStore final : public Store {
     PackIds ids;
     ids.first_provisional = packs.first_provisional;
     ASSIGN_OR_RETURN(ids.base, AllocateEvidenceIds(static_cast<int64_t>(entries.size())));
+    ASSIGN_OR_RETURN(Stmt unused, db_.Prepare(fmt::format(
+        "INSERT INTO meta(key, value) VALUES('{}', ?1) "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + ?1", kUnusedIdsKey)));
+    RETURN_IF_ERROR(unused.Bind(1, static_cast<int64_t>(entries.size())).Run());
     uint32_t span = 0;
     for (const BulkPacks::Entry& e : entries) span = std::max(span, e.provisional + 1);
     ids.order.assign(span, 0);

@@ -680,6 +680,41 @@ TEST_F(StoreTest, RecordsOfABulkUnitAreSeenByEveryReaderAsRowsAre) {
   EXPECT_EQ(added.error().code, ErrorCode::kAlreadyExists);
 }
 
+// A bulk unit leaves the provisional ids of its packed records unused, so the
+// largest id overstates the records stored. A later unit that adds at least
+// half the records must still load in bulk: measured by the largest id, the
+// second year of a province's feeds loaded row by row.
+TEST_F(StoreTest, AUnitOfHalfTheRecordsLoadsInBulkAfterPackedUnits) {
+  if (TestStoreIsPostgres()) GTEST_SKIP() << "the SQLite store's packs";
+  RegistryRow r = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  ASSERT_TRUE(store_->ImportRegistry({r}, Month::Of(2026, 11)));
+  setenv("TACIT_BULK_MIN_ROWS", "1", 1);
+  auto store = OpenStore(path_);
+  unsetenv("TACIT_BULK_MIN_ROWS");
+  ASSERT_TRUE(store) << store.error().ToString();
+  // Whether the unit packed its records: a packed record's stored id is not
+  // the provisional one ApplyBatch returned.
+  auto load = [&](const std::string& name, int records) -> bool {
+    BatchRecord b;
+    b.source = "railway";
+    b.sha256 = name;
+    std::vector<EvidenceRecord> ev;
+    for (int i = 0; i < records; ++i) ev.push_back(Ev(r.person.key, fmt::format("{}-{}", name, i), "travel"));
+    EXPECT_TRUE((*store)->ExpectEvidence(records));
+    auto unit = (*store)->Begin();
+    EXPECT_TRUE(unit);
+    auto applied = (*store)->ApplyBatch(b, ev);
+    EXPECT_TRUE(applied);
+    EXPECT_TRUE((*unit)->Commit());
+    auto stored = (*store)->FindEvidenceByRef("railway", ev[0].ref);
+    EXPECT_TRUE(stored && stored->has_value());
+    return stored && stored->has_value() && (*stored)->id != ev[0].id;
+  };
+  EXPECT_TRUE(load("first", 10));   // 10 records, ids 1-10 unused, 11-20 given
+  EXPECT_TRUE(load("second", 6));   // 6 of 10 stored: at least half
+  EXPECT_FALSE(load("third", 7));   // 7 of 16: less than half, rows
+}
+
 // A bulk unit asks SQLite for a rollback journal; with another connection on
 // the store (a server's pool) SQLite refuses at once. The unit must then load
 // in WAL mode, not fail: it failed with "database is locked" until the test
