@@ -1095,7 +1095,7 @@ class SqliteStore final : public Store {
   // their ids after its rows').
   Status ForEachEvidence(const std::function<Status(const EvidenceRecord&)>& fn) override {
     ASSIGN_OR_RETURN(Stmt s, db_.Prepare(fmt::format("{} ORDER BY e.id", kEvidenceQuery)));
-    ASSIGN_OR_RETURN(Stmt packs, db_.Prepare("SELECT first_id, person_key, records FROM evidence_pack ORDER BY first_id"));
+    ASSIGN_OR_RETURN(Stmt packs, db_.Prepare(fmt::format("SELECT {} FROM evidence_pack ORDER BY first_id", kPackColumns)));
     ASSIGN_OR_RETURN(bool row, s.Step());
     ASSIGN_OR_RETURN(bool pack, packs.Step());
     Pack current;  // not scratch_pack_: `fn` may look records up
@@ -1190,9 +1190,8 @@ class SqliteStore final : public Store {
     // The packed facts, in the order of evidence_pack_person (person, then
     // first id).
     ASSIGN_OR_RETURN(Stmt packs, db_.Prepare(fmt::format(
-        "SELECT first_id, person_key, records FROM evidence_pack "
-        "WHERE person_key >= ?1 AND person_key < ?2 {} {} ORDER BY person_key, first_id",
-        in_region, want_facts ? "" : "AND 0")));
+        "SELECT {} FROM evidence_pack WHERE person_key >= ?1 AND person_key < ?2 {} {} ORDER BY person_key, first_id",
+        kPackColumns, in_region, want_facts ? "" : "AND 0")));
     packs.Bind(1, from_key).Bind(2, to_key);
     if (!region_prefix.empty()) {
       const std::string upper = PrefixUpperBound(region_prefix);
@@ -2073,6 +2072,8 @@ class SqliteStore final : public Store {
     std::vector<uint32_t> entry_of;  // by provisional id: index in `entries` + 1, or 0; until GivePackIds
   };
 
+  // The columns ReadPack reads, in its order.
+  static constexpr std::string_view kPackColumns = "first_id, person_key, records";
   static constexpr std::string_view kPacksOfPersonSql =
       "SELECT first_id, person_key, records FROM evidence_pack WHERE person_key = ? ORDER BY first_id";
 
@@ -2084,8 +2085,7 @@ class SqliteStore final : public Store {
     std::vector<sqlite::PackedRecord> records;
   };
 
-  // Fills `out` from the first_id, person_key and records columns of `s`
-  // starting at column `col`.
+  // Fills `out` from the kPackColumns of `s`, starting at column `col`.
   static Status ReadPack(const Stmt& s, int col, Pack& out) {
     out.first_id = s.Int(col);
     out.person = static_cast<PersonKey>(s.Int(col + 1));
@@ -2095,9 +2095,8 @@ class SqliteStore final : public Store {
 
   // The pack holding evidence `id` into `out`; false when no pack does.
   Result<bool> FindPackHolding(int64_t id, Pack& out) {
-    ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(pack_holding_,
-        "SELECT first_id, person_key, records, last_id FROM evidence_pack WHERE first_id <= ? "
-        "ORDER BY first_id DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(pack_holding_, fmt::format(
+        "SELECT {}, last_id FROM evidence_pack WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1", kPackColumns)));
     Stmt& s = *prepared;
     s.Reset().Bind(1, id);
     ASSIGN_OR_RETURN(bool row, s.Step());
