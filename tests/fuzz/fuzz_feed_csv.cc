@@ -5,8 +5,10 @@
 //   2 railway_travel.toml (UTF-8, constants, %Y%m%d),
 //   3 civil_affairs_cremation.toml (GBK, kind and sex codes, %Y/%m/%d).
 #include <cstdlib>
+#include <string>
 #include <vector>
 
+#include "feed/csv.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -28,6 +30,27 @@ std::vector<tacit::Mapping>* Layouts() {
   return layouts;
 }
 
+// The CSV scanner's one-line fast path must read every text as its general
+// path does: the same records, lines, raw text, fields and errors.
+void CheckScannerPathsAgree(std::string_view text, char delimiter) {
+  tacit::feed_internal::CsvScanner fast(text, delimiter), general(text, delimiter);
+  general.set_general_path_only(true);
+  fast.set_expected_fields(3);
+  general.set_expected_fields(3);
+  tacit::feed_internal::CsvRecord a, b;
+  for (;;) {
+    const bool more_a = fast.Next(&a), more_b = general.Next(&b);
+    if (more_a != more_b) tacit::fuzz::Fail("the CSV fast path and general path read a different number of records");
+    if (!more_a) return;
+    if (a.line != b.line || a.raw != b.raw || a.error != b.error || a.fields.size() != b.fields.size()) {
+      tacit::fuzz::Fail("the CSV fast path and general path read a record differently");
+    }
+    for (size_t i = 0; i < a.fields.size(); ++i) {
+      if (a.fields[i] != b.fields[i]) tacit::fuzz::Fail("the CSV fast path and general path read a field differently");
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,5 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& layouts = *Layouts();
   const tacit::Mapping& mapping = layouts[data[0] % layouts.size()];
   tacit::fuzz::ReadAndCheck("fuzz.csv", tacit::fuzz::AsText(data + 1, size - 1), &mapping);
+  CheckScannerPathsAgree(tacit::fuzz::AsText(data + 1, size - 1), mapping.delimiter);
   return 0;
 }
