@@ -118,11 +118,38 @@ std::string SupportedDateFormatList() {
   return out;
 }
 
+namespace {
+
+// Reads the canonical form, exactly YYYY-MM-DD, as ParseDateFormat reads it
+// with %Y-%m-%d, in a few instructions: most rows' dates are in it. False when
+// `text` is not in that form (the general path then reads it).
+bool ReadCanonicalDate(std::string_view text, std::optional<Date>* out) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  int v[8];
+  constexpr int kAt[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+  for (int k = 0; k < 8; ++k) {
+    v[k] = text[static_cast<size_t>(kAt[k])] - '0';
+    if (v[k] < 0 || v[k] > 9) return false;
+  }
+  const int year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+  const int month = v[4] * 10 + v[5];
+  const int day = v[6] * 10 + v[7];
+  *out = IsValidCivilDate(year, month, day) ? std::optional<Date>(Date::FromCivil(year, month, day)) : std::nullopt;
+  return true;
+}
+
+}  // namespace
+
 std::optional<Date> ParseFeedDate(std::string_view text, const DateFormat& format) {
+  if (format.date_format.empty() || format.date_format == "%Y-%m-%d") {
+    if (std::optional<Date> d; ReadCanonicalDate(text, &d)) return d;
+  }
   // None of the date formats contains a space or a 'T' (年月日 are multi-byte
   // sequences whose bytes are all >= 0x80), so the first one starts the time.
   std::string_view date = text;
-  if (const size_t sep = text.find_first_of(" T"); sep != std::string_view::npos) {
+  size_t sep = 0;
+  while (sep < text.size() && text[sep] != ' ' && text[sep] != 'T') ++sep;
+  if (sep < text.size()) {
     date = text.substr(0, sep);
     std::string_view time = text.substr(sep + 1);
     while (!time.empty() && time.front() == ' ') time.remove_prefix(1);

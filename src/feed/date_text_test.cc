@@ -57,5 +57,37 @@ TEST(ParseFeedDate, CanonicalFormatAcceptsCommonSpellings) {
   EXPECT_FALSE(ParseFeedDate("yesterday", c).has_value());
 }
 
+// ParseFeedDate reads YYYY-MM-DD without the general parser; it must say
+// exactly what the general parser says about every such text.
+TEST(ParseFeedDate, ReadsTenCharacterDatesAsTheGeneralParserDoes) {
+  const DateFormat canonical = CanonicalDateFormat();
+  const DateFormat dashed = *ParseFeedDateFormat("%Y-%m-%d");
+  int accepted = 0, refused = 0;
+  const auto check = [&](const std::string& text) {
+    const Result<Date> general = ParseDateFormat(text, "%Y-%m-%d");
+    for (const DateFormat* f : {&canonical, &dashed}) {
+      const std::optional<Date> fast = ParseFeedDate(text, *f);
+      ASSERT_EQ(fast.has_value(), general.has_value()) << text;
+      if (fast) ASSERT_EQ(*fast, *general) << text;
+    }
+    (general ? accepted : refused) += 1;
+  };
+  char buf[16];
+  for (int year : {0, 1799, 1800, 1900, 2000, 2024, 2026, 2100, 9999}) {
+    for (int month = 0; month <= 13; ++month) {
+      for (int day = 0; day <= 32; ++day) {
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+        check(buf);
+      }
+    }
+  }
+  for (const char* text : {"2026-0a-03", "2026-05/03", "20x6-05-03",
+                           "2026--5-03", "+026-05-03", "2026-05-0:"}) {
+    check(text);
+  }
+  EXPECT_GT(accepted, 2500);
+  EXPECT_GT(refused, 1000);
+}
+
 }  // namespace
 }  // namespace tacit::feed_internal
