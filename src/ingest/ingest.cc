@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <algorithm>
 #include <future>
+#include <mutex>
 #include <climits>
 #include <set>
 #include <unordered_set>
 
+#include "base/huge_pages.h"
 #include "ingest/key_set.h"
 
 namespace tacit {
@@ -34,6 +36,40 @@ struct ParsedFile {
   // the per-person summary; duplicates of stored rows are harmless there.
   std::vector<std::pair<uint32_t, int32_t>> alive;
   std::vector<std::pair<uint32_t, int32_t>> deaths;
+};
+
+// The record vectors of files already applied, kept for the files still to be
+// parsed. A province's file is some hundred thousand records of a few hundred
+// bytes: a new vector for each would be fresh pages for the kernel to clear
+// and fault in, file after file. The parse thread that takes a vector clears
+// it, so that the records' texts are freed off the thread that applies files.
+class EvidencePool {
+ public:
+  std::vector<EvidenceRecord> Take() {
+    std::vector<EvidenceRecord> v;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (spare_.empty()) return v;
+      v = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    v.clear();
+    return v;
+  }
+  void Give(std::vector<EvidenceRecord>&& v) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.size() < kKept) spare_.push_back(std::move(v));
+  }
+  // Frees the kept vectors (before the commit, whose memory peaks).
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    spare_.clear();
+  }
+
+ private:
+  static constexpr size_t kKept = 4;  // more than the files in flight at once
+  std::mutex mu_;
+  std::vector<std::vector<EvidenceRecord>> spare_;
 };
 
 // A batch's identity: its checksum and its file name.
@@ -70,7 +106,8 @@ std::string SexText(Sex s) {
 }
 
 ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySet& keys,
-                        const std::unordered_set<std::string>& known_batches, const IngestOptions& options) {
+                        const std::unordered_set<std::string>& known_batches, const IngestOptions& options,
+                        EvidencePool& pool) {
   ParsedFile out;
   Mapping mapping;
   FeedReadOptions read;
@@ -108,7 +145,11 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
 
   std::error_code size_error;
   const auto file_size = std::filesystem::file_size(in.path, size_error);
-  if (!size_error) out.evidence.reserve(static_cast<size_t>(file_size / 96));
+  out.evidence = pool.Take();
+  if (!size_error && out.evidence.capacity() < static_cast<size_t>(file_size / 96)) {
+    out.evidence.reserve(static_cast<size_t>(file_size / 96));
+    AdviseHugePages(out.evidence.data(), out.evidence.capacity() * sizeof(EvidenceRecord));
+  }
   // Kind classes, looked up once per distinct kind text.
   std::string last_kind;
   EvidenceClass last_class = EvidenceClass::kNeutral;
@@ -228,22 +269,32 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   std::vector<uint32_t> seen_alive(keys.capacity(), 0), seen_dead(keys.capacity(), 0);  // file stamp
 
   // The unit of work opens at the first file that is not ingested already, with
-  // a hint of how much follows (roughly 100 bytes a row) so the store can load
-  // in bulk; a call whose files are all known opens nothing.
+  // a hint of how many rows follow so the store can load in bulk and size its
+  // memory; a call whose files are all known opens nothing. The rows are
+  // estimated from the bytes to come at the bytes per row of that first file,
+  // which is parsed by then (at 100 bytes a row when it is too small to say):
+  // a department's rows run from under 100 bytes to over 200.
   std::unique_ptr<StoreTransaction> unit;
   bool applied = false;  // a batch was recorded in the unit
-  auto open_unit = [&](size_t first) -> Status {
-    uintmax_t bytes = 0;
+  auto open_unit = [&](size_t first, const ParsedFile& parsed) -> Status {
+    uintmax_t bytes = 0, first_bytes = 0;
     for (size_t k = first; k < inputs.size(); ++k) {
       std::error_code ec;
       const auto size = std::filesystem::file_size(inputs[k].path, ec);
-      if (!ec) bytes += size;
+      if (ec) continue;
+      bytes += size;
+      if (k == first) first_bytes = size;
     }
-    RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(bytes / 100)));
+    constexpr int64_t kSampleRows = 100;
+    const double bytes_per_row = parsed.summary.rows >= kSampleRows
+                                     ? static_cast<double>(first_bytes) / static_cast<double>(parsed.summary.rows)
+                                     : 100.0;
+    RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(static_cast<double>(bytes) / bytes_per_row)));
     ASSIGN_OR_RETURN(unit, store.Begin());
     return {};
   };
   std::vector<IngestFileReport> reports;
+  EvidencePool pool;
   // Parse ahead on worker threads while this thread applies the files in order.
   const size_t ahead = static_cast<size_t>(std::max(1, options.parse_threads));
   std::vector<std::future<ParsedFile>> pending(inputs.size());
@@ -251,8 +302,8 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
   auto launch_until = [&](size_t limit) {
     while (launched < inputs.size() && launched < limit) {
       const IngestInput& in = inputs[launched];
-      pending[launched] = std::async(std::launch::async, [&in, &policy, &keys, &known_batches, &options] {
-        return ParseAndLink(in, policy, keys, known_batches, options);
+      pending[launched] = std::async(std::launch::async, [&in, &policy, &keys, &known_batches, &options, &pool] {
+        return ParseAndLink(in, policy, keys, known_batches, options, pool);
       });
       ++launched;
     }
@@ -267,7 +318,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     const std::string file_name = std::filesystem::path(in.path).filename().string();
     ASSIGN_OR_RETURN(std::optional<BatchRecord> existing, store.FindBatch(parsed.summary.sha256, file_name));
     if (!existing && !unit) {
-      RETURN_IF_ERROR(open_unit(i));
+      RETURN_IF_ERROR(open_unit(i, parsed));
       // Another process (a second server request, a second command) may have
       // applied the same file between the look-up and the unit's start; the
       // unit holds the store's write lock now, so look again.
@@ -301,6 +352,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
       RETURN_IF_ERROR(WriteQuarantine(batch.quarantine_path, parsed.rejects));
     }
     ASSIGN_OR_RETURN(report.batch, store.ApplyBatch(batch, parsed.evidence));
+    pool.Give(std::move(parsed.evidence));
     applied = true;
     CrashPoint("ingest.batch_applied");  // tests/crash: between the files of one unit
     const uint32_t stamp = static_cast<uint32_t>(i + 1);
@@ -328,6 +380,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
                  batch.dropped, batch.rejected, report.batch.duplicates);
     reports.push_back(std::move(report));
   }
+  pool.Release();
   std::vector<PersonSignal> merged;
   for (size_t slot = 0; slot < keys.capacity(); ++slot) {
     if (last_alive[slot] == kNoDate && death[slot] == kNoDate) continue;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_pages.h"
+
 namespace tacit::sqlite {
 
 class IntMap {
@@ -65,6 +67,13 @@ class IntMap {
     return static_cast<size_t>(x ^ (x >> 29));
   }
   void Reset(size_t capacity) {
+    // Probed at random: huge pages when the table is large (base/huge_pages.h).
+    keys_.clear();
+    values_.clear();
+    keys_.reserve(capacity);
+    values_.reserve(capacity);
+    AdviseHugePages(keys_.data(), capacity * sizeof(int64_t));
+    AdviseHugePages(values_.data(), capacity * sizeof(int64_t));
     keys_.assign(capacity, kEmpty);
     values_.assign(capacity, 0);
     mask_ = capacity - 1;
