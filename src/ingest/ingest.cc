@@ -39,21 +39,18 @@ struct ParsedFile {
 };
 
 // The record vectors of files already applied, kept for the files still to be
-// parsed. A province's file is some hundred thousand records of a few hundred
-// bytes: a new vector for each would be fresh pages for the kernel to clear
-// and fault in, file after file. The parse thread that takes a vector clears
-// it, so that the records' texts are freed off the thread that applies files.
+// parsed, records and all. A province's file is some hundred thousand records
+// of a few hundred bytes: a new vector for each would be fresh pages for the
+// kernel to clear and fault in, file after file, and two allocations for each
+// record's reference and detail. The parse thread that takes a vector refills
+// its records in place (ReuseRecord), their texts' memory with them.
 class EvidencePool {
  public:
   std::vector<EvidenceRecord> Take() {
-    std::vector<EvidenceRecord> v;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (spare_.empty()) return v;
-      v = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    v.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.empty()) return {};
+    std::vector<EvidenceRecord> v = std::move(spare_.back());
+    spare_.pop_back();
     return v;
   }
   void Give(std::vector<EvidenceRecord>&& v) {
@@ -71,6 +68,28 @@ class EvidencePool {
   std::mutex mu_;
   std::vector<std::vector<EvidenceRecord>> spare_;
 };
+
+// Empties `e` for the next row, keeping its texts' memory.
+void ClearForReuse(EvidenceRecord& e) {
+  static_assert(sizeof(EvidenceRecord) == 368, "EvidenceRecord changed: clear its new fields here");
+  e.id = 0;
+  e.source.clear();
+  e.ref.clear();
+  e.kind.clear();
+  e.person = 0;
+  e.occurred_on = Date();
+  e.received_on = Date();
+  e.batch_id = 0;
+  e.link_method.clear();
+  e.link_score = 0;
+  e.detail.clear();
+  e.id_text.clear();
+  e.id_problem.clear();
+  e.name.clear();
+  e.sex.clear();
+  e.birth_date.reset();
+  e.region_code.clear();
+}
 
 // A batch's identity: its checksum and its file name.
 std::string BatchKey(const std::string& sha256, const std::string& file_name) { return sha256 + '/' + file_name; }
@@ -145,7 +164,19 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
 
   std::error_code size_error;
   const auto file_size = std::filesystem::file_size(in.path, size_error);
+  // The records of a vector from the pool are refilled, the first `used` of
+  // them; the rest are dropped at the end.
   out.evidence = pool.Take();
+  size_t used = 0;
+  const auto next_record = [&]() -> EvidenceRecord& {
+    if (used < out.evidence.size()) {
+      EvidenceRecord& e = out.evidence[used++];
+      ClearForReuse(e);
+      return e;
+    }
+    ++used;
+    return out.evidence.emplace_back();
+  };
   if (!size_error && out.evidence.capacity() < static_cast<size_t>(file_size / 96)) {
     out.evidence.reserve(static_cast<size_t>(file_size / 96));
     AdviseHugePages(out.evidence.data(), out.evidence.capacity() * sizeof(EvidenceRecord));
@@ -157,14 +188,17 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
       in.path, read,
       [&](const FeedRow& row) {
         IdParse id = ParseIdNumber(row.id_number, options.today);
-        EvidenceRecord e;
+        int64_t slot = -1;
         if (id.ok()) {
-          const int64_t slot = keys.Find(id.id.key());
+          slot = keys.Find(id.id.key());
           if (slot < 0) {
             // About someone who draws nothing from the fund: counted, not kept.
             ++out.dropped;
             return;
           }
+        }
+        EvidenceRecord& e = next_record();
+        if (id.ok()) {
           if (row.kind != last_kind) {
             last_kind = std::string(row.kind);
             const EvidenceKindSpec* spec = policy.FindKind(row.kind);
@@ -178,25 +212,24 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
           e.person = id.id.key();
           // Exact either way; the method says whether the number as sent had
           // to be normalised first (full-width digits, spaces, 15 digits...).
-          e.link_method = std::string(row.id_number == id.id.text() ? kLinkExact : kLinkExactNormalised);
+          e.link_method.assign(row.id_number == id.id.text() ? kLinkExact : kLinkExactNormalised);
           e.link_score = 1.0;
         } else {
-          e.id_problem = std::string(IdProblemName(id.problem));
+          e.id_problem.assign(IdProblemName(id.problem));
           e.id_text = NormalizeIdText(row.id_number);
-          e.name = std::string(row.name);
+          e.name.assign(row.name);
           e.sex = SexText(row.sex);
           e.birth_date = row.birth_date;
-          e.region_code = std::string(row.region_code);
+          e.region_code.assign(row.region_code);
           ++out.unlinked_reasons[e.id_problem];
         }
-        e.source = std::string(row.source);
-        e.kind = std::string(row.kind);
-        e.ref = std::string(row.ref);
+        e.source.assign(row.source);
+        e.kind.assign(row.kind);
+        e.ref.assign(row.ref);
         e.occurred_on = row.occurred_on;
         e.received_on = in.received_on;
-        e.detail = std::string(row.detail);
+        e.detail.assign(row.detail);
         if (out.sources.size() < 8) out.sources.insert(e.source);
-        out.evidence.push_back(std::move(e));
       },
       [&](const FeedReject& r) {
         FeedReject kept = r;
@@ -206,6 +239,7 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
         }
         out.rejects.push_back(std::move(kept));
       });
+  out.evidence.resize(used);
   if (!summary) {
     out.status = tl::unexpected(summary.error());
     return out;
