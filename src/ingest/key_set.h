@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/huge_pages.h"
+
 namespace tacit::ingest_internal {
 
 class KeySet {
@@ -16,6 +18,10 @@ class KeySet {
   explicit KeySet(const std::vector<uint64_t>& keys) {
     size_t capacity = 16;
     while (capacity < keys.size() * 2) capacity <<= 1;
+    // Every feed row probes it at random: in huge pages, a probe is a cache
+    // miss but not also a TLB miss (base/huge_pages.h).
+    slots_.reserve(capacity);
+    AdviseHugePages(slots_.data(), capacity * sizeof(uint64_t));
     slots_.assign(capacity, 0);
     mask_ = capacity - 1;
     for (uint64_t k : keys) Insert(k);
