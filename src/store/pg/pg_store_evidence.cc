@@ -162,10 +162,11 @@ Result<BatchRecord> PgStore::ApplyBatch(BatchRecord batch, std::vector<EvidenceR
   // the person index grows in one forward run per batch. Records are not
   // moved: evidence[order[k]] gets id first_id + k.
   const size_t n = evidence.size();
-  const std::vector<uint32_t> order = OrderByPerson(evidence);
+  const store_rows::PersonOrder by_person = OrderByPerson(evidence);
+  const std::vector<uint32_t>& order = by_person.order;
   ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(conn_, static_cast<int64_t>(n)));
   ASSIGN_OR_RETURN(const std::vector<int64_t> source_of,
-                   AssignIdsAndSources(evidence, order, first_id, batch.id,
+                   AssignIdsAndSources(evidence, by_person, first_id, batch.id,
                                        [this](const std::string& s) { return SourceId(s); }));
 
   // A (source, ref) twice in the file: the first in file order is kept, as on

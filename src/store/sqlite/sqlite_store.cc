@@ -837,15 +837,16 @@ class SqliteStore final : public Store {
 
     // Ids follow person order, so rows append to the table and the person index
     // grows in one forward run per batch. Records are not moved: `order` is the
-    // permutation, and evidence[order[k]] gets id first_id + k.
+    // permutation, and evidence[order[k]] gets id first_id + k. The loops
+    // below walk the records in file order, or use the compact arrays of
+    // `by_person`: in person order, each record would be a cache miss.
     const size_t n = evidence.size();
-    // Sorted as (person, index) pairs in one contiguous array: comparing through
-    // the records themselves would miss the cache on every comparison.
-    const std::vector<uint32_t> order = OrderByPerson(evidence);
+    const PersonOrder by_person = OrderByPerson(evidence);
+    const std::vector<uint32_t>& order = by_person.order;
     ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
     if (bulk_packs_ && bulk_packs_->first_provisional == 0) bulk_packs_->first_provisional = first_id;
     ASSIGN_OR_RETURN(const std::vector<int64_t> source_of,
-                     AssignIdsAndSources(evidence, order, first_id, batch.id,
+                     AssignIdsAndSources(evidence, by_person, first_id, batch.id,
                                          [this](const std::string& s) { return SourceId(s); }));
 
     // Deduplicate on (source, ref) through evidence_ref, in hash order.
@@ -859,9 +860,10 @@ class SqliteStore final : public Store {
     std::vector<bool> duplicate(n, false);
     auto claim_slot = [&](int64_t slot, int64_t id) { return ClaimRefSlot(claim, holder, slot, id); };
     for (const auto& [hash, i] : by_hash) {
-      EvidenceRecord& e = evidence[i];
+      const EvidenceRecord& e = evidence[i];  // read only on a collision
+      const int64_t id = first_id + static_cast<int64_t>(by_person.position[i]);
       for (int64_t slot = hash;; ++slot) {
-        ASSIGN_OR_RETURN(const int64_t other_id, claim_slot(slot, e.id));
+        ASSIGN_OR_RETURN(const int64_t other_id, claim_slot(slot, id));
         if (other_id == 0) break;
         // The slot is taken: the same record again, or a different one whose
         // hash collides (then try the next slot).
@@ -880,38 +882,17 @@ class SqliteStore final : public Store {
       }
     }
 
-    // Stored in id order, each table with one INSERT … SELECT over the rows
-    // kept (their positions in `evidence`).
-    std::vector<uint32_t> kept, kept_unlinked;
-    kept.reserve(n);
-    int64_t duplicates = 0, linked = 0, unlinked = 0;
-    for (size_t k = 0; k < n; ++k) {
-      const uint32_t i = order[k];
-      EvidenceRecord& e = evidence[i];
-      if (duplicate[i]) {
-        e.id = 0;
-        ++duplicates;
-        continue;
-      }
-      kept.push_back(i);
-      if (e.person != 0) {
-        ++linked;
-      } else {
-        ++unlinked;
-        kept_unlinked.push_back(i);
-      }
-    }
     // In a bulk unit the linked records wait in memory to be packed at the
     // commit; only the unlinked become rows now. (A batch that fails leaves
     // its records there, as it leaves its claims: the unit then rolls back.)
+    // They are encoded in file order, the order the records lie in memory (in
+    // id order every record's texts would be a cache miss of their own); their
+    // entries are then listed in id order, which is person order, so that each
+    // batch adds one sorted run for the commit to merge.
+    std::vector<std::pair<uint64_t, uint32_t>> placed;  // by record: (offset, size) in packs.bytes
     if (bulk_packs_) {
-      // Encoded in file order, the order the records lie in memory (in id
-      // order every record's texts would be a cache miss of their own); their
-      // entries are then listed in id order, which is person order, so that
-      // each batch adds one sorted run for the commit to merge.
       BulkPacks& packs = *bulk_packs_;
-      packs.entry_of.resize(static_cast<size_t>(first_id + static_cast<int64_t>(n) - packs.first_provisional), 0);
-      std::vector<std::pair<uint64_t, uint32_t>> placed(n);  // record -> (offset, size) in packs.bytes
+      placed.resize(n);
       for (size_t i = 0; i < n; ++i) {
         const EvidenceRecord& e = evidence[i];
         if (duplicate[i] || e.person == 0) continue;
@@ -928,13 +909,34 @@ class SqliteStore final : public Store {
         placed[i] = {at, static_cast<uint32_t>(packs.bytes.size() - at)};
       }
       packs.runs.push_back(packs.entries.size());
-      for (const uint32_t i : kept) {
-        const EvidenceRecord& e = evidence[i];
-        if (e.person == 0) continue;
-        const auto provisional = static_cast<uint32_t>(e.id - packs.first_provisional);
-        packs.entries.push_back({static_cast<int64_t>(e.person), provisional, placed[i].second, placed[i].first});
-        packs.entry_of[provisional] = static_cast<uint32_t>(packs.entries.size());
+      packs.entry_of.resize(static_cast<size_t>(first_id + static_cast<int64_t>(n) - packs.first_provisional), 0);
+    }
+    // Rows are stored in id order, each table with one INSERT … SELECT over
+    // the rows kept (their positions in `evidence`).
+    std::vector<uint32_t> kept, kept_unlinked;
+    if (!bulk_packs_) kept.reserve(n);
+    int64_t duplicates = 0, linked = 0, unlinked = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t i = order[k];
+      if (duplicate[i]) {
+        evidence[i].id = 0;
+        ++duplicates;
+        continue;
       }
+      if (const PersonKey person = by_person.person[k]; person == 0) {
+        ++unlinked;
+        kept_unlinked.push_back(i);
+      } else {
+        ++linked;
+        if (bulk_packs_) {
+          BulkPacks& packs = *bulk_packs_;
+          const auto provisional = static_cast<uint32_t>(first_id + static_cast<int64_t>(k) - packs.first_provisional);
+          packs.entries.push_back({static_cast<int64_t>(person), provisional, placed[i].second, placed[i].first});
+          packs.entry_of[provisional] = static_cast<uint32_t>(packs.entries.size());
+          continue;
+        }
+      }
+      if (!bulk_packs_) kept.push_back(i);
     }
     const std::vector<uint32_t>& rows = bulk_packs_ ? kept_unlinked : kept;
     sqlite::RowsOf evidence_rows(static_cast<int64_t>(rows.size()), [&](int64_t r, int col, sqlite::ColumnOut& out) {
