@@ -184,31 +184,53 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
   // Kind classes, looked up once per distinct kind text.
   std::string last_kind;
   EvidenceClass last_class = EvidenceClass::kNeutral;
+  // The registry look-up of a row is a cache miss in a table of some 32 MB.
+  // It is asked for ahead (KeySet::Prefetch) and answered at the next row,
+  // the row's record built meanwhile; a record about someone outside the
+  // registry is then taken back (it is the last one).
+  struct Pending {
+    bool waiting = false;
+    PersonKey key = 0;
+    EvidenceClass cls = EvidenceClass::kNeutral;
+    int32_t occurred = 0;
+  } pending;
+  const auto settle = [&] {
+    if (!pending.waiting) return;
+    pending.waiting = false;
+    const int64_t slot = keys.Find(pending.key);
+    if (slot < 0) {
+      // About someone who draws nothing from the fund: counted, not kept.
+      ++out.dropped;
+      --used;
+      return;
+    }
+    if (pending.cls == EvidenceClass::kAlive) {
+      out.alive.emplace_back(static_cast<uint32_t>(slot), pending.occurred);
+    } else if (pending.cls == EvidenceClass::kDeath) {
+      out.deaths.emplace_back(static_cast<uint32_t>(slot), pending.occurred);
+    }
+    if (out.sources.size() < 8) out.sources.insert(out.evidence[used - 1].source);
+  };
   auto summary = ReadFeedFile(
       in.path, read,
       [&](const FeedRow& row) {
         IdParse id = ParseIdNumber(row.id_number, options.today);
-        int64_t slot = -1;
-        if (id.ok()) {
-          slot = keys.Find(id.id.key());
-          if (slot < 0) {
-            // About someone who draws nothing from the fund: counted, not kept.
-            ++out.dropped;
-            return;
-          }
-        }
+        if (id.ok()) keys.Prefetch(id.id.key());
+        settle();
         EvidenceRecord& e = next_record();
+        e.source.assign(row.source);
+        e.kind.assign(row.kind);
+        e.ref.assign(row.ref);
+        e.occurred_on = row.occurred_on;
+        e.received_on = in.received_on;
+        e.detail.assign(row.detail);
         if (id.ok()) {
           if (row.kind != last_kind) {
             last_kind = std::string(row.kind);
             const EvidenceKindSpec* spec = policy.FindKind(row.kind);
             last_class = spec ? spec->cls : EvidenceClass::kNeutral;
           }
-          if (last_class == EvidenceClass::kAlive) {
-            out.alive.emplace_back(static_cast<uint32_t>(slot), row.occurred_on.days());
-          } else if (last_class == EvidenceClass::kDeath) {
-            out.deaths.emplace_back(static_cast<uint32_t>(slot), row.occurred_on.days());
-          }
+          pending = {true, id.id.key(), last_class, row.occurred_on.days()};
           e.person = id.id.key();
           // Exact either way; the method says whether the number as sent had
           // to be normalised first (full-width digits, spaces, 15 digits...).
@@ -222,14 +244,8 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
           e.birth_date = row.birth_date;
           e.region_code.assign(row.region_code);
           ++out.unlinked_reasons[e.id_problem];
+          if (out.sources.size() < 8) out.sources.insert(e.source);
         }
-        e.source.assign(row.source);
-        e.kind.assign(row.kind);
-        e.ref.assign(row.ref);
-        e.occurred_on = row.occurred_on;
-        e.received_on = in.received_on;
-        e.detail.assign(row.detail);
-        if (out.sources.size() < 8) out.sources.insert(e.source);
       },
       [&](const FeedReject& r) {
         FeedReject kept = r;
@@ -239,6 +255,7 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
         }
         out.rejects.push_back(std::move(kept));
       });
+  settle();
   out.evidence.resize(used);
   if (!summary) {
     out.status = tl::unexpected(summary.error());
