@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "base/huge_pages.h"
+#include "base/radix_sort.h"
 #include "ingest/key_set.h"
 
 namespace tacit {
@@ -441,8 +442,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     if (death[slot] != kNoDate) sig.death = Date::FromDays(death[slot]);
     merged.push_back(sig);
   }
-  std::sort(merged.begin(), merged.end(),
-            [](const PersonSignal& a, const PersonSignal& b) { return a.person < b.person; });
+  RadixSortBy(merged, [](const PersonSignal& s) { return static_cast<uint64_t>(s.person); });
   if (unit) {
     RETURN_IF_ERROR(store.UpdatePersonSummary(merged));
     if (applied && options.before_commit) RETURN_IF_ERROR(options.before_commit(reports));

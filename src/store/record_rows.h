@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/radix_sort.h"
 #include "tacit/outreach_store.h"
 #include "tacit/store.h"
 
@@ -560,7 +561,7 @@ inline PersonOrder OrderByPerson(const std::vector<EvidenceRecord>& evidence) {
   const size_t n = evidence.size();
   std::vector<std::pair<PersonKey, uint32_t>> keyed(n);
   for (size_t i = 0; i < n; ++i) keyed[i] = {evidence[i].person, static_cast<uint32_t>(i)};
-  std::sort(keyed.begin(), keyed.end());
+  RadixSortBy(keyed, [](const std::pair<PersonKey, uint32_t>& p) { return static_cast<uint64_t>(p.first); });
   PersonOrder out;
   out.order.resize(n);
   out.position.resize(n);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "base/huge_pages.h"
+#include "base/radix_sort.h"
 #include "store/record_rows.h"
 #include "store/sqlite/claim_blocks.h"
 #include "store/sqlite/evidence_pack.h"
@@ -349,7 +350,7 @@ class SqliteStore final : public Store {
     if (ids != nullptr) {
       for (sqlite::Claim& c : claims) c.second = ids->Final(c.second);
     }
-    std::sort(claims.begin(), claims.end());
+    RadixSortBy(claims, [](const sqlite::Claim& c) { return OrderedBits(c.first); });  // slots are unique
     PackedClaims packed;
     if (!refs.stored.empty()) {
       std::vector<sqlite::Claim> all(refs.stored.size() + claims.size());
@@ -854,7 +855,7 @@ class SqliteStore final : public Store {
     for (size_t i = 0; i < n; ++i) {
       by_hash[i] = {RefHash(evidence[i].source, evidence[i].ref), static_cast<uint32_t>(i)};
     }
-    std::sort(by_hash.begin(), by_hash.end());
+    RadixSortBy(by_hash, [](const std::pair<int64_t, uint32_t>& p) { return OrderedBits(p.first); });
     ASSIGN_OR_RETURN(Stmt claim, db_.Prepare(kClaimRefSql));
     ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
     std::vector<bool> duplicate(n, false);
