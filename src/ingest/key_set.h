@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/huge_pages.h"
+#include "base/prefetch.h"
 
 namespace tacit::ingest_internal {
 
@@ -31,7 +32,7 @@ class KeySet {
 
   // Asks for the memory Find(key) reads first, so that a later Find does not
   // wait for it.
-  void Prefetch(uint64_t key) const { __builtin_prefetch(&slots_[Hash(key) & mask_]); }
+  void Prefetch(uint64_t key) const { PrefetchForRead(&slots_[Hash(key) & mask_]); }
 
   // The key's slot (a dense index below capacity(), stable for the set's
   // life, usable to index side arrays), or -1 when absent.
