@@ -17,6 +17,7 @@
 #ifndef TACIT_ID_NUMBER_H_
 #define TACIT_ID_NUMBER_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,20 +45,21 @@ std::string_view IdProblemName(IdProblem p);  // "bad_checksum", ...
 class IdNumber {
  public:
   IdNumber() = default;
-  // The 18-character normalised form.
-  const std::string& text() const { return text_; }
+  // The 18-character normalised form (empty for a default-constructed one).
+  // Held inline: parsing a number allocates nothing.
+  std::string_view text() const { return std::string_view(text_.data(), key_ != 0 ? text_.size() : 0); }
   PersonKey key() const { return key_; }
   Date birth_date() const;
   Sex sex() const;
   // The 6-digit area code of the place where the number was issued.
-  std::string_view area() const { return std::string_view(text_).substr(0, 6); }
+  std::string_view area() const { return text().substr(0, 6); }
 
   static IdNumber FromKey(PersonKey key);
 
  private:
   friend struct IdNumberAccess;
-  std::string text_;
-  PersonKey key_ = 0;
+  std::array<char, 18> text_{};
+  PersonKey key_ = 0;  // valid numbers have keys > 0
 };
 
 // Normalises only (spaces, full-width, lower-case x, 15 -> 18 is NOT done here):
@@ -71,7 +73,7 @@ struct IdParse {
 };
 
 // Normalises and validates. `today` bounds the birth date. Never throws.
-// Fast path: no allocation beyond the 18-character result.
+// Allocates nothing.
 IdParse ParseIdNumber(std::string_view raw, Date today);
 // Convenience wrapper returning an Error whose message names the problem only.
 Result<IdNumber> ParseIdNumberOrError(std::string_view raw, Date today);

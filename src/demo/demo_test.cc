@@ -491,7 +491,7 @@ TEST(Demo, IdentityNumbersInFeedsCarryRealisticNoise) {
     }
     if (source == "railway" && parsed.ok()) {
       ++railway;
-      railway_strangers += registry.count(parsed.id.text()) == 0;
+      railway_strangers += registry.count(std::string(parsed.id.text())) == 0;
     }
   }
   const double n = static_cast<double>(feeds.ids.size());
@@ -517,11 +517,11 @@ TEST(Demo, SomePensionersLeaveNoTraceAndTheDeadAreCremated) {
   std::set<std::string> seen, cremated;
   for (const auto& [source, text] : feeds.ids) {
     IdParse parsed = ParseIdNumber(text, kToday);
-    if (!parsed.ok() || registry.count(parsed.id.text()) == 0) continue;
+    if (!parsed.ok() || registry.count(std::string(parsed.id.text())) == 0) continue;
     if (source == "civil_affairs") {
-      cremated.insert(parsed.id.text());
+      cremated.insert(std::string(parsed.id.text()));
     } else if (source != "public_security") {
-      seen.insert(parsed.id.text());
+      seen.insert(std::string(parsed.id.text()));
     }
   }
   const double persons = static_cast<double>(registry.size());
@@ -793,7 +793,7 @@ TEST(DemoTruth, NoiseLabelsDescribeWhatTheRowShows) {
       ASSERT_TRUE(parsed.ok()) << IdProblemName(parsed.problem);
       if (twin) {
         EXPECT_NE(parsed.id.text(), real) << "a twin's number is their own";
-        EXPECT_EQ(persons.count(parsed.id.text()), 0u) << "and nobody's in the registry";
+        EXPECT_EQ(persons.count(std::string(parsed.id.text())), 0u) << "and nobody's in the registry";
         EXPECT_EQ(parsed.id.birth_date().ToString(), p.birth);
       } else {
         EXPECT_EQ(parsed.id.text(), real);

@@ -7,9 +7,10 @@ namespace tacit {
 
 // Gives the implementation access to IdNumber's private fields.
 struct IdNumberAccess {
-  static IdNumber Make(std::string text, PersonKey key) {
+  // REQUIRES: text has 18 characters; key > 0.
+  static IdNumber Make(const char* text, PersonKey key) {
     IdNumber id;
-    id.text_ = std::move(text);
+    std::memcpy(id.text_.data(), text, id.text_.size());
     id.key_ = key;
     return id;
   }
@@ -141,7 +142,7 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
   for (int i = 0; i < 17; ++i) digits = digits * 10 + static_cast<uint64_t>(id[i] - '0');
   const PersonKey key = digits * 11 + static_cast<uint64_t>(CheckValue(id[17]));
   result.problem = IdProblem::kOk;
-  result.id = IdNumberAccess::Make(std::string(id, 18), key);
+  result.id = IdNumberAccess::Make(id, key);
   return result;
 }
 
@@ -162,13 +163,13 @@ Result<IdNumber> ParseIdNumberOrError(std::string_view raw, Date today) {
 IdNumber IdNumber::FromKey(PersonKey key) {
   const int check = static_cast<int>(key % 11);
   uint64_t digits = key / 11;
-  std::string text(18, '0');
+  char text[18];
   for (int i = 16; i >= 0; --i) {
-    text[static_cast<size_t>(i)] = static_cast<char>('0' + digits % 10);
+    text[i] = static_cast<char>('0' + digits % 10);
     digits /= 10;
   }
   text[17] = check == 10 ? 'X' : static_cast<char>('0' + check);
-  return IdNumberAccess::Make(std::move(text), key);
+  return IdNumberAccess::Make(text, key);
 }
 
 Date IdNumber::birth_date() const {

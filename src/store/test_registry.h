@@ -18,7 +18,7 @@ inline RegistryRow TestRegistryRow(std::string_view id17, std::string_view regio
   id += IdCheckCharacter(id);
   const IdParse p = ParseIdNumber(id, today);
   RegistryRow r;
-  r.person = {.key = p.id.key(), .id_number = p.id.text(), .name = "张三丰", .sex = p.id.sex(),
+  r.person = {.key = p.id.key(), .id_number = std::string(p.id.text()), .name = "张三丰", .sex = p.id.sex(),
               .birth_date = p.id.birth_date(), .region_code = std::string(region12)};
   r.paying_region = std::string(region12.substr(0, 6));
   r.start = Month::Of(2015, 1);
