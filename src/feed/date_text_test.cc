@@ -68,7 +68,9 @@ TEST(ParseFeedDate, ReadsTenCharacterDatesAsTheGeneralParserDoes) {
     for (const DateFormat* f : {&canonical, &dashed}) {
       const std::optional<Date> fast = ParseFeedDate(text, *f);
       ASSERT_EQ(fast.has_value(), general.has_value()) << text;
-      if (fast) ASSERT_EQ(*fast, *general) << text;
+      if (fast) {
+        ASSERT_EQ(*fast, *general) << text;
+      }
     }
     (general ? accepted : refused) += 1;
   };
