@@ -44,7 +44,7 @@ struct ParsedFile {
 // of a few hundred bytes: a new vector for each would be fresh pages for the
 // kernel to clear and fault in, file after file, and two allocations for each
 // record's reference and detail. The parse thread that takes a vector refills
-// its records in place (ReuseRecord), their texts' memory with them.
+// its records in place (ClearForReuse), their texts' memory with them.
 class EvidencePool {
  public:
   std::vector<EvidenceRecord> Take() {
@@ -338,7 +338,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
       if (k == first) first_bytes = size;
     }
     constexpr int64_t kSampleRows = 100;
-    const double bytes_per_row = parsed.summary.rows >= kSampleRows
+    const double bytes_per_row = parsed.summary.rows >= kSampleRows && first_bytes > 0
                                      ? static_cast<double>(first_bytes) / static_cast<double>(parsed.summary.rows)
                                      : 100.0;
     RETURN_IF_ERROR(store.ExpectEvidence(static_cast<int64_t>(static_cast<double>(bytes) / bytes_per_row)));
