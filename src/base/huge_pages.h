@@ -8,8 +8,7 @@
 // huge pages are off, or on another system, nothing changes.
 //
 //   std::vector<int64_t> slots;
-//   slots.reserve(n);
-//   AdviseHugePages(slots.data(), n * sizeof(int64_t));
+//   ReserveInHugePages(slots, n);  // reserve, then advise
 //   slots.assign(n, 0);
 #ifndef TACIT_SRC_BASE_HUGE_PAGES_H_
 #define TACIT_SRC_BASE_HUGE_PAGES_H_
@@ -34,6 +33,14 @@ inline void AdviseHugePages(const void* data, size_t bytes) {
   (void)data;
   (void)bytes;
 #endif
+}
+
+// Reserves room for `n` elements in `v` (a vector or string) and advises the
+// reserved memory to huge pages, before anything touches it.
+template <typename Container>
+void ReserveInHugePages(Container& v, size_t n) {
+  v.reserve(n);
+  AdviseHugePages(v.data(), v.capacity() * sizeof(typename Container::value_type));
 }
 
 }  // namespace tacit

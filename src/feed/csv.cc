@@ -38,8 +38,17 @@ bool CsvScanner::Next(CsvRecord* record) {
 
 namespace {
 
-// Bit i is set when p[i] is the delimiter, a quote or a line feed: the bytes
-// where the CSV grammar can change state. Reads p[0..15].
+// Bit i is set when p[i] (i < n <= 16) is the delimiter, a quote or a line
+// feed: the bytes where the CSV grammar can change state.
+inline uint32_t SpecialBytesTail(const char* p, size_t n, char delimiter) {
+  uint32_t bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == delimiter || p[i] == '"' || p[i] == '\n') bits |= 1u << i;
+  }
+  return bits;
+}
+
+// The same for the 16 bytes at p, with SSE2 where there is SSE2.
 inline uint32_t SpecialBytes16(const char* p, char delimiter) {
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -48,21 +57,8 @@ inline uint32_t SpecialBytes16(const char* p, char delimiter) {
                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
   return static_cast<uint32_t>(_mm_movemask_epi8(hits));
 #else
-  uint32_t bits = 0;
-  for (int i = 0; i < 16; ++i) {
-    if (p[i] == delimiter || p[i] == '"' || p[i] == '\n') bits |= 1u << i;
-  }
-  return bits;
+  return SpecialBytesTail(p, 16, delimiter);
 #endif
-}
-
-// The same for the n < 16 bytes at p.
-inline uint32_t SpecialBytesTail(const char* p, size_t n, char delimiter) {
-  uint32_t bits = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] == delimiter || p[i] == '"' || p[i] == '\n') bits |= 1u << i;
-  }
-  return bits;
 }
 
 }  // namespace

@@ -179,8 +179,7 @@ ParsedFile ParseAndLink(const IngestInput& in, const Policy& policy, const KeySe
     return out.evidence.emplace_back();
   };
   if (!size_error && out.evidence.capacity() < static_cast<size_t>(file_size / 96)) {
-    out.evidence.reserve(static_cast<size_t>(file_size / 96));
-    AdviseHugePages(out.evidence.data(), out.evidence.capacity() * sizeof(EvidenceRecord));
+    ReserveInHugePages(out.evidence, static_cast<size_t>(file_size / 96));
   }
   // Kind classes, looked up once per distinct kind text.
   std::string last_kind;

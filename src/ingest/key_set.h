@@ -21,8 +21,7 @@ class KeySet {
     while (capacity < keys.size() * 2) capacity <<= 1;
     // Every feed row probes it at random: in huge pages, a probe is a cache
     // miss but not also a TLB miss (base/huge_pages.h).
-    slots_.reserve(capacity);
-    AdviseHugePages(slots_.data(), capacity * sizeof(uint64_t));
+    ReserveInHugePages(slots_, capacity);
     slots_.assign(capacity, 0);
     mask_ = capacity - 1;
     for (uint64_t k : keys) Insert(k);

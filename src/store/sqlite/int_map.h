@@ -70,10 +70,8 @@ class IntMap {
     // Probed at random: huge pages when the table is large (base/huge_pages.h).
     keys_.clear();
     values_.clear();
-    keys_.reserve(capacity);
-    values_.reserve(capacity);
-    AdviseHugePages(keys_.data(), capacity * sizeof(int64_t));
-    AdviseHugePages(values_.data(), capacity * sizeof(int64_t));
+    ReserveInHugePages(keys_, capacity);
+    ReserveInHugePages(values_, capacity);
     keys_.assign(capacity, kEmpty);
     values_.assign(capacity, 0);
     mask_ = capacity - 1;

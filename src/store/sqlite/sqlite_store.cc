@@ -198,10 +198,8 @@ class SqliteStore final : public Store {
     // Reserved, not touched: pages are used as records arrive, in huge pages
     // (base/huge_pages.h). A linked record of a province's feeds encodes to
     // about 100 bytes (most of it the detail), and most rows are linked.
-    bulk_packs_->bytes.reserve(static_cast<size_t>(bulk_rows_) * 128);
-    bulk_packs_->entries.reserve(static_cast<size_t>(bulk_rows_));
-    AdviseHugePages(bulk_packs_->bytes.data(), bulk_packs_->bytes.capacity());
-    AdviseHugePages(bulk_packs_->entries.data(), bulk_packs_->entries.capacity() * sizeof(BulkPacks::Entry));
+    ReserveInHugePages(bulk_packs_->bytes, static_cast<size_t>(bulk_rows_) * 128);
+    ReserveInHugePages(bulk_packs_->entries, static_cast<size_t>(bulk_rows_));
     return {};
   }
 
