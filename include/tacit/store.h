@@ -776,8 +776,17 @@ class Store {
   // ---- The citizen page's sign-in ---------------------------------------------
   virtual Status InsertCitizenCode(const CitizenCodeRecord& code) = 0;
   virtual Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id) = 0;
-  // Writes tries, status and sms. Errors: kNotFound.
-  virtual Status UpdateCitizenCode(const CitizenCodeRecord& code) = 0;
+  // Each of the three below changes its own columns in one statement, so that
+  // concurrent requests about one code (two wrong tries at once; the SMS
+  // outcome written while the citizen types) never undo each other.
+  //
+  // Counts one wrong code of a pending code; at `max_tries` the code turns
+  // "dead". The tries now counted, or nullopt when the code was not pending.
+  virtual Result<std::optional<int>> CountCitizenCodeTry(std::string_view id, int max_tries) = 0;
+  // Turns a pending code "used": false when it was not pending (used or dead).
+  virtual Result<bool> UseCitizenCode(std::string_view id) = 0;
+  // What became of the code's SMS. Errors: kNotFound.
+  virtual Status SetCitizenCodeSms(std::string_view id, std::string_view sms) = 0;
   // When the codes of `subject` created at or after `since_ms` were asked for, oldest first.
   virtual Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms) = 0;
   virtual Status InsertCitizenSession(const CitizenSessionRecord& session) = 0;

@@ -107,6 +107,14 @@ bool PhoneText(std::string_view phone) {
   return digits >= 5 && digits <= 20 && phone.size() <= 24;
 }
 
+// The answer for a code that another request used or killed meanwhile.
+Result<CitizenCodeCheck> NoLongerPending(Store& store, std::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<CitizenCodeRecord> now, store.FindCitizenCode(id));
+  CitizenCodeCheck out;
+  out.failure = now && now->status == kDead ? "dead" : "expired";
+  return out;
+}
+
 }  // namespace
 
 Result<CitizenCodeRequest> RequestCitizenCode(Store& store, const Secrets& secrets, std::string_view id_number,
@@ -186,12 +194,10 @@ Result<SendResult> SendCitizenCode(Store& store, const Secrets& secrets, Channel
       }
     }
   }
-  ASSIGN_OR_RETURN(std::optional<CitizenCodeRecord> row, store.FindCitizenCode(challenge));
-  if (row) {
-    row->sms = r.outcome == SendOutcome::kAccepted ? std::string("accepted")
-                                                   : fmt::format("{}: {}", SendOutcomeName(r.outcome), r.failure);
-    RETURN_IF_ERROR(store.UpdateCitizenCode(*row));
-  }
+  // Only the sms column: the citizen may be typing the code already.
+  RETURN_IF_ERROR(store.SetCitizenCodeSms(challenge, r.outcome == SendOutcome::kAccepted
+                                                         ? std::string("accepted")
+                                                         : fmt::format("{}: {}", SendOutcomeName(r.outcome), r.failure)));
   return r;
 }
 
@@ -214,16 +220,17 @@ Result<CitizenCodeCheck> CheckCitizenCode(Store& store, const Secrets& secrets, 
   // tries count the same.
   const bool right = SixDigits(code) && row->person != 0 &&
                      ConstantTimeEquals(CodeHash(secrets, row->id, code), row->code_hash);
+  // The count and the status change in one statement each: concurrent tries
+  // are all counted, and one code opens one session.
   if (!right) {
-    row->tries += 1;
-    out.tries_left = std::max(0, options.code_tries - row->tries);
-    if (out.tries_left == 0) row->status = std::string(kDead);
-    RETURN_IF_ERROR(store.UpdateCitizenCode(*row));
+    ASSIGN_OR_RETURN(std::optional<int> tries, store.CountCitizenCodeTry(row->id, options.code_tries));
+    if (!tries) return NoLongerPending(store, row->id);
+    out.tries_left = std::max(0, options.code_tries - *tries);
     out.failure = out.tries_left == 0 ? "dead" : "wrong_code";
     return out;
   }
-  row->status = std::string(kUsed);
-  RETURN_IF_ERROR(store.UpdateCitizenCode(*row));
+  ASSIGN_OR_RETURN(bool used, store.UseCitizenCode(row->id));
+  if (!used) return NoLongerPending(store, row->id);
   out.token = RandomHex(32);
   out.csrf_token = RandomHex(32);
   if (out.token.size() != 64 || out.csrf_token.size() != 64) return Internal("no random bytes for a session token");

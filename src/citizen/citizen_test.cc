@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include "store/test_registry.h"
 #include "tacit/outreach.h"
@@ -145,6 +147,54 @@ TEST_F(CitizenTest, AnExpiredCodeIsRefused) {
   auto r = Ask(id_, "张三丰");
   now_ += 5 * kMinute;
   EXPECT_EQ(Check(r->challenge, r->code).failure, "expired");
+}
+
+// Tries from two connections at once, while the SMS outcome is written on a
+// third, are each counted once: five wrong codes kill the code whatever the
+// interleaving, and a right code typed meanwhile opens at most one session.
+TEST_F(CitizenTest, ConcurrentTriesAreAllCountedAndTheSmsOutcomeUndoesNone) {
+  auto r = Ask(id_, "张三丰");
+  ASSERT_TRUE(r && !r->code.empty());
+  const std::string wrong = r->code == "000000" ? "111111" : "000000";
+  std::atomic<int> wrong_code{0}, dead{0}, other{0};
+  auto guesser = [&] {
+    auto store = OpenStore(path_);
+    ASSERT_TRUE(store) << store.error().ToString();
+    for (int i = 0; i < 3; ++i) {
+      auto unit = (*store)->Begin();
+      ASSERT_TRUE(unit) << unit.error().ToString();
+      auto c = CheckCitizenCode(**store, secrets_, r->challenge, wrong, now_, options_);
+      ASSERT_TRUE(c) << c.error().ToString();
+      ASSERT_TRUE((*unit)->Commit());
+      (c->failure == "wrong_code" ? wrong_code : c->failure == "dead" ? dead : other) += 1;
+    }
+  };
+  auto reporter = [&] {
+    auto store = OpenStore(path_);
+    ASSERT_TRUE(store) << store.error().ToString();
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE((*store)->SetCitizenCodeSms(r->challenge, "accepted"));
+  };
+  std::thread a(guesser), b(guesser), c(reporter);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(wrong_code.load(), 4);
+  EXPECT_EQ(dead.load(), 2);
+  EXPECT_EQ(other.load(), 0);
+  auto row = store_->FindCitizenCode(r->challenge);
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->tries, 5);
+  EXPECT_EQ((*row)->status, "dead");
+  EXPECT_EQ((*row)->sms, "accepted");
+  EXPECT_EQ(Check(r->challenge, r->code).failure, "dead");
+
+  // One code, two right answers: one session.
+  now_ += 2 * kMinute;
+  auto again = Ask(id_, "张三丰");
+  ASSERT_TRUE(again && !again->code.empty());
+  EXPECT_EQ(Check(again->challenge, again->code).failure, "");
+  EXPECT_EQ(Check(again->challenge, again->code).failure, "expired");
+  EXPECT_TRUE(store_->UseCitizenCode(again->challenge).value_or(true) == false);
 }
 
 TEST_F(CitizenTest, StatusAndVisitRequest) {

@@ -139,7 +139,9 @@ class PgStore final : public Store {
   Result<int64_t> CountFaceAttemptsByDevice(std::string_view device, int64_t since_ms) override;
   Status InsertCitizenCode(const CitizenCodeRecord& code) override;
   Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id) override;
-  Status UpdateCitizenCode(const CitizenCodeRecord& code) override;
+  Result<std::optional<int>> CountCitizenCodeTry(std::string_view id, int max_tries) override;
+  Result<bool> UseCitizenCode(std::string_view id) override;
+  Status SetCitizenCodeSms(std::string_view id, std::string_view sms) override;
   Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms) override;
   Status InsertCitizenSession(const CitizenSessionRecord& session) override;
   Result<std::optional<CitizenSessionRecord>> FindCitizenSession(std::string_view token_hash) override;

@@ -281,9 +281,21 @@ Result<std::optional<CitizenCodeRecord>> PgStore::FindCitizenCode(std::string_vi
   return FirstRow<CitizenCodeRecord>(r, ReadCitizenCode<PgRow>);
 }
 
-Status PgStore::UpdateCitizenCode(const CitizenCodeRecord& c) {
-  ASSIGN_OR_RETURN(PgRows r, conn_.Query("UPDATE citizen_code SET tries = $1, status = $2, sms = $3 WHERE id = $4",
-                                         {int64_t{c.tries}, c.status, c.sms, c.id}));
+Result<std::optional<int>> PgStore::CountCitizenCodeTry(std::string_view id, int max_tries) {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query("UPDATE citizen_code SET tries = tries + 1, "
+                                         "status = CASE WHEN tries + 1 >= $1 THEN 'dead' ELSE status END "
+                                         "WHERE id = $2 AND status = 'pending' RETURNING tries",
+                                         {int64_t{max_tries}, id}));
+  return FirstRow<int>(r, [](const PgRow& row) { return static_cast<int>(row.Int(0)); });
+}
+
+Result<bool> PgStore::UseCitizenCode(std::string_view id) {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query("UPDATE citizen_code SET status = 'used' WHERE id = $1 AND status = 'pending'", {id}));
+  return r.affected() == 1;
+}
+
+Status PgStore::SetCitizenCodeSms(std::string_view id, std::string_view sms) {
+  ASSIGN_OR_RETURN(PgRows r, conn_.Query("UPDATE citizen_code SET sms = $1 WHERE id = $2", {sms, id}));
   if (r.affected() == 0) return NotFound("no such sign-in code");
   return {};
 }

@@ -239,9 +239,25 @@ Result<std::optional<CitizenCodeRecord>> AccessTables::FindCitizenCode(std::stri
   return FirstRow<CitizenCodeRecord>(s, ReadCitizenCode<Stmt>);
 }
 
-Status AccessTables::UpdateCitizenCode(const CitizenCodeRecord& c) {
-  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE citizen_code SET tries = ?, status = ?, sms = ? WHERE id = ?"));
-  s.Bind(1, c.tries).Bind(2, c.status).Bind(3, c.sms).Bind(4, c.id);
+Result<std::optional<int>> AccessTables::CountCitizenCodeTry(std::string_view id, int max_tries) {
+  // The right-hand sides read the row as it was: the old tries.
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE citizen_code SET tries = tries + 1, "
+                                       "status = CASE WHEN tries + 1 >= ? THEN 'dead' ELSE status END "
+                                       "WHERE id = ? AND status = 'pending' RETURNING tries"));
+  s.Bind(1, max_tries).Bind(2, id);
+  return FirstRow<int>(s, [](const Stmt& r) { return static_cast<int>(r.Int(0)); });
+}
+
+Result<bool> AccessTables::UseCitizenCode(std::string_view id) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE citizen_code SET status = 'used' WHERE id = ? AND status = 'pending'"));
+  s.Bind(1, id);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes() == 1;
+}
+
+Status AccessTables::SetCitizenCodeSms(std::string_view id, std::string_view sms) {
+  ASSIGN_OR_RETURN(Stmt s, db_.Prepare("UPDATE citizen_code SET sms = ? WHERE id = ?"));
+  s.Bind(1, sms).Bind(2, id);
   RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return NotFound("no such sign-in code");
   return {};

@@ -48,7 +48,9 @@ class AccessTables {
   // The citizen page's sign-in.
   Status InsertCitizenCode(const CitizenCodeRecord& code);
   Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id);
-  Status UpdateCitizenCode(const CitizenCodeRecord& code);
+  Result<std::optional<int>> CountCitizenCodeTry(std::string_view id, int max_tries);
+  Result<bool> UseCitizenCode(std::string_view id);
+  Status SetCitizenCodeSms(std::string_view id, std::string_view sms);
   Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms);
   Status InsertCitizenSession(const CitizenSessionRecord& session);
   Result<std::optional<CitizenSessionRecord>> FindCitizenSession(std::string_view token_hash);

@@ -2037,7 +2037,13 @@ class SqliteStore final : public Store {
   Result<std::optional<CitizenCodeRecord>> FindCitizenCode(std::string_view id) override {
     return access_.FindCitizenCode(id);
   }
-  Status UpdateCitizenCode(const CitizenCodeRecord& code) override { return access_.UpdateCitizenCode(code); }
+  Result<std::optional<int>> CountCitizenCodeTry(std::string_view id, int max_tries) override {
+    return access_.CountCitizenCodeTry(id, max_tries);
+  }
+  Result<bool> UseCitizenCode(std::string_view id) override { return access_.UseCitizenCode(id); }
+  Status SetCitizenCodeSms(std::string_view id, std::string_view sms) override {
+    return access_.SetCitizenCodeSms(id, sms);
+  }
   Result<std::vector<int64_t>> CitizenCodeTimes(std::string_view subject, int64_t since_ms) override {
     return access_.CitizenCodeTimes(subject, since_ms);
   }
