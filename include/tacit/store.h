@@ -33,7 +33,7 @@
 namespace tacit {
 
 // The schema version this build writes; Migrate() brings older stores up to it.
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 struct PersonRecord {
   PersonKey key = 0;
@@ -484,6 +484,11 @@ class StoreTransaction {
  public:
   virtual ~StoreTransaction() = default;
   virtual Status Commit() = 0;
+  // A hint that the unit will apply no more batches: a backend may begin
+  // preparing its commit on another thread meanwhile (the SQLite one sorts a
+  // bulk unit's records into person order). A batch applied after it is still
+  // applied correctly.
+  virtual void BatchesDone() {}
 };
 
 class Store {

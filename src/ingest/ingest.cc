@@ -431,6 +431,7 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
                  batch.dropped, batch.rejected, report.batch.duplicates);
     reports.push_back(std::move(report));
   }
+  if (unit) unit->BatchesDone();  // the store may prepare its commit while the summary is built
   pool.Release();
   std::vector<PersonSignal> merged;
   for (size_t slot = 0; slot < keys.capacity(); ++slot) {

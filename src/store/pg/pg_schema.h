@@ -13,7 +13,7 @@
 namespace tacit::pg {
 
 // The SQLite store's latest version, which the migrations reach.
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 // The text of schema_v12.sql (generated into the build from the file).
 std::string_view SchemaV12Sql();

@@ -56,6 +56,29 @@ class Reader {
     return text;
   }
 
+  // A text, or a reference to one of `texts` (PackWriter's encoding), which
+  // a new non-empty text joins.
+  std::string_view TextOrReference(std::vector<std::string_view>& texts) {
+    const uint64_t v = Varint();
+    if ((v & 1) != 0) {
+      if ((v >> 1) >= texts.size()) {
+        ok_ = false;
+        p_ = end_;
+        return {};
+      }
+      return texts[v >> 1];
+    }
+    if ((v >> 1) > static_cast<uint64_t>(end_ - p_)) {
+      ok_ = false;
+      p_ = end_;
+      return {};
+    }
+    std::string_view text(p_, v >> 1);
+    p_ += v >> 1;
+    if (!text.empty() && texts.size() < kMaxPackTexts) texts.push_back(text);
+    return text;
+  }
+
   double Double() {
     if (end_ - p_ < 8) {
       ok_ = false;
@@ -76,6 +99,48 @@ class Reader {
   bool ok_ = true;
 };
 
+constexpr char kFormat2[] = {0, 2};
+constexpr uint64_t kScoreIsOne = 1;
+
+bool IsOne(double score) {
+  const double one = 1.0;
+  return std::memcmp(&score, &one, sizeof score) == 0;
+}
+
+void PutScore(std::string& out, double score) {
+  uint64_t u = 0;
+  std::memcpy(&u, &score, sizeof u);
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
+}
+
+Status Cut(std::string_view pack, size_t record) {
+  return Internal(fmt::format("evidence_pack: a pack of {} bytes ends inside its record {}", pack.size(), record));
+}
+
+Status DecodeFormat2(std::string_view pack, std::vector<PackedRecord>& out) {
+  Reader in(pack.substr(sizeof kFormat2));
+  std::vector<std::string_view> texts;
+  while (!in.AtEnd()) {
+    PackedRecord r;
+    const uint64_t flags = in.Varint();
+    if (flags > kScoreIsOne) {
+      return Internal(fmt::format("evidence_pack: record {} of a pack has unknown flags {}", out.size() + 1, flags));
+    }
+    r.source_id = static_cast<int64_t>(in.Varint());
+    r.batch_id = static_cast<int64_t>(in.Varint());
+    r.occurred_on = static_cast<int32_t>(UnZigZag(in.Varint()));
+    r.received_on = static_cast<int32_t>(static_cast<int64_t>(r.occurred_on) + UnZigZag(in.Varint()));
+    r.kind = in.TextOrReference(texts);
+    r.link_method = in.TextOrReference(texts);
+    r.link_score = (flags & kScoreIsOne) != 0 ? 1.0 : in.Double();
+    r.ref = in.Text();
+    r.detail = in.TextOrReference(texts);
+    if (!in.ok()) return Cut(pack, out.size() + 1);
+    out.push_back(r);
+  }
+  return {};
+}
+
 }  // namespace
 
 void AppendPackedRecord(std::string& out, const PackedRecord& r) {
@@ -85,15 +150,49 @@ void AppendPackedRecord(std::string& out, const PackedRecord& r) {
   PutVarint(out, ZigZag(r.received_on));
   PutText(out, r.kind);
   PutText(out, r.link_method);
-  uint64_t u = 0;
-  std::memcpy(&u, &r.link_score, sizeof u);
-  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
+  PutScore(out, r.link_score);
   PutText(out, r.ref);
   PutText(out, r.detail);
 }
 
+PackWriter::PackWriter(std::string& out) : out_(out) { out_.append(kFormat2, sizeof kFormat2); }
+
+void PackWriter::PutTextOrReference(std::string_view text) {
+  if (!text.empty()) {
+    for (size_t i = 0; i < texts_.size(); ++i) {
+      if (std::string_view(out_).substr(texts_[i].first, texts_[i].second) == text) {
+        PutVarint(out_, (i << 1) | 1);
+        return;
+      }
+    }
+  }
+  PutVarint(out_, text.size() << 1);
+  if (!text.empty() && texts_.size() < kMaxPackTexts) texts_.emplace_back(out_.size(), text.size());
+  out_.append(text);
+}
+
+void PackWriter::Add(const PackedRecord& r) {
+  const bool one = IsOne(r.link_score);
+  PutVarint(out_, one ? kScoreIsOne : 0);
+  PutVarint(out_, static_cast<uint64_t>(r.source_id));
+  PutVarint(out_, static_cast<uint64_t>(r.batch_id));
+  PutVarint(out_, ZigZag(r.occurred_on));
+  PutVarint(out_, ZigZag(static_cast<int64_t>(r.received_on) - r.occurred_on));
+  PutTextOrReference(r.kind);
+  PutTextOrReference(r.link_method);
+  if (!one) PutScore(out_, r.link_score);
+  PutText(out_, r.ref);
+  PutTextOrReference(r.detail);
+}
+
 Status DecodePack(std::string_view pack, std::vector<PackedRecord>& out) {
   out.clear();
+  if (!pack.empty() && pack[0] == kFormat2[0]) {
+    if (pack.size() < sizeof kFormat2 || pack[1] != kFormat2[1]) {
+      return Internal(fmt::format("evidence_pack: a pack of {} bytes is of an unknown format", pack.size()));
+    }
+    return DecodeFormat2(pack, out);
+  }
   Reader in(pack);
   while (!in.AtEnd()) {
     PackedRecord r;
@@ -106,10 +205,7 @@ Status DecodePack(std::string_view pack, std::vector<PackedRecord>& out) {
     r.link_score = in.Double();
     r.ref = in.Text();
     r.detail = in.Text();
-    if (!in.ok()) {
-      return Internal(fmt::format("evidence_pack: a pack of {} bytes ends inside its record {}", pack.size(),
-                                  out.size() + 1));
-    }
+    if (!in.ok()) return Cut(pack, out.size() + 1);
     out.push_back(r);
   }
   return {};

@@ -31,12 +31,42 @@ struct PackedRecord {
   std::string_view detail;  // empty when the record has none
 };
 
-// Appends the bytes of `r` to `out`: integers as LEB128 varints (days
-// zigzagged), texts length-prefixed, the score as 8 little-endian bytes.
+// Format 1, one record after another: integers as LEB128 varints (days
+// zigzagged), texts length-prefixed, the score as 8 little-endian bytes. A
+// bulk unit's arena holds its records so, each alone, and schema 16 stored
+// packs so. Appends the bytes of `r` to `out`.
 void AppendPackedRecord(std::string& out, const PackedRecord& r);
 
-// Replaces `out` with the records of `pack`, in order.
-// Errors: kInternal when the bytes end inside a record or a length overruns.
+// Format 2, what a bulk unit's commit stores from schema 17 on: the bytes 0
+// and 2 (a format-1 pack starts with a source id, never 0), then per record
+//   flags (bit 0: the score is 1.0 and left out), source id, batch id,
+//   occurred_on (zigzag), received_on less occurred_on (zigzag), kind,
+//   link method, [score], ref, detail,
+// where kind, link method and detail are each either a new text or the
+// number of one met earlier in the pack (varint v: even, a text of v / 2
+// bytes follows; odd, the (v >> 1)th non-empty new text of the pack, of the
+// first kMaxPackTexts). A person's records repeat their kinds, their link
+// method and often their details (the same bank branch, the same hospital):
+// a province's packs are about a quarter smaller.
+inline constexpr size_t kMaxPackTexts = 64;
+
+// Writes one format-2 pack at the end of `out`.
+class PackWriter {
+ public:
+  // Writes the header.
+  explicit PackWriter(std::string& out);
+  void Add(const PackedRecord& r);
+
+ private:
+  void PutTextOrReference(std::string_view text);
+
+  std::string& out_;
+  std::vector<std::pair<size_t, size_t>> texts_;  // (offset in out_, size): out_ may move as it grows
+};
+
+// Replaces `out` with the records of `pack` (either format), in order.
+// Errors: kInternal when the bytes end inside a record, a length overruns, a
+// text reference names no earlier text, or the format is unknown.
 Status DecodePack(std::string_view pack, std::vector<PackedRecord>& out);
 
 }  // namespace tacit::sqlite

@@ -733,8 +733,16 @@ CREATE TABLE evidence_pack (
 CREATE INDEX evidence_pack_person ON evidence_pack(person_key);
 )sql";
 
-constexpr std::array<std::string_view, 16> kMigrations = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
-                                                          kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16};
+// Packs are stored in format 2 (evidence_pack.h): a person's records refer
+// back to the kinds, link methods and details met earlier in the pack. Format-1
+// packs of version 16 still read; the version moves so that an older build,
+// which reads only format 1, refuses the store instead of misreading it.
+constexpr std::string_view kV17 = R"sql(
+SELECT 1;
+)sql";
+
+constexpr std::array<std::string_view, 17> kMigrations = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,  kV9,
+                                                          kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17};
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "base/huge_pages.h"
+#include "base/prefetch.h"
 #include "base/radix_sort.h"
 #include "store/record_rows.h"
 #include "store/sqlite/claim_blocks.h"
@@ -108,12 +109,14 @@ class SqliteStore final : public Store {
       }
       store_->EndBulk();
     }
+    void BatchesDone() override { store_->StartPackMerge(); }
     Status Commit() override {
       // A bulk unit's linked records get their ids in person order and are
       // written as packs; meanwhile its claims (which name those ids) are
       // sorted, merged and cut into blocks on another thread: the packing
       // reads only the unit's memory, the writing only the store.
       std::optional<PackIds> pack_ids;
+      store_->SettlePacks();
       if (store_->bulk_packs_ && !store_->bulk_packs_->entries.empty()) {
         ASSIGN_OR_RETURN(pack_ids, store_->GivePackIds());
       }
@@ -231,12 +234,11 @@ class SqliteStore final : public Store {
   };
 
   // Merges the batches' runs of packed records into one by (person,
-  // provisional id) and gives them consecutive ids in that order, so that each
-  // person's records hold a run of ids. The provisional ids are left unused.
-  Result<PackIds> GivePackIds() {
-    BulkPacks& packs = *bulk_packs_;
-    std::vector<uint32_t>().swap(packs.entry_of);  // the unit's batches are done
+  // provisional id), and points entry_of at the merged places. Touches
+  // nothing but `packs`, so it can run on another thread.
+  static void MergePackRuns(BulkPacks& packs) {
     std::vector<BulkPacks::Entry>& entries = packs.entries;
+    if (packs.runs.size() <= 1) return;
     const auto before = [](const BulkPacks::Entry& a, const BulkPacks::Entry& b) {
       return a.person != b.person ? a.person < b.person : a.provisional < b.provisional;
     };
@@ -254,46 +256,142 @@ class SqliteStore final : public Store {
       if (next.back() != bounds.back()) next.push_back(bounds.back());  // an odd run out, carried
       bounds = std::move(next);
     }
+    packs.runs = {0};
+    for (size_t k = 0; k < entries.size(); ++k) packs.entry_of[entries[k].provisional] = static_cast<uint32_t>(k + 1);
+  }
+
+  // The unit's batches are done (StoreTransaction::BatchesDone): its packed
+  // records are merged on another thread while this one writes the person
+  // summary. Whatever reads bulk_packs_ first waits for it (SettlePacks).
+  void StartPackMerge() {
+    if (!bulk_packs_ || bulk_packs_->runs.size() <= 1 || merging_.valid()) return;
+    merging_ = std::async(std::launch::async, [packs = bulk_packs_.get()] { MergePackRuns(*packs); });
+  }
+  void SettlePacks() {
+    if (merging_.valid()) merging_.get();
+  }
+
+  // Gives the unit's packed records, merged into (person, provisional id)
+  // order, consecutive ids in that order, so that each person's records hold
+  // a run of ids. The provisional ids are left unused.
+  Result<PackIds> GivePackIds() {
+    BulkPacks& packs = *bulk_packs_;
+    MergePackRuns(packs);
     PackIds ids;
     ids.first_provisional = packs.first_provisional;
-    ASSIGN_OR_RETURN(ids.base, AllocateEvidenceIds(static_cast<int64_t>(entries.size())));
+    ASSIGN_OR_RETURN(ids.base, AllocateEvidenceIds(static_cast<int64_t>(packs.entries.size())));
     ASSIGN_OR_RETURN(Stmt unused, db_.Prepare(fmt::format(
         "INSERT INTO meta(key, value) VALUES('{}', ?1) "
         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + ?1", kUnusedIdsKey)));
-    RETURN_IF_ERROR(unused.Bind(1, static_cast<int64_t>(entries.size())).Run());
-    uint32_t span = 0;
-    for (const BulkPacks::Entry& e : entries) span = std::max(span, e.provisional + 1);
-    ids.order.assign(span, 0);
-    for (size_t k = 0; k < entries.size(); ++k) ids.order[entries[k].provisional] = static_cast<uint32_t>(k + 1);
+    RETURN_IF_ERROR(unused.Bind(1, static_cast<int64_t>(packs.entries.size())).Run());
+    ids.order = std::move(packs.entry_of);  // by provisional id: the merged place + 1; the batches are done
     return ids;
   }
 
-  // Writes one pack per person of `packs` (sorted by GivePackIds), the first
-  // holding ids from `base` on, with one INSERT … SELECT.
+  // A run of consecutive packs gathered from a bulk unit's arena, in
+  // format 2 (evidence_pack.h): their bytes back to back, and where each ends.
+  struct GatheredPacks {
+    size_t first = 0;  // the first pack's row
+    std::string bytes;
+    std::vector<size_t> ends;
+    Status status;  // an arena record that did not decode
+  };
+
+  // Gathers packs [first, last) of `packs`: pack r holds the records
+  // entries[starts[r]] … entries[starts[r + 1] - 1]. The records lie in
+  // the arena in file order, so each is a cache miss: the next ones are
+  // prefetched while one is encoded.
+  static GatheredPacks GatherPacks(const BulkPacks& packs, const std::vector<uint32_t>& starts, size_t first,
+                                   size_t last) {
+    constexpr size_t kAhead = 8;
+    const std::vector<BulkPacks::Entry>& entries = packs.entries;
+    const std::string_view arena(packs.bytes);
+    GatheredPacks out;
+    out.first = first;
+    const size_t from = starts[first], to = starts[last];
+    size_t bytes = 2 * (last - first) + (to - from);  // headers, and a flags byte a record
+    for (size_t k = from; k < to; ++k) bytes += entries[k].size;
+    out.bytes.reserve(bytes);
+    out.ends.reserve(last - first);
+    std::vector<sqlite::PackedRecord> one;
+    for (size_t r = first; r < last; ++r) {
+      sqlite::PackWriter writer(out.bytes);
+      for (size_t k = starts[r]; k < starts[r + 1]; ++k) {
+        if (k + kAhead < to) {
+          const char* next = arena.data() + entries[k + kAhead].offset;
+          PrefetchForRead(next);
+          PrefetchForRead(next + 64);
+        }
+        const BulkPacks::Entry& e = entries[k];
+        out.status = sqlite::DecodePack(arena.substr(e.offset, e.size), one);
+        if (out.status && one.size() != 1) out.status = Internal("a waiting record does not decode as one");
+        if (!out.status) return out;
+        writer.Add(one[0]);
+      }
+      out.ends.push_back(out.bytes.size());
+    }
+    return out;
+  }
+
+  // Writes one pack per person of `packs` (merged by GivePackIds), the first
+  // holding ids from `base` on, with one INSERT … SELECT. Another thread
+  // gathers the next packs while SQLite inserts these: a few megabytes at a
+  // time, so that the unit's peak memory does not grow.
   Status WritePacks(const BulkPacks& packs, int64_t base) {
+    constexpr size_t kPacksAtATime = 16384;  // about 9 MB of a province's packs
     const std::vector<BulkPacks::Entry>& entries = packs.entries;
     std::vector<uint32_t> starts;  // where each person's run begins; entries.size() closes the last
     for (size_t k = 0; k < entries.size(); ++k) {
       if (k == 0 || entries[k].person != entries[k - 1].person) starts.push_back(static_cast<uint32_t>(k));
     }
     starts.push_back(static_cast<uint32_t>(entries.size()));
-    std::string pack;
-    sqlite::RowsOf rows(static_cast<int64_t>(starts.size() - 1), [&](int64_t r, int col, sqlite::ColumnOut& out) {
-      const uint32_t from = starts[static_cast<size_t>(r)], to = starts[static_cast<size_t>(r) + 1];
+    const size_t count = starts.size() - 1;
+    const auto gather_from = [&](size_t first) {
+      return std::async(std::launch::async, [&packs, &starts, first, last = std::min(count, first + kPacksAtATime)] {
+        return GatherPacks(packs, starts, first, last);
+      });
+    };
+    GatheredPacks current;
+    Status failed;  // a run that did not gather: its row reads NULL, which stops the insert
+    size_t next_first = 0;
+    std::future<GatheredPacks> next = gather_from(next_first);
+    sqlite::RowsOf rows(static_cast<int64_t>(count), [&](int64_t row, int col, sqlite::ColumnOut& out) {
+      const auto r = static_cast<size_t>(row);
+      const uint32_t from = starts[r], to = starts[r + 1];
       switch (col) {
         case 0: return out.Int(base + from);
         case 1: return out.Int(base + to - 1);
         case 2: return out.Int(static_cast<int64_t>(entries[from].person));
-        case 3:
-          pack.clear();
-          for (uint32_t k = from; k < to; ++k) pack.append(packs.bytes, entries[k].offset, entries[k].size);
-          return out.BlobCopy(pack);
+        case 3: {
+          if (r < current.first || r >= current.first + current.ends.size()) {
+            const size_t first = r - r % kPacksAtATime;
+            if (next.valid() && next_first == first) {
+              current = next.get();
+            } else {  // not the run gathered ahead (SQLite reads rows in order, so never)
+              if (next.valid()) next.wait();
+              current = GatherPacks(packs, starts, first, std::min(count, first + kPacksAtATime));
+            }
+            if (first + kPacksAtATime < count) {
+              next_first = first + kPacksAtATime;
+              next = gather_from(next_first);
+            }
+          }
+          if (!current.status) {
+            failed = current.status;
+            return out.Null();
+          }
+          const size_t i = r - current.first;
+          const size_t begin = i == 0 ? 0 : current.ends[i - 1];
+          return out.BlobCopy(std::string_view(current.bytes).substr(begin, current.ends[i] - begin));
+        }
         default: return out.Null();
       }
     });
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
         "INSERT INTO evidence_pack(first_id, last_id, person_key, records) SELECT c0, c1, c2, c3 FROM tacit_rows(?1)"));
-    return sqlite::BindRowSource(ins, 1, rows).Run();
+    Status written = sqlite::BindRowSource(ins, 1, rows).Run();
+    if (next.valid()) next.wait();  // an error stopped the insert before the last run
+    return failed ? written : failed;
   }
 
   // Every stored claim, ascending by slot: the packed blocks and the rows of
@@ -319,6 +417,8 @@ class SqliteStore final : public Store {
   }
 
   void EndBulk() {
+    if (merging_.valid()) merging_.wait();  // it works on bulk_packs_
+    merging_ = {};
     if (bulk_expected_ || bulk_refs_) (void)SetCacheMb(options_.cache_mb);
     person_index_deferred_ = false;
     bulk_refs_.reset();
@@ -822,6 +922,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kRecordAhead = 16, kTextAhead = 8;
 
   Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
+    SettlePacks();  // a batch after BatchesDone: its run follows the merged one
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     batch.ingested_at = NowUtcText();
     ASSIGN_OR_RETURN(Stmt ins_batch, db_.Prepare(
@@ -2186,6 +2287,7 @@ class SqliteStore final : public Store {
   // The (source, ref) of evidence `id`: one of the open bulk unit's records
   // waiting to be packed, a row, or a packed record; nullopt when none is.
   Result<std::optional<HeldRef>> StoredRef(int64_t id) {
+    SettlePacks();
     if (bulk_packs_ && bulk_packs_->first_provisional != 0 && id >= bulk_packs_->first_provisional &&
         id - bulk_packs_->first_provisional < static_cast<int64_t>(bulk_packs_->entry_of.size())) {
       const uint32_t index = bulk_packs_->entry_of[static_cast<size_t>(id - bulk_packs_->first_provisional)];
@@ -2223,6 +2325,7 @@ class SqliteStore final : public Store {
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
   std::unique_ptr<BulkPacks> bulk_packs_;
+  std::future<void> merging_;  // StartPackMerge's, on bulk_packs_
   std::unordered_map<int64_t, std::string> source_names_;  // SourceName's cache
   Pack scratch_pack_;  // the pack a lookup by id decoded last (its buffers are reused)
   std::unique_ptr<Stmt> stored_ref_, pack_holding_;  // StoredRef and FindPackHolding, once per duplicate

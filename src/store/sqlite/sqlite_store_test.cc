@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "store/sqlite/evidence_pack.h"
 #include "store/sqlite/sqlite_store_internal.h"
 #include "tacit/store.h"
 #include "store/test_store_location.h"
@@ -118,6 +119,51 @@ TEST_F(StoreTest, MigratingAnOlderStoreKeepsItsData) {
   EXPECT_EQ(store->AllPersonKeys()->size(), 1u);
   EXPECT_TRUE(store->ListCycleRuns()->empty());  // the v2 tables exist
   EXPECT_EQ(store->LoadPolicy()->version, policy_.version);
+}
+
+// Schema 16 stored packs in format 1; schema 17 writes format 2 and reads
+// both (evidence_pack.h).
+TEST_F(StoreTest, AFormat1PackOfSchema16ReadsAfterTheMigration) {
+  if (TestStoreIsPostgres()) GTEST_SKIP() << "the SQLite store's packs";
+  const std::string old_path = (dir_ / "v16.db").string();
+  ASSERT_TRUE(MigrateSqliteStoreToVersionForTest(old_path, 16));
+  const RegistryRow a = Row("14010519500101123", Scheme::kEnterprise, 300000);
+  {
+    auto old = std::move(*OpenSqliteStore(old_path));
+    ASSERT_TRUE(old->SavePolicy(policy_));
+    ASSERT_TRUE(old->ImportRegistry({a}, Month::Of(2026, 11)));
+    BatchRecord batch;
+    batch.source = "railway";
+    batch.sha256 = "rows";
+    std::vector<EvidenceRecord> rows = {Ev(a.person.key, "R1", "travel")};
+    ASSERT_TRUE(old->ApplyBatch(batch, rows));  // the source and the batch the pack names
+  }
+  std::string pack;
+  sqlite::AppendPackedRecord(pack, {1, 1, Date::FromCivil(2026, 3, 1).days(), Date::FromCivil(2026, 3, 9).days(),
+                                    "bank_counter", "exact", 1.0, "B1", R"({"branch":"浑源县支行"})"});
+  sqlite::AppendPackedRecord(pack, {1, 1, Date::FromCivil(2026, 4, 1).days(), Date::FromCivil(2026, 4, 9).days(),
+                                    "bank_counter", "exact", 1.0, "B2", R"({"branch":"浑源县支行"})"});
+  std::string hex;
+  for (unsigned char c : pack) hex += fmt::format("{:02X}", c);
+  ASSERT_TRUE(ExecSqliteForTest(old_path, fmt::format("INSERT INTO evidence_pack(first_id, last_id, person_key, "
+                                                      "records) VALUES(1000, 1001, {}, X'{}')",
+                                                      static_cast<int64_t>(a.person.key), hex)));
+  auto store = std::move(*OpenSqliteStore(old_path));
+  ASSERT_TRUE(store->Migrate());
+  EXPECT_EQ(*store->SchemaVersion(), kSchemaVersion);
+  auto ev = store->EvidenceOf(a.person.key);
+  ASSERT_TRUE(ev) << ev.error().ToString();
+  ASSERT_EQ(ev->size(), 3u);
+  EXPECT_EQ((*ev)[0].ref, "B1");
+  EXPECT_EQ((*ev)[0].id, 1000);
+  EXPECT_EQ((*ev)[1].ref, "B2");
+  EXPECT_EQ((*ev)[1].detail, R"({"branch":"浑源县支行"})");
+  EXPECT_EQ((*ev)[1].received_on, Date::FromCivil(2026, 4, 9));
+  EXPECT_EQ((*ev)[2].ref, "R1");
+  auto found = store->FindEvidence(1001);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->ref, "B2");
+  EXPECT_EQ((*found)->source, "railway");
 }
 
 TEST_F(StoreTest, MigratingAV2StoreKeepsItsDataAndDatesWhatThePreviousSystemPaid) {
