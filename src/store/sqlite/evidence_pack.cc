@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <limits>
 
 namespace tacit::sqlite {
 namespace {
@@ -129,7 +130,15 @@ Status DecodeFormat2(std::string_view pack, std::vector<PackedRecord>& out) {
     r.source_id = static_cast<int64_t>(in.Varint());
     r.batch_id = static_cast<int64_t>(in.Varint());
     r.occurred_on = static_cast<int32_t>(UnZigZag(in.Varint()));
-    r.received_on = static_cast<int32_t>(static_cast<int64_t>(r.occurred_on) + UnZigZag(in.Varint()));
+    // The writer's gap is between two int32 days; anything else is damage.
+    const int64_t gap = UnZigZag(in.Varint());
+    constexpr int64_t kMaxGap = int64_t{1} << 33;
+    const int64_t received = gap > -kMaxGap && gap < kMaxGap ? r.occurred_on + gap : kMaxGap;
+    if (received < std::numeric_limits<int32_t>::min() || received > std::numeric_limits<int32_t>::max()) {
+      return Internal(fmt::format("evidence_pack: record {} of a pack has a received day out of range",
+                                  out.size() + 1));
+    }
+    r.received_on = static_cast<int32_t>(received);
     r.kind = in.TextOrReference(texts);
     r.link_method = in.TextOrReference(texts);
     r.link_score = (flags & kScoreIsOne) != 0 ? 1.0 : in.Double();

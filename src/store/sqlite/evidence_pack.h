@@ -34,7 +34,8 @@ struct PackedRecord {
 // Format 1, one record after another: integers as LEB128 varints (days
 // zigzagged), texts length-prefixed, the score as 8 little-endian bytes. A
 // bulk unit's arena holds its records so, each alone, and schema 16 stored
-// packs so. Appends the bytes of `r` to `out`.
+// packs so. Appends the bytes of `r` to `out`. REQUIRES: r.source_id != 0
+// (source ids start at 1) when `r` starts a pack: a leading 0 marks format 2.
 void AppendPackedRecord(std::string& out, const PackedRecord& r);
 
 // Format 2, what a bulk unit's commit stores from schema 17 on: the bytes 0

@@ -639,6 +639,17 @@ TEST_F(StoreTest, RecordsOfABulkUnitAreSeenByEveryReaderAsRowsAre) {
   auto second = store_->ApplyBatch(batch, k2);
   ASSERT_TRUE(second) << second.error().ToString();
   EXPECT_EQ(second->duplicates, 2) << "K2 from the unit's first batch, S1 stored before it";
+  // The hint that the batches are done, given too early: it starts merging
+  // the two batches' runs on another thread; a batch after it waits for the
+  // merge, and its duplicate check finds K3 and K1 at their merged places.
+  (*unit)->BatchesDone();
+  batch.sha256 = "k3";
+  std::vector<EvidenceRecord> k3 = {Ev(ka, "K3", "hospital_admission"), Ev(ka, "K1", "travel")};
+  auto third = store_->ApplyBatch(batch, k3);
+  ASSERT_TRUE(third) << third.error().ToString();
+  EXPECT_EQ(third->duplicates, 2);
+  EXPECT_EQ(third->linked, 0);
+  (*unit)->BatchesDone();
   ASSERT_TRUE((*unit)->Commit());
 
   auto ev_a = store_->EvidenceOf(ka);
