@@ -40,50 +40,28 @@ class Reader {
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) return v;
     }
-    ok_ = false;
-    p_ = end_;
+    Fail();
     return 0;
   }
 
-  std::string_view Text() {
-    const uint64_t n = Varint();
-    if (n > static_cast<uint64_t>(end_ - p_)) {
-      ok_ = false;
-      p_ = end_;
-      return {};
-    }
-    std::string_view text(p_, n);
-    p_ += n;
-    return text;
-  }
+  std::string_view Text() { return Take(Varint()); }
 
   // A text, or a reference to one of `texts` (PackWriter's encoding), which
   // a new non-empty text joins.
   std::string_view TextOrReference(std::vector<std::string_view>& texts) {
     const uint64_t v = Varint();
     if ((v & 1) != 0) {
-      if ((v >> 1) >= texts.size()) {
-        ok_ = false;
-        p_ = end_;
-        return {};
-      }
+      if ((v >> 1) >= texts.size()) return Fail();
       return texts[v >> 1];
     }
-    if ((v >> 1) > static_cast<uint64_t>(end_ - p_)) {
-      ok_ = false;
-      p_ = end_;
-      return {};
-    }
-    std::string_view text(p_, v >> 1);
-    p_ += v >> 1;
+    const std::string_view text = Take(v >> 1);
     if (!text.empty() && texts.size() < kMaxPackTexts) texts.push_back(text);
     return text;
   }
 
   double Double() {
     if (end_ - p_ < 8) {
-      ok_ = false;
-      p_ = end_;
+      Fail();
       return 0;
     }
     uint64_t u = 0;
@@ -95,6 +73,19 @@ class Reader {
   }
 
  private:
+  // The next `n` bytes.
+  std::string_view Take(uint64_t n) {
+    if (n > static_cast<uint64_t>(end_ - p_)) return Fail();
+    std::string_view text(p_, n);
+    p_ += n;
+    return text;
+  }
+  std::string_view Fail() {
+    ok_ = false;
+    p_ = end_;
+    return {};
+  }
+
   const char* p_;
   const char* end_;
   bool ok_ = true;
