@@ -40,6 +40,11 @@ class IngestTest : public ::testing::Test {
     ASSERT_TRUE(store_->ImportRegistry({row}, Month::Of(2026, 11)));
     person_ = p.id.key();
   }
+  void TearDown() override {
+    store_.reset();
+    DropTestStore(location_);
+    std::filesystem::remove_all(dir_);
+  }
 
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = (dir_ / name).string();
