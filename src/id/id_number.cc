@@ -102,7 +102,15 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
   IdParse result;
   char buf[24];
   size_t n = 0;
-  NormalizeInto(raw, buf, n, 20);  // 19 or 20 means "too long"
+  // Most numbers come clean (17 digits and a digit or X): nothing to normalise.
+  const bool clean = raw.size() == 18 && AllDigits(raw.data(), 17) &&
+                     ((raw[17] >= '0' && raw[17] <= '9') || raw[17] == 'X');
+  if (clean) {
+    std::memcpy(buf, raw.data(), 18);
+    n = 18;
+  } else {
+    NormalizeInto(raw, buf, n, 20);  // 19 or 20 means "too long"
+  }
   if (n == 0) {
     result.problem = IdProblem::kEmpty;
     return result;
@@ -120,7 +128,7 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
     std::memcpy(id + 8, buf + 6, 9);
     id[17] = IdCheckCharacter(std::string_view(id, 17));
   } else if (n == 18) {
-    if (!AllDigits(buf, 17) || !((buf[17] >= '0' && buf[17] <= '9') || buf[17] == 'X')) {
+    if (!clean && (!AllDigits(buf, 17) || !((buf[17] >= '0' && buf[17] <= '9') || buf[17] == 'X'))) {
       result.problem = IdProblem::kBadCharacter;
       return result;
     }
@@ -134,12 +142,18 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
     result.problem = IdProblem::kBadBirthDate;
     return result;
   }
-  if (IdCheckCharacter(std::string_view(id, 17)) != id[17]) {
+  // The MOD 11-2 check and the number's value, in one pass over its digits.
+  int sum = 0;
+  uint64_t digits = 0;
+  for (size_t i = 0; i < 17; ++i) {
+    const int digit = id[i] - '0';
+    sum += digit * kWeights[i];
+    digits = digits * 10 + static_cast<uint64_t>(digit);
+  }
+  if (kCheckChars[sum % 11] != id[17]) {
     result.problem = IdProblem::kBadChecksum;
     return result;
   }
-  uint64_t digits = 0;
-  for (int i = 0; i < 17; ++i) digits = digits * 10 + static_cast<uint64_t>(id[i] - '0');
   const PersonKey key = digits * 11 + static_cast<uint64_t>(CheckValue(id[17]));
   result.problem = IdProblem::kOk;
   result.id = IdNumberAccess::Make(id, key);
