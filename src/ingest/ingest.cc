@@ -369,6 +369,10 @@ Result<std::vector<IngestFileReport>> IngestFiles(Store& store, const Policy& po
     const std::string file_name = std::filesystem::path(in.path).filename().string();
     ASSIGN_OR_RETURN(std::optional<BatchRecord> existing, store.FindBatch(parsed.summary.sha256, file_name));
     if (!existing && !unit) {
+      // Opening the unit takes a while (a bulk unit switches the journal,
+      // which syncs the store, and sizes its memory): the parse threads
+      // start on the files after those already in flight meanwhile.
+      launch_until(i + 2 * ahead);
       RETURN_IF_ERROR(open_unit(i, parsed));
       // Another process (a second server request, a second command) may have
       // applied the same file between the look-up and the unit's start; the
