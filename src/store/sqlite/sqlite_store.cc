@@ -15,6 +15,7 @@
 #include "base/prefetch.h"
 #include "base/radix_sort.h"
 #include "store/record_rows.h"
+#include "store/sqlite/bulk_packs.h"
 #include "store/sqlite/claim_blocks.h"
 #include "store/sqlite/evidence_pack.h"
 #include "store/sqlite/int_map.h"
@@ -39,8 +40,8 @@ using sqlite::FirstRow;
 using namespace store_rows;  // the readers and column lists both stores share
 
 class SqliteStore final : public Store {
-  struct BulkRefs;   // defined with the other private members
-  struct BulkPacks;  // likewise
+  struct BulkRefs;  // defined with the other private members
+  using BulkPacks = sqlite::BulkPacks;
 
  public:
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
@@ -109,26 +110,30 @@ class SqliteStore final : public Store {
       }
       store_->EndBulk();
     }
-    void BatchesDone() override { store_->StartPackMerge(); }
+    void BatchesDone() override { store_->PrepareCommit(); }
     Status Commit() override {
       // A bulk unit's linked records get their ids in person order and are
       // written as packs; meanwhile its claims (which name those ids) are
       // sorted, merged and cut into blocks on another thread: the packing
       // reads only the unit's memory, the writing only the store.
       std::optional<PackIds> pack_ids;
-      store_->SettlePacks();
       if (store_->bulk_packs_ && !store_->bulk_packs_->entries.empty()) {
+        if (!store_->pack_feed_) store_->pack_feed_ = std::make_unique<sqlite::PackFeed>(*store_->bulk_packs_);
+        store_->pack_feed_->WaitMerged();
         ASSIGN_OR_RETURN(pack_ids, store_->GivePackIds());
       }
       std::future<PackedClaims> packing;
       if (store_->bulk_refs_) {
-        packing = std::async(std::launch::async,
-                             [refs = store_->bulk_refs_.get(), ids = pack_ids ? &*pack_ids : nullptr] {
-                               return PackClaims(*refs, ids);
-                             });
+        std::future<std::vector<sqlite::Claim>> sorted = std::move(store_->claims_ahead_);
+        packing = std::async(std::launch::async, [refs = store_->bulk_refs_.get(),
+                                                  ids = pack_ids ? &*pack_ids : nullptr,
+                                                  sorted = std::move(sorted)]() mutable {
+          return PackClaims(*refs, ids, sorted.valid() ? sorted.get() : SortedPendingClaims(*refs));
+        });
       }
       if (pack_ids) {
-        RETURN_IF_ERROR(store_->WritePacks(*store_->bulk_packs_, pack_ids->base));
+        RETURN_IF_ERROR(store_->WritePacks(*store_->pack_feed_, pack_ids->base));
+        store_->pack_feed_.reset();
         store_->bulk_packs_.reset();
       }
       if (store_->person_index_deferred_) {
@@ -233,50 +238,29 @@ class SqliteStore final : public Store {
     }
   };
 
-  // Merges the batches' runs of packed records into one by (person,
-  // provisional id), and points entry_of at the merged places. Touches
-  // nothing but `packs`, so it can run on another thread.
-  static void MergePackRuns(BulkPacks& packs) {
-    std::vector<BulkPacks::Entry>& entries = packs.entries;
-    if (packs.runs.size() <= 1) return;
-    const auto before = [](const BulkPacks::Entry& a, const BulkPacks::Entry& b) {
-      return a.person != b.person ? a.person < b.person : a.provisional < b.provisional;
-    };
-    // Pairwise rounds: about log2(batches) passes, against a sort's log2(records).
-    std::vector<size_t> bounds = packs.runs;
-    bounds.push_back(entries.size());
-    while (bounds.size() > 2) {
-      std::vector<size_t> next = {bounds[0]};
-      size_t r = 0;
-      for (; r + 2 < bounds.size(); r += 2) {
-        const auto at = [&](size_t b) { return entries.begin() + static_cast<std::ptrdiff_t>(bounds[b]); };
-        std::inplace_merge(at(r), at(r + 1), at(r + 2), before);
-        next.push_back(bounds[r + 2]);
-      }
-      if (next.back() != bounds.back()) next.push_back(bounds.back());  // an odd run out, carried
-      bounds = std::move(next);
-    }
-    packs.runs = {0};
-    for (size_t k = 0; k < entries.size(); ++k) packs.entry_of[entries[k].provisional] = static_cast<uint32_t>(k + 1);
-  }
-
   // The unit's batches are done (StoreTransaction::BatchesDone): its packed
-  // records are merged on another thread while this one writes the person
-  // summary. Whatever reads bulk_packs_ first waits for it (SettlePacks).
-  void StartPackMerge() {
-    if (!bulk_packs_ || bulk_packs_->runs.size() <= 1 || merging_.valid()) return;
-    merging_ = std::async(std::launch::async, [packs = bulk_packs_.get()] { MergePackRuns(*packs); });
+  // records are merged and gathered (PackFeed), and its claims sorted, on
+  // other threads while this one writes the person summary. A batch after
+  // that stops both (StopCommitWork): it changes what they read.
+  void PrepareCommit() {
+    if (bulk_packs_ && !bulk_packs_->entries.empty() && !pack_feed_) {
+      pack_feed_ = std::make_unique<sqlite::PackFeed>(*bulk_packs_);
+    }
+    if (bulk_refs_ && !claims_ahead_.valid()) {
+      claims_ahead_ = std::async(std::launch::async, [refs = bulk_refs_.get()] { return SortedPendingClaims(*refs); });
+    }
   }
-  void SettlePacks() {
-    if (merging_.valid()) merging_.get();
+  void StopCommitWork() {
+    pack_feed_.reset();  // after its merge, which it finishes first
+    if (claims_ahead_.valid()) claims_ahead_.wait();
+    claims_ahead_ = {};
   }
 
   // Gives the unit's packed records, merged into (person, provisional id)
   // order, consecutive ids in that order, so that each person's records hold
   // a run of ids. The provisional ids are left unused.
   Result<PackIds> GivePackIds() {
-    BulkPacks& packs = *bulk_packs_;
-    MergePackRuns(packs);
+    BulkPacks& packs = *bulk_packs_;  // merged by the feed
     PackIds ids;
     ids.first_provisional = packs.first_provisional;
     ASSIGN_OR_RETURN(ids.base, AllocateEvidenceIds(static_cast<int64_t>(packs.entries.size())));
@@ -288,73 +272,16 @@ class SqliteStore final : public Store {
     return ids;
   }
 
-  // A run of consecutive packs gathered from a bulk unit's arena, in
-  // format 2 (evidence_pack.h): their bytes back to back, and where each ends.
-  struct GatheredPacks {
-    size_t first = 0;  // the first pack's row
-    std::string bytes;
-    std::vector<size_t> ends;
-    Status status;  // an arena record that did not decode
-  };
-
-  // Gathers packs [first, last) of `packs`: pack r holds the records
-  // entries[starts[r]] … entries[starts[r + 1] - 1]. The records lie in
-  // the arena in file order, so each is a cache miss: the next ones are
-  // prefetched while one is encoded.
-  static GatheredPacks GatherPacks(const BulkPacks& packs, const std::vector<uint32_t>& starts, size_t first,
-                                   size_t last) {
-    constexpr size_t kAhead = 8;
-    const std::vector<BulkPacks::Entry>& entries = packs.entries;
-    const std::string_view arena(packs.bytes);
-    GatheredPacks out;
-    out.first = first;
-    const size_t from = starts[first], to = starts[last];
-    size_t bytes = 2 * (last - first) + (to - from);  // headers, and a flags byte a record
-    for (size_t k = from; k < to; ++k) bytes += entries[k].size;
-    out.bytes.reserve(bytes);
-    out.ends.reserve(last - first);
-    std::vector<sqlite::PackedRecord> one;
-    for (size_t r = first; r < last; ++r) {
-      sqlite::PackWriter writer(out.bytes);
-      for (size_t k = starts[r]; k < starts[r + 1]; ++k) {
-        if (k + kAhead < to) {
-          const char* next = arena.data() + entries[k + kAhead].offset;
-          PrefetchForRead(next);
-          PrefetchForRead(next + 64);
-        }
-        const BulkPacks::Entry& e = entries[k];
-        out.status = sqlite::DecodePack(arena.substr(e.offset, e.size), one);
-        if (out.status && one.size() != 1) out.status = Internal("a waiting record does not decode as one");
-        if (!out.status) return out;
-        writer.Add(one[0]);
-      }
-      out.ends.push_back(out.bytes.size());
-    }
-    return out;
-  }
-
-  // Writes one pack per person of `packs` (merged by GivePackIds), the first
-  // holding ids from `base` on, with one INSERT … SELECT. Another thread
-  // gathers the next packs while SQLite inserts these: a few megabytes at a
-  // time, so that the unit's peak memory does not grow.
-  Status WritePacks(const BulkPacks& packs, int64_t base) {
-    constexpr size_t kPacksAtATime = 16384;  // about 9 MB of a province's packs
-    const std::vector<BulkPacks::Entry>& entries = packs.entries;
-    std::vector<uint32_t> starts;  // where each person's run begins; entries.size() closes the last
-    for (size_t k = 0; k < entries.size(); ++k) {
-      if (k == 0 || entries[k].person != entries[k - 1].person) starts.push_back(static_cast<uint32_t>(k));
-    }
-    starts.push_back(static_cast<uint32_t>(entries.size()));
-    const size_t count = starts.size() - 1;
-    const auto gather_from = [&](size_t first) {
-      return std::async(std::launch::async, [&packs, &starts, first, last = std::min(count, first + kPacksAtATime)] {
-        return GatherPacks(packs, starts, first, last);
-      });
-    };
-    GatheredPacks current;
+  // Writes one pack per person of the unit, the first holding ids from
+  // `base` on, with one INSERT … SELECT, as `feed` gathers them on its
+  // thread: a few megabytes at a time, so that the unit's peak memory does
+  // not grow.
+  Status WritePacks(sqlite::PackFeed& feed, int64_t base) {
+    const std::vector<BulkPacks::Entry>& entries = bulk_packs_->entries;
+    const std::vector<uint32_t>& starts = feed.starts();
+    const size_t count = feed.count();
+    sqlite::GatheredPacks current;
     Status failed;  // a run that did not gather: its row reads NULL, which stops the insert
-    size_t next_first = 0;
-    std::future<GatheredPacks> next = gather_from(next_first);
     sqlite::RowsOf rows(static_cast<int64_t>(count), [&](int64_t row, int col, sqlite::ColumnOut& out) {
       const auto r = static_cast<size_t>(row);
       const uint32_t from = starts[r], to = starts[r + 1];
@@ -363,17 +290,16 @@ class SqliteStore final : public Store {
         case 1: return out.Int(base + to - 1);
         case 2: return out.Int(static_cast<int64_t>(entries[from].person));
         case 3: {
+          // SQLite reads the rows in order, and the feed gives its runs in order.
           if (r < current.first || r >= current.first + current.ends.size()) {
-            const size_t first = r - r % kPacksAtATime;
-            if (next.valid() && next_first == first) {
-              current = next.get();
-            } else {  // not the run gathered ahead (SQLite reads rows in order, so never)
-              if (next.valid()) next.wait();
-              current = GatherPacks(packs, starts, first, std::min(count, first + kPacksAtATime));
+            std::optional<sqlite::GatheredPacks> next = feed.Next();
+            if (next) {
+              current = std::move(*next);
+            } else {
+              current.status = Internal("evidence_pack: the feed ended before its last pack");
             }
-            if (first + kPacksAtATime < count) {
-              next_first = first + kPacksAtATime;
-              next = gather_from(next_first);
+            if (current.status && (r < current.first || r >= current.first + current.ends.size())) {
+              current.status = Internal("evidence_pack: the feed's runs are out of order");
             }
           }
           if (!current.status) {
@@ -390,7 +316,6 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(Stmt ins, db_.Prepare(
         "INSERT INTO evidence_pack(first_id, last_id, person_key, records) SELECT c0, c1, c2, c3 FROM tacit_rows(?1)"));
     Status written = sqlite::BindRowSource(ins, 1, rows).Run();
-    if (next.valid()) next.wait();  // an error stopped the insert before the last run
     return failed ? written : failed;
   }
 
@@ -417,8 +342,7 @@ class SqliteStore final : public Store {
   }
 
   void EndBulk() {
-    if (merging_.valid()) merging_.wait();  // it works on bulk_packs_
-    merging_ = {};
+    StopCommitWork();  // it reads bulk_packs_ and bulk_refs_
     if (bulk_expected_ || bulk_refs_) (void)SetCacheMb(options_.cache_mb);
     person_index_deferred_ = false;
     bulk_refs_.reset();
@@ -437,18 +361,21 @@ class SqliteStore final : public Store {
     bool replaces_stored = false;  // claims were stored before the unit
   };
 
+  // The unit's claims ascending by slot. Reads nothing but `refs`, so it can
+  // run on another thread while no batch claims.
+  static std::vector<sqlite::Claim> SortedPendingClaims(const BulkRefs& refs) { return refs.PendingClaims(); }
+
   // Packs `refs`. Touches nothing but `refs`, so it can run on another thread
   // while the unit's connection works.
   // `ids`, when the unit packed records, gives their final ids.
-  static PackedClaims PackClaims(BulkRefs& refs, const PackIds* ids) {
+  // `claims` are the unit's, from SortedPendingClaims.
+  static PackedClaims PackClaims(BulkRefs& refs, const PackIds* ids, std::vector<sqlite::Claim> claims) {
     // The unit is over: its map and the stored claims are freed as soon as
     // they are read, so that the peak stays that of the ingest.
-    std::vector<sqlite::Claim> claims = refs.pending.Entries();
     refs.pending = sqlite::IntMap();
     if (ids != nullptr) {
-      for (sqlite::Claim& c : claims) c.second = ids->Final(c.second);
+      for (sqlite::Claim& c : claims) c.second = ids->Final(c.second);  // the order by slot stays
     }
-    RadixSortBy(claims, [](const sqlite::Claim& c) { return OrderedBits(c.first); });  // slots are unique
     PackedClaims packed;
     if (!refs.stored.empty()) {
       std::vector<sqlite::Claim> all(refs.stored.size() + claims.size());
@@ -895,11 +822,15 @@ class SqliteStore final : public Store {
   // is kept in memory until the unit commits, and packed then.
   Result<int64_t> ClaimRefSlot(Stmt& claim, Stmt& holder, int64_t slot, int64_t id) {
     if (bulk_refs_) {
-      if (const int64_t* pending = bulk_refs_->pending.Find(slot)) return *pending;
+      if (const int64_t pending = bulk_refs_->Pending(slot); pending != 0) return pending;
       const std::vector<sqlite::Claim>& stored = bulk_refs_->stored;
       const auto at = std::lower_bound(stored.begin(), stored.end(), sqlite::Claim{slot, INT64_MIN});
       if (at != stored.end() && at->first == slot) return at->second;
-      bulk_refs_->pending.Insert(slot, id);
+      const int64_t offset = id - bulk_refs_->first_id;
+      if (bulk_refs_->first_id == 0 || offset < 0 || offset > int64_t{UINT32_MAX}) {
+        return Internal(fmt::format("evidence id {} outside the bulk unit's ids from {}", id, bulk_refs_->first_id));
+      }
+      bulk_refs_->pending.Insert(slot, static_cast<uint32_t>(offset));
       return int64_t{0};
     }
     // Packed by an earlier bulk unit, or a row of its own.
@@ -922,7 +853,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kRecordAhead = 16, kTextAhead = 8;
 
   Result<BatchRecord> ApplyBatch(BatchRecord batch, std::vector<EvidenceRecord>& evidence) override {
-    SettlePacks();  // a batch after BatchesDone: its run follows the merged one
+    StopCommitWork();  // a batch after BatchesDone: its run follows the merged one
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     batch.ingested_at = NowUtcText();
     ASSIGN_OR_RETURN(Stmt ins_batch, db_.Prepare(
@@ -945,6 +876,7 @@ class SqliteStore final : public Store {
     const std::vector<uint32_t>& order = by_person.order;
     ASSIGN_OR_RETURN(const int64_t first_id, AllocateEvidenceIds(static_cast<int64_t>(n)));
     if (bulk_packs_ && bulk_packs_->first_provisional == 0) bulk_packs_->first_provisional = first_id;
+    if (bulk_refs_ && bulk_refs_->first_id == 0) bulk_refs_->first_id = first_id;
     ASSIGN_OR_RETURN(const std::vector<int64_t> source_of,
                      AssignIdsAndSources(evidence, by_person, first_id, batch.id,
                                          [this](const std::string& s) { return SourceId(s); }));
@@ -1507,10 +1439,7 @@ class SqliteStore final : public Store {
   Result<std::optional<EvidenceRecord>> FindEvidenceByRef(const std::string& source, const std::string& ref) override {
     ASSIGN_OR_RETURN(Stmt holder, db_.Prepare(kRefHolderSql));
     for (int64_t slot = RefHash(source, ref);; ++slot) {
-      int64_t id = 0;
-      if (const int64_t* pending = bulk_refs_ ? bulk_refs_->pending.Find(slot) : nullptr) {
-        id = *pending;  // claimed inside the open bulk unit, not written yet
-      }
+      int64_t id = bulk_refs_ ? bulk_refs_->Pending(slot) : 0;  // claimed inside the open bulk unit, not written yet
       if (id == 0) {
         ASSIGN_OR_RETURN(id, PackedHolder(slot));  // packed by a bulk unit
       }
@@ -2164,24 +2093,22 @@ class SqliteStore final : public Store {
   // with the stored ones into evidence_ref_block.
   struct BulkRefs {
     explicit BulkRefs(size_t expected) : pending(expected) {}
+    // The evidence id claiming `slot` in this unit, or 0.
+    int64_t Pending(int64_t slot) const {
+      const uint32_t* at = pending.Find(slot);
+      return at != nullptr ? first_id + *at : 0;
+    }
+    // Every claim of the unit, ascending by slot.
+    std::vector<sqlite::Claim> PendingClaims() const {
+      std::vector<sqlite::Claim> claims;
+      const auto entries = pending.SortedEntries();
+      claims.reserve(entries.size());
+      for (const auto& [slot, at] : entries) claims.emplace_back(slot, first_id + at);
+      return claims;
+    }
     std::vector<sqlite::Claim> stored;  // the claims stored at the start of the unit, ascending
-    sqlite::IntMap pending;       // slot -> evidence id claimed in this unit
-  };
-
-  // The linked records of a bulk unit, kept in memory until its commit gives
-  // them their ids in person order and writes them as packs.
-  struct BulkPacks {
-    struct Entry {
-      int64_t person;
-      uint32_t provisional;  // the id the batch gave, less first_provisional
-      uint32_t size;         // bytes in `bytes`
-      uint64_t offset;
-    };
-    int64_t first_provisional = 0;  // the unit's first id; 0 before its first batch
-    std::string bytes;              // the records, encoded (evidence_pack.h)
-    std::vector<Entry> entries;     // by provisional id in each batch (person order) until GivePackIds merges them
-    std::vector<size_t> runs;       // where each batch's entries begin
-    std::vector<uint32_t> entry_of;  // by provisional id: index in `entries` + 1, or 0; until GivePackIds
+    int64_t first_id = 0;               // the unit's first evidence id; 0 before its first batch
+    sqlite::IntMap pending;             // slot -> evidence id claimed in this unit, less first_id
   };
 
   // The columns ReadPack reads, in its order.
@@ -2287,7 +2214,7 @@ class SqliteStore final : public Store {
   // The (source, ref) of evidence `id`: one of the open bulk unit's records
   // waiting to be packed, a row, or a packed record; nullopt when none is.
   Result<std::optional<HeldRef>> StoredRef(int64_t id) {
-    SettlePacks();
+    if (pack_feed_) pack_feed_->WaitMerged();  // entry_of is the merge's
     if (bulk_packs_ && bulk_packs_->first_provisional != 0 && id >= bulk_packs_->first_provisional &&
         id - bulk_packs_->first_provisional < static_cast<int64_t>(bulk_packs_->entry_of.size())) {
       const uint32_t index = bulk_packs_->entry_of[static_cast<size_t>(id - bulk_packs_->first_provisional)];
@@ -2325,7 +2252,8 @@ class SqliteStore final : public Store {
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
   std::unique_ptr<BulkPacks> bulk_packs_;
-  std::future<void> merging_;  // StartPackMerge's, on bulk_packs_
+  std::unique_ptr<sqlite::PackFeed> pack_feed_;  // PrepareCommit's, on bulk_packs_
+  std::future<std::vector<sqlite::Claim>> claims_ahead_;  // PrepareCommit's, from bulk_refs_
   std::unordered_map<int64_t, std::string> source_names_;  // SourceName's cache
   Pack scratch_pack_;  // the pack a lookup by id decoded last (its buffers are reused)
   std::unique_ptr<Stmt> stored_ref_, pack_holding_;  // StoredRef and FindPackHolding, once per duplicate
