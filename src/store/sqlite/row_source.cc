@@ -131,6 +131,9 @@ void ColumnOut::Text(std::string_view v) {
 void ColumnOut::BlobCopy(std::string_view v) {
   sqlite3_result_blob64(ctx_, v.data(), v.size(), SQLITE_TRANSIENT);
 }
+void ColumnOut::Blob(std::string_view v) {
+  sqlite3_result_blob64(ctx_, v.data(), v.size(), SQLITE_STATIC);
+}
 void ColumnOut::Null() { sqlite3_result_null(ctx_); }
 
 Status RegisterRowSourceModule(Db& db) {

@@ -41,6 +41,9 @@ class ColumnOut {
   void TextOrNull(std::string_view v) { v.empty() ? Null() : Text(v); }
   // The bytes are copied: `v` may be a buffer the next row reuses.
   void BlobCopy(std::string_view v);
+  // The bytes are not copied. REQUIRES: `v` stays valid until the statement
+  // reading it is reset, or, in an INSERT … SELECT, until a later row is read.
+  void Blob(std::string_view v);
   void Null();
 
  private:

@@ -45,6 +45,30 @@ TEST(RowSource, InsertSelectWritesEveryRowInRowOrder) {
   EXPECT_EQ(got, want);
 }
 
+TEST(RowSource, BlobsCopiedOrNotAreStoredWhole) {
+  Db db = OpenMemory();
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(seq INTEGER PRIMARY KEY, a BLOB, b BLOB)").has_value());
+  // Not copied: each row's bytes in a buffer of their own, kept until the
+  // insert ends. Copied: one buffer the rows overwrite in turn.
+  const std::vector<std::string> kept = {std::string("a\0b", 3), std::string(40000, 'x'), ""};
+  std::string reused;
+  RowsOf rows(3, [&](int64_t r, int col, ColumnOut& out) {
+    if (col == 0) return out.Blob(kept[static_cast<size_t>(r)]);
+    reused.assign(static_cast<size_t>(r + 1), static_cast<char>('0' + r));
+    return out.BlobCopy(reused);
+  });
+  Result<Stmt> ins = db.Prepare("INSERT INTO t(a, b) SELECT c0, c1 FROM tacit_rows(?1)");
+  ASSERT_TRUE(ins.has_value());
+  ASSERT_TRUE(BindRowSource(*ins, 1, rows).Run().has_value());
+  Result<Stmt> sel = db.Prepare("SELECT a, b FROM t ORDER BY seq");
+  ASSERT_TRUE(sel.has_value());
+  std::vector<std::pair<std::string, std::string>> got;
+  while (*sel->Step()) got.emplace_back(std::string(sel->BlobView(0)), std::string(sel->BlobView(1)));
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {kept[0], "0"}, {kept[1], "11"}, {kept[2], "222"}};
+  EXPECT_EQ(got, want);
+}
+
 TEST(RowSource, ColumnsNotWrittenReadAsNull) {
   Db db = OpenMemory();
   RowsOf rows(1, [](int64_t, int col, ColumnOut& out) {

@@ -10,6 +10,7 @@
 #include <span>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "base/huge_pages.h"
 #include "base/prefetch.h"
@@ -280,7 +281,9 @@ class SqliteStore final : public Store {
     const std::vector<BulkPacks::Entry>& entries = bulk_packs_->entries;
     const std::vector<uint32_t>& starts = feed.starts();
     const size_t count = feed.count();
-    sqlite::GatheredPacks current;
+    // The run before `current` is kept while the next is read: SQLite may
+    // still hold the last row it gave, which it does not copy.
+    sqlite::GatheredPacks current, previous;
     Status failed;  // a run that did not gather: its row reads NULL, which stops the insert
     sqlite::RowsOf rows(static_cast<int64_t>(count), [&](int64_t row, int col, sqlite::ColumnOut& out) {
       const auto r = static_cast<size_t>(row);
@@ -294,7 +297,7 @@ class SqliteStore final : public Store {
           if (r < current.first || r >= current.first + current.ends.size()) {
             std::optional<sqlite::GatheredPacks> next = feed.Next();
             if (next) {
-              current = std::move(*next);
+              previous = std::exchange(current, std::move(*next));
             } else {
               current.status = Internal("evidence_pack: the feed ended before its last pack");
             }
@@ -308,7 +311,7 @@ class SqliteStore final : public Store {
           }
           const size_t i = r - current.first;
           const size_t begin = i == 0 ? 0 : current.ends[i - 1];
-          return out.BlobCopy(std::string_view(current.bytes).substr(begin, current.ends[i] - begin));
+          return out.Blob(std::string_view(current.bytes).substr(begin, current.ends[i] - begin));
         }
         default: return out.Null();
       }
