@@ -129,7 +129,7 @@ class SqliteStore final : public Store {
         packing = std::async(std::launch::async, [refs = store_->bulk_refs_.get(),
                                                   ids = pack_ids ? &*pack_ids : nullptr,
                                                   sorted = std::move(sorted)]() mutable {
-          return PackClaims(*refs, ids, sorted.valid() ? sorted.get() : SortedPendingClaims(*refs));
+          return PackClaims(*refs, ids, sorted.valid() ? sorted.get() : refs->PendingClaims());
         });
       }
       if (pack_ids) {
@@ -248,7 +248,8 @@ class SqliteStore final : public Store {
       pack_feed_ = std::make_unique<sqlite::PackFeed>(*bulk_packs_);
     }
     if (bulk_refs_ && !claims_ahead_.valid()) {
-      claims_ahead_ = std::async(std::launch::async, [refs = bulk_refs_.get()] { return SortedPendingClaims(*refs); });
+      // Reads nothing but the map, which no batch changes until StopCommitWork.
+      claims_ahead_ = std::async(std::launch::async, [refs = bulk_refs_.get()] { return refs->PendingClaims(); });
     }
   }
   void StopCommitWork() {
@@ -364,14 +365,10 @@ class SqliteStore final : public Store {
     bool replaces_stored = false;  // claims were stored before the unit
   };
 
-  // The unit's claims ascending by slot. Reads nothing but `refs`, so it can
-  // run on another thread while no batch claims.
-  static std::vector<sqlite::Claim> SortedPendingClaims(const BulkRefs& refs) { return refs.PendingClaims(); }
-
   // Packs `refs`. Touches nothing but `refs`, so it can run on another thread
   // while the unit's connection works.
   // `ids`, when the unit packed records, gives their final ids.
-  // `claims` are the unit's, from SortedPendingClaims.
+  // `claims` are the unit's, ascending by slot (BulkRefs::PendingClaims).
   static PackedClaims PackClaims(BulkRefs& refs, const PackIds* ids, std::vector<sqlite::Claim> claims) {
     // The unit is over: its map and the stored claims are freed as soon as
     // they are read, so that the peak stays that of the ingest.
