@@ -78,6 +78,12 @@ class CycleProperty : public ::testing::Test {
     ASSERT_TRUE(store_->Migrate());
     policy_ = *ParsePolicy(DefaultPolicyText(), "default");
   }
+  // The store and its payroll files are gone when the test ends.
+  void TearDown() override {
+    store_.reset();
+    DropTestStore(location_);
+    std::filesystem::remove_all(dir_);
+  }
 
   // Adds one person with random terms and random facts; returns the key.
   PersonKey AddRandomPerson(std::mt19937& rng, int n) {
