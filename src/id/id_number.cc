@@ -65,6 +65,9 @@ bool AllDigits(const char* p, size_t n) {
   return true;
 }
 
+// 17 digits and a last digit or X: an 18-character number's form.
+bool IsWellFormed18(const char* p) { return AllDigits(p, 17) && ((p[17] >= '0' && p[17] <= '9') || p[17] == 'X'); }
+
 int Digits(const char* p, size_t n) {
   int v = 0;
   for (size_t i = 0; i < n; ++i) v = v * 10 + (p[i] - '0');
@@ -103,8 +106,7 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
   char buf[24];
   size_t n = 0;
   // Most numbers come clean (17 digits and a digit or X): nothing to normalise.
-  const bool clean = raw.size() == 18 && AllDigits(raw.data(), 17) &&
-                     ((raw[17] >= '0' && raw[17] <= '9') || raw[17] == 'X');
+  const bool clean = raw.size() == 18 && IsWellFormed18(raw.data());
   if (clean) {
     std::memcpy(buf, raw.data(), 18);
     n = 18;
@@ -128,7 +130,7 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
     std::memcpy(id + 8, buf + 6, 9);
     id[17] = IdCheckCharacter(std::string_view(id, 17));
   } else if (n == 18) {
-    if (!clean && (!AllDigits(buf, 17) || !((buf[17] >= '0' && buf[17] <= '9') || buf[17] == 'X'))) {
+    if (!clean && !IsWellFormed18(buf)) {
       result.problem = IdProblem::kBadCharacter;
       return result;
     }
@@ -142,18 +144,12 @@ IdParse ParseIdNumber(std::string_view raw, Date today) {
     result.problem = IdProblem::kBadBirthDate;
     return result;
   }
-  // The MOD 11-2 check and the number's value, in one pass over its digits.
-  int sum = 0;
-  uint64_t digits = 0;
-  for (size_t i = 0; i < 17; ++i) {
-    const int digit = id[i] - '0';
-    sum += digit * kWeights[i];
-    digits = digits * 10 + static_cast<uint64_t>(digit);
-  }
-  if (kCheckChars[sum % 11] != id[17]) {
+  if (IdCheckCharacter(std::string_view(id, 17)) != id[17]) {
     result.problem = IdProblem::kBadChecksum;
     return result;
   }
+  uint64_t digits = 0;
+  for (int i = 0; i < 17; ++i) digits = digits * 10 + static_cast<uint64_t>(id[i] - '0');
   const PersonKey key = digits * 11 + static_cast<uint64_t>(CheckValue(id[17]));
   result.problem = IdProblem::kOk;
   result.id = IdNumberAccess::Make(id, key);
