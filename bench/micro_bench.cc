@@ -6,6 +6,10 @@
 //                      (checksum, RFC 4180 fields, kind, sex and date checks),
 //                      alone and followed by ParseIdNumber per row
 //   DeriveSchedule     24 months of one entitlement from its facts
+//   PackArena          a bulk unit's batches encoding their linked records
+//                      into the arena (SQLite backend, bulk_packs.h)
+//   GatherPacks        the commit's gathering of those records into one pack
+//                      a person, from the arena's file order
 //
 // Every input is generated here from a fixed seed and a fixed "today", so runs
 // are comparable. The whole binary takes well under 30 s:
@@ -16,6 +20,7 @@
 // Figures and the machine they were taken on: docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
@@ -24,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/sqlite/bulk_packs.h"
+#include "store/sqlite/evidence_pack.h"
 #include "tacit/civil.h"
 #include "tacit/feed.h"
 #include "tacit/id_number.h"
@@ -267,6 +274,117 @@ void BM_DeriveSchedule(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "alive" : state.range(0) == 1 ? "died 2026-03" : "silent, lapsed");
 }
 BENCHMARK(BM_DeriveSchedule)->Arg(0)->Arg(1)->Arg(2)->MinTime(0.3);
+
+// A bulk unit like a province's year, scaled down: 12 monthly batches of
+// 200,000 persons' records (about five each over the year, a fifth of the
+// persons silent), kinds, link methods and details from the feeds' own
+// vocabularies, each batch's records in file (random person) order. The arena
+// is some 60 MB: gathering from it misses the cache as the real one does.
+struct UnitRecord {
+  int64_t person;
+  sqlite::PackedRecord record;
+};
+
+const std::vector<std::vector<UnitRecord>>& UnitBatches() {
+  static const std::vector<std::vector<UnitRecord>> batches = [] {
+    static const std::vector<std::string> details = [] {
+      std::vector<std::string> d = {"", "{\"hospital\":\"山西省人民医院\"}", "{\"from\":\"运城\",\"to\":\"长治\"}"};
+      for (int i = 0; i < 200; ++i) d.push_back("{\"bank\":\"中国银行\",\"branch\":\"第" + std::to_string(i) + "支行\"}");
+      return d;
+    }();
+    static std::vector<std::string> refs;  // the records' views point here
+    constexpr int kPersons = 200000;
+    constexpr const char* kKinds[] = {"travel", "medical_settlement", "bank_counter", "hospital_admission"};
+    std::mt19937_64 rng(7);
+    std::vector<std::vector<UnitRecord>> out(12);
+    refs.reserve(1300000);
+    for (int b = 0; b < 12; ++b) {
+      for (int p = 1; p <= kPersons; ++p) {
+        if (p % 5 == 0 || rng() % 12 >= 5) continue;
+        const size_t kind = rng() % std::size(kKinds);
+        out[static_cast<size_t>(b)].push_back(
+            {p,
+             {.source_id = 1 + static_cast<int64_t>(kind),
+              .batch_id = 1 + b,
+              .occurred_on = 20400 + 30 * b + static_cast<int32_t>(rng() % 28),
+              .received_on = 20780,
+              .kind = kKinds[kind],
+              .link_method = rng() % 10 == 0 ? "exact_normalised" : "exact",
+              .link_score = 1.0,
+              .ref = {},  // below, once the batch is in file order
+              .detail = details[kind == 0 ? 2 : kind == 2 ? 3 + p % 200 : kind == 3 ? 1 : 0]}});
+      }
+      std::shuffle(out[static_cast<size_t>(b)].begin(), out[static_cast<size_t>(b)].end(), rng);
+      for (UnitRecord& r : out[static_cast<size_t>(b)]) {
+        refs.push_back("YB2026" + std::to_string(b) + std::to_string(1000000 + r.person));
+        r.record.ref = refs.back();
+      }
+    }
+    return out;
+  }();
+  return batches;
+}
+
+// The unit's arena and runs, as its batches leave them (SqliteStore::ApplyBatch).
+void FillUnit(sqlite::BulkPacks& packs) {
+  uint32_t provisional = 0;
+  for (const std::vector<UnitRecord>& batch : UnitBatches()) {
+    packs.runs.push_back(packs.entries.size());
+    std::vector<std::pair<uint64_t, uint32_t>> placed(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const size_t at = packs.bytes.size();
+      sqlite::AppendPackedRecord(packs.bytes, batch[i].record);
+      placed[i] = {at, static_cast<uint32_t>(packs.bytes.size() - at)};
+    }
+    std::vector<uint32_t> order(batch.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return batch[a].person < batch[b].person; });
+    for (const uint32_t i : order) packs.entries.push_back({batch[i].person, provisional++, placed[i].second, placed[i].first});
+  }
+  packs.first_provisional = 1;
+  packs.entry_of.assign(provisional, 0);
+}
+
+void BM_PackArena(benchmark::State& state) {
+  size_t records = 0, bytes = 0;
+  for (const auto& batch : UnitBatches()) records += batch.size();
+  for (auto _ : state) {
+    std::string arena;
+    arena.reserve(records * 128);
+    for (const auto& batch : UnitBatches()) {
+      for (const UnitRecord& r : batch) sqlite::AppendPackedRecord(arena, r.record);
+    }
+    bytes = arena.size();
+    benchmark::DoNotOptimize(arena.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(records) * state.iterations());
+  state.counters["arena_MB"] = static_cast<double>(bytes) / 1e6;
+}
+BENCHMARK(BM_PackArena)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+void BM_GatherPacks(benchmark::State& state) {
+  sqlite::BulkPacks packs;
+  FillUnit(packs);
+  sqlite::MergePackRuns(packs);
+  const std::vector<uint32_t> starts = sqlite::PackStarts(packs);
+  const size_t count = starts.size() - 1;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    for (size_t first = 0; first < count; first += sqlite::PackFeed::kPacksPerRun) {
+      sqlite::GatheredPacks run = sqlite::GatherPacks(packs, starts, first, std::min(count, first + sqlite::PackFeed::kPacksPerRun));
+      if (!run.status) {
+        state.SkipWithError("GatherPacks failed");
+        return;
+      }
+      bytes += run.bytes.size();
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(packs.entries.size()) * state.iterations());
+  state.counters["packs"] = static_cast<double>(count);
+  state.counters["packs_MB"] = static_cast<double>(bytes) / 1e6;
+}
+BENCHMARK(BM_GatherPacks)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 }  // namespace
 }  // namespace tacit

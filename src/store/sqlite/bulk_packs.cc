@@ -51,11 +51,13 @@ GatheredPacks GatherPacks(const BulkPacks& packs, const std::vector<uint32_t>& s
   GatheredPacks out;
   out.first = first;
   const size_t from = starts[first], to = starts[last];
-  size_t bytes = 2 * (last - first) + (to - from);  // headers, and a flags byte a record
+  // Headers, and a flags byte a record; and room for PackWriter to ask for
+  // its most at the last record without the string growing.
+  size_t bytes = 2 * (last - first) + (to - from) + 128;
   for (size_t k = from; k < to; ++k) bytes += entries[k].size;
   out.bytes.reserve(bytes);
   out.ends.reserve(last - first);
-  std::vector<PackedRecord> one;
+  PackedRecord one;
   for (size_t r = first; r < last; ++r) {
     PackWriter writer(out.bytes);
     for (size_t k = starts[r]; k < starts[r + 1]; ++k) {
@@ -65,10 +67,11 @@ GatheredPacks GatherPacks(const BulkPacks& packs, const std::vector<uint32_t>& s
         PrefetchForRead(next + 64);
       }
       const BulkPacks::Entry& e = entries[k];
-      out.status = DecodePack(arena.substr(e.offset, e.size), one);
-      if (out.status && one.size() != 1) out.status = Internal("a waiting record does not decode as one");
-      if (!out.status) return out;
-      writer.Add(one[0]);
+      if (!DecodeArenaRecord(arena.substr(e.offset, e.size), one)) {
+        out.status = Internal("a waiting record does not decode as one");
+        return out;
+      }
+      writer.Add(one);
     }
     out.ends.push_back(out.bytes.size());
   }

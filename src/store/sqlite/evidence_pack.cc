@@ -8,21 +8,58 @@
 namespace tacit::sqlite {
 namespace {
 
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-void PutText(std::string& out, std::string_view text) {
-  PutVarint(out, text.size());
-  out.append(text);
-}
+constexpr size_t kMaxVarint = 10;  // bytes of a 64-bit LEB128 varint
+constexpr size_t kScoreBytes = 8;
+
+// Writes one record at the end of a string through a pointer: room for at
+// most `max` bytes is made once, and the string is cut back to what was
+// written at the end. (A byte at a time through push_back, the encoders spent
+// most of their time checking the capacity.) Earlier bytes of the string stay
+// where they are while it lives.
+class Appender {
+ public:
+  Appender(std::string& out, size_t max) : out_(out) {
+    const size_t at = out_.size();
+    out_.resize(at + max);
+    p_ = out_.data() + at;
+  }
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+  ~Appender() { out_.resize(offset()); }
+
+  size_t offset() const { return static_cast<size_t>(p_ - out_.data()); }
+  const std::string& out() const { return out_; }
+
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p_++ = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    *p_++ = static_cast<char>(v);
+  }
+  void Bytes(std::string_view bytes) {
+    if (bytes.empty()) return;
+    std::memcpy(p_, bytes.data(), bytes.size());
+    p_ += bytes.size();
+  }
+  void Text(std::string_view text) {
+    Varint(text.size());
+    Bytes(text);
+  }
+  // Little-endian, whatever the machine's order.
+  void Score(double score) {
+    uint64_t u = 0;
+    std::memcpy(&u, &score, sizeof u);
+    for (size_t b = 0; b < kScoreBytes; ++b) *p_++ = static_cast<char>((u >> (8 * b)) & 0xff);
+  }
+
+ private:
+  std::string& out_;
+  char* p_;
+};
 
 // Reads forward through a pack; the first overrun makes every later read fail.
 class Reader {
@@ -99,14 +136,20 @@ bool IsOne(double score) {
   return std::memcmp(&score, &one, sizeof score) == 0;
 }
 
-void PutScore(std::string& out, double score) {
-  uint64_t u = 0;
-  std::memcpy(&u, &score, sizeof u);
-  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
-}
-
 Status Cut(std::string_view pack, size_t record) {
   return Internal(fmt::format("evidence_pack: a pack of {} bytes ends inside its record {}", pack.size(), record));
+}
+
+void ReadFormat1(Reader& in, PackedRecord& r) {
+  r.source_id = static_cast<int64_t>(in.Varint());
+  r.batch_id = static_cast<int64_t>(in.Varint());
+  r.occurred_on = static_cast<int32_t>(UnZigZag(in.Varint()));
+  r.received_on = static_cast<int32_t>(UnZigZag(in.Varint()));
+  r.kind = in.Text();
+  r.link_method = in.Text();
+  r.link_score = in.Double();
+  r.ref = in.Text();
+  r.detail = in.Text();
 }
 
 Status DecodeFormat2(std::string_view pack, std::vector<PackedRecord>& out) {
@@ -144,45 +187,50 @@ Status DecodeFormat2(std::string_view pack, std::vector<PackedRecord>& out) {
 }  // namespace
 
 void AppendPackedRecord(std::string& out, const PackedRecord& r) {
-  PutVarint(out, static_cast<uint64_t>(r.source_id));
-  PutVarint(out, static_cast<uint64_t>(r.batch_id));
-  PutVarint(out, ZigZag(r.occurred_on));
-  PutVarint(out, ZigZag(r.received_on));
-  PutText(out, r.kind);
-  PutText(out, r.link_method);
-  PutScore(out, r.link_score);
-  PutText(out, r.ref);
-  PutText(out, r.detail);
+  Appender a(out, 8 * kMaxVarint + kScoreBytes + r.kind.size() + r.link_method.size() + r.ref.size() +
+                      r.detail.size());
+  a.Varint(static_cast<uint64_t>(r.source_id));
+  a.Varint(static_cast<uint64_t>(r.batch_id));
+  a.Varint(ZigZag(r.occurred_on));
+  a.Varint(ZigZag(r.received_on));
+  a.Text(r.kind);
+  a.Text(r.link_method);
+  a.Score(r.link_score);
+  a.Text(r.ref);
+  a.Text(r.detail);
 }
 
 PackWriter::PackWriter(std::string& out) : out_(out) { out_.append(kFormat2, sizeof kFormat2); }
 
-void PackWriter::PutTextOrReference(std::string_view text) {
-  if (!text.empty()) {
-    for (size_t i = 0; i < texts_.size(); ++i) {
-      if (std::string_view(out_).substr(texts_[i].first, texts_[i].second) == text) {
-        PutVarint(out_, (i << 1) | 1);
-        return;
+void PackWriter::Add(const PackedRecord& r) {
+  Appender a(out_, 9 * kMaxVarint + kScoreBytes + r.kind.size() + r.link_method.size() + r.ref.size() +
+                       r.detail.size());
+  // A text, or the number of an equal one met earlier in the pack.
+  const auto text_or_reference = [&](std::string_view text) {
+    if (!text.empty()) {
+      for (size_t i = 0; i < texts_.size(); ++i) {
+        if (texts_[i].second == text.size() &&
+            std::memcmp(a.out().data() + texts_[i].first, text.data(), text.size()) == 0) {
+          a.Varint((i << 1) | 1);
+          return;
+        }
       }
     }
-  }
-  PutVarint(out_, text.size() << 1);
-  if (!text.empty() && texts_.size() < kMaxPackTexts) texts_.emplace_back(out_.size(), text.size());
-  out_.append(text);
-}
-
-void PackWriter::Add(const PackedRecord& r) {
+    a.Varint(text.size() << 1);
+    if (!text.empty() && texts_.size() < kMaxPackTexts) texts_.emplace_back(a.offset(), text.size());
+    a.Bytes(text);
+  };
   const bool one = IsOne(r.link_score);
-  PutVarint(out_, one ? kScoreIsOne : 0);
-  PutVarint(out_, static_cast<uint64_t>(r.source_id));
-  PutVarint(out_, static_cast<uint64_t>(r.batch_id));
-  PutVarint(out_, ZigZag(r.occurred_on));
-  PutVarint(out_, ZigZag(static_cast<int64_t>(r.received_on) - r.occurred_on));
-  PutTextOrReference(r.kind);
-  PutTextOrReference(r.link_method);
-  if (!one) PutScore(out_, r.link_score);
-  PutText(out_, r.ref);
-  PutTextOrReference(r.detail);
+  a.Varint(one ? kScoreIsOne : 0);
+  a.Varint(static_cast<uint64_t>(r.source_id));
+  a.Varint(static_cast<uint64_t>(r.batch_id));
+  a.Varint(ZigZag(r.occurred_on));
+  a.Varint(ZigZag(static_cast<int64_t>(r.received_on) - r.occurred_on));
+  text_or_reference(r.kind);
+  text_or_reference(r.link_method);
+  if (!one) a.Score(r.link_score);
+  a.Text(r.ref);
+  text_or_reference(r.detail);
 }
 
 Status DecodePack(std::string_view pack, std::vector<PackedRecord>& out) {
@@ -196,19 +244,17 @@ Status DecodePack(std::string_view pack, std::vector<PackedRecord>& out) {
   Reader in(pack);
   while (!in.AtEnd()) {
     PackedRecord r;
-    r.source_id = static_cast<int64_t>(in.Varint());
-    r.batch_id = static_cast<int64_t>(in.Varint());
-    r.occurred_on = static_cast<int32_t>(UnZigZag(in.Varint()));
-    r.received_on = static_cast<int32_t>(UnZigZag(in.Varint()));
-    r.kind = in.Text();
-    r.link_method = in.Text();
-    r.link_score = in.Double();
-    r.ref = in.Text();
-    r.detail = in.Text();
+    ReadFormat1(in, r);
     if (!in.ok()) return Cut(pack, out.size() + 1);
     out.push_back(r);
   }
   return {};
+}
+
+bool DecodeArenaRecord(std::string_view bytes, PackedRecord& out) {
+  Reader in(bytes);
+  ReadFormat1(in, out);
+  return in.ok() && in.AtEnd();
 }
 
 }  // namespace tacit::sqlite

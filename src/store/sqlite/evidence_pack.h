@@ -59,11 +59,13 @@ class PackWriter {
   void Add(const PackedRecord& r);
 
  private:
-  void PutTextOrReference(std::string_view text);
-
   std::string& out_;
   std::vector<std::pair<size_t, size_t>> texts_;  // (offset in out_, size): out_ may move as it grows
 };
+
+// Decodes `bytes` as exactly one format-1 record (how a bulk unit's arena
+// holds each). Returns false when they are not one whole record.
+bool DecodeArenaRecord(std::string_view bytes, PackedRecord& out);
 
 // Replaces `out` with the records of `pack` (either format), in order.
 // Errors: kInternal when the bytes end inside a record, a length overruns, a
