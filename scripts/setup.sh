@@ -38,7 +38,7 @@ done
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libssl-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libtomlplusplus-dev libexpected-dev libcli11-dev libsimdjson-dev
+  libtomlplusplus-dev libexpected-dev libcli11-dev libsimdjson-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib libpq-dev time
   libopencc-dev opencc unicode-data bzip2

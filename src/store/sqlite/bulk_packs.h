@@ -70,7 +70,9 @@ GatheredPacks GatherPacks(const BulkPacks& packs, const std::vector<uint32_t>& s
 class PackFeed {
  public:
   static constexpr size_t kPacksPerRun = 16384;  // about 7 MB of a province's packs
-  static constexpr size_t kRunsAhead = 3;
+  // Deep enough that gathering goes on while the connection writes the
+  // person summary (a province's packs: about 7 MB a run, 170 MB at most).
+  static constexpr size_t kRunsAhead = 24;
 
   // Starts the thread, which merges `packs` first.
   explicit PackFeed(BulkPacks& packs);
