@@ -42,6 +42,21 @@ TEST(EvidencePack, RecordsComeBackAsWritten) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(EvidencePack, AnArenaRecordDecodesAloneAndOnlyWhole) {
+  const std::string long_detail(300, 'd');
+  const PackedRecord in = {130, 1LL << 40, -3, 0, "death", "exact", 0.8125, "火化-001", long_detail};
+  std::string bytes;
+  AppendPackedRecord(bytes, in);
+  PackedRecord out;
+  ASSERT_TRUE(DecodeArenaRecord(bytes, out));
+  ExpectSame({out}, {in});
+  // Cut anywhere, or followed by anything, it is not one record.
+  for (size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(DecodeArenaRecord(bytes.substr(0, cut), out)) << cut;
+  EXPECT_FALSE(DecodeArenaRecord(bytes + '\0', out));
+  AppendPackedRecord(bytes, in);
+  EXPECT_FALSE(DecodeArenaRecord(bytes, out));
+}
+
 TEST(EvidencePack, ACutPackIsAnErrorNotAShorterList) {
   std::string pack;
   AppendPackedRecord(pack, {1, 2, 3, 4, "travel", "exact", 1.0, "R1", ""});

@@ -2220,10 +2220,11 @@ class SqliteStore final : public Store {
       const uint32_t index = bulk_packs_->entry_of[static_cast<size_t>(id - bulk_packs_->first_provisional)];
       if (index != 0) {
         const BulkPacks::Entry& entry = bulk_packs_->entries[index - 1];
-        std::vector<sqlite::PackedRecord> one;
-        RETURN_IF_ERROR(sqlite::DecodePack(std::string_view(bulk_packs_->bytes).substr(entry.offset, entry.size), one));
-        if (one.size() != 1) return Internal("a waiting record does not decode as one");
-        return std::optional<HeldRef>(HeldRef{one[0].source_id, std::string(one[0].ref)});
+        sqlite::PackedRecord one;
+        if (!sqlite::DecodeArenaRecord(std::string_view(bulk_packs_->bytes).substr(entry.offset, entry.size), one)) {
+          return Internal("a waiting record does not decode as one");
+        }
+        return std::optional<HeldRef>(HeldRef{one.source_id, std::string(one.ref)});
       }
     }
     ASSIGN_OR_RETURN(Stmt* const prepared, PreparedOnce(stored_ref_, "SELECT source_id, ref FROM evidence WHERE id = ?"));
