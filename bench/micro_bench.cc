@@ -292,13 +292,16 @@ const std::vector<std::vector<UnitRecord>>& UnitBatches() {
       for (int i = 0; i < 200; ++i) d.push_back("{\"bank\":\"中国银行\",\"branch\":\"第" + std::to_string(i) + "支行\"}");
       return d;
     }();
-    static std::vector<std::string> refs;  // the records' views point here
     constexpr int kPersons = 200000;
+    constexpr int kBatches = 12;
+    // The records' views point here: reserved for every record there could
+    // be, so that no reallocation moves a short (in-place) text under a view.
+    static std::vector<std::string> refs;
     constexpr const char* kKinds[] = {"travel", "medical_settlement", "bank_counter", "hospital_admission"};
     std::mt19937_64 rng(7);
-    std::vector<std::vector<UnitRecord>> out(12);
-    refs.reserve(1300000);
-    for (int b = 0; b < 12; ++b) {
+    std::vector<std::vector<UnitRecord>> out(kBatches);
+    refs.reserve(static_cast<size_t>(kBatches) * kPersons);
+    for (int b = 0; b < kBatches; ++b) {
       for (int p = 1; p <= kPersons; ++p) {
         if (p % 5 == 0 || rng() % 12 >= 5) continue;
         const size_t kind = rng() % std::size(kKinds);
