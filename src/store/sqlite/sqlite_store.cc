@@ -18,6 +18,7 @@
 #include "store/record_rows.h"
 #include "store/sqlite/bulk_packs.h"
 #include "store/sqlite/claim_blocks.h"
+#include "store/sqlite/early_writeback.h"
 #include "store/sqlite/evidence_pack.h"
 #include "store/sqlite/int_map.h"
 #include "store/sqlite/row_source.h"
@@ -146,6 +147,7 @@ class SqliteStore final : public Store {
         RETURN_IF_ERROR(store_->WriteClaimBlocks(packing.get()));
         store_->bulk_refs_.reset();
       }
+      if (store_->writeback_) store_->writeback_->Stop();  // the commit's fsync finishes what it started
       RETURN_IF_ERROR(tx_.Commit());
       done_ = true;
       return {};
@@ -244,6 +246,12 @@ class SqliteStore final : public Store {
   // other threads while this one writes the person summary. A batch after
   // that stops both (StopCommitWork): it changes what they read.
   void PrepareCommit() {
+    if (bulk_refs_ && !writeback_) {
+      // The file the unit's pages go to: the store itself with the rollback
+      // journal, else its WAL.
+      writeback_ = std::make_unique<sqlite::EarlyWriteback>(
+          journal_switched_ ? db_.path() : db_.path() + "-wal", kWritebackPeriod);
+    }
     if (bulk_packs_ && !bulk_packs_->entries.empty() && !pack_feed_) {
       pack_feed_ = std::make_unique<sqlite::PackFeed>(*bulk_packs_);
     }
@@ -347,6 +355,7 @@ class SqliteStore final : public Store {
 
   void EndBulk() {
     StopCommitWork();  // it reads bulk_packs_ and bulk_refs_
+    writeback_.reset();
     if (bulk_expected_ || bulk_refs_) (void)SetCacheMb(options_.cache_mb);
     person_index_deferred_ = false;
     bulk_refs_.reset();
@@ -2249,6 +2258,11 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   bool bulk_expected_ = false;          // ExpectEvidence asked for a bulk unit
   int64_t bulk_rows_ = 0;
+  // From the unit's last batch to its commit, the kernel writes the unit's
+  // pages out as they come (sqlite/early_writeback.h) instead of all at the
+  // commit's fsync.
+  static constexpr std::chrono::milliseconds kWritebackPeriod{50};
+  std::unique_ptr<sqlite::EarlyWriteback> writeback_;
   bool journal_switched_ = false;       // rollback journal for the bulk unit; WAL again after it
   bool person_index_deferred_ = false;  // dropped inside the open unit; rebuilt at its commit
   std::unique_ptr<BulkRefs> bulk_refs_;
