@@ -41,8 +41,10 @@ class EarlyWriteback {
   // Ends the thread (at once, not at the end of a period). Idempotent.
   void Stop();
 
-  // Writebacks started without error so far; false when it does nothing.
+  // Writebacks started without error so far.
   int64_t started() const;
+  // False when it does nothing (the file did not open, another system), and
+  // after Stop().
   bool active() const { return fd_ >= 0; }
 
  private:
