@@ -16,6 +16,8 @@
 #include "tacit/id_number.h"
 
 #ifdef TACIT_HAVE_FACE_ENGINE
+#include <dlfcn.h>
+
 #include "tacit/face_auth.h"
 #include "tacit/face_engine.h"
 #endif
@@ -78,8 +80,41 @@ Result<std::string> ReadPhoto(const std::string& path) {
   return out.str();
 }
 
+// The face pipeline's module (tacit/face_engine.h, FaceEngineModule), opened
+// once, beside the program: a program and a module of two builds do not mix.
+Result<const FaceEngineModule*> OpenFaceModule() {
+  static const Result<const FaceEngineModule*> opened = []() -> Result<const FaceEngineModule*> {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    const std::string path = ((ec ? fs::path(".") : exe.parent_path()) / kFaceEngineModuleFile).string();
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      return FailedPrecondition(fmt::format("无法加载人脸识别组件 (cannot load the face pipeline) {}: {}", path,
+                                            why != nullptr ? why : "dlopen failed"));
+    }
+    // The module stays loaded for the life of the process: engines it made
+    // may live until exit.
+    using Entry = const FaceEngineModule* (*)();
+    const auto entry = reinterpret_cast<Entry>(::dlsym(handle, kFaceEngineModuleSymbol));
+    const FaceEngineModule* module = entry != nullptr ? entry() : nullptr;
+    if (module == nullptr || module->abi != kFaceEngineModuleAbi || module->size != sizeof(FaceEngineModule) ||
+        module->load == nullptr) {
+      return FailedPrecondition(fmt::format(
+          "人脸识别组件与本程序版本不符 (the face pipeline {} is not from this build of tacit: rebuild both)", path));
+    }
+    return module;
+  }();
+  return opened;
+}
+
+Result<std::unique_ptr<FaceEngine>> LoadEngineFrom(const std::string& dir, int workers) {
+  ASSIGN_OR_RETURN(const FaceEngineModule* module, OpenFaceModule());
+  return module->load(dir, workers);
+}
+
 Result<std::unique_ptr<FaceEngine>> LoadEngine(const FaceArgs& args) {
-  return FaceEngine::Load(ResolveFaceModelDir(args.model_dir), 1);
+  return LoadEngineFrom(ResolveFaceModelDir(args.model_dir), 1);
 }
 
 Result<PersonKey> RegisteredPerson(Store& store, std::string_view id_text, Date today) {
@@ -260,13 +295,13 @@ Status FaceVerify(Store& store, const Policy& policy, const Secrets& secrets, co
 }
 
 Result<std::unique_ptr<FaceAnalyser>> LoadFaceAnalyser(const std::string& model_dir, int workers) {
-  ASSIGN_OR_RETURN(std::unique_ptr<FaceEngine> engine, FaceEngine::Load(ResolveFaceModelDir(model_dir), workers));
+  ASSIGN_OR_RETURN(std::unique_ptr<FaceEngine> engine, LoadEngineFrom(ResolveFaceModelDir(model_dir), workers));
   return std::unique_ptr<FaceAnalyser>(std::move(engine));
 }
 
 Status FaceModelsList(const FaceArgs& args) {
   const std::string dir = ResolveFaceModelDir(args.model_dir);
-  ASSIGN_OR_RETURN(auto engine, FaceEngine::Load(dir, 1));
+  ASSIGN_OR_RETURN(auto engine, LoadEngineFrom(dir, 1));
   fmt::print("人脸识别模型 (face models): {}\n", dir);
   for (const auto& m : engine->models()) {
     fmt::print("  {:<12} {:<18} sha256 {}\n    来源 (source): {}\n    许可 (licence): {}\n", m.role, m.file, m.sha256,

@@ -235,6 +235,10 @@ std::string LivenessStateToJson(const LivenessState& state);
 // Errors: kDataLoss for text that is not a state.
 Result<LivenessState> LivenessStateFromJson(std::string_view text);
 
+// Where the face models are: `flag` when given, else $TACIT_MODEL_DIR, else
+// models/face beside the running executable, where the build puts them.
+std::string ResolveFaceModelDir(std::string_view flag);
+
 }  // namespace tacit
 
 #endif  // TACIT_FACE_H_

@@ -12,6 +12,7 @@
 #ifndef TACIT_FACE_ENGINE_H_
 #define TACIT_FACE_ENGINE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,7 +46,10 @@ struct FaceAnalyseOptions {
   int64_t max_side = 4096;
 };
 
-class FaceEngine final : public FaceAnalyser {
+// Not final, and its methods virtual, so that the program calls a FaceEngine
+// it got from the loadable module (FaceEngineModule below) without linking
+// the pipeline: every call goes through the object.
+class FaceEngine : public FaceAnalyser {
  public:
   // Reads `dir`/manifest.json, checks each model's SHA-256, loads the models
   // `workers` times (analyses that may run at once, one per server thread
@@ -61,21 +65,21 @@ class FaceEngine final : public FaceAnalyser {
   // Analyses one encoded image (JPEG or PNG). Never fails: an image that
   // cannot be used says why in `problem`. Thread-safe; blocks while all
   // workers are busy.
-  FaceObservation Analyse(std::string_view encoded, const FaceQualityLimits& limits,
-                          const FaceAnalyseOptions& options = {}, FaceStageTimes* times = nullptr) const;
+  virtual FaceObservation Analyse(std::string_view encoded, const FaceQualityLimits& limits,
+                                  const FaceAnalyseOptions& options = {}, FaceStageTimes* times = nullptr) const;
   // The same on raw 8-bit BGR pixels (rows × cols × 3, row-major), for tests
   // and the benchmark that build frames in memory.
-  FaceObservation AnalyseBgr(const unsigned char* bgr, int width, int height, const FaceQualityLimits& limits,
-                             const FaceAnalyseOptions& options = {}, FaceStageTimes* times = nullptr) const;
+  virtual FaceObservation AnalyseBgr(const unsigned char* bgr, int width, int height, const FaceQualityLimits& limits,
+                                     const FaceAnalyseOptions& options = {}, FaceStageTimes* times = nullptr) const;
 
   // FaceAnalyser.
   FaceObservation AnalyseImage(std::string_view encoded, const FaceQualityLimits& limits,
                                int detector_size) const override;
   const std::string& RecogniserSha256() const override { return recogniser_sha256(); }
 
-  const std::vector<FaceModelInfo>& models() const;
+  virtual const std::vector<FaceModelInfo>& models() const;
   // The recogniser's SHA-256: templates carry it (EncodeFaceTemplate).
-  const std::string& recogniser_sha256() const;
+  virtual const std::string& recogniser_sha256() const;
 
  private:
   struct Impl;
@@ -83,9 +87,20 @@ class FaceEngine final : public FaceAnalyser {
   std::unique_ptr<Impl> impl_;
 };
 
-// Where the models are: `flag` when given, else $TACIT_MODEL_DIR, else
-// models/face beside the running executable, where the build puts them.
-std::string ResolveFaceModelDir(std::string_view flag);
+// The pipeline as a module that the program loads (dlopen) when a command
+// first needs it: OpenCV and the hundred-odd libraries it brings (GDAL, GDCM,
+// codecs) then load only for face work, not at the start of every command.
+// The module (tacit-face.so, beside the program) exports one function,
+// kFaceEngineModuleSymbol, returning this table; a table whose abi or size
+// differs is from another build and is refused.
+struct FaceEngineModule {
+  uint32_t abi = 0;
+  uint32_t size = 0;  // sizeof(FaceEngineModule) in the module's build
+  Result<std::unique_ptr<FaceEngine>> (*load)(const std::string& dir, int workers) = nullptr;
+};
+inline constexpr uint32_t kFaceEngineModuleAbi = 1;
+inline constexpr const char* kFaceEngineModuleSymbol = "tacit_face_engine_module";
+inline constexpr const char* kFaceEngineModuleFile = "tacit-face.so";
 
 }  // namespace tacit
 

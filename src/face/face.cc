@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tacit/secrets.h"
@@ -445,6 +447,16 @@ Result<LivenessState> LivenessStateFromJson(std::string_view text) {
   } catch (const nlohmann::json::exception&) {
     return DataLoss("活体检测状态已损坏 (the liveness state is damaged)");
   }
+}
+
+std::string ResolveFaceModelDir(std::string_view flag) {
+  namespace fs = std::filesystem;
+  if (!flag.empty()) return std::string(flag);
+  if (const char* env = std::getenv("TACIT_MODEL_DIR"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "models/face";
+  return (exe.parent_path() / "models" / "face").string();
 }
 
 }  // namespace tacit

@@ -507,13 +507,4 @@ FaceObservation FaceEngine::Impl::Run(Worker& w, const cv::Mat& input, const Fac
   return o;
 }
 
-std::string ResolveFaceModelDir(std::string_view flag) {
-  if (!flag.empty()) return std::string(flag);
-  if (const char* env = std::getenv("TACIT_MODEL_DIR"); env != nullptr && *env != '\0') return env;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "models/face";
-  return (exe.parent_path() / "models" / "face").string();
-}
-
 }  // namespace tacit

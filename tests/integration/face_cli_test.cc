@@ -15,6 +15,7 @@ namespace {
 
 using testing::FreshDir;
 using testing::Output;
+using testing::RunShell;
 using testing::Tacit;
 
 constexpr char kJohns[] = "/usr/share/doc/libdlib19.1/examples/johns";
@@ -129,6 +130,25 @@ TEST_F(FaceCli, ModelsAreListedWithTheirHashesAndAMissingDirectoryIsAClearError)
   Output missing = Tacit(dir_, "face models --model-dir /nonexistent");
   EXPECT_NE(missing.status, 0);
   EXPECT_NE(missing.out.find("manifest.json"), std::string::npos) << missing.out;
+}
+
+// The pipeline is a module the program opens for face work only: OpenCV's
+// libraries are not among the program's own, and a program without the
+// module beside it says what is missing and runs every other command.
+TEST_F(FaceCli, ThePipelineLoadsAsAModuleOnlyForFaceWork) {
+  const std::string needed = RunShell("readelf -d '" + std::string(TACIT_BINARY) + "'").out;
+  ASSERT_NE(needed.find("NEEDED"), std::string::npos) << needed;
+  EXPECT_EQ(needed.find("opencv"), std::string::npos) << needed;
+
+  std::filesystem::create_directories(dir_ / "alone");
+  std::filesystem::copy_file(TACIT_BINARY, dir_ / "alone" / "tacit");
+  const std::string alone = "cd '" + dir_.string() + "' && TACIT_TODAY=2026-11-27 ./alone/tacit ";
+  Output models = RunShell(alone + "face models 2>&1");
+  EXPECT_NE(models.status, 0);
+  EXPECT_NE(models.out.find("无法加载人脸识别组件"), std::string::npos) << models.out;
+  EXPECT_NE(models.out.find("tacit-face.so"), std::string::npos) << models.out;
+  Output stats = RunShell(alone + "stats 2>&1");
+  EXPECT_EQ(stats.status, 0) << stats.out;
 }
 
 }  // namespace

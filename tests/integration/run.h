@@ -17,11 +17,8 @@ struct Output {
   std::string out;  // standard output and standard error, interleaved
 };
 
-// Runs `tacit ARGS` in `dir` with TACIT_TODAY fixed. ARGS is shell text.
-inline Output Tacit(const std::filesystem::path& dir, const std::string& args,
-                    const std::string& today = "2026-11-27") {
-  const std::string cmd = "cd '" + dir.string() + "' && TACIT_TODAY=" + today + " '" + TACIT_BINARY + "' " + args +
-                          " 2>&1";
+// Runs the shell command line `cmd`; its standard output is captured.
+inline Output RunShell(const std::string& cmd) {
   Output o;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return o;
@@ -31,6 +28,12 @@ inline Output Tacit(const std::filesystem::path& dir, const std::string& args,
   const int rc = pclose(p);
   o.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   return o;
+}
+
+// Runs `tacit ARGS` in `dir` with TACIT_TODAY fixed. ARGS is shell text.
+inline Output Tacit(const std::filesystem::path& dir, const std::string& args,
+                    const std::string& today = "2026-11-27") {
+  return RunShell("cd '" + dir.string() + "' && TACIT_TODAY=" + today + " '" + TACIT_BINARY + "' " + args + " 2>&1");
 }
 
 inline std::filesystem::path FreshDir(const std::string& name) {
