@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,41 @@ BulkPacks MakeUnit(int batches, int persons) {
   }
   packs.entry_of.assign(provisional, 0);
   return packs;
+}
+
+// Runs as batches make them: each sorted by (person, provisional id), a
+// person in several runs, later runs with later ids, some runs empty, of
+// lengths that rise, fall and vary.
+TEST(MergePackRuns, MergesAnyNumberOfRunsIntoPersonThenIdOrder) {
+  std::mt19937 random(7);
+  const auto before = [](const BulkPacks::Entry& a, const BulkPacks::Entry& b) {
+    return a.person != b.person ? a.person < b.person : a.provisional < b.provisional;
+  };
+  for (const int run_count : {2, 3, 5, 72, 129}) {
+    BulkPacks packs;
+    uint32_t provisional = 0;
+    for (int r = 0; r < run_count; ++r) {
+      packs.runs.push_back(packs.entries.size());
+      const int size = r % 4 == 1 ? 0 : r % 3 == 0 ? static_cast<int>(random() % 300) : 400 - r;
+      std::vector<BulkPacks::Entry> run;
+      for (int i = 0; i < size; ++i) run.push_back({static_cast<int64_t>(random() % 500), provisional++, 1, 0});
+      std::stable_sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.person < b.person; });
+      packs.entries.insert(packs.entries.end(), run.begin(), run.end());
+    }
+    packs.entry_of.assign(provisional, 0);
+    std::vector<BulkPacks::Entry> expected = packs.entries;
+    std::sort(expected.begin(), expected.end(), before);
+
+    MergePackRuns(packs);
+
+    ASSERT_EQ(packs.entries.size(), expected.size()) << run_count << " runs";
+    for (size_t k = 0; k < expected.size(); ++k) {
+      ASSERT_EQ(packs.entries[k].person, expected[k].person) << run_count << " runs, entry " << k;
+      ASSERT_EQ(packs.entries[k].provisional, expected[k].provisional) << run_count << " runs, entry " << k;
+      EXPECT_EQ(packs.entry_of[packs.entries[k].provisional], k + 1);
+    }
+    EXPECT_EQ(packs.runs, std::vector<size_t>{0});
+  }
 }
 
 TEST(PackFeed, GivesOnePackAPersonInPersonOrderAcrossRuns) {
