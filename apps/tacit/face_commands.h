@@ -44,7 +44,8 @@ Status FaceModelsList(const FaceArgs& args);
 
 // The face pipeline for `tacit serve`: the models in `model_dir` (empty: the
 // default place) loaded `workers` times. Errors: as FaceEngine::Load, or
-// kFailedPrecondition when tacit was built without it.
+// kFailedPrecondition when tacit was built without it or its module
+// (tacit-face.so, beside the program) does not open or is of another build.
 Result<std::unique_ptr<FaceAnalyser>> LoadFaceAnalyser(const std::string& model_dir, int workers);
 
 }  // namespace tacit::cli

@@ -7,7 +7,7 @@ extern "C" __attribute__((visibility("default"))) const tacit::FaceEngineModule*
   static const tacit::FaceEngineModule module{
       .abi = tacit::kFaceEngineModuleAbi,
       .size = sizeof(tacit::FaceEngineModule),
-      .load = [](const std::string& dir, int workers) { return tacit::FaceEngine::Load(dir, workers); },
+      .load = &tacit::FaceEngine::Load,
   };
   return &module;
 }
