@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "access_commands.h"
+#include "exe_dir.h"
 #include "tacit/access.h"
 #include "tacit/id_number.h"
 
@@ -84,9 +85,7 @@ Result<std::string> ReadPhoto(const std::string& path) {
 // once, beside the program: a program and a module of two builds do not mix.
 Result<const FaceEngineModule*> OpenFaceModule() {
   static const Result<const FaceEngineModule*> opened = []() -> Result<const FaceEngineModule*> {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    const std::string path = ((ec ? fs::path(".") : exe.parent_path()) / kFaceEngineModuleFile).string();
+    const std::string path = (ExeDir() / kFaceEngineModuleFile).string();
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* why = ::dlerror();

